@@ -1,0 +1,71 @@
+"""Input serializers check shape only; the services decide what is allowed."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=64)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Username or email.")
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=2048)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(default="bearer")
+    expires_in = serializers.IntegerField(
+        help_text="Access token lifetime in seconds.",
+        default=int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+    )
+
+
+class WsTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
+class UserCreatedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    avatar_url = serializers.CharField(source="avatar", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "display_name", "bio", "avatar_url", "date_joined"]
+        read_only_fields = fields
+
+
+class UserPublicSerializer(serializers.ModelSerializer):
+    """How one user appears to others: never the email."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name"]
+        read_only_fields = fields

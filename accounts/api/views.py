@@ -1,0 +1,120 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import selectors, services
+
+from . import serializers as s
+from .throttles import LoginIPThrottle, LoginUsernameThrottle, RegisterThrottle
+
+
+class AuthViewSet(viewsets.GenericViewSet):
+    """Register, log in, rotate and revoke tokens, profile, password, WebSocket tickets."""
+
+    serializer_class = s.MeSerializer
+    public_actions = {"register", "login", "refresh", "logout"}
+
+    def get_permissions(self) -> list:
+        if self.action in self.public_actions:
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_authenticators(self) -> list:
+        # Public endpoints must not fail on a stale Authorization header.
+        method = getattr(self.request, "method", None) or ""
+        if getattr(self, "action_map", {}).get(method.lower()) in self.public_actions:
+            return []
+        return super().get_authenticators()
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Keeps failed logins a 401 (DRF turns 401 into 403 without this header).
+        return 'Bearer realm="api"'
+
+    def get_throttles(self) -> list:
+        if self.action == "register":
+            return [RegisterThrottle()]
+        if self.action == "login":
+            return [LoginIPThrottle(), LoginUsernameThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(request=s.RegisterInputSerializer, responses={201: s.UserCreatedSerializer})
+    @action(detail=False, methods=["post"])
+    def register(self, request: Request) -> Response:
+        data = _valid(s.RegisterInputSerializer, request)
+        user = services.user_register(**data)
+        return Response(s.UserCreatedSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.LoginInputSerializer, responses={200: s.TokenPairSerializer})
+    @action(detail=False, methods=["post"])
+    def login(self, request: Request) -> Response:
+        data = _valid(s.LoginInputSerializer, request)
+        return Response(services.auth_login(**data))
+
+    @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairSerializer})
+    @action(detail=False, methods=["post"])
+    def refresh(self, request: Request) -> Response:
+        data = _valid(s.RefreshInputSerializer, request)
+        return Response(services.token_refresh(refresh_token=data["refresh_token"]))
+
+    @extend_schema(request=s.RefreshInputSerializer, responses={204: None})
+    @action(detail=False, methods=["post"])
+    def logout(self, request: Request) -> Response:
+        data = _valid(s.RefreshInputSerializer, request)
+        services.token_revoke(refresh_token=data["refresh_token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses={200: s.MeSerializer})
+    @extend_schema(
+        methods=["PATCH"], request=s.ProfileUpdateInputSerializer, responses={200: s.MeSerializer}
+    )
+    @action(detail=False, methods=["get", "patch"])
+    def me(self, request: Request) -> Response:
+        if request.method == "PATCH":
+            data = _valid(s.ProfileUpdateInputSerializer, request)
+            services.user_profile_update(user=request.user, **data)
+        return Response(s.MeSerializer(request.user).data)
+
+    @extend_schema(request=s.PasswordChangeInputSerializer, responses={204: None})
+    @action(detail=False, methods=["post"])
+    def password(self, request: Request) -> Response:
+        data = _valid(s.PasswordChangeInputSerializer, request)
+        services.user_password_change(user=request.user, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: s.WsTicketSerializer})
+    @action(detail=False, methods=["post"], url_path="ws-ticket")
+    def ws_ticket(self, request: Request) -> Response:
+        return Response(services.ws_ticket_issue(user=request.user))
+
+
+class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Find people to befriend: prefix search over username and display name."""
+
+    serializer_class = s.UserPublicSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.user_search(
+            query=self.request.query_params.get("search", ""), exclude_user=self.request.user
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, description="Username/display-name prefix")]
+    )
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+def _valid(serializer_class: type, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def register(router: object) -> None:
+    """Add this app's viewsets to the project's one router."""
+    router.register("auth", AuthViewSet, basename="auth")
+    router.register("users", UserViewSet, basename="users")

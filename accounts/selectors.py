@@ -1,0 +1,20 @@
+from django.db.models import Q, QuerySet
+
+from .models import User
+
+USER_SEARCH_LIMIT = 20
+
+
+def user_search(*, query: str, exclude_user: User | None = None) -> QuerySet[User]:
+    """Active users whose username or display name starts with `query` (max 20)."""
+    query = (query or "").strip()
+    qs = User.objects.filter(is_active=True)
+    if query:
+        qs = qs.filter(Q(username__istartswith=query) | Q(display_name__istartswith=query))
+    if exclude_user is not None:
+        qs = qs.exclude(pk=exclude_user.pk)
+    return qs.order_by("username")[:USER_SEARCH_LIMIT]
+
+
+def user_get_active(*, user_id: int) -> User:
+    return User.objects.get(pk=user_id, is_active=True)

@@ -1,0 +1,89 @@
+"""The WebSocket handshake: origin check and the three ways to authenticate."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.urls import path
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import services
+from accounts.ws_auth import WebSocketAuthMiddlewareStack, authenticate_scope, origin_allowed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def access_token(user):
+    return str(RefreshToken.for_user(user).access_token)
+
+
+@database_sync_to_async
+def refresh_token(user):
+    return str(RefreshToken.for_user(user))
+
+
+def scope(headers=(), query=b""):
+    return {"type": "websocket", "headers": list(headers), "query_string": query}
+
+
+async def test_bearer_access_token(user):
+    token = await access_token(user)
+    found, method = await authenticate_scope(
+        scope([(b"authorization", f"Bearer {token}".encode())])
+    )
+    assert (found.pk, method) == (user.pk, "bearer")
+
+
+async def test_bearer_refresh_token_is_refused(user):
+    token = await refresh_token(user)
+    found, method = await authenticate_scope(
+        scope([(b"authorization", f"Bearer {token}".encode())])
+    )
+    assert not found.is_authenticated and method is None
+
+
+async def test_garbage_bearer_is_anonymous(db):
+    found, _ = await authenticate_scope(scope([(b"authorization", b"Bearer nope")]))
+    assert not found.is_authenticated
+
+
+async def test_ticket_is_single_use(user):
+    ticket = (await database_sync_to_async(services.ws_ticket_issue)(user=user))["ticket"]
+    found, method = await authenticate_scope(scope(query=f"ticket={ticket}".encode()))
+    assert (found.pk, method) == (user.pk, "ticket")
+    again, _ = await authenticate_scope(scope(query=f"ticket={ticket}".encode()))
+    assert not again.is_authenticated
+
+
+async def test_jwt_in_url_is_ignored(user):
+    token = await access_token(user)
+    found, _ = await authenticate_scope(scope(query=f"token={token}".encode()))
+    assert not found.is_authenticated
+
+
+@pytest.mark.parametrize(
+    "origin,ok",
+    [
+        ("http://localhost:8000", True),
+        ("https://127.0.0.1", True),
+        ("http://evil.example.com", False),
+        ("null", False),
+        ("file://", False),
+    ],
+)
+def test_origin_allowed(origin, ok):
+    assert origin_allowed(origin) is ok
+
+
+async def test_bad_origin_is_closed_4403(db):
+    async def app(scope, receive, send):  # pragma: no cover - never reached
+        raise AssertionError("inner app must not run for a bad origin")
+
+    stack = WebSocketAuthMiddlewareStack(URLRouter([path("ws/", app)]))
+    communicator = WebsocketCommunicator(stack, "/ws/", headers=[(b"origin", b"http://evil.com")])
+    connected, _ = await communicator.connect()
+    assert connected
+    output = await communicator.receive_output()
+    assert output == {"type": "websocket.close", "code": 4403}
+    await communicator.wait()

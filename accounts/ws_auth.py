@@ -1,0 +1,116 @@
+"""WebSocket handshake: origin check and authentication, in the order API.md gives.
+
+1. the Django session cookie (web UI) — only when the browser sent an allowed Origin;
+2. `Authorization: Bearer <access>` on the handshake (a refresh token is refused);
+3. `?ticket=<ws-ticket>` (single use).
+
+No JWT is ever read from the URL. A disallowed Origin is refused with close
+code 4403 (that stops cross-site WebSocket hijacking); a handshake with no Origin
+comes from a non-browser client and may authenticate by header or ticket only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from channels.auth import get_user
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.middleware import BaseMiddleware
+from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http.request import is_same_domain, validate_host
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+
+from . import services
+from .models import User
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin1")
+    return None
+
+
+def origin_allowed(origin: str) -> bool:
+    parsed = urlparse(origin)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        return False
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = ["localhost", "127.0.0.1", "[::1]"]
+    host = parsed.hostname
+    return validate_host(host, allowed) or any(is_same_domain(host, p) for p in allowed)
+
+
+@database_sync_to_async
+def _user_from_bearer(raw: str) -> User | None:
+    auth = JWTAuthentication()
+    try:
+        token = auth.get_validated_token(raw.encode())
+        return auth.get_user(token)
+    except (InvalidToken, AuthenticationFailed, TokenError):
+        return None
+
+
+@database_sync_to_async
+def _user_from_ticket(ticket: str) -> User | None:
+    user_id = services.ws_ticket_consume(ticket=ticket)
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+async def authenticate_scope(scope: dict[str, Any]) -> tuple[Any, str | None]:
+    """The user of a handshake and how they proved it (`session`, `bearer`, `ticket`)."""
+    if scope.get("origin_checked") and "session" in scope:
+        user = await get_user(scope)
+        if user.is_authenticated and user.is_active:
+            return user, "session"
+    authorization = _header(scope, b"authorization") or ""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        user = await _user_from_bearer(credentials.strip())
+        if user is not None:
+            return user, "bearer"
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    ticket = (query.get("ticket") or [""])[0]
+    if ticket:
+        user = await _user_from_ticket(ticket)
+        if user is not None:
+            return user, "ticket"
+    return AnonymousUser(), None
+
+
+class RefuseConsumer(AsyncWebsocketConsumer):
+    """Accept, then close with an application code the client can act on."""
+
+    close_code = CLOSE_FORBIDDEN_ORIGIN
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=self.close_code)
+
+
+class WebSocketAuthMiddleware(BaseMiddleware):
+    """Checks the Origin, then puts `user` and `auth_method` in the scope."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        origin = _header(scope, b"origin")
+        if origin is not None and not origin_allowed(origin):
+            return await RefuseConsumer.as_asgi()(scope, receive, send)
+        scope = dict(scope)
+        scope["origin_checked"] = origin is not None
+        scope["user"], scope["auth_method"] = await authenticate_scope(scope)
+        return await super().__call__(scope, receive, send)
+
+
+def WebSocketAuthMiddlewareStack(inner: Any) -> Any:
+    return CookieMiddleware(SessionMiddleware(WebSocketAuthMiddleware(inner)))

@@ -1,0 +1,26 @@
+"""The project's one DRF router: each app adds its viewsets through `register(router)`."""
+
+from rest_framework.routers import DefaultRouter
+
+
+class OptionalSlashRouter(DefaultRouter):
+    """Every route answers with and without a trailing slash (API.md conventions)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+def build_router() -> OptionalSlashRouter:
+    from accounts.api import views as accounts_api
+    from conversations.api import views as conversations_api
+    from friends.api import views as friends_api
+    from messaging.api import views as messaging_api
+
+    router = OptionalSlashRouter()
+    for module in (accounts_api, friends_api, conversations_api, messaging_api):
+        module.register(router)
+    return router
+
+
+router = build_router()

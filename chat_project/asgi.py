@@ -1,0 +1,24 @@
+"""ASGI entry point: HTTP through Django, WebSocket through Channels.
+
+The WebSocket stack checks the Origin and authenticates (session, Bearer header
+or single-use ticket) before any consumer runs: see accounts/ws_auth.py.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chat_project.settings.local")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from accounts.ws_auth import WebSocketAuthMiddlewareStack  # noqa: E402
+from messaging.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": WebSocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+    }
+)

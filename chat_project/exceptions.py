@@ -1,0 +1,104 @@
+"""One place that turns service errors into the API's 4xx JSON bodies.
+
+Services raise Django's own exceptions (ValidationError, PermissionDenied,
+ObjectDoesNotExist/Http404) plus `Conflict`; views never translate errors
+themselves, so REST and the WebSocket consumer answer the same way.
+"""
+
+from typing import Any
+
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+)
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class Conflict(Exception):
+    """The request clashes with the current state (duplicate, room full): HTTP 409."""
+
+    def __init__(self, detail: str, code: str = "conflict") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+class Throttled(Exception):
+    """A service-level rate limit (shared by REST and WebSocket): HTTP 429."""
+
+    def __init__(self, wait: float | None, detail: str = "Request was throttled.") -> None:
+        super().__init__(detail)
+        self.wait = wait
+        self.detail = detail
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "payload_too_large"
+
+
+def validation_error_detail(exc: DjangoValidationError) -> Any:
+    """DRF's 400 shape from a Django ValidationError (field errors or non_field_errors)."""
+    if hasattr(exc, "error_dict"):
+        return {
+            field: [str(m) for e in errors for m in e.messages]
+            for field, errors in exc.error_dict.items()
+        }
+    return {"non_field_errors": list(exc.messages)}
+
+
+def to_api_exception(exc: Exception) -> exceptions.APIException | None:
+    """Map a service-layer exception to the DRF exception that carries its status."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(validation_error_detail(exc))
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, (ObjectDoesNotExist, Http404)):
+        return exceptions.NotFound(str(exc) or None)
+    if isinstance(exc, Conflict):
+        err = exceptions.APIException(exc.detail, exc.code)
+        err.status_code = status.HTTP_409_CONFLICT
+        return err
+    if isinstance(exc, Throttled):
+        return exceptions.Throttled(wait=exc.wait, detail=exc.detail)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    return None
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    mapped = to_api_exception(exc)
+    if mapped is not None:
+        exc = mapped
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if (
+        isinstance(exc, exceptions.APIException)
+        and isinstance(response.data, dict)
+        and "detail" in response.data
+        and "code" not in response.data
+    ):
+        codes = exc.get_codes()
+        response.data["code"] = codes if isinstance(codes, str) else exc.default_code
+    return response
+
+
+def error_payload(exc: Exception) -> dict | None:
+    """The `{code, detail}` of an error event for the WebSocket consumer."""
+    mapped = to_api_exception(exc) if not isinstance(exc, exceptions.APIException) else exc
+    if mapped is None:
+        return None
+    if isinstance(mapped, exceptions.ValidationError):
+        return {"code": "invalid", "detail": mapped.detail}
+    codes = mapped.get_codes()
+    return {
+        "code": codes if isinstance(codes, str) else mapped.default_code,
+        "detail": str(mapped.detail),
+    }

@@ -1,0 +1,71 @@
+"""Test settings: the real PostgreSQL and Redis when reachable.
+
+`make test` runs against the services on 127.0.0.1. When they are not reachable
+the suite falls back to SQLite + the in-memory layer with a loud notice, and
+tests marked `needs_services` are skipped; with CI=true the fallback is refused.
+Each run gets its own database name suffix and Redis prefix so concurrent runs
+(or xdist workers) never collide.
+"""
+
+import os
+import socket
+import sys
+from urllib.parse import urlparse
+
+from .base import *  # noqa: F403
+from .base import (
+    SIMPLE_JWT,
+    STORAGES,
+    cache_config,
+    channel_layer_config,
+    database_config,
+    env,
+)
+
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
+SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
+DEBUG = False
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver", "[::1]"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+TEST_DATABASE_URL = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/chat")
+TEST_REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+SERVICES_AVAILABLE = _reachable(TEST_DATABASE_URL, 5432) and _reachable(TEST_REDIS_URL, 6379)
+RUN_ID = os.environ.get("CHAT_TEST_RUN_ID") or str(os.getpid())
+
+if SERVICES_AVAILABLE:
+    DATABASES = {"default": database_config(TEST_DATABASE_URL)}
+    DATABASES["default"]["TEST"] = {"NAME": f"test_chat_{RUN_ID}"}
+    REDIS_URL = TEST_REDIS_URL
+    REDIS_PREFIX = f"chattest{RUN_ID}"
+else:
+    if env.bool("CI", default=False):
+        raise RuntimeError(
+            "CI=true but PostgreSQL/Redis on 127.0.0.1 are not reachable: refusing to fall "
+            "back to SQLite. Start them (see README) and run again."
+        )
+    sys.stderr.write(
+        "\n" + "!" * 78 + "\n"
+        "!! PostgreSQL or Redis is NOT reachable: running on SQLite + in-memory layer.\n"
+        "!! Tests marked needs_services are SKIPPED. This is not a full test run.\n"
+        + "!" * 78
+        + "\n\n"
+    )
+    DATABASES = {"default": database_config(None)}
+    REDIS_URL = ""
+    REDIS_PREFIX = f"chattest{RUN_ID}"
+
+CHANNEL_LAYERS = channel_layer_config(REDIS_URL, REDIS_PREFIX)
+CACHES = cache_config(REDIS_URL, REDIS_PREFIX)

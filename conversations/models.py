@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Conversation(models.Model):
+    """A direct chat, a private group or a public room.
+
+    `last_seq`, `last_message_id` and `last_message_at` are maintained by the
+    messaging services (a higher app), so the conversation list needs no join
+    over messages: `last_seq` also allocates each message's gapless `seq`.
+    """
+
+    class Type(models.TextChoices):
+        DIRECT = "direct"
+        GROUP = "group"
+
+    type = models.CharField(max_length=10, choices=Type.choices)
+    name = models.CharField(max_length=100, blank=True, default="")
+    description = models.TextField(max_length=1000, blank=True, default="")
+    is_public = models.BooleanField(default=False)
+    max_participants = models.PositiveIntegerField(null=True, blank=True)
+    private_pair_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_seq = models.BigIntegerField(default=0)
+    last_message_id = models.BigIntegerField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type="group") | Q(private_pair_key__isnull=False, is_public=False),
+                name="conversations_direct_has_pair_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(type="direct") | Q(private_pair_key__isnull=True),
+                name="conversations_group_no_pair_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["is_public", "-last_message_at"],
+                name="conv_public_activity_idx",
+                condition=Q(is_public=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.private_pair_key or f"conversation {self.pk}"
+
+    @staticmethod
+    def pair_key(user_a_id: int, user_b_id: int) -> str:
+        low, high = sorted((user_a_id, user_b_id))
+        return f"direct:{low}:{high}"
+
+
+class ConversationMember(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        MEMBER = "member"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    last_read_seq = models.BigIntegerField(default=0)
+    last_read_message_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "user"], name="conversations_member_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "conversation"], name="conv_member_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.conversation_id} ({self.role})"

@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from conversations.models import Conversation
+
+#: Text search configuration for message search ('simple': no stemming, any language).
+SEARCH_CONFIG = "simple"
+
+
+class Message(models.Model):
+    class Type(models.TextChoices):
+        TEXT = "text"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    seq = models.BigIntegerField(help_text="1, 2, 3 ... per conversation, no gaps.")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_sent"
+    )
+    content = models.TextField()
+    message_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], name="messaging_conv_seq_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["sender", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="messaging_sender_client_id_unique",
+            ),
+        ]
+        indexes = [
+            # History: keyset paging by id inside one conversation.
+            models.Index(fields=["conversation", "id"], name="messaging_conv_id_idx"),
+            # Full-text search: a GIN expression index created by migration 0002 on
+            # PostgreSQL only (SQLite, the embedded mode, searches with icontains).
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} in {self.conversation_id} by {self.sender_id}"

@@ -1,0 +1,3 @@
+"""WebSocket URL routes (the consumer arrives with the real-time issue)."""
+
+websocket_urlpatterns: list = []
