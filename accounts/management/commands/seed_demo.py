@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
-from accounts.services import user_register
+from accounts.services import user_profile_update, user_register
 
 DEMO_PASSWORD = "demo-pass-123"
 DEMO_USERS = [("alice", "Alice"), ("bob", "Bob"), ("carol", "Carol")]
@@ -20,8 +20,7 @@ class Command(BaseCommand):
                 user = user_register(
                     username=username, email=f"{username}@example.com", password=DEMO_PASSWORD
                 )
-                user.display_name = display_name
-                user.save(update_fields=["display_name"])
+                user_profile_update(user=user, display_name=display_name)
             users[username] = user
         self.stdout.write(
             self.style.SUCCESS(
