@@ -69,3 +69,8 @@ else:
 
 CHANNEL_LAYERS = channel_layer_config(REDIS_URL, REDIS_PREFIX)
 CACHES = cache_config(REDIS_URL, REDIS_PREFIX)
+
+# Live-server tests (tests/e2e) run daphne with these settings: serve static files
+# straight from the source folders, as DEBUG would.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,148 @@
+"""Live server fixtures: real daphne processes on free localhost ports.
+
+The server processes use this test run's database (the test process commits its
+setup data with `django_db(transaction=True)`) and this run's Redis prefix, so
+they share the channel layer and presence with each other and with the test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+    env: dict[str, str] = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/"
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to clean up (sockets, presence)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def server_env(**overrides: str) -> dict[str, str]:
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chat_project.settings.test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": settings.REDIS_URL,
+        "CHAT_TEST_RUN_ID": settings.RUN_ID,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(overrides)
+    return env
+
+
+def start_server(tmp_path: Path, **env_overrides: str) -> LiveServer:
+    port = free_port()
+    log_path = tmp_path / f"daphne-{port}.log"
+    env = server_env(**env_overrides)
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "chat_project.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    server = LiveServer(port=port, process=process, log_path=log_path, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited early:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code in (200, 503):
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"daphne did not start within 30 s:\n{server.log()}")
+
+
+@pytest.fixture
+def daphne_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start as many real server processes as a test needs; all are stopped afterwards."""
+    if not settings.SERVICES_AVAILABLE:
+        pytest.skip("live servers need PostgreSQL and Redis")
+    servers: list[LiveServer] = []
+
+    def start(**env_overrides: str) -> LiveServer:
+        server = start_server(tmp_path, **env_overrides)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def daphne_server(daphne_factory: Callable[..., LiveServer]) -> LiveServer:
+    """One real daphne process serving this run's database and Redis."""
+    return daphne_factory()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
