@@ -1,6 +1,11 @@
 """Reads over the social graph. Other apps ask these questions; they never query friends' models."""
 
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Subquery, When
+from django.db.models.functions import Lower
+from django.http import Http404
+
+from accounts.models import User
 
 from .models import Block, Friendship
 
@@ -35,3 +40,118 @@ def blocked_ids_either_way(user_id: int) -> set[int]:
         "blocker_id", "blocked_id"
     )
     return {b if a == user_id else a for a, b in rows}
+
+
+# --- Lists and lookups for the friends API ---------------------------------------------
+
+INCOMING = "incoming"
+OUTGOING = "outgoing"
+DIRECTIONS = (INCOMING, OUTGOING)
+
+REQUEST_NOT_FOUND = "Friend request not found."
+USER_NOT_FOUND = "User not found."
+
+
+def _as_id(value: object) -> int:
+    """A positive database id from a URL segment or a caller's value, else not-found.
+
+    Bad ids are "unknown" rather than "invalid": a path segment that is not a number
+    names nothing, and 404 is what a client can act on.
+    """
+    if isinstance(value, bool):
+        raise Http404(USER_NOT_FOUND)
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise Http404(USER_NOT_FOUND) from exc
+    if not 0 < number < 2**63:
+        raise Http404(USER_NOT_FOUND)
+    return number
+
+
+def user_get_by_username(*, username: str) -> User:
+    """The active user with this username (any letter case), else 404.
+
+    Disabled accounts look unknown: they cannot take part in the social graph.
+    """
+    try:
+        return User.objects.get(username__iexact=(username or "").strip(), is_active=True)
+    except User.DoesNotExist as exc:
+        raise Http404(USER_NOT_FOUND) from exc
+
+
+def user_get_by_id(*, user_id: object) -> User:
+    """Any existing user (active or not): a block must still work on a banned account."""
+    try:
+        return User.objects.get(pk=_as_id(user_id))
+    except User.DoesNotExist as exc:
+        raise Http404(USER_NOT_FOUND) from exc
+
+
+def pending_request_get(*, request_id: object, **parties: int) -> Friendship:
+    """A pending request where the caller holds the given role (`receiver_id=` or
+    `requester_id=`), else 404 — so nobody learns that someone else's request exists."""
+    try:
+        request_pk = _as_id(request_id)
+    except Http404 as exc:
+        raise Http404(REQUEST_NOT_FOUND) from exc
+    try:
+        return Friendship.objects.select_related("requester", "receiver").get(
+            pk=request_pk, status=Friendship.Status.PENDING, **parties
+        )
+    except Friendship.DoesNotExist as exc:
+        raise Http404(REQUEST_NOT_FOUND) from exc
+
+
+def friend_list_for_user(*, user: User) -> QuerySet[User]:
+    """The user's active friends, alphabetical; one query whatever the count.
+
+    The friend ids come from a subquery over both directions, which the
+    (requester, status) and (receiver, status) indexes serve.
+    """
+    other = Case(
+        When(requester_id=user.pk, then=F("receiver_id")),
+        default=F("requester_id"),
+        output_field=IntegerField(),
+    )
+    ids = (
+        Friendship.objects.filter(
+            Q(requester_id=user.pk) | Q(receiver_id=user.pk), status=Friendship.Status.ACCEPTED
+        )
+        .annotate(other_id=other)
+        .values("other_id")
+    )
+    return User.objects.filter(pk__in=Subquery(ids), is_active=True).order_by(
+        Lower("username"), "pk"
+    )
+
+
+def request_list_for_user(*, user: User, direction: str = INCOMING) -> QuerySet[Friendship]:
+    """Pending requests to (incoming) or from (outgoing) the user, newest first.
+
+    Requests involving a disabled account are hidden: a banned spammer's requests
+    vanish from everyone's inbox.
+    """
+    if direction not in DIRECTIONS:
+        raise ValidationError({"direction": [f"Must be one of: {', '.join(DIRECTIONS)}."]})
+    qs = Friendship.objects.filter(status=Friendship.Status.PENDING).select_related(
+        "requester", "receiver"
+    )
+    if direction == INCOMING:
+        qs = qs.filter(receiver_id=user.pk, requester__is_active=True)
+    else:
+        qs = qs.filter(requester_id=user.pk, receiver__is_active=True)
+    return qs.order_by("-created_at", "-pk")
+
+
+def block_list_for_user(*, user: User) -> QuerySet[Block]:
+    """Everyone the user blocks (not who blocks them: that stays private), newest first."""
+    return (
+        Block.objects.filter(blocker_id=user.pk)
+        .select_related("blocked")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def block_get(*, blocker_id: int, blocked_id: int) -> Block | None:
+    return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).first()

@@ -1,2 +1,151 @@
+"""Friends REST API: thin viewsets over friends' services and selectors."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chat_project import realtime
+from friends import selectors, services
+
+from . import serializers as s
+
+REQUEST_SENT = "Friend request sent successfully"
+REQUEST_ACCEPTED = "Friend request accepted"
+REQUEST_REJECTED = "Friend request rejected"
+
+USER_ID = OpenApiParameter("user_id", int, OpenApiParameter.PATH, description="A user's id.")
+REQUEST_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A request's id.")
+
+
+class FriendViewSet(viewsets.GenericViewSet):
+    """The caller's friends: list (with presence), send a request, unfriend."""
+
+    serializer_class = s.FriendSerializer
+    pagination_class = None
+    lookup_url_kwarg = "user_id"
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.friend_list_for_user(user=self.request.user)
+
+    @extend_schema(responses={200: s.FriendSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        friends = list(self.get_queryset())
+        # One presence lookup for the whole list, never one per friend.
+        online = realtime.online_user_ids([friend.pk for friend in friends])
+        data = s.FriendSerializer(friends, many=True, context={"online_ids": online}).data
+        return Response(data)
+
+    @extend_schema(parameters=[USER_ID], responses={204: None, 404: OpenApiResponse()})
+    def destroy(self, request: Request, user_id: str) -> Response:
+        services.friendship_remove(actor=request.user, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=s.FriendRequestInputSerializer,
+        responses={201: s.FriendRequestSentSerializer, 200: s.FriendRequestSentSerializer},
+        description="201 with a new request; 200 when it accepted the other user's request.",
+    )
+    @action(detail=False, methods=["post"], url_path="request")
+    def send_request(self, request: Request) -> Response:
+        data = _valid(s.FriendRequestInputSerializer, request)
+        outcome = services.friend_request_send(actor=request.user, username=data["username"])
+        body = {
+            "message": REQUEST_ACCEPTED if outcome.accepted else REQUEST_SENT,
+            "request": s.FriendRequestSerializer(outcome.request).data,
+        }
+        code = status.HTTP_200_OK if outcome.accepted else status.HTTP_201_CREATED
+        return Response(body, status=code)
+
+
+class FriendRequestViewSet(viewsets.GenericViewSet):
+    """Pending requests: list by direction, accept/reject (receiver), cancel (requester)."""
+
+    serializer_class = s.FriendRequestSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet:
+        direction = self.request.query_params.get("direction", selectors.INCOMING)
+        return selectors.request_list_for_user(user=self.request.user, direction=direction)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "direction", str, enum=list(selectors.DIRECTIONS), default=selectors.INCOMING
+            )
+        ],
+        responses={200: s.FriendRequestSerializer(many=True)},
+    )
+    def list(self, request: Request) -> Response:
+        return Response(s.FriendRequestSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(parameters=[REQUEST_ID], responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.friend_request_cancel(actor=request.user, request_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(parameters=[REQUEST_ID], request=None, responses={200: s.MessageSerializer})
+    @action(detail=True, methods=["put", "post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        services.friend_request_accept(actor=request.user, request_id=pk)
+        return Response({"message": REQUEST_ACCEPTED})
+
+    @extend_schema(parameters=[REQUEST_ID], request=None, responses={200: s.MessageSerializer})
+    @action(detail=True, methods=["put", "post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        services.friend_request_reject(actor=request.user, request_id=pk)
+        return Response({"message": REQUEST_REJECTED})
+
+
+class UserBlockViewSet(viewsets.GenericViewSet):
+    """`/api/users/{id}/block`: detail routes only (accounts owns the `users` list)."""
+
+    serializer_class = s.BlockSerializer
+    pagination_class = None
+    lookup_url_kwarg = "user_id"
+
+    @extend_schema(
+        methods=["POST"],
+        parameters=[USER_ID],
+        request=None,
+        responses={201: s.BlockSerializer, 200: s.BlockSerializer},
+        description="201 when the block is new, 200 when the user was already blocked.",
+    )
+    @extend_schema(methods=["DELETE"], parameters=[USER_ID], responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def block(self, request: Request, user_id: str) -> Response:
+        if request.method == "DELETE":
+            services.user_unblock(actor=request.user, user_id=user_id)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        block, created = services.user_block(actor=request.user, user_id=user_id)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(s.BlockSerializer(block).data, status=code)
+
+
+class BlockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """`GET /api/blocks`: the users the caller blocks, newest first."""
+
+    serializer_class = s.BlockSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.block_list_for_user(user=self.request.user)
+
+
+def _valid(serializer_class: type, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 def register(router: object) -> None:
-    """Add this app's viewsets to the project's one router."""
+    """Add this app's viewsets to the project's one router.
+
+    `friends/requests` goes first so its routes win over `friends/{user_id}`.
+    """
+    router.register("friends/requests", FriendRequestViewSet, basename="friend-requests")
+    router.register("friends", FriendViewSet, basename="friends")
+    router.register("users", UserBlockViewSet, basename="user-blocks")
+    router.register("blocks", BlockViewSet, basename="blocks")

@@ -1,0 +1,79 @@
+"""The friends API's representations; events.py reuses them so REST and WebSocket agree."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import User
+from friends.models import Block, Friendship
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of quietly stringifying them."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class FriendRequestInputSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+
+
+class RequestPartySerializer(serializers.ModelSerializer):
+    """A party of a request as the contract shows it, plus the display name UIs need."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "display_name"]
+        read_only_fields = fields
+
+
+class FriendRequestSerializer(serializers.ModelSerializer):
+    """The one friend-request representation: REST bodies and `friend_request*` events."""
+
+    requester = RequestPartySerializer(read_only=True)
+    receiver = RequestPartySerializer(read_only=True)
+
+    class Meta:
+        model = Friendship
+        fields = ["id", "requester", "receiver", "status", "created_at"]
+        read_only_fields = fields
+
+
+class FriendRequestSentSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    request = FriendRequestSerializer()
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class FriendSerializer(serializers.ModelSerializer):
+    """A friend; `is_online` comes from the presence store, looked up once per list."""
+
+    is_online = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "display_name", "is_online"]
+        read_only_fields = fields
+
+    def get_is_online(self, user: User) -> bool:
+        return user.pk in self.context.get("online_ids", ())
+
+
+class BlockSerializer(serializers.ModelSerializer):
+    """A blocked user: `id` is the user's id, the one `DELETE /api/users/{id}/block` takes."""
+
+    id = serializers.IntegerField(source="blocked.id", read_only=True)
+    username = serializers.CharField(source="blocked.username", read_only=True)
+    display_name = serializers.CharField(source="blocked.display_name", read_only=True)
+    blocked_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Block
+        fields = ["id", "username", "display_name", "blocked_at"]
+        read_only_fields = fields
