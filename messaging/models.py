@@ -9,6 +9,12 @@ SEARCH_CONFIG = "simple"
 
 
 class Message(models.Model):
+    """One chat message.
+
+    A deleted message is soft-deleted: its row and `content` stay for moderation (reports),
+    but the text is never exposed again (the serializer blanks it, search skips it).
+    """
+
     class Type(models.TextChoices):
         TEXT = "text"
 
@@ -26,6 +32,14 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    #: Who deleted it: the sender, a group admin or a moderator (kept for the moderation log).
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["id"]

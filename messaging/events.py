@@ -1,0 +1,42 @@
+"""Payloads of the messaging events, built with the REST serializer.
+
+A message looks the same in `new_message`/`message_updated` as in `GET /api/messages/...`,
+so clients parse one shape. Deleted messages go through `MessageSerializer` too, which
+blanks their content: the original text never leaves the server.
+"""
+
+from typing import Any
+
+from messaging.api.serializers import MessageSerializer
+from messaging.models import Message
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    # A plain dict (not DRF's ReturnDict) so the channel layer's msgpack is happy.
+    return dict(MessageSerializer(message).data)
+
+
+def new_message(message: Message) -> dict[str, Any]:
+    return {"type": "new_message", "message": message_payload(message)}
+
+
+def message_updated(message: Message) -> dict[str, Any]:
+    return {"type": "message_updated", "message": message_payload(message)}
+
+
+def message_deleted(message: Message) -> dict[str, Any]:
+    return {
+        "type": "message_deleted",
+        "conversation_id": message.conversation_id,
+        "message_id": message.id,
+    }
+
+
+def read(*, conversation_id: int, user_id: int, message_id: int, seq: int) -> dict[str, Any]:
+    return {
+        "type": "read",
+        "conversation_id": conversation_id,
+        "user_id": user_id,
+        "message_id": message_id,
+        "seq": seq,
+    }

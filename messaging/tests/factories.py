@@ -1,0 +1,36 @@
+"""Messages created straight in the database (no service rules, no events).
+
+Use these to build history for selector/API tests; use `message_send` when the test is
+about sending. `MessageFactory` keeps `Conversation.last_seq`/`last_message_*` consistent
+so unread counts and seq gaps stay realistic.
+"""
+
+import factory
+from django.db.models import F
+
+from accounts.tests.factories import UserFactory
+from conversations.models import Conversation
+from conversations.tests.factories import ConversationFactory
+from messaging.models import Message
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    conversation = factory.SubFactory(ConversationFactory)
+    sender = factory.SubFactory(UserFactory)
+    content = factory.Sequence(lambda n: f"message {n}")
+    seq = 0  # replaced in _create
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        conversation = kwargs["conversation"]
+        Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
+        conversation.refresh_from_db(fields=["last_seq"])
+        kwargs["seq"] = conversation.last_seq
+        message = super()._create(model_class, *args, **kwargs)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_id=message.id, last_message_at=message.created_at
+        )
+        return message
