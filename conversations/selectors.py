@@ -1,5 +1,7 @@
 """Reads over conversations that carry permission: "missing" and "not yours" look the same."""
 
+from django.db.models import Count, DateTimeField, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from .models import Conversation, ConversationMember
@@ -33,3 +35,72 @@ def membership_get(*, user_id: int, conversation_id: int) -> ConversationMember:
 
 def conversation_get_for_user(*, user_id: int, conversation_id: int) -> Conversation:
     return membership_get(user_id=user_id, conversation_id=conversation_id).conversation
+
+
+def _with_members(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Memberships (oldest first) with their users in one extra query for the whole page."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=ConversationMember.objects.select_related("user").order_by("joined_at", "id"),
+        )
+    )
+
+
+def _by_activity(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    return queryset.annotate(
+        last_activity=Coalesce("last_message_at", "created_at", output_field=DateTimeField())
+    ).order_by("-last_activity", "-id")
+
+
+def conversation_list_for_user(*, user_id: int) -> QuerySet[Conversation]:
+    """The user's conversations, most recent activity first, members prefetched.
+
+    The caller's own read marker comes from the prefetched memberships, so the list
+    costs two queries whatever its length.
+    """
+    return _with_members(_by_activity(Conversation.objects.filter(memberships__user_id=user_id)))
+
+
+def conversation_detail_for_user(*, user_id: int, conversation_id: int) -> Conversation:
+    """One conversation in the list's shape; 404 for missing and not-a-member alike."""
+    try:
+        return conversation_list_for_user(user_id=user_id).get(id=conversation_id)
+    except (Conversation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(NOT_FOUND) from exc
+
+
+def conversation_with_members(*, conversation_id: int) -> Conversation:
+    """A conversation with its members, no permission check: for services and event payloads."""
+    return _with_members(Conversation.objects.all()).get(id=conversation_id)
+
+
+def _public_rooms() -> QuerySet[Conversation]:
+    return _by_activity(
+        Conversation.objects.filter(type=Conversation.Type.GROUP, is_public=True).annotate(
+            member_count=Count("memberships")
+        )
+    )
+
+
+def public_room_list(*, search: str = "") -> QuerySet[Conversation]:
+    """Discoverable rooms, most recently active first, each with its `member_count`."""
+    rooms = _public_rooms()
+    search = (search or "").strip()
+    if search:
+        rooms = rooms.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return rooms
+
+
+def public_room_get(*, conversation_id: int) -> Conversation:
+    """A public room for anyone logged in; a private or missing one is a 404."""
+    try:
+        return _public_rooms().get(id=conversation_id)
+    except (Conversation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(NOT_FOUND) from exc
+
+
+def admin_count(*, conversation_id: int) -> int:
+    return ConversationMember.objects.filter(
+        conversation_id=conversation_id, role=ConversationMember.Role.ADMIN
+    ).count()

@@ -1,0 +1,199 @@
+"""The conversation representation (REST and events) and the input shapes.
+
+The REST layer composes: `last_message` uses messaging's one MessageSerializer
+(docs/architecture.md), so a conversation looks the same in every response and event.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from rest_framework import serializers
+
+from conversations.models import Conversation, ConversationMember
+from messaging.api.serializers import MessageSerializer
+from messaging.models import Message
+
+#: Largest id accepted in a body: anything larger cannot exist and would overflow bigint.
+MAX_ID = 2**63 - 1
+MAX_USER_IDS = getattr(settings, "CONVERSATION_MAX_ADD_PER_REQUEST", 100)
+RECENT_MESSAGES = 20
+
+
+def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, Message]:
+    """The last message of every conversation given, in one query (none if there is nothing)."""
+    ids = {c.last_message_id for c in conversations if c.last_message_id}
+    if not ids:
+        return {}
+    return {m.id: m for m in Message.objects.filter(id__in=ids).select_related("sender")}
+
+
+def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
+    """The newest `limit` messages of a conversation, oldest first (for a room's preview)."""
+    newest = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
+    return list(reversed(newest.order_by("-id")[:limit]))
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    username = serializers.CharField(source="user.username")
+    display_name = serializers.CharField(source="user.display_name")
+    role = serializers.CharField()
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    """A conversation as the contract describes it.
+
+    Context: `viewer_id` (whose `unread_count`/`last_read_message_id` to show; without it
+    those two per-user fields are left out, as in `conversation_updated` events that go to
+    every member) and `last_messages` (from `last_messages_for`, so a list costs one query).
+    """
+
+    member_ids = serializers.SerializerMethodField()
+    members = serializers.SerializerMethodField()
+    last_message = serializers.SerializerMethodField()
+    unread_count = serializers.SerializerMethodField()
+    last_read_message_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "type",
+            "name",
+            "description",
+            "is_public",
+            "max_participants",
+            "private_pair_key",
+            "member_ids",
+            "members",
+            "created_at",
+            "last_message",
+            "unread_count",
+            "last_read_message_id",
+        ]
+        read_only_fields = fields
+
+    PER_VIEWER = ("unread_count", "last_read_message_id")
+
+    def _memberships(self, obj: Conversation) -> list[ConversationMember]:
+        return list(obj.memberships.all())
+
+    def _viewer_membership(self, obj: Conversation) -> ConversationMember | None:
+        viewer_id = self.context.get("viewer_id")
+        return next((m for m in self._memberships(obj) if m.user_id == viewer_id), None)
+
+    def get_member_ids(self, obj: Conversation) -> list[int]:
+        return [m.user_id for m in self._memberships(obj)]
+
+    def get_members(self, obj: Conversation) -> list[dict]:
+        return MemberSerializer(self._memberships(obj), many=True).data
+
+    def get_last_message(self, obj: Conversation) -> dict | None:
+        if not obj.last_message_id:
+            return None
+        cache = self.context.setdefault("last_messages", {})
+        if obj.last_message_id not in cache:  # a single conversation: fetch just this one
+            cache.update(last_messages_for([obj]))
+        message = cache.get(obj.last_message_id)
+        return MessageSerializer(message).data if message is not None else None
+
+    def get_unread_count(self, obj: Conversation) -> int:
+        membership = self._viewer_membership(obj)
+        if membership is None:
+            return 0
+        return max(0, obj.last_seq - membership.last_read_seq)
+
+    def get_last_read_message_id(self, obj: Conversation) -> int | None:
+        membership = self._viewer_membership(obj)
+        return membership.last_read_message_id if membership is not None else None
+
+    def to_representation(self, instance: Conversation) -> dict:
+        data = super().to_representation(instance)
+        if self.context.get("viewer_id") is None:
+            for field in self.PER_VIEWER:
+                data.pop(field, None)
+        return data
+
+
+class PublicRoomSerializer(serializers.ModelSerializer):
+    """The summary of a public room that anyone logged in may see before joining."""
+
+    member_count = serializers.IntegerField()
+    is_full = serializers.SerializerMethodField()
+    last_activity = serializers.DateTimeField()
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "name",
+            "description",
+            "member_count",
+            "max_participants",
+            "is_full",
+            "last_activity",
+        ]
+        read_only_fields = fields
+
+    def get_is_full(self, obj: Conversation) -> bool:
+        return obj.max_participants is not None and obj.member_count >= obj.max_participants
+
+
+class PublicRoomPreviewSerializer(PublicRoomSerializer):
+    recent_messages = serializers.SerializerMethodField()
+
+    class Meta(PublicRoomSerializer.Meta):
+        fields = [*PublicRoomSerializer.Meta.fields, "recent_messages"]
+        read_only_fields = fields
+
+    def get_recent_messages(self, obj: Conversation) -> list[dict]:
+        return MessageSerializer(recent_messages(obj.id), many=True).data
+
+
+# --- Input: shape only; the services decide what is allowed --------------------------
+
+
+def _user_ids_field(**kwargs: object) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=MAX_USER_IDS,
+        **kwargs,
+    )
+
+
+class ConversationCreateInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=Conversation.Type.choices)
+    member_user_ids = _user_ids_field(allow_empty=True, required=False, default=list)
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, trim_whitespace=True
+    )
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, trim_whitespace=True
+    )
+    is_public = serializers.BooleanField(required=False, default=False)
+    max_participants = serializers.IntegerField(
+        required=False, allow_null=True, min_value=2, max_value=MAX_ID
+    )
+
+
+class ConversationUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    is_public = serializers.BooleanField(required=False)
+    max_participants = serializers.IntegerField(
+        required=False, allow_null=True, min_value=2, max_value=MAX_ID
+    )
+
+
+class MembersAddInputSerializer(serializers.Serializer):
+    user_ids = _user_ids_field(allow_empty=False)
+
+
+class MarkReadInputSerializer(serializers.Serializer):
+    message_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class PublicRoomQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, default=50)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)

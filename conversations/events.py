@@ -1,0 +1,62 @@
+"""Payloads of the conversation events, built with the REST serializer.
+
+Services queue them through `chat_project.realtime` after commit. The WebSocket consumer
+subscribes a user's sockets on `conversation_created` and unsubscribes them on
+`removed_from_conversation` / `conversation_deleted` (both sent to the user group).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from conversations.api.serializers import ConversationSerializer
+from conversations.models import Conversation
+
+
+def conversation_payload(
+    conversation: Conversation, *, viewer_id: int | None, last_messages: dict | None = None
+) -> dict[str, Any]:
+    """The REST representation; without a viewer the per-user fields are left out."""
+    context = {
+        "viewer_id": viewer_id,
+        "last_messages": {} if last_messages is None else last_messages,
+    }
+    return dict(ConversationSerializer(conversation, context=context).data)
+
+
+def conversation_created_for(
+    conversation: Conversation, viewer_ids: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """One `conversation_created` per viewer, each with that viewer's own read state."""
+    shared: dict = {}  # the last message is fetched once for all of them
+    return {
+        viewer_id: {
+            "type": "conversation_created",
+            "conversation": conversation_payload(
+                conversation, viewer_id=viewer_id, last_messages=shared
+            ),
+        }
+        for viewer_id in viewer_ids
+    }
+
+
+def conversation_updated(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "type": "conversation_updated",
+        "conversation": conversation_payload(conversation, viewer_id=None),
+    }
+
+
+def conversation_deleted(conversation_id: int) -> dict[str, Any]:
+    return {"type": "conversation_deleted", "conversation_id": conversation_id}
+
+
+def member_added(conversation_id: int, user_id: int) -> dict[str, Any]:
+    return {"type": "member_added", "conversation_id": conversation_id, "user_id": user_id}
+
+
+def member_removed(conversation_id: int, user_id: int) -> dict[str, Any]:
+    return {"type": "member_removed", "conversation_id": conversation_id, "user_id": user_id}
+
+
+def removed_from_conversation(conversation_id: int) -> dict[str, Any]:
+    return {"type": "removed_from_conversation", "conversation_id": conversation_id}
