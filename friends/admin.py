@@ -4,6 +4,7 @@ so removing a friendship in the admin also updates the users' open clients."""
 import contextlib
 
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest
@@ -56,8 +57,10 @@ class BlockAdmin(admin.ModelAdmin):
         # A block is made or lifted, never edited into a block of someone else.
         return ["blocker", "blocked", "created_at"] if obj else ["created_at"]
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ) -> dict:
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)  # "lift_blocks" does it through the service
         return actions
 
@@ -76,7 +79,10 @@ class BlockAdmin(admin.ModelAdmin):
         for block in queryset:
             self._lift(block)
 
-    @admin.action(description="Lift selected blocks")
+    @admin.action(
+        description="Lift selected blocks",
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
     def lift_blocks(self, request: HttpRequest, queryset: QuerySet[Block]) -> None:
         count = 0
         for block in queryset.select_related("blocker"):

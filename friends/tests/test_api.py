@@ -1,0 +1,469 @@
+import pytest
+
+from chat_project import realtime
+from friends.models import Block, Friendship
+from friends.tests.factories import AcceptedFriendshipFactory, BlockFactory, FriendshipFactory
+
+pytestmark = pytest.mark.django_db
+
+PENDING = Friendship.Status.PENDING
+ACCEPTED = Friendship.Status.ACCEPTED
+
+
+@pytest.fixture
+def alice_client(client_for, user):
+    return client_for(user)
+
+
+def party(u) -> dict:
+    return {"id": u.pk, "username": u.username, "email": u.email, "display_name": u.display_name}
+
+
+def send(client, body):
+    return client.post("/api/friends/request", body, format="json")
+
+
+# --- auth ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/api/friends"),
+        ("get", "/api/friends/requests"),
+        ("post", "/api/friends/request"),
+        ("put", "/api/friends/requests/1/accept"),
+        ("put", "/api/friends/requests/1/reject"),
+        ("delete", "/api/friends/requests/1"),
+        ("delete", "/api/friends/1"),
+        ("post", "/api/users/1/block"),
+        ("delete", "/api/users/1/block"),
+        ("get", "/api/blocks"),
+    ],
+)
+def test_every_route_needs_authentication(api_client, method, path):
+    response = getattr(api_client, method)(path, {}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+# --- GET /api/friends ------------------------------------------------------------------
+
+
+def test_friend_list_shape_and_presence_default(alice_client, user, other_user):
+    AcceptedFriendshipFactory(requester=other_user, receiver=user)
+    response = alice_client.get("/api/friends")
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "id": other_user.pk,
+            "username": "bob",
+            "email": other_user.email,
+            "display_name": other_user.display_name,
+            "is_online": False,
+        }
+    ]
+
+
+def test_friend_list_asks_presence_once_for_everyone(
+    alice_client, user, other_user, carol, monkeypatch
+):
+    AcceptedFriendshipFactory(requester=user, receiver=other_user)
+    AcceptedFriendshipFactory(requester=carol, receiver=user)
+    calls = []
+
+    def fake_online(ids):
+        calls.append(sorted(ids))
+        return {carol.pk}
+
+    monkeypatch.setattr(realtime, "online_user_ids", fake_online)
+    body = alice_client.get("/api/friends/").json()
+    assert calls == [sorted([other_user.pk, carol.pk])]
+    assert {f["username"]: f["is_online"] for f in body} == {"bob": False, "carol": True}
+
+
+def test_friend_list_query_count_is_constant(
+    alice_client, user, django_assert_num_queries, django_assert_max_num_queries
+):
+    for _ in range(5):
+        AcceptedFriendshipFactory(requester=user)
+    with django_assert_max_num_queries(3) as ctx:
+        assert len(alice_client.get("/api/friends").json()) == 5
+    n_queries = len(ctx.captured_queries)
+    for _ in range(5):
+        AcceptedFriendshipFactory(receiver=user)
+    with django_assert_num_queries(n_queries):
+        assert len(alice_client.get("/api/friends").json()) == 10
+
+
+# --- GET /api/friends/requests ---------------------------------------------------------
+
+
+def test_request_list_incoming_by_default(alice_client, user, other_user, carol):
+    request = FriendshipFactory(requester=other_user, receiver=user)
+    FriendshipFactory(requester=user, receiver=carol)
+    response = alice_client.get("/api/friends/requests")
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "id": request.pk,
+            "requester": party(other_user),
+            "receiver": party(user),
+            "status": "pending",
+            "created_at": request.created_at.isoformat().replace("+00:00", "Z"),
+        }
+    ]
+
+
+def test_request_list_outgoing(alice_client, user, other_user, carol):
+    FriendshipFactory(requester=other_user, receiver=user)
+    mine = FriendshipFactory(requester=user, receiver=carol)
+    body = alice_client.get("/api/friends/requests/?direction=outgoing").json()
+    assert [r["id"] for r in body] == [mine.pk]
+    assert body[0]["receiver"] == party(carol)
+
+
+@pytest.mark.parametrize("direction", ["", "both", "Incoming", "1"])
+def test_request_list_bad_direction_is_400(alice_client, direction):
+    response = alice_client.get("/api/friends/requests", {"direction": direction})
+    assert response.status_code == 400
+    assert "direction" in response.json()
+
+
+@pytest.mark.parametrize("direction", ["incoming", "outgoing"])
+def test_request_list_query_count_is_constant(
+    alice_client, user, direction, django_assert_num_queries, django_assert_max_num_queries
+):
+    def make(count):
+        for _ in range(count):
+            if direction == "incoming":
+                FriendshipFactory(receiver=user)
+            else:
+                FriendshipFactory(requester=user)
+
+    make(5)
+    url = f"/api/friends/requests?direction={direction}"
+    with django_assert_max_num_queries(3) as ctx:
+        assert len(alice_client.get(url).json()) == 5
+    make(5)
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        assert len(alice_client.get(url).json()) == 10
+
+
+# --- POST /api/friends/request ---------------------------------------------------------
+
+
+def test_send_request_201(
+    alice_client, user, other_user, sent_events, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(alice_client, {"username": "bob"})
+    assert response.status_code == 201
+    body = response.json()
+    request = Friendship.objects.get()
+    assert body["message"] == "Friend request sent successfully"
+    assert body["request"]["id"] == request.pk
+    assert body["request"]["requester"] == party(user)
+    assert body["request"]["receiver"] == party(other_user)
+    assert body["request"]["status"] == "pending"
+    # The event carries exactly the REST representation.
+    assert sent_events == [
+        (f"user.{other_user.pk}", {"type": "friend_request", "request": body["request"]})
+    ]
+
+
+def test_send_request_to_someone_who_asked_accepts_200(
+    alice_client, user, other_user, sent_events, django_capture_on_commit_callbacks
+):
+    theirs = FriendshipFactory(requester=other_user, receiver=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(alice_client, {"username": "bob"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["message"] == "Friend request accepted"
+    assert body["request"]["id"] == theirs.pk
+    assert body["request"]["status"] == "accepted"
+    assert sent_events == [
+        (
+            f"user.{other_user.pk}",
+            {"type": "friend_request_accepted", "request": body["request"]},
+        )
+    ]
+
+
+def test_send_request_ignores_identity_fields_in_body(alice_client, user, other_user, carol):
+    """Nobody acts as someone else by naming them in the body."""
+    response = send(
+        alice_client,
+        {"username": "carol", "requester": other_user.pk, "requester_id": other_user.pk},
+    )
+    assert response.status_code == 201
+    assert Friendship.objects.get().requester == user
+
+
+def test_send_request_to_self_400(alice_client):
+    response = send(alice_client, {"username": "Alice"})
+    assert response.status_code == 400
+    assert "username" in response.json()
+
+
+def test_send_request_unknown_user_404(alice_client):
+    response = send(alice_client, {"username": "nobody"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("status", [PENDING, ACCEPTED])
+def test_send_request_duplicate_409(alice_client, user, other_user, status):
+    FriendshipFactory(requester=user, receiver=other_user, status=status)
+    response = send(alice_client, {"username": "bob"})
+    assert response.status_code == 409
+    assert response.json()["code"] == (
+        "request_pending" if status == PENDING else "already_friends"
+    )
+
+
+@pytest.mark.parametrize("i_block", [True, False])
+def test_send_request_blocked_either_way_403(alice_client, user, other_user, i_block):
+    if i_block:
+        BlockFactory(blocker=user, blocked=other_user)
+    else:
+        BlockFactory(blocker=other_user, blocked=user)
+    response = send(alice_client, {"username": "bob"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"username": ""},
+        {"username": None},
+        {"username": 42},
+        {"username": True},
+        {"username": ["bob"]},
+        {"username": {"x": 1}},
+        {"username": "x" * 151},
+    ],
+)
+def test_send_request_bad_input_400(alice_client, other_user, body):
+    response = send(alice_client, body)
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert not Friendship.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"bob"', "null"])
+def test_send_request_malformed_json_400(alice_client, raw):
+    response = alice_client.post("/api/friends/request", data=raw, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_send_request_throttled_429(alice_client, other_user, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "friend_request": "1/min"}
+    assert send(alice_client, {"username": "bob"}).status_code == 201
+    response = send(alice_client, {"username": "bob"})
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+
+
+def test_rejected_request_can_be_sent_again(alice_client, user, other_user):
+    FriendshipFactory(requester=user, receiver=other_user, status=Friendship.Status.REJECTED)
+    assert send(alice_client, {"username": "bob"}).status_code == 201
+    assert Friendship.objects.get().status == PENDING
+
+
+# --- accept / reject / cancel ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["put", "post"])
+def test_accept(client_for, user, other_user, method):
+    request = FriendshipFactory(requester=user, receiver=other_user)
+    response = getattr(client_for(other_user), method)(f"/api/friends/requests/{request.pk}/accept")
+    assert response.status_code == 200
+    assert response.json() == {"message": "Friend request accepted"}
+    request.refresh_from_db()
+    assert request.status == ACCEPTED
+    assert client_for(user).get("/api/friends").json()[0]["id"] == other_user.pk
+
+
+@pytest.mark.parametrize("method", ["put", "post"])
+def test_reject(client_for, user, other_user, method):
+    request = FriendshipFactory(requester=user, receiver=other_user)
+    response = getattr(client_for(other_user), method)(
+        f"/api/friends/requests/{request.pk}/reject/"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"message": "Friend request rejected"}
+    request.refresh_from_db()
+    assert request.status == Friendship.Status.REJECTED
+    assert client_for(user).get("/api/friends/requests?direction=outgoing").json() == []
+
+
+@pytest.mark.parametrize("verb", ["accept", "reject"])
+def test_answer_by_non_receiver_or_non_pending_404(client_for, user, other_user, carol, verb):
+    request = FriendshipFactory(requester=user, receiver=other_user)
+    for actor in (user, carol):
+        response = client_for(actor).put(f"/api/friends/requests/{request.pk}/{verb}")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+    client_for(other_user).put(f"/api/friends/requests/{request.pk}/accept")
+    response = client_for(other_user).put(f"/api/friends/requests/{request.pk}/{verb}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("verb", ["accept", "reject"])
+@pytest.mark.parametrize("bad_id", ["999999", "abc", "99999999999999999999999", "-1"])
+def test_answer_unknown_id_404(alice_client, verb, bad_id):
+    response = alice_client.put(f"/api/friends/requests/{bad_id}/{verb}")
+    assert response.status_code == 404
+
+
+def test_cancel_by_requester_204(client_for, user, other_user):
+    request = FriendshipFactory(requester=user, receiver=other_user)
+    response = client_for(user).delete(f"/api/friends/requests/{request.pk}")
+    assert response.status_code == 204
+    assert not Friendship.objects.exists()
+
+
+def test_cancel_by_non_requester_404(client_for, user, other_user, carol):
+    request = FriendshipFactory(requester=user, receiver=other_user)
+    for actor in (other_user, carol):
+        assert client_for(actor).delete(f"/api/friends/requests/{request.pk}").status_code == 404
+    assert Friendship.objects.exists()
+
+
+@pytest.mark.parametrize("bad_id", ["999999", "abc", "99999999999999999999999"])
+def test_cancel_unknown_404(alice_client, bad_id):
+    assert alice_client.delete(f"/api/friends/requests/{bad_id}").status_code == 404
+
+
+def test_wrong_method_on_request_routes_405(alice_client):
+    assert alice_client.get("/api/friends/request").status_code == 405
+    assert alice_client.delete("/api/friends/requests").status_code == 405
+    assert alice_client.get("/api/friends/requests/1/accept").status_code == 405
+
+
+# --- DELETE /api/friends/{user_id} -----------------------------------------------------
+
+
+def test_unfriend_204_either_side(client_for, user, other_user):
+    AcceptedFriendshipFactory(requester=user, receiver=other_user)
+    assert client_for(other_user).delete(f"/api/friends/{user.pk}").status_code == 204
+    assert not Friendship.objects.exists()
+    assert client_for(user).get("/api/friends").json() == []
+
+
+def test_unfriend_not_friends_404(alice_client, user, other_user):
+    FriendshipFactory(requester=user, receiver=other_user)
+    response = alice_client.delete(f"/api/friends/{other_user.pk}/")
+    assert response.status_code == 404
+    assert Friendship.objects.get().status == PENDING
+
+
+@pytest.mark.parametrize("bad_id", ["999999", "abc", "99999999999999999999999"])
+def test_unfriend_unknown_user_404(alice_client, bad_id):
+    assert alice_client.delete(f"/api/friends/{bad_id}").status_code == 404
+
+
+# --- blocks ----------------------------------------------------------------------------
+
+
+def test_block_201_then_200_idempotent(alice_client, user, other_user):
+    AcceptedFriendshipFactory(requester=user, receiver=other_user)
+    response = alice_client.post(f"/api/users/{other_user.pk}/block")
+    assert response.status_code == 201
+    body = response.json()
+    assert {k: body[k] for k in ("id", "username", "display_name")} == {
+        "id": other_user.pk,
+        "username": "bob",
+        "display_name": other_user.display_name,
+    }
+    assert body["blocked_at"]
+    again = alice_client.post(f"/api/users/{other_user.pk}/block/")
+    assert again.status_code == 200
+    assert again.json() == body
+    assert Block.objects.count() == 1
+    assert not Friendship.objects.exists()
+    assert alice_client.get("/api/friends").json() == []
+
+
+def test_block_self_400(alice_client, user):
+    response = alice_client.post(f"/api/users/{user.pk}/block")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+@pytest.mark.parametrize("bad_id", ["999999", "abc", "99999999999999999999999"])
+@pytest.mark.parametrize("method", ["post", "delete"])
+def test_block_unknown_user_404(alice_client, bad_id, method):
+    assert getattr(alice_client, method)(f"/api/users/{bad_id}/block").status_code == 404
+
+
+def test_unblock_204_then_404(alice_client, user, other_user):
+    BlockFactory(blocker=user, blocked=other_user)
+    assert alice_client.delete(f"/api/users/{other_user.pk}/block").status_code == 204
+    assert not Block.objects.exists()
+    response = alice_client.delete(f"/api/users/{other_user.pk}/block")
+    assert response.status_code == 404
+
+
+def test_cannot_unblock_a_block_made_by_the_other(client_for, user, other_user):
+    BlockFactory(blocker=other_user, blocked=user)
+    assert client_for(user).delete(f"/api/users/{other_user.pk}/block").status_code == 404
+    assert Block.objects.exists()
+
+
+def test_blocked_user_cannot_request(client_for, user, other_user):
+    client_for(user).post(f"/api/users/{other_user.pk}/block")
+    response = send(client_for(other_user), {"username": "alice"})
+    assert response.status_code == 403
+
+
+def test_block_list(alice_client, user, other_user, carol):
+    BlockFactory(blocker=user, blocked=other_user)
+    BlockFactory(blocker=carol, blocked=user)
+    response = alice_client.get("/api/blocks")
+    assert response.status_code == 200
+    body = response.json()
+    assert [b["id"] for b in body] == [other_user.pk]
+    assert set(body[0]) == {"id", "username", "display_name", "blocked_at"}
+
+
+def test_block_list_query_count_is_constant(
+    alice_client, user, django_assert_num_queries, django_assert_max_num_queries
+):
+    for _ in range(5):
+        BlockFactory(blocker=user)
+    with django_assert_max_num_queries(3) as ctx:
+        assert len(alice_client.get("/api/blocks").json()) == 5
+    for _ in range(5):
+        BlockFactory(blocker=user)
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        assert len(alice_client.get("/api/blocks").json()) == 10
+
+
+# --- neighbours on the router ----------------------------------------------------------
+
+
+def test_user_search_still_answers_on_the_shared_users_prefix(alice_client, other_user):
+    response = alice_client.get("/api/users?search=bo")
+    assert response.status_code == 200
+    assert [u["username"] for u in response.json()] == ["bob"]
+
+
+def test_friends_paths_are_in_the_schema(alice_client):
+    response = alice_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/friends",
+        "/api/friends/request",
+        "/api/friends/requests",
+        "/api/friends/requests/{id}/accept",
+        "/api/friends/{user_id}",
+        "/api/users/{user_id}/block",
+        "/api/blocks",
+    ):
+        assert any(p.rstrip("/") == path for p in paths), path
