@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.tests.factories import UserFactory
 from chat_project import realtime
 from friends.models import Block, Friendship
 from friends.tests.factories import AcceptedFriendshipFactory, BlockFactory, FriendshipFactory
@@ -467,3 +468,34 @@ def test_friends_paths_are_in_the_schema(alice_client):
         "/api/blocks",
     ):
         assert any(p.rstrip("/") == path for p in paths), path
+
+
+# --- events over the real channel layer ------------------------------------------------
+
+
+@pytest.mark.needs_services
+@pytest.mark.django_db(transaction=True)
+def test_request_and_acceptance_reach_the_users_groups_after_commit(client_for):
+    """A socket subscribed to `user.<id>` receives the exact REST representation."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    layer = get_channel_layer()
+    channels = {}
+    for u in (alice, bob):
+        channels[u.pk] = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(realtime.user_group(u.pk), channels[u.pk])
+
+    sent = client_for(alice).post("/api/friends/request", {"username": "bob"}, format="json")
+    assert sent.status_code == 201
+    message = async_to_sync(layer.receive)(channels[bob.pk])
+    assert message["type"] == realtime.EVENT_MESSAGE_TYPE
+    assert message["event"] == {"type": "friend_request", "request": sent.json()["request"]}
+
+    request_id = sent.json()["request"]["id"]
+    assert client_for(bob).put(f"/api/friends/requests/{request_id}/accept").status_code == 200
+    message = async_to_sync(layer.receive)(channels[alice.pk])
+    assert message["event"]["type"] == "friend_request_accepted"
+    assert message["event"]["request"]["id"] == request_id
+    assert message["event"]["request"]["status"] == "accepted"
