@@ -194,6 +194,7 @@ THROTTLE_RATES = {
     "login_ip": env("THROTTLE_LOGIN_IP", default="30/min"),
     "login_username": env("THROTTLE_LOGIN_USERNAME", default="10/min"),
     "message_send": env("THROTTLE_MESSAGE_SEND", default="30/10s"),
+    "friend_request": env("THROTTLE_FRIEND_REQUEST", default="50/hour"),
 }
 
 REST_FRAMEWORK = {
