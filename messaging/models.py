@@ -18,8 +18,11 @@ class Message(models.Model):
     class Type(models.TextChoices):
         TEXT = "text"
 
+    # No single-column FK index: messaging_conv_id_idx (conversation_id, id) serves every
+    # lookup by conversation, and a second index only costs writes and misleads the planner
+    # into index-scan-then-sort for history pages.
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
     seq = models.BigIntegerField(help_text="1, 2, 3 ... per conversation, no gaps.")
     sender = models.ForeignKey(
