@@ -1,9 +1,10 @@
+import contextlib
 import threading
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 
 from accounts.tests.factories import UserFactory
@@ -771,3 +772,43 @@ def run_concurrently(*calls: Callable[[], object]) -> list[object]:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+# --- Events only after commit ----------------------------------------------------------
+
+
+def test_rolled_back_write_emits_nothing(
+    user, other_user, sent_events, django_capture_on_commit_callbacks
+):
+    make_friends(user, other_user)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        contextlib.suppress(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.conversation_group_create(
+            actor=user, name="Doomed", member_user_ids=[other_user.id]
+        )
+        raise RuntimeError("the surrounding request failed")
+    assert callbacks == []
+    assert sent_events == []
+    assert not Conversation.objects.exists()
+
+
+def test_new_member_event_carries_the_last_message(
+    user, other_user, sent_events, django_capture_on_commit_callbacks
+):
+    from messaging.tests.factories import MessageFactory
+
+    make_friends(user, other_user)
+    conversation = group_with(user)
+    message = MessageFactory(conversation=conversation, sender=user, content="hello")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_members_add(
+            actor=user, conversation_id=conversation.id, user_ids=[other_user.id]
+        )
+    created = next(e for g, e in sent_events if e["type"] == "conversation_created")
+    assert created["conversation"]["last_message"]["id"] == message.id
+    assert created["conversation"]["last_message"]["content"] == "hello"
+    assert created["conversation"]["unread_count"] == 0
+    assert created["conversation"]["last_read_message_id"] == message.id
