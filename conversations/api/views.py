@@ -135,7 +135,11 @@ class ConversationViewSet(viewsets.GenericViewSet):
         )
         return self._detail(conversation_id)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
+    )
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/.]+)")
     def member_remove(self, request: Request, pk: str, user_id: str) -> Response:
         conversation_id = _id(pk)
