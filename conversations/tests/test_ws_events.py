@@ -1,0 +1,100 @@
+"""Conversation events over a real WebSocket (the consumer, the real Redis layer).
+
+messaging/tests/test_consumers.py covers create/add/remove/update/delete; this file covers
+the paths only this app has: joining a public room and leaving with an admin hand-over.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.ws_auth import WebSocketAuthMiddlewareStack
+from conversations import services
+from conversations.tests.factories import group_with, public_room_with
+from messaging import services as messaging_services
+from messaging.routing import websocket_urlpatterns
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
+
+APP = WebSocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+WAIT = 5
+PRESENCE = {"user_online", "user_offline"}
+
+
+@pytest.fixture
+async def ws() -> AsyncIterator[Callable[..., Any]]:
+    opened: list[WebsocketCommunicator] = []
+
+    async def open_socket(user) -> WebsocketCommunicator:
+        token = await database_sync_to_async(
+            lambda: str(RefreshToken.for_user(user).access_token)
+        )()
+        comm = WebsocketCommunicator(
+            APP, "/ws/", headers=[(b"authorization", f"Bearer {token}".encode())]
+        )
+        opened.append(comm)
+        connected, _ = await comm.connect(timeout=WAIT)
+        assert connected
+        assert (await comm.receive_json_from(timeout=WAIT))["type"] == "connected"
+        return comm
+
+    yield open_socket
+    for comm in opened:
+        with contextlib.suppress(Exception):  # already closed by the server
+            await comm.disconnect(timeout=WAIT)
+
+
+async def next_of(comm: WebsocketCommunicator, kind: str, skip: set[str] = PRESENCE) -> dict:
+    while True:
+        frame = await comm.receive_json_from(timeout=WAIT)
+        if frame["type"] == kind:
+            return frame
+        assert frame["type"] in skip, f"expected {kind}, got {frame}"
+
+
+async def test_joining_a_public_room_subscribes_the_joiner_live(ws, user, other_user):
+    room = await database_sync_to_async(public_room_with)(user, name="Lobby")
+    alice = await ws(user)
+    bob = await ws(other_user)
+    await database_sync_to_async(services.conversation_join)(
+        actor=other_user, conversation_id=room.id
+    )
+    created = await next_of(bob, "conversation_created")
+    assert created["conversation"]["id"] == room.id
+    assert created["conversation"]["unread_count"] == 0
+    assert await next_of(alice, "member_added") == {
+        "type": "member_added",
+        "conversation_id": room.id,
+        "user_id": other_user.id,
+    }
+    await database_sync_to_async(messaging_services.message_send)(
+        actor=user, conversation_id=room.id, content="welcome"
+    )
+    frame = await next_of(bob, "new_message", PRESENCE | {"member_added"})
+    assert frame["message"]["content"] == "welcome"
+
+
+async def test_last_admin_leaving_is_seen_by_everyone(ws, user, other_user):
+    team = await database_sync_to_async(group_with)(user, other_user, name="Team")
+    alice = await ws(user)
+    bob = await ws(other_user)
+    await database_sync_to_async(services.conversation_leave)(actor=user, conversation_id=team.id)
+    assert await next_of(alice, "removed_from_conversation", PRESENCE | {"member_removed"}) == {
+        "type": "removed_from_conversation",
+        "conversation_id": team.id,
+    }
+    assert await next_of(bob, "member_removed") == {
+        "type": "member_removed",
+        "conversation_id": team.id,
+        "user_id": user.id,
+    }
+    updated = await next_of(bob, "conversation_updated")
+    assert [(m["id"], m["role"]) for m in updated["conversation"]["members"]] == [
+        (other_user.id, "admin")
+    ]
