@@ -32,3 +32,62 @@ class MessageSerializer(serializers.ModelSerializer):
         if instance.is_deleted:
             data["content"] = ""
         return data
+
+
+# --- input shapes (the services do the rules) ------------------------------------------------
+
+
+class StrictCharField(serializers.CharField):
+    """A string and nothing else: DRF's CharField would turn 123 into "123"."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer (or digits in a string, as query parameters are); never true/false."""
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist, and would overflow the query
+
+
+class MessageCreateInputSerializer(serializers.Serializer):
+    conversation_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    # Emptiness and length are the service's rules (after trimming), so REST and WebSocket
+    # answer alike.
+    content = StrictCharField(allow_blank=True, trim_whitespace=False)
+    client_id = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
+    )
+
+
+class MessageEditInputSerializer(serializers.Serializer):
+    content = StrictCharField(allow_blank=True, trim_whitespace=False)
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    limit = StrictIntegerField(min_value=1, max_value=100, default=50)
+    before = StrictIntegerField(required=False, min_value=0, max_value=MAX_ID)
+    after = StrictIntegerField(required=False, min_value=0, max_value=MAX_ID)
+    skip = StrictIntegerField(required=False, min_value=0, max_value=MAX_ID)
+
+    def validate(self, attrs: dict) -> dict:
+        given = [name for name in ("before", "after", "skip") if name in attrs]
+        if len(given) > 1:
+            raise serializers.ValidationError(
+                f"Use at most one of before, after and skip (got {', '.join(given)})."
+            )
+        return attrs
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200)
+    conversation_id = StrictIntegerField(required=False, min_value=1, max_value=MAX_ID)
+    limit = StrictIntegerField(min_value=1, max_value=100, default=50)

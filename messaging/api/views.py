@@ -1,2 +1,116 @@
+"""REST for messages: thin views over messaging.services and messaging.selectors.
+
+The sender is always `request.user`. Every route that names a message or a conversation
+answers 404 to a non-member, so ids leak nothing.
+"""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from messaging import selectors, services
+from messaging.models import Message
+
+from . import serializers as s
+
+
+def _path_id(value: object, not_found: str) -> int:
+    """A path id: anything that is not a plausible id is simply not found."""
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= s.MAX_ID:
+        raise Http404(not_found)
+    return int(text)
+
+
+def _valid(serializer_class: type, data: object) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+HISTORY_PARAMETERS = [
+    OpenApiParameter("limit", int, description="1-100, default 50"),
+    OpenApiParameter("before", int, description="the `limit` messages just older than this id"),
+    OpenApiParameter("after", int, description="messages newer than this id, oldest first"),
+    OpenApiParameter("skip", int, description="skip the newest n"),
+]
+
+
+class MessageViewSet(viewsets.GenericViewSet):
+    """Send, edit and delete messages; read a conversation's history; search."""
+
+    serializer_class = s.MessageSerializer
+    pagination_class = None
+
+    def get_queryset(self):  # schema generation only: every action goes through a selector
+        return Message.objects.none()
+
+    @extend_schema(
+        request=s.MessageCreateInputSerializer,
+        responses={
+            201: s.MessageSerializer,
+            200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        data = _valid(s.MessageCreateInputSerializer, request.data)
+        message, created = services.message_send(actor=request.user, **data)
+        return Response(
+            s.MessageSerializer(message).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(responses={200: s.MessageSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        message = selectors.message_get_for_user(
+            user_id=request.user.id, message_id=_path_id(pk, services.MESSAGE_NOT_FOUND)
+        )
+        return Response(s.MessageSerializer(message).data)
+
+    @extend_schema(request=s.MessageEditInputSerializer, responses={200: s.MessageSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
+        data = _valid(s.MessageEditInputSerializer, request.data)
+        message = services.message_edit(actor=request.user, message_id=message_id, **data)
+        return Response(s.MessageSerializer(message).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
+        services.message_delete(actor=request.user, message_id=message_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(parameters=HISTORY_PARAMETERS, responses={200: s.MessageSerializer(many=True)})
+    @action(detail=False, methods=["get"], url_path=r"conversation/(?P<conversation_id>[^/]+)")
+    def conversation(self, request: Request, conversation_id: str) -> Response:
+        """History, oldest first; see the contract for the cursors."""
+        params = _valid(s.HistoryQuerySerializer, request.query_params)
+        messages = selectors.message_history(
+            user_id=request.user.id,
+            conversation_id=_path_id(conversation_id, "Conversation not found."),
+            **params,
+        )
+        return Response(s.MessageSerializer(messages, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="websearch syntax"),
+            OpenApiParameter("conversation_id", int),
+            OpenApiParameter("limit", int, description="1-100, default 50"),
+        ],
+        responses={200: s.MessageSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"])
+    def search(self, request: Request) -> Response:
+        """Best match first, over the caller's conversations only; deleted messages never."""
+        params = _valid(s.SearchQuerySerializer, request.query_params)
+        messages = selectors.message_search(user_id=request.user.id, **params)
+        return Response(s.MessageSerializer(messages, many=True).data)
+
+
 def register(router: object) -> None:
     """Add this app's viewsets to the project's one router."""
+    router.register("messages", MessageViewSet, basename="messages")
