@@ -98,9 +98,3 @@ def public_room_get(*, conversation_id: int) -> Conversation:
         return _public_rooms().get(id=conversation_id)
     except (Conversation.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404(NOT_FOUND) from exc
-
-
-def admin_count(*, conversation_id: int) -> int:
-    return ConversationMember.objects.filter(
-        conversation_id=conversation_id, role=ConversationMember.Role.ADMIN
-    ).count()
