@@ -1,3 +1,9 @@
-"""WebSocket URL routes (the consumer arrives with the real-time issue)."""
+"""WebSocket URL routes: the one endpoint `/ws/` (see messaging/consumers.py)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import ChatConsumer
+
+websocket_urlpatterns = [
+    path("ws/", ChatConsumer.as_asgi()),
+]
