@@ -29,7 +29,7 @@ from . import events, selectors
 from .models import Conversation, ConversationMember
 
 #: The largest `max_participants` a group may ask for (also bounds the column's integer).
-MAX_PARTICIPANTS_LIMIT: int = getattr(settings, "CONVERSATION_MAX_PARTICIPANTS_LIMIT", 100_000)
+MAX_PARTICIPANTS_LIMIT: int = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 1000
 

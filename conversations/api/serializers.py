@@ -15,7 +15,7 @@ from messaging.models import Message
 
 #: Largest id accepted in a body: anything larger cannot exist and would overflow bigint.
 MAX_ID = 2**63 - 1
-MAX_USER_IDS = getattr(settings, "CONVERSATION_MAX_ADD_PER_REQUEST", 100)
+MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 RECENT_MESSAGES = 20
 
 
