@@ -387,3 +387,184 @@ def test_mark_read_deleted_message_is_allowed(user, other_user, group):
     message = MessageFactory(conversation=group, sender=user, is_deleted=True)
     services.message_mark_read(actor=other_user, conversation_id=group.id, message_id=message.id)
     assert marker(other_user, group).last_read_message_id == message.id
+
+
+# --- message_edit ------------------------------------------------------------------------
+
+
+def edit(actor, message, content="edited"):
+    return services.message_edit(actor=actor, message_id=message.id, content=content)
+
+
+def test_edit_changes_text_and_emits(user, group, sent_events, django_capture_on_commit_callbacks):
+    message, _ = send(user, group, "before")
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = edit(user, message, "  after ")
+    assert edited.content == "after"
+    assert edited.edited_at is not None
+    assert edited.seq == message.seq
+    assert sent_events == [
+        (
+            f"conversation.{group.id}",
+            {"type": "message_updated", "message": dict(MessageSerializer(edited).data)},
+        )
+    ]
+
+
+def test_edit_same_text_is_a_no_op(user, group, django_capture_on_commit_callbacks):
+    message, _ = send(user, group, "same")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        edited = edit(user, message, " same ")
+    assert callbacks == []
+    assert edited.edited_at is None
+
+
+def test_edit_by_other_member_is_403(user, other_user, group):
+    message, _ = send(user, group)
+    with pytest.raises(PermissionDenied):
+        edit(other_user, message)
+
+
+def test_edit_by_group_admin_is_still_403(user, other_user, group):
+    message, _ = send(other_user, group)
+    with pytest.raises(PermissionDenied):
+        edit(user, message)  # admins delete, they do not put words in others' mouths
+
+
+def test_edit_by_non_member_is_404(user, outsider, group):
+    message, _ = send(user, group)
+    with pytest.raises(Http404):
+        edit(outsider, message)
+
+
+def test_edit_after_leaving_is_404(user, other_user, group):
+    message, _ = send(other_user, group)
+    ConversationMember.objects.filter(user=other_user, conversation=group).delete()
+    with pytest.raises(Http404):
+        edit(other_user, message)
+
+
+def test_edit_deleted_message_is_rejected(user, group):
+    message, _ = send(user, group)
+    services.message_delete(actor=user, message_id=message.id)
+    with pytest.raises(ValidationError):
+        edit(user, message)
+
+
+@pytest.mark.parametrize("content", ["", "   ", None, 7])
+def test_edit_bad_content(user, group, content):
+    message, _ = send(user, group, "keep")
+    with pytest.raises(ValidationError):
+        edit(user, message, content)
+    message.refresh_from_db()
+    assert message.content == "keep"
+
+
+def test_edit_blocked_direct_is_403(user, other_user, direct):
+    message, _ = send(user, direct)
+    Block.objects.create(blocker=other_user, blocked=user)
+    with pytest.raises(PermissionDenied):
+        edit(user, message)
+
+
+@pytest.mark.parametrize("message_id", [999_999, "abc", None])
+def test_edit_unknown_message_is_404(user, message_id):
+    with pytest.raises(Http404):
+        services.message_edit(actor=user, message_id=message_id, content="x")
+
+
+# --- message_delete ----------------------------------------------------------------------
+
+
+def test_delete_soft_deletes_and_emits(
+    user, group, sent_events, django_capture_on_commit_callbacks
+):
+    message, _ = send(user, group, "regret")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_delete(actor=user, message_id=message.id)
+    message.refresh_from_db()
+    assert message.is_deleted
+    assert message.deleted_at is not None
+    assert message.deleted_by_id == user.id
+    assert message.content == "regret"  # kept for moderation
+    assert MessageSerializer(message).data["content"] == ""
+    assert sent_events == [
+        (
+            f"conversation.{group.id}",
+            {"type": "message_deleted", "conversation_id": group.id, "message_id": message.id},
+        )
+    ]
+
+
+def test_delete_keeps_seq_and_last_message(user, group):
+    message, _ = send(user, group)
+    services.message_delete(actor=user, message_id=message.id)
+    group.refresh_from_db()
+    assert (group.last_seq, group.last_message_id) == (1, message.id)
+    after, _ = send(user, group)
+    assert after.seq == 2
+
+
+def test_delete_twice_is_idempotent_without_second_event(
+    user, group, django_capture_on_commit_callbacks
+):
+    message, _ = send(user, group)
+    services.message_delete(actor=user, message_id=message.id)
+    message.refresh_from_db()
+    deleted_at = message.deleted_at
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.message_delete(actor=user, message_id=message.id)
+    assert callbacks == []
+    message.refresh_from_db()
+    assert message.deleted_at == deleted_at
+
+
+def test_group_admin_may_delete_others_messages(user, other_user, group):
+    message, _ = send(other_user, group)
+    services.message_delete(actor=user, message_id=message.id)
+    message.refresh_from_db()
+    assert message.is_deleted and message.deleted_by_id == user.id
+
+
+def test_plain_member_may_not_delete_others_messages(user, other_user, group):
+    message, _ = send(user, group)
+    with pytest.raises(PermissionDenied):
+        services.message_delete(actor=other_user, message_id=message.id)
+
+
+def test_direct_chat_has_no_admin_powers(user, other_user, direct):
+    ConversationMember.objects.filter(conversation=direct, user=user).update(role="admin")
+    message, _ = send(other_user, direct)
+    with pytest.raises(PermissionDenied):
+        services.message_delete(actor=user, message_id=message.id)
+
+
+def test_delete_by_non_member_is_404(user, outsider, group):
+    message, _ = send(user, group)
+    with pytest.raises(Http404):
+        services.message_delete(actor=outsider, message_id=message.id)
+
+
+# --- message_redact ----------------------------------------------------------------------
+
+
+def test_redact_by_staff(user, group, sent_events, django_capture_on_commit_callbacks):
+    moderator = UserFactory(is_staff=True)  # not a member of the conversation
+    message, _ = send(user, group)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_redact(actor=moderator, message_id=message.id)
+        services.message_redact(actor=moderator, message_id=message.id)  # idempotent
+    message.refresh_from_db()
+    assert message.is_deleted and message.deleted_by_id == moderator.id
+    assert [event["type"] for _, event in sent_events] == ["message_deleted"]
+
+
+def test_redact_by_non_staff_is_403(user, group):
+    message, _ = send(user, group)
+    with pytest.raises(PermissionDenied):
+        services.message_redact(actor=user, message_id=message.id)
+
+
+def test_redact_unknown_is_404():
+    with pytest.raises(Http404):
+        services.message_redact(actor=UserFactory(is_staff=True), message_id=999_999)
