@@ -90,6 +90,17 @@ def test_send_event_reaches_conversation_group(
     assert sent_events == [(f"conversation.{group.id}", {"type": "new_message", "message": body})]
 
 
+def test_send_client_id_reused_in_other_conversation_is_409(alice, group, direct):
+    assert (
+        post(alice, {"conversation_id": group.id, "content": "a", "client_id": "k"}).status_code
+        == 201
+    )
+    response = post(alice, {"conversation_id": direct.id, "content": "b", "client_id": "k"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "client_id_reused"
+    assert Message.objects.count() == 1
+
+
 def test_sender_is_always_request_user(alice, user, other_user, group):
     response = post(
         alice, {"conversation_id": group.id, "content": "x", "sender_id": other_user.id}
