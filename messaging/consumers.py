@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -319,6 +320,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     user_id: int
     username: str
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Route a message to its handler, without Channels' per-message connection clean-up.
+
+        `AsyncConsumer.dispatch` hops to the single thread-sensitive executor before every
+        handler to close stale database connections: for a socket that is one thread hop
+        per frame and per event, all queued behind each other process-wide. This consumer
+        never uses the ORM on that thread; its database work runs through `db()`, whose
+        thread handler closes connections before and after each call itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.registered = False

@@ -7,6 +7,8 @@ they share the channel layer and presence with each other and with the test.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import socket
@@ -146,3 +148,84 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.e2e)
+
+
+# --- WebSocket clients for the real-time tests (tests/e2e/test_realtime*.py) -------------------
+
+#: Generous ceiling for waiting on one event from a live server (never a pass/fail timing).
+WS_WAIT = 20.0
+
+
+def access_token_for(user) -> str:
+    """A real access token (the servers share this run's settings and SECRET_KEY)."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    return str(RefreshToken.for_user(user).access_token)
+
+
+class LiveSocket:
+    """A `websockets` client connection speaking the chat protocol (JSON frames)."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.seen: list[dict] = []
+
+    async def send(self, frame: dict) -> None:
+        await self.connection.send(json.dumps(frame))
+
+    async def recv(self, within: float = WS_WAIT) -> dict:
+        frame = json.loads(await asyncio.wait_for(self.connection.recv(), within))
+        self.seen.append(frame)
+        return frame
+
+    async def wait_for(self, kind: str, within: float = WS_WAIT, **fields) -> dict:
+        """The next frame of type `kind` whose fields match; other frames are passed over."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise AssertionError(f"no {kind} {fields} within {within}s; saw {self.seen[-10:]}")
+            try:
+                frame = await self.recv(within=left)
+            except TimeoutError:
+                continue
+            if frame.get("type") == kind and all(frame.get(k) == v for k, v in fields.items()):
+                return frame
+
+    async def close_code(self, within: float = WS_WAIT) -> int | None:
+        """Read until the server closes; the close code it sent."""
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            while True:
+                await asyncio.wait_for(self.connection.recv(), within)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+async def open_live_socket(
+    server: LiveServer,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+    expect_connected: bool = True,
+) -> LiveSocket:
+    """Connect to a live server's /ws/ (Bearer header when `token` is given)."""
+    from websockets.asyncio.client import connect
+
+    all_headers = dict(headers or {})
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    connection = await connect(
+        server.ws_url + query, additional_headers=all_headers, open_timeout=WS_WAIT
+    )
+    socket = LiveSocket(connection)
+    if expect_connected:
+        frame = await socket.recv()
+        assert frame["type"] == "connected", frame
+    return socket
