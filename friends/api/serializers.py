@@ -47,7 +47,9 @@ class FriendRequestSentSerializer(serializers.Serializer):
     request = FriendRequestSerializer()
 
 
-class MessageSerializer(serializers.Serializer):
+class StatusMessageSerializer(serializers.Serializer):
+    """`{message}` confirmations of the friends endpoints."""
+
     message = serializers.CharField()
 
 

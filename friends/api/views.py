@@ -86,13 +86,17 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
         services.friend_request_cancel(actor=request.user, request_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(parameters=[REQUEST_ID], request=None, responses={200: s.MessageSerializer})
+    @extend_schema(
+        parameters=[REQUEST_ID], request=None, responses={200: s.StatusMessageSerializer}
+    )
     @action(detail=True, methods=["put", "post"])
     def accept(self, request: Request, pk: str) -> Response:
         services.friend_request_accept(actor=request.user, request_id=pk)
         return Response({"message": REQUEST_ACCEPTED})
 
-    @extend_schema(parameters=[REQUEST_ID], request=None, responses={200: s.MessageSerializer})
+    @extend_schema(
+        parameters=[REQUEST_ID], request=None, responses={200: s.StatusMessageSerializer}
+    )
     @action(detail=True, methods=["put", "post"])
     def reject(self, request: Request, pk: str) -> Response:
         services.friend_request_reject(actor=request.user, request_id=pk)
