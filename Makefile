@@ -48,3 +48,9 @@ check: $(BIN)/.dev ## What CI checks before the tests
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+bench: $(BIN)/.dev ## Every benchmark scenario + the comparison runs; appends to docs/benchmarks.md (< 15 min)
+	$(BIN)/python -m bench all $(BENCH_ARGS)
+
+bench-smoke: $(BIN)/.dev ## Every benchmark scenario, tiny: checks only that each completes with zero loss
+	$(BIN)/python -m bench --smoke $(BENCH_ARGS)

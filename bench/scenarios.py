@@ -1,0 +1,652 @@
+"""The named scenarios: seed, start the servers, drive the load, judge against the goal.
+
+Each scenario function takes a `Ctx` (smoke or full size, server kind, process count,
+channel layer and pool settings) and returns `Row`s: the figures, the goal, and whether
+it was met. Sizes are fixed per scenario so runs compare; `--smoke` shrinks every one to
+a few seconds and then only completion with zero loss matters.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bench import infra, seed
+
+
+@dataclass(frozen=True)
+class Ctx:
+    smoke: bool = False
+    runs: int = 3
+    server: str = "daphne"
+    procs: int | None = None  # None: the scenario's own default
+    app: str = "default"
+    layer: str = "core"
+    capacity: int | None = None
+    expiry: int | None = None
+    pool_max: int | None = None
+    pool_timeout: float | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {"CHANNEL_LAYER_BACKEND": self.layer}
+        if self.capacity is not None:
+            env["CHANNEL_LAYER_CAPACITY"] = str(self.capacity)
+        if self.expiry is not None:
+            env["CHANNEL_LAYER_EXPIRY"] = str(self.expiry)
+        if self.pool_max is not None:
+            env["DB_POOL_MAX_SIZE"] = str(self.pool_max)
+        if self.pool_timeout is not None:
+            env["DB_POOL_TIMEOUT"] = str(self.pool_timeout)
+        return env
+
+    def variant(self, procs: int) -> str:
+        parts = [f"{self.server} x{procs}", self.layer]
+        if self.app != "default":
+            parts.append(self.app)
+        if self.capacity is not None:
+            parts.append(f"capacity={self.capacity}")
+        if self.expiry is not None:
+            parts.append(f"expiry={self.expiry}")
+        if self.pool_max is not None:
+            parts.append(f"pool_max={self.pool_max}")
+        return ", ".join(parts)
+
+    def servers(self, procs: int, **env: str):
+        return infra.servers(self.server, procs, self.app, **{**self.env(), **env})
+
+
+@dataclass
+class Row:
+    scenario: str
+    variant: str
+    figures: dict[str, Any]
+    goal: str
+    met: bool | None
+    note: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    zero_loss: bool = True
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "**missed**", None: "—"}[self.met]
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 2) if present else None
+
+
+def _spread(values: list[float | None]) -> str:
+    present = [v for v in values if v is not None]
+    if len(present) < 2:
+        return ""
+    return f" ({min(present):g}-{max(present):g})"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:g} ms"
+
+
+# --- dm-burst -----------------------------------------------------------------------------
+
+
+def dm_burst(ctx: Ctx) -> list[Row]:
+    pairs, rate, duration = (5, 20, 1.5) if ctx.smoke else (50, 100, 10)
+    runs = 1 if ctx.smoke else ctx.runs
+    procs = ctx.procs or 1
+    seed.reset()
+    people = seed.users("dm", 2 * pairs)
+    couples = [(people[2 * i].id, people[2 * i + 1].id) for i in range(pairs)]
+    seed.befriend(couples)
+    chats = seed.direct_chats(couples)
+    tokens = seed.tokens(people)
+    results = []
+    with ctx.servers(procs) as group:
+        urls = group.ws_urls
+        spec = {
+            "mode": "messages",
+            "clients": [
+                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+                for i, u in enumerate(people)
+            ],
+            "conversations": {c: list(pair) for c, pair in zip(chats, couples, strict=True)},
+            "senders": [[a, c] for (a, _), c in zip(couples, chats, strict=True)]
+            + [[b, c] for (_, b), c in zip(couples, chats, strict=True)],
+            "send_via": "ws",
+            "steps": [
+                {"rate": rate / 2, "duration": 1, "warmup": True},
+                {"rate": rate, "duration": duration},
+            ],
+            "drain_seconds": 5,
+            "deadline_seconds": 120,
+        }
+        for _ in range(runs):
+            results.append(infra.run_loadgen(spec))
+    steps = [r["steps"][-1] for r in results]
+    p50 = [s["latency_ms"]["p50"] for s in steps]
+    p95 = [s["latency_ms"]["p95"] for s in steps]
+    p99 = [s["latency_ms"]["p99"] for s in steps]
+    lost = sum(s["lost"] for s in steps) + sum(r["steps"][0]["lost"] for r in results)
+    ooo = sum(s["out_of_order"] for s in steps)
+    errors = _merge_errors(results)
+    connected = min(r["connect"]["connected"] for r in results)
+    ok = connected == 2 * pairs and not errors
+    med99 = _median(p99)
+    figures = {
+        "rate": f"{rate} msg/s x {duration:g} s, {pairs} pairs, {runs} run(s)",
+        "p50": _ms(_median(p50)) + _spread(p50),
+        "p95": _ms(_median(p95)) + _spread(p95),
+        "p99": _ms(med99) + _spread(p99),
+        "ack p99": _ms(_median([s["ack_ms"]["p99"] for s in steps])),
+        "lost": lost,
+        "out of order": ooo,
+        "achieved": f"{_median([s['achieved_rate'] for s in steps])} msg/s",
+    }
+    if errors:
+        figures["errors"] = errors
+    met = None if ctx.smoke else bool(med99 is not None and med99 <= 30 and lost == 0 and ok)
+    return [
+        Row(
+            "dm-burst",
+            ctx.variant(procs),
+            figures,
+            "p99 ≤ 30 ms at 100 msg/s, zero loss",
+            met,
+            raw={"runs": results},
+            zero_loss=lost == 0 and ok,
+        )
+    ]
+
+
+def _merge_errors(results: list[dict[str, Any]]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for result in results:
+        for key, value in (result.get("errors") or {}).items():
+            merged[key] = merged.get(key, 0) + value
+        for key, value in ((result.get("connect") or {}).get("errors") or {}).items():
+            merged[f"connect_{key}"] = merged.get(f"connect_{key}", 0) + value
+    return merged
+
+
+# --- fanout -------------------------------------------------------------------------------
+
+FANOUT_RATES = [10, 25, 50, 75, 100, 125, 150, 200]
+
+
+def _room(members: int, prefix: str) -> tuple[list[Any], int, dict[int, str]]:
+    seed.reset()
+    people = seed.users(prefix, members)
+    (room,) = seed.groups([[u.id for u in people]], name=prefix)
+    return people, room, seed.tokens(people)
+
+
+def fanout_100(ctx: Ctx, procs: int | None = None) -> list[Row]:
+    members = 10 if ctx.smoke else 100
+    procs = procs or ctx.procs or 1
+    rates = [10] if ctx.smoke else FANOUT_RATES
+    step_seconds = 1 if ctx.smoke else 3
+    people, room, tokens = _room(members, "fan")
+    with ctx.servers(procs) as group:
+        urls = group.ws_urls
+        spec = {
+            "mode": "messages",
+            "clients": [
+                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+                for i, u in enumerate(people)
+            ],
+            "conversations": {room: [u.id for u in people]},
+            "senders": [[u.id, room] for u in people],
+            "sender_order": "random",
+            "tokens": tokens,
+            "send_via": "rest",
+            "http_bases": group.http_bases,
+            "max_in_flight": 10,
+            "steps": [{"rate": 5, "duration": 1, "warmup": True}]
+            + [{"rate": r, "duration": step_seconds} for r in rates],
+            "stop_p99_ms": 250,
+            "drain_seconds": 4,
+            "deadline_seconds": 240,
+        }
+        result = infra.run_loadgen(spec)
+    steps = [s for s in result["steps"] if not s["warmup"]]
+    warm_lost = sum(s["lost"] for s in result["steps"] if s["warmup"])
+    good = [s for s in steps if (s["latency_ms"]["p99"] or 1e9) <= 150 and s["lost"] == 0]
+    best = max(good, key=lambda s: s["deliveries_per_s"], default=None)
+    lost = sum(s["lost"] for s in steps) + warm_lost
+    errors = _merge_errors([result])
+    ramp = ", ".join(
+        f"{s['rate']:g}→{s['deliveries_per_s']:g}/s p99 {s['latency_ms']['p99']}" for s in steps
+    )
+    figures: dict[str, Any] = {
+        "sustained (p99 ≤ 150 ms, no loss)": f"{best['deliveries_per_s']:g} deliveries/s"
+        if best
+        else "none",
+        "at that step": (
+            f"{best['achieved_rate']:g} msg/s, p50 {_ms(best['latency_ms']['p50'])}, "
+            f"p99 {_ms(best['latency_ms']['p99'])}, REST p99 {_ms(best['http_ms']['p99'])}"
+            if best
+            else "—"
+        ),
+        "lost (all steps)": lost,
+        "out of order": sum(s["out_of_order"] for s in steps),
+        "ramp (msg/s→deliveries/s, p99 ms)": ramp,
+    }
+    if errors:
+        figures["errors"] = errors
+    if procs == 1:
+        goal = "≥ 10,000 deliveries/s at p99 ≤ 150 ms, zero loss"
+        met = None if ctx.smoke else bool(best and best["deliveries_per_s"] >= 10_000)
+    else:
+        goal = f"members spread over {procs} processes lose nothing"
+        met = None if ctx.smoke else lost == 0 and not errors
+    return [
+        Row(
+            "fanout-100",
+            ctx.variant(procs),
+            figures,
+            goal,
+            met,
+            raw=result,
+            zero_loss=lost == 0 and not errors and bool(steps),
+        )
+    ]
+
+
+def fanout_100_pair(ctx: Ctx) -> list[Row]:
+    """The scenario as the issue defines it: once on 1 process, once spread over 2."""
+    return fanout_100(ctx, procs=ctx.procs or 1) + fanout_100(ctx, procs=2)
+
+
+def fanout_1000(ctx: Ctx) -> list[Row]:
+    members, messages = (30, 2) if ctx.smoke else (1000, 15)
+    procs = ctx.procs or 1
+    people, room, tokens = _room(members, "big")
+    with ctx.servers(procs) as group:
+        urls = group.ws_urls
+        spec = {
+            "mode": "messages",
+            "clients": [
+                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+                for i, u in enumerate(people)
+            ],
+            "connect_concurrency": 50,
+            "connect_timeout": 60,
+            "conversations": {room: [u.id for u in people]},
+            "senders": [[u.id, room] for u in people],
+            "sender_order": "random",
+            "tokens": tokens,
+            "send_via": "rest",
+            "http_bases": group.http_bases,
+            "max_in_flight": 1,
+            "steps": [{"rate": 1, "duration": messages}],
+            "drain_seconds": 10,
+            "deadline_seconds": 240,
+        }
+        result = infra.run_loadgen(spec)
+    (step,) = result["steps"]
+    errors = _merge_errors([result])
+    complete = step["complete_ms"]
+    figures = {
+        "sockets connected": f"{result['connect']['connected']}/{members} "
+        f"in {result['connect']['seconds']} s",
+        "time until all have it": f"p50 {_ms(complete['p50'])}, p99 {_ms(complete['p99'])} "
+        f"(n={complete['n']})",
+        "per delivery": f"p50 {_ms(step['latency_ms']['p50'])}, "
+        f"p99 {_ms(step['latency_ms']['p99'])}",
+        "lost": step["lost"],
+        "out of order": step["out_of_order"],
+    }
+    if errors:
+        figures["errors"] = errors
+    ok = step["lost"] == 0 and not errors and result["connect"]["connected"] == members
+    met = None if ctx.smoke else bool(complete["p99"] is not None and complete["p99"] <= 500 and ok)
+    return [
+        Row(
+            "fanout-1000",
+            ctx.variant(procs),
+            figures,
+            "p99 ≤ 500 ms until all members have it",
+            met,
+            raw=result,
+            zero_loss=ok,
+        )
+    ]
+
+
+# --- sockets: idle and connect storm ------------------------------------------------------
+
+
+def _crowd(users: int, per_user: int, group_size: int = 20) -> tuple[list[Any], dict[int, str]]:
+    """`users` people, each in `per_user` group conversations of `group_size` members."""
+    seed.reset()
+    people = seed.users("crowd", users)
+    stride = max(1, users // group_size)
+    member_lists = []
+    for start in range(users * per_user // group_size):
+        member_lists.append(
+            [people[(start + k * stride) % users].id for k in range(min(group_size, users))]
+        )
+    seed.groups(member_lists, name="crowd")
+    return people, seed.tokens(people)
+
+
+def idle_1000(ctx: Ctx) -> list[Row]:
+    count, hold, window = (20, 5, 1) if ctx.smoke else (1000, 30, 15)
+    procs = ctx.procs or 1
+    people, tokens = _crowd(count, 3 if ctx.smoke else 20)
+    with ctx.servers(procs) as group:
+        urls = group.ws_urls
+
+        def clients(sel: list[Any]) -> list[dict[str, Any]]:
+            return [
+                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+                for i, u in enumerate(sel)
+            ]
+
+        infra.run_loadgen(
+            {"mode": "storm", "clients": clients(people[:10]), "deadline_seconds": 60}
+        )
+        time.sleep(1)
+        rss_base = group.rss_bytes()
+        ready = infra.temp_path(f"idle-ready-{time.time_ns()}.json")
+        process, result_path, log = infra.start_loadgen(
+            {
+                "mode": "idle",
+                "clients": clients(people),
+                "connect_concurrency": 50,
+                "hold_seconds": hold,
+                "ready_file": str(ready),
+                "deadline_seconds": 240,
+            }
+        )
+        try:
+            deadline = time.monotonic() + 200
+            while not ready.exists() and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.2)
+            if not ready.exists():
+                raise RuntimeError(f"idle sockets never connected:\n{log.read_text()[-2000:]}")
+            time.sleep(2)
+            cpu0, t0 = group.cpu_seconds(), time.monotonic()
+            rss_loaded = group.rss_bytes()
+            time.sleep(window)
+            cpu1, t1 = group.cpu_seconds(), time.monotonic()
+            rss_loaded = max(rss_loaded, group.rss_bytes())
+            process.wait(timeout=hold + 60)
+        finally:
+            infra.stop(process)
+        result = json.loads(result_path.read_text())
+    connected = result["connect"]["connected"]
+    per_socket_kb = (rss_loaded - rss_base) / max(1, connected) / 1024
+    cpu_pct = (cpu1 - cpu0) / (t1 - t0) * 100
+    ok = connected == count and result["alive_at_end"] == count
+    figures = {
+        "sockets": f"{connected}/{count} connected, {result['alive_at_end']} still open at end",
+        "RSS": f"{rss_base / 2**20:.1f} MiB → {rss_loaded / 2**20:.1f} MiB",
+        "RSS per socket": f"{per_socket_kb:.1f} KB",
+        "server CPU while idle": f"{cpu_pct:.1f} % of one core (over {window} s)",
+    }
+    errors = _merge_errors([result])
+    if errors:
+        figures["errors"] = errors
+    met = None if ctx.smoke else bool(per_socket_kb <= 60 and ok)
+    return [
+        Row(
+            "idle-1000",
+            ctx.variant(procs),
+            figures,
+            "≤ 60 KB RSS per idle socket",
+            met,
+            raw=result,
+            zero_loss=ok,
+        )
+    ]
+
+
+def connect_storm(ctx: Ctx) -> list[Row]:
+    count, per_user = (30, 3) if ctx.smoke else (1000, 20)
+    procs = ctx.procs or 1
+    people, tokens = _crowd(count, per_user)
+    with ctx.servers(procs) as group:
+        urls = group.ws_urls
+        result = infra.run_loadgen(
+            {
+                "mode": "storm",
+                "clients": [
+                    {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+                    for i, u in enumerate(people)
+                ],
+                "connect_timeout": 90,
+                "deadline_seconds": 180,
+            }
+        )
+    connect = result["connect"]
+    errors = sum(connect["errors"].values())
+    figures = {
+        "users x conversations": f"{count} x {per_user}",
+        "all connected after": f"{connect['seconds']} s ({connect['connected']}/{count})",
+        "connects/s": connect["per_second"],
+        "connect latency": f"p50 {_ms(connect['connect_ms']['p50'])}, "
+        f"p99 {_ms(connect['connect_ms']['p99'])}",
+        "errors": connect["errors"] or 0,
+    }
+    return [
+        Row(
+            "connect-storm",
+            ctx.variant(procs),
+            figures,
+            "no goal set; every connect must succeed",
+            None if ctx.smoke else errors == 0,
+            raw=result,
+            zero_loss=errors == 0,
+        )
+    ]
+
+
+# --- REST ---------------------------------------------------------------------------------
+
+REST_RATES = [50, 100, 150, 200, 250, 300, 400, 500]
+
+
+def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
+    pairs = 5 if ctx.smoke else 50
+    procs = procs or ctx.procs or 1
+    rates = [20] if ctx.smoke else REST_RATES
+    seed.reset()
+    people = seed.users("rest", 2 * pairs)
+    couples = [(people[2 * i].id, people[2 * i + 1].id) for i in range(pairs)]
+    seed.befriend(couples)
+    chats = seed.direct_chats(couples)
+    tokens = seed.tokens(people)
+    queries = seed.count_queries(
+        "POST",
+        "/api/messages",
+        tokens[couples[0][0]],
+        {"conversation_id": chats[0], "content": "query count", "client_id": "qc"},
+    )
+    with ctx.servers(procs) as group:
+        result = infra.run_loadgen(
+            {
+                "mode": "messages",
+                "senders": [[a, c] for (a, _), c in zip(couples, chats, strict=True)]
+                + [[b, c] for (_, b), c in zip(couples, chats, strict=True)],
+                "tokens": tokens,
+                "send_via": "rest",
+                "http_bases": group.http_bases,
+                "max_in_flight": 32,
+                "steps": [{"rate": 10, "duration": 1, "warmup": True}]
+                + [{"rate": r, "duration": 1 if ctx.smoke else 3} for r in rates],
+                "stop_metric": "http_ms",
+                "stop_p99_ms": 100,
+                "drain_seconds": 5,
+                "deadline_seconds": 180,
+            }
+        )
+    steps = [s for s in result["steps"] if not s["warmup"]]
+    clean = [
+        s for s in steps if (s["http_ms"]["p99"] or 1e9) <= 50 and set(s["http_status"]) == {"201"}
+    ]
+    best = max(clean, key=lambda s: s["achieved_rate"], default=None)
+    failures = {k: v for s in result["steps"] for k, v in s["http_status"].items() if k != "201"}
+    figures = {
+        "sustained (p99 ≤ 50 ms)": f"{best['achieved_rate']:g} req/s" if best else "none",
+        "at that step": f"p50 {_ms(best['http_ms']['p50'])}, p99 {_ms(best['http_ms']['p99'])}"
+        if best
+        else "—",
+        "queries per send": queries["queries"],
+        "ramp (req/s, p99 ms)": ", ".join(
+            f"{s['achieved_rate']:g}: {s['http_ms']['p99']}" for s in steps
+        ),
+    }
+    if failures:
+        figures["non-201"] = failures
+    met = (
+        None
+        if ctx.smoke
+        else bool(best and best["achieved_rate"] >= 300 * 0.97 and queries["queries"] <= 6)
+    )
+    return [
+        Row(
+            "rest-send",
+            ctx.variant(procs),
+            figures,
+            "≥ 300 req/s at p99 ≤ 50 ms, ≤ 6 queries per send",
+            met,
+            raw={"loadgen": result, "queries": queries},
+            zero_loss=not failures and queries["status"] == [201],
+        )
+    ]
+
+
+def convlist_1k(ctx: Ctx) -> list[Row]:
+    count, repeat = (20, 3) if ctx.smoke else (1000, 40)
+    procs = ctx.procs or 1
+    seed.reset()
+    me, a, b = seed.users("list", 3)
+    conversations = seed.groups([[me.id, a.id, b.id]] * count, name="list")
+    seed.one_message_each(conversations, sender_id=a.id)
+    tokens = seed.tokens([me])
+    queries = seed.count_queries("GET", "/api/conversations", tokens[me.id])
+    with ctx.servers(procs) as group:
+        result = infra.run_loadgen(
+            {
+                "mode": "http",
+                "groups": [
+                    {
+                        "name": "list",
+                        "url": f"{group.http_bases[0]}/api/conversations",
+                        "token": tokens[me.id],
+                        "repeat": repeat,
+                    }
+                ],
+                "deadline_seconds": 180,
+            }
+        )
+    stats = result["groups"]["list"]
+    lat = stats["latency_ms"]
+    ok = stats["status"] == {"200": repeat} and stats["items"] == [count]
+    figures = {
+        "conversations": count,
+        "latency": f"p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])}, p99 {_ms(lat['p99'])} "
+        f"(n={lat['n']}, sequential)",
+        "queries": queries["queries"],
+        "items returned": stats["items"],
+    }
+    met = None if ctx.smoke else bool(ok and queries["queries"] <= 5 and (lat["p99"] or 1e9) <= 60)
+    return [
+        Row(
+            "convlist-1k",
+            ctx.variant(procs),
+            figures,
+            "≤ 5 queries, p99 ≤ 60 ms",
+            met,
+            raw=result,
+            zero_loss=ok,
+        )
+    ]
+
+
+def history_1m(ctx: Ctx) -> list[Row]:
+    count, repeat = (5_000, 3) if ctx.smoke else (1_000_000, 40)
+    procs = ctx.procs or 1
+    t0 = time.monotonic()
+    info = seed.history(count)
+    seeded = time.monotonic() - t0
+    token = seed.tokens([info["user"]])[info["user"].id]
+    cid = info["conversation_id"]
+    with ctx.servers(procs, DATABASE_URL=infra.database_url(infra.HISTORY_DB_NAME)) as group:
+        base = f"{group.http_bases[0]}/api/messages/conversation/{cid}?limit=50"
+        result = infra.run_loadgen(
+            {
+                "mode": "http",
+                "groups": [
+                    {"name": "first", "url": base, "token": token, "repeat": repeat},
+                    {
+                        "name": "middle",
+                        "url": f"{base}&before={info['middle_before']}",
+                        "token": token,
+                        "repeat": repeat,
+                    },
+                    {
+                        "name": "deepest",
+                        "url": f"{base}&before={info['deepest_before']}",
+                        "token": token,
+                        "repeat": repeat,
+                    },
+                ],
+                "deadline_seconds": 180,
+            }
+        )
+    groups = result["groups"]
+    ok = all(g["status"] == {"200": repeat} and g["items"] == [50] for g in groups.values())
+    first, deepest = groups["first"]["latency_ms"]["p50"], groups["deepest"]["latency_ms"]["p50"]
+    ratio = round(deepest / first, 2) if first and deepest else None
+    figures = {
+        "messages": f"{count:,} ({'reused' if info['reused'] else 'seeded'} in {seeded:.1f} s)",
+        **{
+            f"{name} page": f"p50 {_ms(g['latency_ms']['p50'])}, p99 {_ms(g['latency_ms']['p99'])}"
+            for name, g in groups.items()
+        },
+        "deepest / first (p50)": ratio,
+    }
+    met = None if ctx.smoke else bool(ok and ratio is not None and ratio <= 1.5)
+    return [
+        Row(
+            "history-1M",
+            ctx.variant(procs),
+            figures,
+            "deepest page within 1.5x of the first",
+            met,
+            raw=result,
+            zero_loss=ok,
+        )
+    ]
+
+
+SCENARIOS: dict[str, Callable[[Ctx], list[Row]]] = {
+    "dm-burst": dm_burst,
+    "fanout-100": fanout_100_pair,
+    "fanout-1000": fanout_1000,
+    "idle-1000": idle_1000,
+    "connect-storm": connect_storm,
+    "rest-send": rest_send,
+    "convlist-1k": convlist_1k,
+    "history-1M": history_1m,
+}
+
+
+def comparisons(ctx: Ctx) -> list[tuple[str, Callable[[], list[Row]]]]:
+    """The A/B runs that answer the issue's questions (part of `all`)."""
+    uvicorn = replace(ctx, server="uvicorn")
+    return [
+        ("dm-burst on uvicorn", lambda: dm_burst(uvicorn)),
+        ("fanout-100 on uvicorn", lambda: fanout_100(uvicorn, procs=1)),
+        ("rest-send on uvicorn", lambda: rest_send(uvicorn)),
+        ("rest-send on 2 processes", lambda: rest_send(ctx, procs=2)),
+        ("fanout-100 without the thread hop", lambda: fanout_100(replace(ctx, app="nohop"), 1)),
+        ("fanout-100 on the pub/sub layer", lambda: fanout_100(replace(ctx, layer="pubsub"), 2)),
+        ("fanout-100 with capacity 20", lambda: fanout_100(replace(ctx, capacity=20), 1)),
+    ]

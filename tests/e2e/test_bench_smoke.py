@@ -1,0 +1,39 @@
+"""`python -m bench --smoke`: every benchmark scenario runs end to end, tiny, losing nothing.
+
+The benchmark harness is code too: this keeps it from rotting between the (long,
+manual) `make bench` runs. It asserts completion and zero loss only, never timings:
+CI machines are shared and timings there mean nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.needs_services, pytest.mark.timeout(150)]
+
+
+def test_bench_smoke_completes_with_zero_loss() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--no-append"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=140,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    assert "FAILED" not in output, output[-5000:]
+    for scenario in (
+        "dm-burst", "fanout-100", "fanout-1000", "idle-1000",
+        "connect-storm", "rest-send", "convlist-1k", "history-1M",
+    ):  # fmt: skip
+        assert f"`{scenario}`" in output, f"{scenario} missing from the table:\n{output[-3000:]}"
