@@ -59,6 +59,8 @@ async def next_of(comm: WebsocketCommunicator, kind: str, skip: set[str] = froze
 
 
 PRESENCE = {"user_online", "user_offline"}
+#: Frames other tests are about, passed over where they may interleave.
+BACKGROUND = PRESENCE | {"notification"}
 
 
 @pytest.fixture
@@ -425,9 +427,9 @@ async def test_added_member_subscribes_live_and_removed_member_stops_at_once(
     await database_sync_to_async(conversation_services.conversation_members_add)(
         actor=user, conversation_id=team.pk, user_ids=[carol.pk]
     )
-    created = await next_of(carol_socket, "conversation_created", PRESENCE)
+    created = await next_of(carol_socket, "conversation_created", BACKGROUND)
     assert created["conversation"]["id"] == team.pk
-    assert await next_of(alice, "member_added", PRESENCE) == {
+    assert await next_of(alice, "member_added", BACKGROUND) == {
         "type": "member_added",
         "conversation_id": team.pk,
         "user_id": carol.pk,
@@ -435,19 +437,23 @@ async def test_added_member_subscribes_live_and_removed_member_stops_at_once(
     await database_sync_to_async(messaging_services.message_send)(
         actor=other_user, conversation_id=team.pk, content="welcome"
     )
-    assert (await next_of(carol_socket, "new_message", PRESENCE))["message"]["content"] == "welcome"
+    assert (await next_of(carol_socket, "new_message", BACKGROUND))["message"][
+        "content"
+    ] == "welcome"
 
     await database_sync_to_async(conversation_services.conversation_member_remove)(
         actor=user, conversation_id=team.pk, user_id=carol.pk
     )
-    frame = await next_of(carol_socket, "removed_from_conversation", PRESENCE | {"member_removed"})
+    frame = await next_of(
+        carol_socket, "removed_from_conversation", BACKGROUND | {"member_removed"}
+    )
     assert frame == {"type": "removed_from_conversation", "conversation_id": team.pk}
     await database_sync_to_async(messaging_services.message_send)(
         actor=other_user, conversation_id=team.pk, content="secret"
     )
     await realtime.send_async(realtime.user_group(carol.pk), {"type": "barrier"})
     # The barrier was sent after "secret": had "secret" come, it would have come first.
-    assert await next_of(carol_socket, "barrier", PRESENCE | {"member_removed"})
+    assert await next_of(carol_socket, "barrier", BACKGROUND | {"member_removed"})
 
 
 async def test_events_already_queued_for_a_left_conversation_are_dropped(
@@ -494,17 +500,17 @@ async def test_conversation_lifecycle_events(ws, user, other_user, carol, friend
     team = await database_sync_to_async(conversation_services.conversation_group_create)(
         actor=user, name="Team", member_user_ids=[other_user.pk, carol.pk]
     )
-    created = await next_of(bob, "conversation_created", PRESENCE)
+    created = await next_of(bob, "conversation_created", BACKGROUND)
     assert created["conversation"]["name"] == "Team"
     await database_sync_to_async(conversation_services.conversation_update)(
         actor=user, conversation_id=team.pk, name="Renamed"
     )
-    updated = await next_of(bob, "conversation_updated", PRESENCE)
+    updated = await next_of(bob, "conversation_updated", BACKGROUND)
     assert updated["conversation"]["name"] == "Renamed"
     await database_sync_to_async(conversation_services.conversation_member_remove)(
         actor=user, conversation_id=team.pk, user_id=carol.pk
     )
-    assert await next_of(bob, "member_removed", PRESENCE) == {
+    assert await next_of(bob, "member_removed", BACKGROUND) == {
         "type": "member_removed",
         "conversation_id": team.pk,
         "user_id": carol.pk,
@@ -513,33 +519,35 @@ async def test_conversation_lifecycle_events(ws, user, other_user, carol, friend
         actor=user, conversation_id=team.pk
     )
     deleted = {"type": "conversation_deleted", "conversation_id": team.pk}
-    assert await next_of(bob, "conversation_deleted", PRESENCE) == deleted
+    assert await next_of(bob, "conversation_deleted", BACKGROUND) == deleted
     assert (
         await next_of(
             alice,
             "conversation_deleted",
-            PRESENCE | {"conversation_created", "conversation_updated", "member_removed"},
+            BACKGROUND | {"conversation_created", "conversation_updated", "member_removed"},
         )
         == deleted
     )
 
 
-async def test_friend_request_events(ws, user, other_user):
+async def test_friend_request_and_notification_events(ws, user, other_user):
     bob = await ws(other_user)
     alice = await ws(user)
-    outcome = await database_sync_to_async(friend_services.friend_request_send)(
-        actor=user, username="bob"
-    )
-    request = await bob.receive_json_from(timeout=WAIT)
-    assert request["type"] == "friend_request"
-    assert request["request"]["requester"]["id"] == user.pk
-    request_id = request["request"]["id"]
+    await database_sync_to_async(friend_services.friend_request_send)(actor=user, username="bob")
+    frames = {}
+    while len(frames) < 2:  # both, in whichever order the service queued them
+        frame = await bob.receive_json_from(timeout=WAIT)
+        frames[frame["type"]] = frame
+    assert set(frames) == {"friend_request", "notification"}
+    assert frames["friend_request"]["request"]["requester"]["id"] == user.pk
+    notification = frames["notification"]["notification"]
+    assert (notification["type"], notification["actor"]["id"]) == ("friend_request", user.pk)
+    request_id = frames["friend_request"]["request"]["id"]
     await database_sync_to_async(friend_services.friend_request_accept)(
         actor=other_user, request_id=request_id
     )
-    accepted = await next_of(alice, "friend_request_accepted", PRESENCE)
+    accepted = await next_of(alice, "friend_request_accepted", PRESENCE | {"notification"})
     assert accepted["request"]["id"] == request_id
-    assert outcome is not None
 
 
 # --- bad frames and limits ------------------------------------------------------------------------
@@ -655,3 +663,43 @@ async def test_logout_closes_only_the_sockets_of_that_session(ws, user):
     assert (output["type"], output["code"]) == ("websocket.close", CLOSE_SESSION_ENDED)
     await api_client.send_json_to({"type": "ping"})
     assert await api_client.receive_json_from(timeout=WAIT) == {"type": "pong"}
+
+
+# --- the presence store itself -------------------------------------------------------------
+
+
+async def test_presence_transitions_are_reported_exactly_once(db):
+    """A dead process's leftover does not hide the last live socket's departure."""
+    import redis.asyncio
+
+    client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+    await client.zadd(realtime._user_key(5), {"dead": 1})
+    await client.zadd(realtime._all_key(), {"5|dead": 1})
+    await client.aclose()
+    assert await realtime.presence_connect(5, "phone") is True  # the leftover is not live
+    assert await realtime.presence_connect(5, "laptop") is False
+    assert await realtime.presence_disconnect(5, "phone") is False
+    assert await realtime.presence_disconnect(5, "laptop") is True  # leftover removed too
+    assert await realtime.presence_sweep() == []
+    assert await realtime.presence_disconnect(5, "laptop") is False  # twice: no second event
+    assert await sync_to_async(realtime.open_socket_count)() == 0
+
+
+async def test_embedded_presence_without_redis(settings, monkeypatch):
+    settings.REDIS_URL = ""
+    monkeypatch.setattr(realtime, "_memory", realtime._MemoryPresence())
+    assert await realtime.presence_connect(1, "a") is True
+    assert await realtime.presence_connect(1, "b") is False
+    assert realtime.online_user_ids([1, 2]) == {1}
+    assert realtime.open_socket_count() == 2
+    assert await realtime.viewer_join(9, 1, "a") == (True, [1])
+    assert await realtime.viewer_join(9, 1, "b") == (False, [1])
+    assert await realtime.viewer_leave(9, 1, "a") is False
+    assert await realtime.viewer_leave(9, 1, "b") is True
+    assert await realtime.presence_disconnect(1, "a") is False
+    assert await realtime.presence_disconnect(1, "b") is True
+    settings.PRESENCE_TTL_SECONDS = 0  # a socket whose process stopped refreshing it
+    assert await realtime.presence_connect(2, "c") is True
+    assert realtime.online_user_ids([2]) == set()
+    assert await realtime.presence_sweep() == [2]
+    assert await realtime.presence_sweep() == []
