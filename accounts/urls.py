@@ -6,4 +6,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register_view, name="register"),
+    path("settings/", views.settings_view, name="settings"),
 ]

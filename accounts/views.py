@@ -1,14 +1,38 @@
-"""Session login, registration and logout for the web UI."""
+"""Session login, registration, logout and profile settings for the web UI.
 
-from django.contrib import auth
+The views validate with forms and call the same services as the REST API, so a
+password change here revokes tokens and closes sockets exactly like `POST
+/api/auth/password` does.
+"""
+
+from django.conf import settings
+from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from chat_project import realtime
+
 from . import services
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
+
+
+def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
+    """The JSON every app page hands its JavaScript module (rendered with `json_script`).
+
+    It lives here, in the lowest app, so every app's page view can use it.
+    """
+    user = request.user
+    return {
+        "me": {"id": user.id, "username": user.username, "display_name": user.display_name},
+        "ws_path": "/ws/",
+        "message_max_length": settings.MESSAGE_MAX_LENGTH,
+        **extra,
+    }
 
 
 class LoginView(auth_views.LoginView):
@@ -18,7 +42,28 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Log out, then close the WebSockets this browser session opened.
+
+    The sockets authenticated with the session cookie; once the session is gone they
+    must not keep receiving the user's messages.
+    """
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        session_key = request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        if session_key:
+            realtime.disconnect_session(session_key)
+        return response
+
+
+def _add_service_errors(form: Form, exc: ValidationError, field_map: dict[str, str]) -> None:
+    """Put a service's ValidationError on the form fields it names (else on the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        target = field_map.get(field, field)
+        form.add_error(target if target in form.fields else None, errors)
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,9 +75,51 @@ def register_view(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_register(**form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_service_errors(form, exc, {})
         else:
             auth.login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
             return redirect("/")
     return render(request, "accounts/register.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    """Profile (display name, bio, email) and password change, two forms on one page."""
+    user = request.user
+    profile_form = ProfileForm(
+        initial={"display_name": user.display_name, "email": user.email, "bio": user.bio}
+    )
+    password_form = PasswordChangeForm()
+    if request.method == "POST" and request.POST.get("form") == "profile":
+        profile_form = ProfileForm(request.POST)
+        if profile_form.is_valid():
+            try:
+                services.user_profile_update(user=user, **profile_form.cleaned_data)
+            except ValidationError as exc:
+                user.refresh_from_db()
+                _add_service_errors(profile_form, exc, {})
+            else:
+                messages.success(request, "Profile saved.")
+                return redirect("settings")
+    elif request.method == "POST" and request.POST.get("form") == "password":
+        password_form = PasswordChangeForm(request.POST)
+        if password_form.is_valid():
+            try:
+                services.user_password_change(
+                    user=user,
+                    old_password=password_form.cleaned_data["old_password"],
+                    new_password=password_form.cleaned_data["new_password1"],
+                )
+            except ValidationError as exc:
+                _add_service_errors(password_form, exc, {"new_password": "new_password1"})
+            else:
+                # The password hash is part of the session: keep this browser logged in.
+                auth.update_session_auth_hash(request, user)
+                messages.success(request, "Password changed. Other sessions were signed out.")
+                return redirect("settings")
+    return render(
+        request,
+        "accounts/settings.html",
+        {"profile_form": profile_form, "password_form": password_form, "page": "settings"},
+    )

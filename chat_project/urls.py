@@ -13,5 +13,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api-auth/", include("rest_framework.urls")),
     path("accounts/", include("accounts.urls")),
+    path("friends/", include("friends.urls")),
+    path("rooms/", include("conversations.urls")),
     path("", include("messaging.urls")),
 ]

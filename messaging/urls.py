@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("c/<int:conversation_id>/", views.home, name="conversation"),
 ]

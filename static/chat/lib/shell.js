@@ -1,0 +1,258 @@
+// What every logged-in page shares: the config from the server, the one socket,
+// the connection indicator, presence of friends, and the bell (notifications, or
+// pending friend requests until the notifications API exists).
+
+import { api, ApiError } from "./api.js";
+import { clear, h, shortTime, toast } from "./dom.js";
+import { ChatSocket } from "./socket.js";
+
+export function readConfig() {
+  const node = document.getElementById("chat-config");
+  return node ? JSON.parse(node.textContent) : {};
+}
+
+/** Who is online, among the user's friends: seeded from REST, kept live by events. */
+export class Presence extends EventTarget {
+  constructor() {
+    super();
+    this.online = new Set();
+  }
+
+  set(userId, isOnline) {
+    const had = this.online.has(userId);
+    if (isOnline) this.online.add(userId);
+    else this.online.delete(userId);
+    if (had !== isOnline) {
+      this.dispatchEvent(new CustomEvent("change", { detail: { userId, isOnline } }));
+    }
+  }
+
+  has(userId) {
+    return this.online.has(userId);
+  }
+}
+
+function connectionIndicator(socket) {
+  const status = document.getElementById("conn-status");
+  let countdown = null;
+  const show = (text, kind) => {
+    status.hidden = false;
+    status.textContent = text;
+    status.dataset.kind = kind;
+  };
+  socket.addEventListener("state", (event) => {
+    const { state, retryAt } = event.detail;
+    document.body.dataset.connection = state;
+    clearInterval(countdown);
+    if (state === "open") {
+      if (socket.connections > 1) {
+        show("Reconnected", "ok");
+        setTimeout(() => {
+          if (socket.state === "open") status.hidden = true;
+        }, 2000);
+      } else {
+        status.hidden = true;
+      }
+    } else if (state === "connecting") {
+      show(socket.connections ? "Reconnecting…" : "Connecting…", "warn");
+    } else if (state === "waiting") {
+      const tick = () => {
+        const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+        show(`Connection lost — retrying in ${seconds}s`, "error");
+      };
+      tick();
+      countdown = setInterval(tick, 1000);
+    } else if (state === "stopped") {
+      show("Disconnected", "error");
+    }
+  });
+}
+
+/**
+ * The bell: pending friend requests (answerable in place) plus unread notifications
+ * (friend requests accepted, added to a group, mentions). A friend_request
+ * notification whose request is still pending shows once, as the request.
+ */
+class Bell {
+  constructor(socket) {
+    this.socket = socket;
+    this.button = document.getElementById("bell-button");
+    this.panel = document.getElementById("bell-panel");
+    this.list = document.getElementById("bell-list");
+    this.count = document.getElementById("bell-count");
+    this.empty = document.getElementById("bell-empty");
+    this.readAll = document.getElementById("bell-read-all");
+    this.hasNotifications = true; // false once /api/notifications answers 404
+    this.requests = [];
+    this.notifications = [];
+    this.button.addEventListener("click", () => this.toggle());
+    document.addEventListener("click", (event) => {
+      if (!this.panel.hidden && !event.target.closest(".bell")) this.toggle(false);
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !this.panel.hidden) {
+        this.toggle(false);
+        this.button.focus();
+      }
+    });
+    this.readAll.addEventListener("click", () => this.markAllRead());
+    socket.on("notification", () => this.refresh());
+    socket.on("friend_request", () => this.refresh());
+    socket.on("friend_request_accepted", () => this.refresh());
+    socket.on("connected", (frame) => frame.reconnected && this.refresh());
+  }
+
+  toggle(open = this.panel.hidden) {
+    this.panel.hidden = !open;
+    this.button.setAttribute("aria-expanded", String(open));
+  }
+
+  async refresh() {
+    const [requests, notifications] = await Promise.allSettled([
+      api.get("/api/friends/requests", { direction: "incoming" }),
+      this.hasNotifications ? api.get("/api/notifications", { unread: "true" }) : Promise.resolve([]),
+    ]);
+    if (requests.status === "fulfilled" && Array.isArray(requests.value)) this.requests = requests.value;
+    if (notifications.status === "fulfilled" && Array.isArray(notifications.value)) {
+      this.notifications = notifications.value;
+    } else if (notifications.reason instanceof ApiError && notifications.reason.status === 404) {
+      this.hasNotifications = false; // a server without the notifications API
+      this.notifications = [];
+    }
+    this.render();
+  }
+
+  get visibleNotifications() {
+    const pendingFrom = new Set(this.requests.map((r) => r.requester?.id));
+    return this.notifications.filter(
+      (n) => !n.is_read && !(n.type === "friend_request" && pendingFrom.has(n.actor?.id)),
+    );
+  }
+
+  render() {
+    const notes = this.visibleNotifications;
+    const total = this.requests.length + notes.length;
+    this.count.hidden = total === 0;
+    this.count.textContent = total > 99 ? "99+" : String(total);
+    this.button.title = total ? `Notifications (${total} new)` : "Notifications";
+    this.readAll.hidden = notes.length === 0;
+    this.empty.hidden = total > 0;
+    clear(this.list);
+    for (const request of this.requests) this.list.append(this.requestItem(request));
+    for (const notification of notes) this.list.append(this.notificationItem(notification));
+    document.dispatchEvent(new CustomEvent("bell:changed", { detail: { count: total } }));
+  }
+
+  requestItem(request) {
+    const who = request.requester?.username ?? "someone";
+    const act = async (verb) => {
+      try {
+        await api.post(`/api/friends/requests/${request.id}/${verb}`);
+        toast(verb === "accept" ? `You and ${who} are now friends.` : "Request rejected.");
+        await this.markRead(
+          (n) => n.type === "friend_request" && n.actor?.id === request.requester?.id,
+        );
+      } catch (error) {
+        toast(error.message, "error");
+      }
+      this.refresh();
+      document.dispatchEvent(new CustomEvent("friends:changed"));
+    };
+    return h(
+      "li",
+      { class: "bell-item unread" },
+      h("span", {}, h("strong", { text: who }), " wants to be your friend"),
+      h(
+        "span",
+        { class: "bell-actions" },
+        h("button", { type: "button", class: "small", onclick: () => act("accept"), text: "Accept", "aria-label": `Accept ${who}` }),
+        h("button", { type: "button", class: "small ghost", onclick: () => act("reject"), text: "Reject", "aria-label": `Reject ${who}` }),
+      ),
+    );
+  }
+
+  notificationItem(notification) {
+    const who = notification.actor?.username ?? "Someone";
+    const texts = {
+      friend_request: " sent you a friend request",
+      friend_request_accepted: " accepted your friend request",
+      added_to_conversation: " added you to a conversation",
+      mention: " mentioned you",
+    };
+    const target = notification.conversation_id ? `/c/${notification.conversation_id}/` : "/friends/";
+    const open = async (event) => {
+      event.preventDefault();
+      await this.markRead((n) => n.id === notification.id);
+      window.location.assign(target);
+    };
+    return h(
+      "li",
+      { class: "bell-item unread" },
+      h("a", { href: target, onclick: open }, h("strong", { text: who }), texts[notification.type] ?? ` (${notification.type})`),
+      h("time", { class: "muted", datetime: notification.created_at, text: shortTime(notification.created_at) }),
+    );
+  }
+
+  /** Mark the unread notifications matching `predicate` read (best effort). */
+  async markRead(predicate) {
+    const matching = this.notifications.filter((n) => !n.is_read && predicate(n));
+    await Promise.allSettled(matching.map((n) => api.post(`/api/notifications/${n.id}/read`)));
+    matching.forEach((n) => (n.is_read = true));
+    if (matching.length) this.render();
+  }
+
+  /** Opening a conversation settles its "added you" and "mentioned you" notifications. */
+  conversationSeen(conversationId) {
+    return this.markRead((n) => n.conversation_id === conversationId);
+  }
+
+  async markAllRead() {
+    try {
+      await api.post("/api/notifications/read-all");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+    this.refresh();
+  }
+}
+
+/**
+ * Start what every page needs. Returns `{config, me, socket, presence, api, bell}`,
+ * also exposed as `window.chatApp` for debugging and the browser tests.
+ */
+export function startShell() {
+  const config = readConfig();
+  const socket = new ChatSocket(config.ws_path || "/ws/");
+  const presence = new Presence();
+  connectionIndicator(socket);
+  const bell = new Bell(socket);
+
+  socket.on("user_online", (frame) => presence.set(frame.user_id, true));
+  socket.on("user_offline", (frame) => presence.set(frame.user_id, false));
+  socket.on("unauthenticated", () => window.location.assign("/accounts/login/"));
+  socket.on("connected", (frame) => {
+    if (frame.reconnected) {
+      // Events we missed while away include presence changes: ask again.
+      api.get("/api/friends").then(
+        (friends) => friends.forEach((f) => presence.set(f.id, Boolean(f.is_online))),
+        () => {},
+      );
+    }
+  });
+  socket.on("state", ({ state, attempt }) => {
+    // A refused handshake looks like a network error to the browser; after a few
+    // failures ask REST whether we are still logged in (401 sends us to login).
+    if (state === "waiting" && attempt >= 3 && attempt % 3 === 0) {
+      api.get("/api/auth/me").catch(() => {});
+    }
+  });
+  for (const form of document.querySelectorAll(".logout-form, .logout-form-page")) {
+    form.addEventListener("submit", () => socket.stop());
+  }
+
+  const app = { config, me: config.me, socket, presence, api, bell };
+  window.chatApp = app;
+  bell.refresh();
+  socket.start();
+  return app;
+}

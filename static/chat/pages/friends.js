@@ -1,0 +1,248 @@
+// The friends page: friends with presence, incoming and outgoing requests, add by
+// username with search-as-you-type over /api/users, unfriend, block and unblock.
+
+import { api } from "../lib/api.js";
+import { $, clear, h, initial, toast } from "../lib/dom.js";
+import { startShell } from "../lib/shell.js";
+
+const app = startShell();
+const { socket, presence } = app;
+
+const els = {
+  form: $("#add-friend-form"),
+  input: $("#add-friend-input"),
+  suggestions: $("#user-suggestions"),
+  status: $("#add-friend-status"),
+};
+
+const data = { friends: [], incoming: [], outgoing: [], blocked: [] };
+
+const nameOf = (person) => (person ? person.display_name || person.username : "?");
+
+function person(user, { online = null, extra = [] } = {}, ...actions) {
+  return h(
+    "li",
+    { class: "person", dataset: { userId: String(user.id), username: user.username } },
+    h(
+      "span",
+      { class: "avatar avatar-sm", "aria-hidden": "true" },
+      initial(nameOf(user)),
+      online === null ? null : h("span", { class: `dot${online ? " online" : ""}` }),
+    ),
+    h(
+      "span",
+      { class: "person-name" },
+      h("span", { class: "name", text: nameOf(user) }),
+      user.display_name ? h("span", { class: "muted", text: `@${user.username}` }) : null,
+      online === null ? null : h("span", { class: `presence ${online ? "online" : "offline"}`, text: online ? "online" : "offline" }),
+      ...extra,
+    ),
+    h("span", { class: "person-actions" }, ...actions),
+  );
+}
+
+function button(text, onclick, cls = "small", label = null) {
+  return h("button", { type: "button", class: cls, text, onclick, "aria-label": label });
+}
+
+async function run(action, success) {
+  try {
+    await action();
+    if (success) toast(success);
+  } catch (error) {
+    toast(error.message, "error");
+  }
+  await refresh();
+  app.bell.refresh();
+}
+
+async function messageFriend(friend) {
+  try {
+    const conversation = await api.post("/api/conversations", { type: "direct", member_user_ids: [friend.id] });
+    window.location.assign(`/c/${conversation.id}/`);
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+function render() {
+  const lists = {
+    friends: clear($("#friends-list")),
+    incoming: clear($("#incoming-list")),
+    outgoing: clear($("#outgoing-list")),
+    blocked: clear($("#blocked-list")),
+  };
+  const sorted = [...data.friends].sort(
+    (a, b) => Number(presence.has(b.id)) - Number(presence.has(a.id)) || nameOf(a).localeCompare(nameOf(b)),
+  );
+  for (const friend of sorted) {
+    const label = nameOf(friend);
+    lists.friends.append(
+      person(
+        friend,
+        { online: presence.has(friend.id) },
+        button("Message", () => messageFriend(friend), "small", `Message ${label}`),
+        button("Unfriend", () => confirm(`Remove ${label} from your friends?`) && run(() => api.del(`/api/friends/${friend.id}`), "Friend removed."), "small ghost", `Unfriend ${label}`),
+        button("Block", () => confirm(`Block ${label}? You will no longer be friends.`) && run(() => api.post(`/api/users/${friend.id}/block`), `${label} is blocked.`), "small ghost danger-text", `Block ${label}`),
+      ),
+    );
+  }
+  for (const request of data.incoming) {
+    const who = request.requester;
+    lists.incoming.append(
+      person(
+        who,
+        {},
+        button("Accept", () => run(() => api.post(`/api/friends/requests/${request.id}/accept`), `You and ${who.username} are now friends.`), "small", `Accept ${who.username}`),
+        button("Reject", () => run(() => api.post(`/api/friends/requests/${request.id}/reject`), "Request rejected."), "small ghost", `Reject ${who.username}`),
+      ),
+    );
+  }
+  for (const request of data.outgoing) {
+    const who = request.receiver;
+    lists.outgoing.append(
+      person(
+        who,
+        { extra: [h("span", { class: "muted", text: "waiting for an answer" })] },
+        button("Cancel", () => run(() => api.del(`/api/friends/requests/${request.id}`), "Request cancelled."), "small ghost", `Cancel request to ${who.username}`),
+      ),
+    );
+  }
+  for (const entry of data.blocked) {
+    // GET /api/blocks may list users, or block records carrying the user.
+    const user = entry.blocked || entry.user || entry;
+    lists.blocked.append(
+      person(user, {}, button("Unblock", () => run(() => api.del(`/api/users/${user.id}/block`), "Unblocked."), "small ghost", `Unblock ${user.username}`)),
+    );
+  }
+  $("#friends-empty").hidden = data.friends.length > 0;
+  $("#incoming-empty").hidden = data.incoming.length > 0;
+  $("#outgoing-empty").hidden = data.outgoing.length > 0;
+  $("#blocked-empty").hidden = data.blocked.length > 0;
+  const count = $("#incoming-count");
+  count.hidden = data.incoming.length === 0;
+  count.textContent = String(data.incoming.length);
+}
+
+async function refresh() {
+  const [friends, incoming, outgoing, blocked] = await Promise.allSettled([
+    api.get("/api/friends"),
+    api.get("/api/friends/requests", { direction: "incoming" }),
+    api.get("/api/friends/requests", { direction: "outgoing" }),
+    api.get("/api/blocks"),
+  ]);
+  const value = (result) => (result.status === "fulfilled" && Array.isArray(result.value) ? result.value : []);
+  data.friends = value(friends);
+  data.incoming = value(incoming);
+  data.outgoing = value(outgoing);
+  data.blocked = value(blocked);
+  data.friends.forEach((f) => presence.set(f.id, Boolean(f.is_online)));
+  render();
+}
+
+// --- Add a friend, with suggestions ----------------------------------------------------
+
+let searchTimer = null;
+let searchSeq = 0;
+let activeIndex = -1;
+
+function hideSuggestions() {
+  els.suggestions.hidden = true;
+  els.input.setAttribute("aria-expanded", "false");
+  els.input.removeAttribute("aria-activedescendant");
+  activeIndex = -1;
+}
+
+function choose(user) {
+  els.input.value = user.username;
+  hideSuggestions();
+  els.input.focus();
+}
+
+async function search(text) {
+  const seq = ++searchSeq;
+  let users = [];
+  try {
+    users = await api.get("/api/users", { search: text });
+  } catch {
+    return;
+  }
+  if (seq !== searchSeq || els.input.value.trim() !== text) return; // a newer search won
+  clear(els.suggestions);
+  activeIndex = -1;
+  users.forEach((user, index) => {
+    els.suggestions.append(
+      h(
+        "li",
+        {
+          role: "option",
+          id: `suggestion-${index}`,
+          class: "suggestion",
+          dataset: { username: user.username },
+          onmousedown: (event) => {
+            event.preventDefault();
+            choose(user);
+          },
+        },
+        h("strong", { text: user.username }),
+        user.display_name ? h("span", { class: "muted", text: ` ${user.display_name}` }) : null,
+        data.friends.some((f) => f.id === user.id) ? h("span", { class: "tag", text: "friend" }) : null,
+      ),
+    );
+  });
+  els.suggestions.hidden = users.length === 0;
+  els.input.setAttribute("aria-expanded", String(users.length > 0));
+}
+
+els.input.addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  const text = els.input.value.trim();
+  if (!text) return hideSuggestions();
+  searchTimer = setTimeout(() => search(text), 150);
+});
+els.input.addEventListener("keydown", (event) => {
+  const options = [...els.suggestions.querySelectorAll("[role=option]")];
+  if (els.suggestions.hidden || !options.length) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    activeIndex = (activeIndex + (event.key === "ArrowDown" ? 1 : -1) + options.length) % options.length;
+    options.forEach((o, i) => o.setAttribute("aria-selected", String(i === activeIndex)));
+    els.input.setAttribute("aria-activedescendant", options[activeIndex].id);
+  } else if (event.key === "Enter" && activeIndex >= 0) {
+    event.preventDefault();
+    els.input.value = options[activeIndex].dataset.username;
+    hideSuggestions();
+  } else if (event.key === "Escape") {
+    hideSuggestions();
+  }
+});
+els.input.addEventListener("blur", () => setTimeout(hideSuggestions, 100));
+
+els.form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const username = els.input.value.trim();
+  if (!username) return;
+  clearTimeout(searchTimer);
+  searchSeq += 1; // a search still in flight must not reopen the list
+  hideSuggestions();
+  els.status.className = "form-status";
+  try {
+    const result = await api.post("/api/friends/request", { username });
+    els.status.textContent = result?.message || "Friend request sent.";
+    els.input.value = "";
+  } catch (error) {
+    els.status.textContent = error.message;
+    els.status.classList.add("form-error");
+  }
+  refresh();
+  app.bell.refresh();
+});
+
+// --- Live ----------------------------------------------------------------------------------
+
+for (const type of ["friend_request", "friend_request_accepted", "connected"]) socket.on(type, () => refresh());
+document.addEventListener("friends:changed", () => refresh());
+presence.addEventListener("change", render);
+
+app.friends = { refresh, data };
+refresh();

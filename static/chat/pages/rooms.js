@@ -1,0 +1,150 @@
+// The public-room directory: search, preview (recent messages), member count, "full"
+// state and join.
+
+import { api, ApiError } from "../lib/api.js";
+import { $, clear, h, linkify, setupDialog, shortTime, toast } from "../lib/dom.js";
+import { startShell } from "../lib/shell.js";
+
+const app = startShell();
+const PAGE = 30;
+
+const els = {
+  search: $("#room-search"),
+  list: $("#room-list"),
+  empty: $("#room-empty"),
+  count: $("#room-count"),
+  more: $("#room-more"),
+  preview: setupDialog($("#preview-dialog")),
+};
+
+let query = "";
+let offset = 0;
+let total = 0;
+let seq = 0;
+let myConversationIds = new Set();
+
+async function loadMine() {
+  try {
+    myConversationIds = new Set((await api.get("/api/conversations")).map((c) => c.id));
+  } catch {
+    myConversationIds = new Set();
+  }
+}
+
+function roomCard(room) {
+  const member = myConversationIds.has(room.id);
+  const capacity = room.max_participants ? `${room.member_count} / ${room.max_participants}` : `${room.member_count}`;
+  let action;
+  if (member) action = h("a", { class: "button small", href: `/c/${room.id}/`, text: "Open" });
+  else if (room.is_full) action = h("button", { type: "button", class: "small", disabled: true, text: "Full" });
+  else action = h("button", { type: "button", class: "small", text: "Join", onclick: () => join(room), "aria-label": `Join ${room.name}` });
+  return h(
+    "li",
+    { class: `room card${room.is_full ? " is-full" : ""}`, dataset: { id: String(room.id) } },
+    h("h2", { class: "room-name", text: room.name }),
+    room.description ? h("p", { class: "room-description", text: room.description }) : h("p", { class: "room-description muted", text: "No description." }),
+    h(
+      "p",
+      { class: "room-meta muted" },
+      h("span", { text: `${capacity} member${room.member_count === 1 && !room.max_participants ? "" : "s"}` }),
+      room.is_full ? h("span", { class: "tag tag-warn", text: "full" }) : null,
+      member ? h("span", { class: "tag", text: "joined" }) : null,
+      room.last_activity ? h("span", { text: `active ${shortTime(room.last_activity)}` }) : null,
+    ),
+    h(
+      "div",
+      { class: "room-actions" },
+      h("button", { type: "button", class: "small ghost", text: "Preview", onclick: () => preview(room), "aria-label": `Preview ${room.name}` }),
+      action,
+    ),
+  );
+}
+
+async function load({ append = false } = {}) {
+  const mySeq = ++seq;
+  if (!append) offset = 0;
+  let rooms;
+  let response;
+  try {
+    const url = new URL("/api/conversations/public", location.origin);
+    if (query) url.searchParams.set("search", query);
+    url.searchParams.set("limit", PAGE);
+    url.searchParams.set("offset", offset);
+    response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+    rooms = await response.json();
+  } catch (error) {
+    els.count.textContent = `Could not load rooms: ${error.message}`;
+    return;
+  }
+  if (mySeq !== seq) return;
+  total = Number(response.headers.get("X-Total-Count") ?? rooms.length);
+  if (!append) clear(els.list);
+  rooms.forEach((room) => els.list.append(roomCard(room)));
+  offset += rooms.length;
+  els.empty.hidden = offset > 0;
+  els.count.textContent = total ? `${total} public room${total === 1 ? "" : "s"}${query ? ` matching “${query}”` : ""}` : "";
+  els.more.hidden = offset >= total || rooms.length === 0;
+}
+
+async function join(room) {
+  try {
+    const conversation = await api.post(`/api/conversations/${room.id}/join`);
+    window.location.assign(`/c/${conversation?.id ?? room.id}/`);
+  } catch (error) {
+    toast(error.status === 409 ? "This room is full." : error.message, "error");
+    load();
+  }
+}
+
+async function preview(room) {
+  $("#preview-title").textContent = room.name;
+  $("#preview-description").textContent = room.description || "";
+  $("#preview-meta").textContent = "";
+  $("#preview-error").textContent = "";
+  const list = clear($("#preview-messages"));
+  const joinButton = $("#preview-join");
+  const member = myConversationIds.has(room.id);
+  joinButton.textContent = member ? "Open" : room.is_full ? "Full" : "Join";
+  joinButton.disabled = !member && room.is_full;
+  joinButton.onclick = () => (member ? window.location.assign(`/c/${room.id}/`) : join(room));
+  els.preview.showModal();
+  try {
+    const data = await api.get(`/api/conversations/${room.id}/preview`);
+    $("#preview-meta").textContent = `${data.member_count} member${data.member_count === 1 ? "" : "s"}${data.max_participants ? ` (limit ${data.max_participants})` : ""}${data.is_full ? " · full" : ""}`;
+    const messages = data.recent_messages || [];
+    if (!messages.length) list.append(h("li", { class: "muted", text: "No messages yet." }));
+    for (const message of messages) {
+      list.append(
+        h(
+          "li",
+          { class: `msg${message.is_deleted ? " is-deleted" : ""}` },
+          h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: message.sender_username }), h("time", { text: shortTime(message.created_at) })),
+          message.is_deleted
+            ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
+            : h("div", { class: "msg-body" }, linkify(message.content)),
+        ),
+      );
+    }
+  } catch (error) {
+    $("#preview-error").textContent = error.message;
+  }
+}
+
+let searchTimer = null;
+els.search.addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => {
+    query = els.search.value.trim();
+    load();
+  }, 200);
+});
+$("#room-search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  query = els.search.value.trim();
+  load();
+});
+els.more.addEventListener("click", () => load({ append: true }));
+
+app.rooms = { load };
+loadMine().then(() => load());

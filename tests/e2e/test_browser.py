@@ -1,0 +1,501 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright, against real daphne.
+
+Each test starts its own server (PostgreSQL + Redis of this run) and opens one browser
+context per user, so cookies, sockets and presence are as separate as two people's
+machines. One browser serves the whole module to keep the suite quick.
+
+Screenshots of the main states go to $CHAT_SCREENSHOTS_DIR when it is set (that is how
+docs/screenshots/ is refreshed) and to the test's tmp dir otherwise, so an ordinary test
+run never rewrites tracked files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import connections
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - only without the dev requirements
+    sync_playwright = None
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct-horse-battery-9"
+XSS = "<img src=x onerror=alert(1)>"
+DESKTOP = {"width": 1200, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless chromium for the module; missing chromium fails in CI, skips elsewhere."""
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    problem = None
+    if sync_playwright is None:
+        problem = "playwright is not installed (pip install -r requirements-dev.txt)"
+    elif not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if problem:
+        if in_ci:
+            pytest.fail(f"browser tests cannot run in CI: {problem}")
+        pytest.skip(problem)
+    expect.set_options(timeout=10_000)
+    # Playwright's sync API keeps an asyncio loop registered as running in this thread,
+    # which makes Django refuse ORM calls from the test (test data, the db flush). Allow
+    # them here only, while the browser lives; the servers get the check back (`server`).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def server(browser: Browser, daphne_factory: Callable[..., Any]) -> Any:
+    """A real daphne with Django's async-safety checks on (unlike this test process)."""
+    return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Callable[[Page, str], None]:
+    """Save a screenshot under its docs name (see the module docstring for where)."""
+    target = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> None:
+        page.mouse.move(0, 0)  # no hover effects in the picture
+        page.screenshot(path=str(target / name))
+
+    return take
+
+
+@dataclass
+class Person:
+    """One user's browser context and page, with the dialogs that fired in it."""
+
+    context: BrowserContext
+    page: Page
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def people(browser: Browser, server: Any) -> Iterator[Callable[..., Person]]:
+    """Open a fresh context per user (optionally logged in as `user` through a session)."""
+    opened: list[Person] = []
+
+    def open_person(user: User | None = None, viewport: dict | None = None) -> Person:
+        context = browser.new_context(base_url=server.url, viewport=viewport or DESKTOP)
+        if user is not None:
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": session_for(user),
+                        "url": server.url,
+                    }
+                ]
+            )
+        page = context.new_page()
+        person = Person(context=context, page=page)
+
+        def on_dialog(dialog: Any) -> None:
+            person.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.accept()
+
+        page.on("dialog", on_dialog)
+        opened.append(person)
+        return person
+
+    yield open_person
+    for person in opened:
+        person.context.close()
+
+
+def session_for(user: User) -> str:
+    """A logged-in session key, made the way django.contrib.auth.login makes one."""
+    store = importlib.import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "accounts.backends.UsernameOrEmailBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def off_loop[T](work: Callable[[], T]) -> T:
+    """Run test set-up through the services in a thread of its own.
+
+    The services send their events with async_to_sync, which refuses to run in a thread
+    where Playwright's loop counts as running; a worker thread has no loop.
+    """
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def befriend(user_a: User, user_b: User) -> None:
+    from friends import services as friends
+
+    def work() -> None:
+        outcome = friends.friend_request_send(actor=user_a, username=user_b.username)
+        if not outcome.accepted:
+            friends.friend_request_accept(actor=user_b, request_id=outcome.request.id)
+
+    off_loop(work)
+
+
+def direct_chat(user_a: User, user_b: User) -> int:
+    from conversations import services as conversations
+
+    def work() -> int:
+        conversation, _ = conversations.conversation_direct_get_or_create(
+            actor=user_a, other_user_id=user_b.id
+        )
+        return conversation.id
+
+    return off_loop(work)
+
+
+def register(page: Page, username: str) -> None:
+    page.goto("/accounts/register/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    wait_connected(page)
+
+
+def nav(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+
+
+def wait_connected(page: Page) -> None:
+    expect(page.locator("body")).to_have_attribute("data-connection", "open")
+
+
+def send(page: Page, text: str) -> None:
+    composer = page.locator("#composer-input")
+    composer.fill(text)
+    composer.press("Enter")
+    expect(page.locator("#message-list .msg:not(.pending) .msg-body", has_text=text)).to_have_count(
+        1
+    )
+
+
+def messages_with(page: Page, text: str) -> Any:
+    return page.locator("#message-list .msg-body", has_text=text)
+
+
+def conv_item(page: Page, title: str) -> Any:
+    """The sidebar entry whose name is exactly `title`."""
+    name = page.locator(".conv-name", has_text=re.compile(f"^{re.escape(title)}$"))
+    return page.locator("#conv-list .conv-item").filter(has=name)
+
+
+def open_conversation(page: Page, title: str) -> None:
+    conv_item(page, title).click()
+    expect(page.locator("#pane-title")).to_have_text(title)
+
+
+def test_register_befriend_chat_live_and_manage_a_group(people, shots):
+    """The whole first-use story, through the UI only, in three users' windows."""
+    alice, bob, carol = people(), people(), people()
+    for person, name in ((alice, "alice"), (bob, "bob"), (carol, "carol")):
+        register(person.page, name)
+
+    # Alice finds bob with search-as-you-type, and carol by typing the whole name.
+    a = alice.page
+    nav(a, "Friends")
+    a.locator("#add-friend-input").press_sequentially("bo")
+    a.locator("#user-suggestions [role=option]", has_text="bob").click()
+    expect(a.locator("#add-friend-input")).to_have_value("bob")
+    a.get_by_role("button", name="Send request").click()
+    expect(a.locator("#add-friend-status")).to_contain_text("sent")
+    a.locator("#add-friend-input").fill("carol")
+    a.get_by_role("button", name="Send request").click()
+    expect(a.locator("#outgoing-list .person")).to_have_count(2)
+
+    # Bob, on the chat screen, sees the request arrive in the bell and accepts it there.
+    expect(bob.page.locator("#bell-count")).to_have_text("1")
+    bob.page.locator("#bell-button").click()
+    bob.page.locator("#bell-list").get_by_role("button", name="Accept alice").click()
+    expect(bob.page.locator("#bell-count")).to_be_hidden()
+    # Carol accepts on her friends page.
+    nav(carol.page, "Friends")
+    carol.page.get_by_role("button", name="Accept alice").click()
+    expect(carol.page.locator("#friends-list .person", has_text="alice")).to_be_visible()
+
+    # Alice's list updates live, with both friends online.
+    expect(a.locator("#friends-list .person")).to_have_count(2)
+    expect(a.locator("#outgoing-list .person")).to_have_count(0)
+    expect(a.locator('#friends-list [data-username="bob"] .presence')).to_have_text("online")
+    expect(a.locator('#friends-list [data-username="carol"] .presence')).to_have_text("online")
+    shots(a, "friends.png")
+
+    # A direct chat: alice writes, bob's window shows it live, without a reload.
+    a.get_by_role("button", name="Message bob").click()
+    expect(a).to_have_url(re.compile(r"/c/\d+/$"))
+    expect(a.locator("#pane-title")).to_have_text("bob")
+    expect(a.locator("#pane-sub")).to_have_text("Online")
+    send(a, "Hi Bob! Are we still on for Saturday?")
+    b = bob.page
+    conversation = conv_item(b, "alice")
+    expect(conversation).to_contain_text("Are we still on for Saturday?")
+    expect(conversation.locator(".badge")).to_have_text("1")
+    open_conversation(b, "alice")
+    expect(messages_with(b, "Hi Bob!")).to_have_count(1)
+    expect(conversation.locator(".badge")).to_have_count(0)
+
+    # Typing shows in alice's window; the reply arrives live and clears it.
+    b.locator("#composer-input").fill("Yes! Bringing the map: https://example.org/trail?id=7")
+    expect(a.locator("#typing")).to_have_text("bob is typing…")
+    b.locator("#composer-input").press("Enter")
+    expect(messages_with(a, "Bringing the map")).to_have_count(1)
+    expect(a.locator("#typing")).to_have_text("")
+    link = a.locator("#message-list a", has_text="https://example.org/trail?id=7")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(link).to_have_attribute("target", "_blank")
+
+    # Shift+Enter is a new line; long words wrap inside the bubble.
+    composer = a.locator("#composer-input")
+    composer.fill("First line")
+    composer.press("Shift+Enter")
+    composer.press_sequentially("second line")
+    composer.press("Enter")
+    expect(messages_with(b, "First line")).to_have_text("First line\nsecond line")
+    send(a, "Long: " + "x" * 300)
+    overflow = a.evaluate(
+        "() => [...document.querySelectorAll('#message-list .msg')]"
+        ".some(m => m.getBoundingClientRect().right > innerWidth + 1)"
+    )
+    assert overflow is False
+
+    # Alice makes a group with both friends.
+    a.get_by_role("button", name="New group").click()
+    a.get_by_label("Name").fill("Weekend hike")
+    a.get_by_role("checkbox", name="bob").check()
+    a.get_by_role("checkbox", name="carol").check()
+    a.get_by_role("button", name="Create group").click()
+    expect(a.locator("#pane-title")).to_have_text("Weekend hike")
+    send(a, "Group hello from alice")
+    c = carol.page
+    nav(c, "Chats")
+    open_conversation(c, "Weekend hike")
+    expect(messages_with(c, "Group hello from alice")).to_have_count(1)
+    open_conversation(b, "Weekend hike")
+    expect(messages_with(b, "Group hello from alice")).to_have_count(1)
+
+    # Alice (admin) removes carol: carol is told at once and stops receiving messages.
+    a.get_by_role("button", name="Details").click()
+    a.get_by_role("button", name="Remove carol").click()
+    expect(a.locator("#details-content .person")).to_have_count(2)
+    a.locator("#details-dialog").get_by_role("button", name="Close").click()
+    expect(c.locator("#pane-notice")).to_have_text("You were removed from this conversation.")
+    expect(c.locator("#composer")).to_be_hidden()
+    expect(conv_item(c, "Weekend hike")).to_have_count(0)
+    send(a, "Only for bob now")
+    expect(messages_with(b, "Only for bob now")).to_have_count(1)
+    c.wait_for_timeout(1000)
+    expect(c.get_by_text("Only for bob now")).to_have_count(0)
+
+    # Back in the direct chat: the sidebar now lists both conversations.
+    open_conversation(a, "bob")
+    expect(messages_with(a, "Long:")).to_be_visible()
+    shots(a, "chat.png")
+    a.emulate_media(color_scheme="dark")
+    shots(a, "dark.png")
+    a.emulate_media(color_scheme="light")
+
+    # Phone width: the list, then the open conversation alone, and back.
+    b.set_viewport_size(PHONE)
+    b.goto("/")
+    expect(b.locator(".sidebar")).to_be_visible()
+    expect(b.locator("#pane")).to_be_hidden()
+    open_conversation(b, "alice")
+    expect(b.locator(".sidebar")).to_be_hidden()
+    expect(messages_with(b, "Hi Bob!")).to_be_visible()
+    assert b.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shots(b, "phone.png")
+    b.get_by_role("button", name="Back to conversations").click()
+    expect(b.locator(".sidebar")).to_be_visible()
+
+    assert alice.dialogs == [] and bob.dialogs == [] and carol.dialogs == []
+
+
+def test_reconnect_catches_up_every_missed_message_once(people):
+    alice_user = UserFactory(username="alice")
+    bob_user = UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    conversation_id = direct_chat(alice_user, bob_user)
+    alice, bob = people(alice_user), people(bob_user)
+    for person in (alice, bob):
+        person.page.goto(f"/c/{conversation_id}/")
+        wait_connected(person.page)
+    a, b = alice.page, bob.page
+    send(b, "before the drop")
+    expect(messages_with(a, "before the drop")).to_have_count(1)
+
+    # Alice's network goes away: the socket drops and cannot come back yet.
+    alice.context.set_offline(True)
+    a.evaluate("window.chatApp.socket.drop()")
+    expect(a.locator("#conn-status")).to_contain_text(re.compile("Connection lost|Reconnecting"))
+    missed = [f"missed message {n}" for n in range(1, 4)]
+    for text in missed:
+        send(b, text)
+    a.locator("#composer-input").fill("written while offline")
+    a.locator("#composer-input").press("Enter")
+    expect(a.locator("#message-list .msg.pending")).to_have_count(1)
+
+    alice.context.set_offline(False)
+    wait_connected(a)
+    for text in [*missed, "written while offline"]:
+        expect(messages_with(a, text)).to_have_count(1)
+        expect(messages_with(b, text)).to_have_count(1)
+    expect(a.locator("#message-list .msg.pending")).to_have_count(0)
+    seqs = [
+        int(s)
+        for s in a.locator("#message-list .msg").evaluate_all(
+            "nodes => nodes.map(n => n.dataset.seq)"
+        )
+    ]
+    assert seqs == list(range(1, len(seqs) + 1)), seqs  # no gap, no duplicate
+
+
+def test_user_text_is_shown_as_text_never_as_html(people):
+    alice_user = UserFactory(username="alice")
+    bob_user = UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    conversation_id = direct_chat(alice_user, bob_user)
+    alice, bob = people(alice_user), people(bob_user)
+
+    # The display name goes through the profile settings form.
+    a = alice.page
+    a.goto("/accounts/settings/")
+    a.get_by_label("Display name").fill(XSS)
+    a.get_by_role("button", name="Save profile").click()
+    expect(a.locator(".flash")).to_contain_text("Profile saved")
+    expect(a.locator(".me-name")).to_have_text(XSS)
+    a.goto(f"/c/{conversation_id}/")
+    wait_connected(a)
+    send(a, XSS)
+
+    b = bob.page
+    b.goto("/")
+    expect(b.locator("#conv-list .conv-name")).to_have_text(XSS)
+    expect(b.locator("#conv-list .conv-preview")).to_have_text(XSS)
+    open_conversation(b, XSS)
+    expect(messages_with(b, XSS)).to_have_text(XSS)
+    expect(b.locator(".msg-author", has_text=XSS)).to_have_count(1)
+    b.goto("/friends/")
+    expect(b.locator("#friends-list .name")).to_have_text(XSS)
+    for page in (a, b):
+        assert page.locator("main img").count() == 0
+    assert alice.dialogs == [] and bob.dialogs == []
+
+
+def test_public_rooms_directory_preview_join_and_full(people, shots):
+    from conversations import services as conversations
+
+    owner = UserFactory(username="olivia")
+    for name, description in (
+        ("Book club", "One chapter a week.\nSpoilers only after Friday."),
+        ("Rust learners", "Ownership, borrowing and the occasional fight with the compiler."),
+    ):
+        off_loop(
+            lambda name=name, description=description: conversations.conversation_group_create(
+                actor=owner, name=name, description=description, is_public=True
+            )
+        )
+    bob_user, carol_user = UserFactory(username="bob"), UserFactory(username="carol")
+    alice = people(UserFactory(username="alice"))
+
+    # Alice creates a public room from the directory's button, capped at two people.
+    a = alice.page
+    a.goto("/rooms/")
+    a.get_by_role("link", name="Create a room").click()
+    expect(a.get_by_label("Public room (anyone can find and join it)")).to_be_checked()
+    a.get_by_label("Name").fill("Hiking lounge")
+    a.get_by_label("Description").fill("Trails, maps and <b>boots</b>.")
+    a.get_by_label("Member limit").fill("2")
+    a.get_by_role("button", name="Create group").click()
+    expect(a.locator("#pane-title")).to_have_text("Hiking lounge")
+    send(a, "Welcome to the lounge!")
+    room_id = int(re.search(r"/c/(\d+)/", a.url).group(1))
+
+    # Bob searches, previews the recent messages and joins.
+    bob = people(bob_user)
+    b = bob.page
+    b.goto("/rooms/")
+    expect(b.locator("#room-list .room")).to_have_count(3)
+    b.get_by_label("Search rooms").fill("hik")
+    expect(b.locator("#room-list .room")).to_have_count(1)
+    card = b.locator("#room-list .room", has_text="Hiking lounge")
+    expect(card).to_contain_text("Trails, maps and <b>boots</b>.")
+    expect(card).to_contain_text("1 / 2 members")
+    card.get_by_role("button", name="Preview Hiking lounge").click()
+    expect(b.locator("#preview-messages")).to_contain_text("Welcome to the lounge!")
+    b.locator("#preview-join").click()
+    expect(b).to_have_url(re.compile(rf"/c/{room_id}/$"))
+    expect(messages_with(b, "Welcome to the lounge!")).to_have_count(1)
+
+    # Carol finds it full.
+    carol = people(carol_user)
+    c = carol.page
+    c.goto("/rooms/")
+    full = c.locator("#room-list .room", has_text="Hiking lounge")
+    expect(full).to_contain_text("2 / 2 members")
+    expect(full.get_by_role("button", name="Full")).to_be_disabled()
+    shots(c, "rooms.png")
+
+
+def test_logout_closes_the_sessions_sockets(people):
+    alice_user = UserFactory(username="alice")
+    alice = people(alice_user)
+    first = alice.page
+    second = alice.context.new_page()
+    for page in (first, second):
+        page.goto("/")
+        wait_connected(page)
+    first.get_by_role("button", name="Log out").click()
+    expect(first).to_have_url(re.compile(r"/accounts/login/"))
+    # The other tab's socket is closed by the server and cannot come back: it ends on
+    # the login page.
+    expect(second.locator("body")).not_to_have_attribute("data-connection", "open")
+    expect(second).to_have_url(re.compile(r"/accounts/login/"), timeout=20_000)
