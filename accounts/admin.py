@@ -1,10 +1,45 @@
+"""The moderators' console for accounts: users (ban / unban) and the audit log.
+
+A moderator is staff (needed to log in to the admin) and in the `moderators` group (see
+messaging/migrations/0006_moderators_group.py and docs/moderation.md). The group only
+*views* users, so the user form is read-only for them (no is_staff, groups, permissions,
+no delete); banning goes through `services.user_ban`, which also closes sockets and ends
+sessions, and writes the audit log.
+"""
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from . import services
-from .models import User
+from .models import ModerationLog, Notification, User
+
+
+class ModerationActionForm(helpers.ActionForm):
+    """The action bar with a "reason" box: it goes into the audit log."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=services.REASON_MAX_LENGTH,
+        label="Reason (audit log):",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+def action_reason(request: HttpRequest) -> str:
+    """The reason typed next to the action (change list or change form action bar)."""
+    for key in ("reason", "CHANGE_FORM-reason", "CHANGE_LIST-reason"):
+        if request.POST.get(key):
+            return request.POST[key].strip()[: services.REASON_MAX_LENGTH]
+    return ""
+
+
+def error_text(exc: Exception) -> str:
+    return "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
 @admin.register(User)
@@ -18,17 +53,83 @@ class UserAdmin(BaseUserAdmin):
         ("Profile", {"fields": ("display_name", "bio", "avatar")}),
     )
     actions = ["deactivate_users", "reactivate_users"]
+    action_form = ModerationActionForm
 
-    @admin.action(description="Deactivate (ban): revoke tokens and close sockets")
+    def has_ban_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.ban_user")
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[User], service) -> int:
+        done = 0
+        reason = action_reason(request)
+        for user_id in queryset.values_list("pk", flat=True):
+            try:
+                done += service(actor=request.user, user_id=user_id, reason=reason)
+            except (ValidationError, PermissionDenied, Http404) as exc:
+                self.message_user(request, f"User {user_id}: {error_text(exc)}", messages.ERROR)
+        return done
+
+    @admin.action(
+        description="Ban: deactivate, revoke tokens, close sockets, end sessions",
+        permissions=["ban"],
+    )
     def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        count = 0
-        for user in queryset.exclude(pk=request.user.pk):
-            services.user_deactivate(user=user, actor=request.user)
-            count += 1
-        self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
+        count = self._each(request, queryset, services.user_ban)
+        self.message_user(request, f"Banned {count} user(s).", messages.SUCCESS)
 
-    @admin.action(description="Reactivate")
+    @admin.action(description="Unban (reactivate)", permissions=["ban"])
     def reactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
-            services.user_reactivate(user=user, actor=request.user)
-        self.message_user(request, "Reactivated.", messages.SUCCESS)
+        count = self._each(request, queryset, services.user_unban)
+        self.message_user(request, f"Unbanned {count} user(s).", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by services only: no add, no change, no delete, for anyone."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "moderator", "action", "target_type", "target_id", "target_repr"]
+    list_display_links = ["created_at"]
+    list_filter = ["action", "target_type", "created_at"]
+    search_fields = ["moderator__username", "target_repr", "reason"]
+    list_select_related = ["moderator"]
+    ordering = ["-id"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "moderator",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "reason",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "recipient", "type", "actor", "conversation_id", "message_id", "is_read"]
+    list_filter = ["type", "is_read", "created_at"]
+    search_fields = ["recipient__username", "actor__username"]
+    list_select_related = ["recipient", "actor"]
+    ordering = ["-id"]
+    fields = [
+        "recipient",
+        "actor",
+        "type",
+        "conversation_id",
+        "message_id",
+        "is_read",
+        "created_at",
+    ]
+    readonly_fields = fields

@@ -36,6 +36,7 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["id"]
+        permissions = [("ban_user", "Can ban and unban users (moderation)")]
         constraints = [
             models.UniqueConstraint(
                 Lower("username"),
@@ -71,3 +72,87 @@ class User(AbstractUser):
     def name(self) -> str:
         """What other people see: the display name, else the username."""
         return self.display_name or self.username
+
+
+class Notification(models.Model):
+    """Something that happened to `recipient` because of `actor`, shown in their inbox.
+
+    It lives in accounts, the lowest app, so the services of friends, conversations and
+    messaging can all create notifications without importing upward. The conversation and
+    message it points to are plain integer columns, not foreign keys to the higher apps:
+    a notification outlives the conversation or message it was about (the client gets a
+    404 when it follows the id), and accounts keeps knowing nothing of those models.
+    """
+
+    class Type(models.TextChoices):
+        FRIEND_REQUEST = "friend_request"
+        FRIEND_REQUEST_ACCEPTED = "friend_request_accepted"
+        ADDED_TO_CONVERSATION = "added_to_conversation"
+        MENTION = "mention"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    message_id = models.BigIntegerField(null=True, blank=True)
+    is_read = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # One mention notification per mentioned user per message, however often the
+            # message is edited.
+            models.UniqueConstraint(
+                fields=["recipient", "message_id"],
+                condition=models.Q(type="mention"),
+                name="accounts_notification_one_mention_per_message",
+            ),
+        ]
+        indexes = [
+            # The inbox: newest first, per recipient (also serves the unread filter, which
+            # stays short because read-all clears it).
+            models.Index(fields=["recipient", "-id"], name="accounts_notif_inbox_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(is_read=False),
+                name="accounts_notif_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} for {self.recipient_id} from {self.actor_id}"
+
+
+class ModerationLog(models.Model):
+    """The audit log: one row per moderator action (ban, unban, redact, resolve, dismiss).
+
+    In accounts, like notifications, so every app's moderation service can write it; the
+    target is named by type and id (plus a readable snapshot), not by a foreign key, so
+    the record survives whatever happens to the target later. Written only by services;
+    read-only in the admin.
+    """
+
+    class Action(models.TextChoices):
+        BAN_USER = "ban_user", "ban user"
+        UNBAN_USER = "unban_user", "unban user"
+        REDACT_MESSAGE = "redact_message", "redact message"
+        RESOLVE_REPORT = "resolve_report", "resolve report"
+        DISMISS_REPORT = "dismiss_report", "dismiss report"
+
+    moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target_type = models.CharField(max_length=32)
+    target_id = models.BigIntegerField()
+    target_repr = models.CharField(max_length=200, blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="accounts_modlog_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.moderator_id} {self.action} {self.target_type}:{self.target_id}"

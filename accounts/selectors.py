@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from .models import User
+from .models import Notification, User
 
 USER_SEARCH_LIMIT = 20
 
@@ -18,3 +18,15 @@ def user_search(*, query: str, exclude_user: User | None = None) -> QuerySet[Use
 
 def user_get_active(*, user_id: int) -> User:
     return User.objects.get(pk=user_id, is_active=True)
+
+
+def notification_list_for_user(*, user: User, unread: bool = False) -> QuerySet[Notification]:
+    """The user's notifications, newest first, with their actors (one query per page)."""
+    qs = Notification.objects.filter(recipient=user).select_related("actor").order_by("-id")
+    if unread:
+        qs = qs.filter(is_read=False)
+    return qs
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, is_read=False).count()

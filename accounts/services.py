@@ -1,4 +1,5 @@
-"""State changes for accounts: registration, tokens, passwords, profile, moderation.
+"""State changes for accounts: registration, tokens, passwords, profile, moderation,
+notifications and the moderation audit log.
 
 JWT plumbing is simplejwt's (rotation and the blacklist app); these functions
 only decide *when* tokens are issued or revoked, so REST, the web UI and the
@@ -6,13 +7,17 @@ admin share one behaviour.
 """
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -21,7 +26,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from chat_project import realtime
 
-from .models import User
+from . import events
+from .models import ModerationLog, Notification, User
 
 WS_TICKET_PREFIX = "wsticket:"
 
@@ -141,6 +147,202 @@ def user_deactivate(*, user: User, actor: User | None = None) -> None:
 def user_reactivate(*, user: User, actor: User | None = None) -> None:
     user.is_active = True
     user.save(update_fields=["is_active"])
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every Django session (web UI, admin) logged in as `user`; returns how many.
+
+    Sessions are signed blobs, so the database cannot filter them by user: the live ones
+    are decoded one by one. That is fine for a rare moderator action.
+    """
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            ended.append(session.pk)
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+# --- Moderation ----------------------------------------------------------------------------
+
+REASON_MAX_LENGTH = 1000
+
+
+def moderation_log_write(
+    *,
+    actor: User,
+    action: str,
+    target_type: str,
+    target_id: int,
+    target_repr: str = "",
+    reason: str = "",
+) -> ModerationLog:
+    """Append one audit-log row; called by every moderation service inside its transaction."""
+    entry = ModerationLog(
+        moderator=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_repr=str(target_repr)[:200],
+        reason=(reason or "").strip()[:REASON_MAX_LENGTH],
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def require_permission(actor: User, permission: str) -> None:
+    """Moderation services check the permission themselves, whatever the caller."""
+    if not (actor.is_active and actor.is_staff and actor.has_perm(permission)):
+        raise PermissionDenied("You are not allowed to do this.")
+
+
+def _lock_target(user_id: int) -> User:
+    try:
+        return User.objects.select_for_update().get(pk=user_id)
+    except (User.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404("User not found.") from exc
+
+
+def _check_can_moderate(actor: User, target: User) -> None:
+    if target.pk == actor.pk:
+        raise ValidationError("You cannot ban or unban yourself.", code="self")
+    if (target.is_staff or target.is_superuser) and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser can ban or unban staff.")
+
+
+@transaction.atomic
+def user_ban(*, actor: User, user_id: int, reason: str = "") -> bool:
+    """Ban: deactivate, revoke every refresh token, close every socket, end every session.
+
+    Needs `accounts.ban_user`. Returns False (and logs nothing) when already banned.
+    """
+    require_permission(actor, "accounts.ban_user")
+    target = _lock_target(user_id)
+    _check_can_moderate(actor, target)
+    if not target.is_active:
+        return False
+    user_deactivate(user=target, actor=actor)
+    user_sessions_end(user=target)
+    moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.BAN_USER,
+        target_type="user",
+        target_id=target.pk,
+        target_repr=target.username,
+        reason=reason,
+    )
+    return True
+
+
+@transaction.atomic
+def user_unban(*, actor: User, user_id: int, reason: str = "") -> bool:
+    """Lift a ban: the user can log in again (old tokens and sessions stay dead)."""
+    require_permission(actor, "accounts.ban_user")
+    target = _lock_target(user_id)
+    _check_can_moderate(actor, target)
+    if target.is_active:
+        return False
+    user_reactivate(user=target, actor=actor)
+    moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.UNBAN_USER,
+        target_type="user",
+        target_id=target.pk,
+        target_repr=target.username,
+        reason=reason,
+    )
+    return True
+
+
+# --- Notifications -------------------------------------------------------------------------
+
+NOTIFICATION_NOT_FOUND = "Notification not found."
+
+
+def notifications_create(
+    *,
+    actor: User,
+    recipient_ids: Iterable[int],
+    type: str,
+    conversation_id: int | None = None,
+    message_id: int | None = None,
+) -> list[Notification]:
+    """One notification per recipient (never the actor), each pushed live after commit.
+
+    Called inside the causing service's transaction, so a rolled-back cause leaves neither
+    a notification nor an event. Mentions already notified for this message are skipped
+    (an edit that keeps a mention does not notify again).
+    """
+    ids = list(dict.fromkeys(uid for uid in recipient_ids if uid != actor.pk))
+    if type not in Notification.Type.values:
+        raise ValidationError({"type": ["Unknown notification type."]})
+    if type == Notification.Type.MENTION and ids:
+        done = set(
+            Notification.objects.filter(
+                type=type, message_id=message_id, recipient_id__in=ids
+            ).values_list("recipient_id", flat=True)
+        )
+        ids = [uid for uid in ids if uid not in done]
+    if not ids:
+        return []
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=uid,
+                actor=actor,
+                type=type,
+                conversation_id=conversation_id,
+                message_id=message_id,
+            )
+            for uid in ids
+        ]
+    )
+    for notification in created:
+        notification.actor = actor
+        realtime.broadcast_on_commit(
+            realtime.user_group(notification.recipient_id), events.notification(notification)
+        )
+    return created
+
+
+def notification_create(
+    *,
+    actor: User,
+    recipient_id: int,
+    type: str,
+    conversation_id: int | None = None,
+    message_id: int | None = None,
+) -> Notification | None:
+    created = notifications_create(
+        actor=actor,
+        recipient_ids=[recipient_id],
+        type=type,
+        conversation_id=conversation_id,
+        message_id=message_id,
+    )
+    return created[0] if created else None
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: User, notification_id: int) -> Notification:
+    """Mark one of the actor's notifications read; someone else's is not found."""
+    try:
+        notification = Notification.objects.select_related("actor").get(
+            pk=int(notification_id), recipient=actor
+        )
+    except (Notification.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
+        raise Http404(NOTIFICATION_NOT_FOUND) from exc
+    if not notification.is_read:
+        notification.is_read = True
+        notification.save(update_fields=["is_read"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: User) -> int:
+    """Mark every unread notification of the actor read; returns how many changed."""
+    return Notification.objects.filter(recipient=actor, is_read=False).update(is_read=True)
 
 
 def ws_ticket_issue(*, user: User) -> dict[str, Any]:

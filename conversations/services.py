@@ -20,7 +20,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from accounts.models import User
+from accounts import services as accounts_services
+from accounts.models import Notification, User
 from chat_project import realtime
 from chat_project.exceptions import Conflict
 from friends import selectors as friends_selectors
@@ -159,6 +160,16 @@ def _announce_created(conversation_id: int, user_ids: Iterable[int]) -> None:
         realtime.broadcast_on_commit(realtime.user_group(user_id), event)
 
 
+def _notify_added(actor: User, conversation_id: int, user_ids: Iterable[int]) -> None:
+    """`added_to_conversation` for people someone else put into a group (never the actor)."""
+    accounts_services.notifications_create(
+        actor=actor,
+        recipient_ids=user_ids,
+        type=Notification.Type.ADDED_TO_CONVERSATION,
+        conversation_id=conversation_id,
+    )
+
+
 def _announce_updated(conversation_id: int) -> None:
     conversation = selectors.conversation_with_members(conversation_id=conversation_id)
     realtime.broadcast_on_commit(
@@ -250,6 +261,7 @@ def conversation_group_create(
         ]
     )
     _announce_created(conversation.id, [actor.id, *ids])
+    _notify_added(actor, conversation.id, ids)
     return conversation
 
 
@@ -341,6 +353,7 @@ def conversation_members_add(
     for uid in new_ids:
         realtime.broadcast_on_commit(group, events.member_added(conversation.id, uid))
     _announce_created(conversation.id, new_ids)
+    _notify_added(actor, conversation.id, new_ids)
     return conversation
 
 

@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import services as accounts_services
+from accounts.models import Notification, User
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict
 
@@ -122,6 +123,9 @@ def _send_once(*, actor: User, receiver: User) -> FriendRequestOutcome:
         mine.full_clean(validate_constraints=False)  # the database checks them atomically
         mine.save()
     realtime.broadcast_on_commit(realtime.user_group(receiver.pk), events.friend_request(mine))
+    accounts_services.notification_create(
+        actor=actor, recipient_id=receiver.pk, type=Notification.Type.FRIEND_REQUEST
+    )
     return FriendRequestOutcome(request=mine, accepted=False)
 
 
@@ -130,6 +134,11 @@ def _accept(friendship: Friendship) -> None:
     friendship.save(update_fields=["status", "updated_at"])
     realtime.broadcast_on_commit(
         realtime.user_group(friendship.requester_id), events.friend_request_accepted(friendship)
+    )
+    accounts_services.notification_create(
+        actor=friendship.receiver,
+        recipient_id=friendship.requester_id,
+        type=Notification.Type.FRIEND_REQUEST_ACCEPTED,
     )
 
 

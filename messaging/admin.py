@@ -1,4 +1,4 @@
-"""Moderators' view of messages: find, read, redact.
+"""Moderators' view of messages and reports: find, read, redact, work off the report queue.
 
 Moderators redact, they do not rewrite: every field is read-only, nothing is added here, and
 rows are never hard-deleted (that would punch a hole in the gapless `seq` and skip the
@@ -9,13 +9,17 @@ moderation; REST, WebSocket and search never show it.
 
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts.admin import ModerationActionForm, action_reason, error_text
+
 from . import services
-from .models import Message
+from .models import Message, Report
 
 
 @admin.register(Message)
@@ -53,6 +57,7 @@ class MessageAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     actions = ["redact_messages"]
+    action_form = ModerationActionForm
 
     @admin.display(description="content")
     def preview(self, obj: Message) -> str:
@@ -68,9 +73,17 @@ class MessageAdmin(admin.ModelAdmin):
         return False
 
     def has_redact_permission(self, request: HttpRequest) -> bool:
-        """Who may redact: staff holding the model's change permission (or superusers)."""
+        """Who may redact: staff holding `redact_message` (the moderators group) or the
+        model's change permission (or superusers)."""
         user = request.user
-        return bool(user.is_active and user.is_staff and user.has_perm("messaging.change_message"))
+        return bool(
+            user.is_active
+            and user.is_staff
+            and (
+                user.has_perm("messaging.redact_message")
+                or user.has_perm("messaging.change_message")
+            )
+        )
 
     @admin.action(
         description="Delete (redact) selected messages",
@@ -79,11 +92,155 @@ class MessageAdmin(admin.ModelAdmin):
     )
     def redact_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         redacted = 0
+        reason = action_reason(request)
         for message_id in queryset.filter(is_deleted=False).values_list("id", flat=True):
             try:
-                services.message_redact(actor=request.user, message_id=message_id)
+                services.message_redact(actor=request.user, message_id=message_id, reason=reason)
             except (PermissionDenied, Http404) as exc:
                 self.message_user(request, f"Message {message_id}: {exc}", messages.ERROR)
                 continue
             redacted += 1
         self.message_user(request, f"Redacted {redacted} message(s).", messages.SUCCESS)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """The report queue: open reports first by default filter, newest first.
+
+    Read-only: a report changes only through the actions, which call the services (so the
+    redaction reaches live clients and every step lands in the audit log).
+    """
+
+    list_display = [
+        "id",
+        "created_at",
+        "status",
+        "target_type",
+        "reporter",
+        "user",
+        "snapshot",
+        "reason_preview",
+        "message_link",
+        "conversation_link",
+    ]
+    list_display_links = ["id", "created_at"]
+    list_filter = ["status", "target_type", "created_at"]
+    search_fields = ["reason", "message_text", "reporter__username", "user__username"]
+    list_select_related = ["reporter", "user", "message"]
+    ordering = ["-id"]
+    date_hierarchy = "created_at"
+    fields = [
+        "status",
+        "target_type",
+        "reporter",
+        "user",
+        "message_link",
+        "conversation_link",
+        "message_text",
+        "live_text",
+        "reason",
+        "created_at",
+        "handled_by",
+        "handled_at",
+    ]
+    readonly_fields = fields
+    action_form = ModerationActionForm
+    actions = ["resolve_reports", "dismiss_reports", "redact_and_resolve", "ban_and_resolve"]
+
+    # --- columns ---------------------------------------------------------------------
+
+    @admin.display(description="reported text")
+    def snapshot(self, obj: Report) -> str:
+        return Truncator(obj.message_text).chars(80) if obj.target_type == "message" else "—"
+
+    @admin.display(description="reason")
+    def reason_preview(self, obj: Report) -> str:
+        return Truncator(obj.reason).chars(60)
+
+    @admin.display(description="message")
+    def message_link(self, obj: Report) -> str:
+        if obj.message_id is None:
+            return "—"
+        url = reverse("admin:messaging_message_change", args=[obj.message_id])
+        state = " (deleted)" if obj.message.is_deleted else ""
+        return format_html('<a href="{}">message {}</a>{}', url, obj.message_id, state)
+
+    @admin.display(description="conversation")
+    def conversation_link(self, obj: Report) -> str:
+        if obj.conversation_id is None:
+            return "—"
+        url = reverse("admin:conversations_conversation_change", args=[obj.conversation_id])
+        return format_html('<a href="{}">conversation {}</a>', url, obj.conversation_id)
+
+    @admin.display(description="text now")
+    def live_text(self, obj: Report) -> str:
+        if obj.message is None:
+            return "(message gone)"
+        state = "[deleted] " if obj.message.is_deleted else ""
+        return f"{state}{obj.message.content}"
+
+    # --- permissions -----------------------------------------------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return False
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("messaging.resolve_report")
+
+    def has_redact_permission(self, request: HttpRequest) -> bool:
+        return self.has_resolve_permission(request) and request.user.has_perm(
+            "messaging.redact_message"
+        )
+
+    def has_ban_permission(self, request: HttpRequest) -> bool:
+        return self.has_resolve_permission(request) and request.user.has_perm("accounts.ban_user")
+
+    # --- actions ---------------------------------------------------------------------
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Report], service, done: str) -> None:
+        note = action_reason(request)
+        count = 0
+        for report_id in queryset.filter(status=Report.Status.OPEN).values_list("id", flat=True):
+            try:
+                count += service(actor=request.user, report_id=report_id, note=note)
+            except (ValidationError, PermissionDenied, Http404) as exc:
+                self.message_user(request, f"Report {report_id}: {error_text(exc)}", messages.ERROR)
+        self.message_user(request, f"{done} {count} report(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Resolve",
+        permissions=["resolve"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def resolve_reports(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._each(request, queryset, services.report_resolve, "Resolved")
+
+    @admin.action(
+        description="Dismiss",
+        permissions=["resolve"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def dismiss_reports(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._each(request, queryset, services.report_dismiss, "Dismissed")
+
+    @admin.action(
+        description="Redact the message and resolve",
+        permissions=["redact"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def redact_and_resolve(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._each(request, queryset, services.report_redact_message, "Redacted and resolved")
+
+    @admin.action(
+        description="Ban the reported user and resolve",
+        permissions=["ban"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def ban_and_resolve(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._each(request, queryset, services.report_ban_user, "Banned and resolved")

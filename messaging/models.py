@@ -46,6 +46,7 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
+        permissions = [("redact_message", "Can redact (delete for everyone) any message")]
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "seq"], name="messaging_conv_seq_unique"
@@ -65,3 +66,74 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} in {self.conversation_id} by {self.sender_id}"
+
+
+class Report(models.Model):
+    """A user's report of a message or of another user, worked off by moderators.
+
+    A message report keeps a snapshot of the text and the conversation at the time of
+    reporting, so the evidence stays even if the message is edited, deleted or its
+    conversation disappears (`message` then becomes null). `user` is the reported user:
+    the target of a user report, the author of a reported message.
+    """
+
+    class TargetType(models.TextChoices):
+        MESSAGE = "message"
+        USER = "user"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        RESOLVED = "resolved"
+        DISMISSED = "dismissed"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    target_type = models.CharField(max_length=10, choices=TargetType.choices)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_received",
+    )
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    message_text = models.TextField(blank=True, default="", help_text="The text when reported.")
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("resolve_report", "Can resolve or dismiss reports")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "message"],
+                condition=Q(status="open", target_type="message"),
+                name="messaging_report_one_open_per_message",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "user"],
+                condition=Q(status="open", target_type="user"),
+                name="messaging_report_one_open_per_user",
+            ),
+        ]
+        indexes = [
+            # The moderators' queue: by status, newest first.
+            models.Index(fields=["status", "-id"], name="messaging_report_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        target = f"message {self.message_id}" if self.target_type == "message" else "user"
+        return f"Report #{self.pk} on {target} (user {self.user_id})"

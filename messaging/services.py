@@ -18,23 +18,35 @@ The message store's invariants live here:
 
 Events are built in `messaging.events` and leave through `chat_project.realtime` only
 after commit.
+
+Mentions: `@username` of a member of the conversation (not the sender, not across a block
+either way) notifies that member once per message, on send or on the edit that adds it
+(`accounts.services.notifications_create`).
+
+Reports: users report messages they can see, or other users; one open report per
+reporter and target. Moderators resolve or dismiss them; every moderator action lands in
+the audit log (`accounts.ModerationLog`).
 """
+
+import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import services as accounts_services
+from accounts.models import ModerationLog, Notification, User
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict
 from conversations.models import Conversation, ConversationMember
 from conversations.selectors import membership_get
-from friends.selectors import is_blocked_between
+from friends.selectors import blocked_ids_either_way, is_blocked_between
 
 from . import events
-from .models import Message
+from .models import Message, Report
 
 MESSAGE_NOT_FOUND = "Message not found."
 CLIENT_ID_MAX_LENGTH = 64
@@ -117,6 +129,57 @@ def _membership_for_message(*, actor: User, message_id: object, lock: bool = Fal
     return message, membership
 
 
+# --- mentions ----------------------------------------------------------------------------
+
+#: `@name` not preceded by a username character (so e-mail addresses do not count).
+MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{3,32})")
+#: Distinct names looked at per message: a wall of @s costs one bounded query.
+MENTION_MAX_NAMES = 50
+
+
+def mentioned_names(text: str) -> set[str]:
+    """Lower-cased candidate usernames in `text`; a trailing '.'/'-' may end the sentence."""
+    names: set[str] = set()
+    for match in MENTION_RE.finditer(text):
+        name = match.group(1).lower()
+        names.add(name)
+        trimmed = name.rstrip(".-")
+        if trimmed != name and len(trimmed) >= 3:
+            names.add(trimmed)
+        if len(names) >= MENTION_MAX_NAMES:
+            break
+    return names
+
+
+def _notify_mentions(*, actor: User, message: Message) -> None:
+    """`mention` notifications for the members named in the message (see module docstring)."""
+    if "@" not in message.content:
+        return
+    names = mentioned_names(message.content)
+    if not names:
+        return
+    member_ids = set(
+        ConversationMember.objects.filter(
+            conversation_id=message.conversation_id, user__is_active=True
+        )
+        .annotate(username_lower=Lower("user__username"))
+        .filter(username_lower__in=names)
+        .exclude(user_id=actor.id)
+        .values_list("user_id", flat=True)
+    )
+    if member_ids:
+        member_ids -= blocked_ids_either_way(actor.id)
+    if not member_ids:
+        return
+    accounts_services.notifications_create(
+        actor=actor,
+        recipient_ids=sorted(member_ids),
+        type=Notification.Type.MENTION,
+        conversation_id=message.conversation_id,
+        message_id=message.id,
+    )
+
+
 # --- send --------------------------------------------------------------------------------
 
 
@@ -197,6 +260,7 @@ def _send_atomic(
     realtime.broadcast_on_commit(
         realtime.conversation_group(conversation.id), events.new_message(message)
     )
+    _notify_mentions(actor=actor, message=message)
     return message
 
 
@@ -268,6 +332,7 @@ def message_edit(*, actor: User, message_id: int, content: str) -> Message:
     realtime.broadcast_on_commit(
         realtime.conversation_group(message.conversation_id), events.message_updated(message)
     )
+    _notify_mentions(actor=actor, message=message)  # only mentions new to this message notify
     return message
 
 
@@ -301,11 +366,13 @@ def message_delete(*, actor: User, message_id: int) -> None:
 
 
 @transaction.atomic
-def message_redact(*, actor: User, message_id: int) -> None:
+def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
     """Moderation: staff delete any message (the admin action), live clients are told.
 
     The text stays in the database for the moderation record; `deleted_by` names the
-    moderator. Not staff -> PermissionDenied; unknown id -> Http404; idempotent.
+    moderator, and the audit log records the action. Not staff -> PermissionDenied (the
+    admin also asks for the `messaging.redact_message` permission); unknown id -> Http404;
+    idempotent (a second call neither emits nor logs).
     """
     if not (actor.is_active and actor.is_staff):
         raise PermissionDenied("Only moderators can redact messages.")
@@ -316,6 +383,140 @@ def message_redact(*, actor: User, message_id: int) -> None:
     if message.is_deleted:
         return
     _soft_delete(message, by=actor)
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.REDACT_MESSAGE,
+        target_type="message",
+        target_id=message.id,
+        target_repr=f"message {message.id} by user {message.sender_id}",
+        reason=reason,
+    )
+
+
+# --- reports -----------------------------------------------------------------------------
+
+REPORT_REASON_MAX_LENGTH = 1000
+DEFAULT_REPORT_RATE = "30/hour"
+REPORT_NOT_FOUND = "Report not found."
+ALREADY_REPORTED = "You already have an open report about this."
+
+
+def _clean_reason(reason: object) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError({"reason": ["Give a reason."]})
+    text = reason.strip()
+    if len(text) > REPORT_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": [
+                    f"Ensure this field has no more than {REPORT_REASON_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    return text
+
+
+def _save_report(report: Report) -> Report:
+    """Insert; the partial unique constraints decide "one open report per target" atomically."""
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as exc:
+        raise Conflict(ALREADY_REPORTED, code="already_reported") from exc
+    return report
+
+
+def _report_rate_hit(actor: User) -> None:
+    rate = getattr(settings, "THROTTLE_RATES", {}).get("report", DEFAULT_REPORT_RATE)
+    ratelimit.hit(f"report:{actor.id}", rate)
+
+
+@transaction.atomic
+def message_report(*, actor: User, message_id: int, reason: str) -> Report:
+    """Report a message of a conversation the actor is in (else 404); keeps its text.
+
+    Your own message -> ValidationError; an open report by you on it already -> Conflict.
+    """
+    message, _membership = _membership_for_message(actor=actor, message_id=message_id)
+    text = _clean_reason(reason)
+    if message.sender_id == actor.id:
+        raise ValidationError("You cannot report your own message.", code="self_report")
+    _report_rate_hit(actor)
+    return _save_report(
+        Report(
+            reporter=actor,
+            target_type=Report.TargetType.MESSAGE,
+            message=message,
+            user_id=message.sender_id,
+            conversation_id=message.conversation_id,
+            message_text=message.content,
+            reason=text,
+        )
+    )
+
+
+@transaction.atomic
+def user_report(*, actor: User, user_id: int, reason: str) -> Report:
+    """Report another (active) user; unknown -> 404, yourself -> ValidationError."""
+    try:
+        target = User.objects.get(pk=int(user_id), is_active=True)
+    except (User.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
+        raise Http404("User not found.") from exc
+    text = _clean_reason(reason)
+    if target.pk == actor.id:
+        raise ValidationError("You cannot report yourself.", code="self_report")
+    _report_rate_hit(actor)
+    return _save_report(
+        Report(reporter=actor, target_type=Report.TargetType.USER, user=target, reason=text)
+    )
+
+
+def _handle_report(*, actor: User, report_id: int, status: str, action: str, note: str) -> bool:
+    accounts_services.require_permission(actor, "messaging.resolve_report")
+    try:
+        report = Report.objects.select_for_update().get(pk=_as_id(report_id))
+    except (Report.DoesNotExist, Http404) as exc:
+        raise Http404(REPORT_NOT_FOUND) from exc
+    if report.status != Report.Status.OPEN:
+        return False
+    report.status = status
+    report.handled_at = timezone.now()
+    report.handled_by = actor
+    report.save(update_fields=["status", "handled_at", "handled_by"])
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=action,
+        target_type="report",
+        target_id=report.pk,
+        target_repr=str(report),
+        reason=note,
+    )
+    return True
+
+
+@transaction.atomic
+def report_resolve(*, actor: User, report_id: int, note: str = "") -> bool:
+    """A moderator closes a report as acted upon. False when it was no longer open."""
+    return _handle_report(
+        actor=actor,
+        report_id=report_id,
+        status=Report.Status.RESOLVED,
+        action=ModerationLog.Action.RESOLVE_REPORT,
+        note=note,
+    )
+
+
+@transaction.atomic
+def report_dismiss(*, actor: User, report_id: int, note: str = "") -> bool:
+    """A moderator closes a report as unfounded. False when it was no longer open."""
+    return _handle_report(
+        actor=actor,
+        report_id=report_id,
+        status=Report.Status.DISMISSED,
+        action=ModerationLog.Action.DISMISS_REPORT,
+        note=note,
+    )
 
 
 # --- read markers ------------------------------------------------------------------------
@@ -351,3 +552,42 @@ def message_mark_read(*, actor: User, conversation_id: int, message_id: int) -> 
                 seq=read_seq,
             ),
         )
+
+
+def _open_report_for_update(report_id: int) -> Report:
+    try:
+        return Report.objects.select_for_update().get(pk=_as_id(report_id))
+    except (Report.DoesNotExist, Http404) as exc:
+        raise Http404(REPORT_NOT_FOUND) from exc
+
+
+@transaction.atomic
+def report_redact_message(*, actor: User, report_id: int, note: str = "") -> bool:
+    """Redact the reported message (members get `message_deleted`) and resolve the report.
+
+    Needs `messaging.redact_message` and `messaging.resolve_report`. A user report, or one
+    whose message is gone, is a ValidationError. Returns whether the report was open.
+    """
+    accounts_services.require_permission(actor, "messaging.redact_message")
+    accounts_services.require_permission(actor, "messaging.resolve_report")
+    report = _open_report_for_update(report_id)
+    if report.message_id is None:
+        raise ValidationError("This report has no message to redact.", code="no_message")
+    message_redact(actor=actor, message_id=report.message_id, reason=note or f"report #{report.pk}")
+    return report_resolve(actor=actor, report_id=report.pk, note=note)
+
+
+@transaction.atomic
+def report_ban_user(*, actor: User, report_id: int, note: str = "") -> bool:
+    """Ban the reported user (or the reported message's author) and resolve the report.
+
+    Needs `accounts.ban_user` and `messaging.resolve_report`; see `accounts.services.user_ban`.
+    """
+    accounts_services.require_permission(actor, "messaging.resolve_report")
+    report = _open_report_for_update(report_id)
+    if report.user_id is None:
+        raise ValidationError("This report names no user.", code="no_user")
+    accounts_services.user_ban(
+        actor=actor, user_id=report.user_id, reason=note or f"report #{report.pk}"
+    )
+    return report_resolve(actor=actor, report_id=report.pk, note=note)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import Notification, User
 
 
 class RegisterInputSerializer(serializers.Serializer):
@@ -69,3 +69,33 @@ class UserPublicSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "display_name"]
         read_only_fields = fields
+
+
+class NotificationActorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username"]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """The one notification representation: REST and the `notification` event."""
+
+    actor = NotificationActorSerializer(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "actor", "conversation_id", "message_id", "is_read", "created_at"]
+        read_only_fields = fields
+
+
+class NotificationQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, default=False)
+    limit = serializers.IntegerField(
+        required=False, default=50, min_value=1, max_value=2**31, help_text="At most 100."
+    )
+    offset = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10**9)
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()

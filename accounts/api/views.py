@@ -1,3 +1,4 @@
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from accounts import selectors, services
 
 from . import serializers as s
+from .pagination import paginated
 from .throttles import LoginIPThrottle, LoginUsernameThrottle, RegisterThrottle
 
 
@@ -108,6 +110,63 @@ class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
 
+class NotificationViewSet(viewsets.GenericViewSet):
+    """The caller's notifications, newest first; mark one or all read; the unread count."""
+
+    serializer_class = s.NotificationSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.notification_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool, description="Only unread ones"),
+            OpenApiParameter("limit", int, description="Default 50, at most 100"),
+            OpenApiParameter("offset", int, description="Default 0"),
+        ],
+        responses={200: s.NotificationSerializer(many=True)},
+    )
+    def list(self, request: Request) -> Response:
+        query = s.NotificationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        unread = query.validated_data["unread"]
+        return paginated(
+            request,
+            selectors.notification_list_for_user(user=request.user, unread=unread),
+            lambda page: s.NotificationSerializer(page, many=True).data,
+            limit=query.validated_data["limit"],
+            offset=query.validated_data["offset"],
+            params={"unread": "true"} if unread else None,
+        )
+
+    @extend_schema(request=None, responses={200: s.NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = services.notification_mark_read(
+            actor=request.user, notification_id=_notification_id(pk)
+        )
+        return Response(s.NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        services.notifications_mark_all_read(actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: s.UnreadCountSerializer})
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request: Request) -> Response:
+        return Response({"unread_count": selectors.notification_unread_count(user=request.user)})
+
+
+def _notification_id(value: object) -> int:
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) < 2**63:
+        raise Http404(services.NOTIFICATION_NOT_FOUND)
+    return int(text)
+
+
 def _valid(serializer_class: type, request: Request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -118,3 +177,4 @@ def register(router: object) -> None:
     """Add this app's viewsets to the project's one router."""
     router.register("auth", AuthViewSet, basename="auth")
     router.register("users", UserViewSet, basename="users")
+    router.register("notifications", NotificationViewSet, basename="notifications")

@@ -163,6 +163,7 @@ def test_group_create_emits_conversation_created_to_each_member(
     assert types(sent_events) == [
         (f"user.{user.id}", "conversation_created"),
         (f"user.{other_user.id}", "conversation_created"),
+        (f"user.{other_user.id}", "notification"),  # added by someone else; not the creator
     ]
     conv = sent_events[1][1]["conversation"]
     assert conv["id"] == conversation.id
@@ -378,6 +379,7 @@ def test_admin_adds_friends_and_everyone_hears_it(
     assert types(sent_events) == [
         (f"conversation.{conversation.id}", "member_added"),
         (f"user.{carol.id}", "conversation_created"),
+        (f"user.{carol.id}", "notification"),  # only the new member: bob was in already
     ]
     assert sent_events[0][1] == {
         "type": "member_added",

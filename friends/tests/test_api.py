@@ -1,5 +1,7 @@
 import pytest
 
+from accounts.events import notification as notification_event
+from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from chat_project import realtime
 from friends.models import Block, Friendship
@@ -169,7 +171,8 @@ def test_send_request_201(
     assert body["request"]["status"] == "pending"
     # The event carries exactly the REST representation.
     assert sent_events == [
-        (f"user.{other_user.pk}", {"type": "friend_request", "request": body["request"]})
+        (f"user.{other_user.pk}", {"type": "friend_request", "request": body["request"]}),
+        (f"user.{other_user.pk}", notification_event(Notification.objects.get())),
     ]
 
 
@@ -188,7 +191,8 @@ def test_send_request_to_someone_who_asked_accepts_200(
         (
             f"user.{other_user.pk}",
             {"type": "friend_request_accepted", "request": body["request"]},
-        )
+        ),
+        (f"user.{other_user.pk}", notification_event(Notification.objects.get())),
     ]
 
 

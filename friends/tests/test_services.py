@@ -3,6 +3,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
+from accounts.events import notification as notification_event
+from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from chat_project.exceptions import Conflict, Throttled
 from friends import services
@@ -37,9 +39,12 @@ def test_send_creates_pending_request_and_tells_receiver(user, other_user, sent_
     assert outcome.accepted is False
     request = outcome.request
     assert (request.requester, request.receiver, request.status) == (user, other_user, PENDING)
+    notification = Notification.objects.get(recipient=other_user)
     assert sent_events == [
-        (f"user.{other_user.pk}", {"type": "friend_request", "request": request_repr(request)})
+        (f"user.{other_user.pk}", {"type": "friend_request", "request": request_repr(request)}),
+        (f"user.{other_user.pk}", notification_event(notification)),
     ]
+    assert (notification.type, notification.actor) == ("friend_request", user)
     payload = sent_events[0][1]["request"]
     assert payload["requester"] == {
         "id": user.pk,
@@ -103,11 +108,14 @@ def test_send_to_someone_who_asked_you_accepts_their_request(
     theirs.refresh_from_db()
     assert theirs.status == ACCEPTED
     assert Friendship.objects.count() == 1
+    notification = Notification.objects.get(recipient=other_user)
+    assert (notification.type, notification.actor) == ("friend_request_accepted", user)
     assert sent_events == [
         (
             f"user.{other_user.pk}",
             {"type": "friend_request_accepted", "request": request_repr(theirs)},
-        )
+        ),
+        (f"user.{other_user.pk}", notification_event(notification)),
     ]
 
 
@@ -123,7 +131,7 @@ def test_rejected_request_may_be_sent_again_reusing_the_row(
     assert old.status == PENDING
     assert old.created_at > old_created
     assert Friendship.objects.count() == 1
-    assert [event["type"] for _, event in sent_events] == ["friend_request"]
+    assert [event["type"] for _, event in sent_events] == ["friend_request", "notification"]
 
 
 def test_receiver_who_rejected_may_ask_back(user, other_user):
@@ -172,11 +180,14 @@ def test_accept_by_receiver(user, other_user, sent_events, committed):
     assert accepted.status == ACCEPTED
     request.refresh_from_db()
     assert request.status == ACCEPTED
+    notification = Notification.objects.get(recipient=other_user)
+    assert (notification.type, notification.actor) == ("friend_request_accepted", user)
     assert sent_events == [
         (
             f"user.{other_user.pk}",
             {"type": "friend_request_accepted", "request": request_repr(request)},
-        )
+        ),
+        (f"user.{other_user.pk}", notification_event(notification)),
     ]
 
 

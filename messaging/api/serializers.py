@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from messaging.models import Message
+from messaging.models import Message, Report
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -91,3 +91,22 @@ class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=200)
     conversation_id = StrictIntegerField(required=False, min_value=1, max_value=MAX_ID)
     limit = StrictIntegerField(min_value=1, max_value=100, default=50)
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+class ReportInputSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=1000, help_text="1-1000 characters.")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    """What the reporter gets back: never the snapshot or the moderators' notes."""
+
+    message_id = serializers.IntegerField(read_only=True, allow_null=True)
+    user_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "target_type", "message_id", "user_id", "reason", "status", "created_at"]
+        read_only_fields = fields

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from messaging import selectors, services
-from messaging.models import Message
+from messaging.models import Message, Report
 
 from . import serializers as s
 
@@ -83,6 +83,15 @@ class MessageViewSet(viewsets.GenericViewSet):
         services.message_delete(actor=request.user, message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=s.ReportInputSerializer, responses={201: s.ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, pk: str) -> Response:
+        """Report a message of one of your conversations to the moderators."""
+        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
+        data = _valid(s.ReportInputSerializer, request.data)
+        report = services.message_report(actor=request.user, message_id=message_id, **data)
+        return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(parameters=HISTORY_PARAMETERS, responses={200: s.MessageSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path=r"conversation/(?P<conversation_id>[^/]+)")
     def conversation(self, request: Request, conversation_id: str) -> Response:
@@ -111,6 +120,31 @@ class MessageViewSet(viewsets.GenericViewSet):
         return Response(s.MessageSerializer(messages, many=True).data)
 
 
+class UserReportViewSet(viewsets.GenericViewSet):
+    """`/api/users/{id}/report`: a detail route only (accounts owns the `users` list)."""
+
+    serializer_class = s.ReportSerializer
+    pagination_class = None
+    lookup_url_kwarg = "user_id"
+
+    def get_queryset(self):  # schema generation only
+        return Report.objects.none()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
+        request=s.ReportInputSerializer,
+        responses={201: s.ReportSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def report(self, request: Request, user_id: str) -> Response:
+        """Report a user to the moderators."""
+        target_id = _path_id(user_id, "User not found.")
+        data = _valid(s.ReportInputSerializer, request.data)
+        report = services.user_report(actor=request.user, user_id=target_id, **data)
+        return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
 def register(router: object) -> None:
     """Add this app's viewsets to the project's one router."""
     router.register("messages", MessageViewSet, basename="messages")
+    router.register("users", UserReportViewSet, basename="user-reports")

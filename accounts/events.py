@@ -1,0 +1,19 @@
+"""Payloads of the accounts app's real-time events, built with the REST serializer.
+
+Services pass them to `chat_project.realtime`, which sends them after commit.
+"""
+
+from typing import Any
+
+from accounts.api.serializers import NotificationSerializer
+from accounts.models import Notification
+
+
+def notification(notification: Notification) -> dict[str, Any]:
+    """To the recipient's user group (every socket of theirs): a new notification."""
+    data = NotificationSerializer(notification).data
+    # Plain dicts all the way down: the channel layer serialises with msgpack.
+    payload = {
+        key: dict(value) if isinstance(value, dict) else value for key, value in data.items()
+    }
+    return {"type": "notification", "notification": payload}
