@@ -23,7 +23,8 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -61,8 +62,42 @@ def _envelope(event: dict[str, Any], group: str) -> dict[str, Any]:
     return {"type": EVENT_MESSAGE_TYPE, "event": event, "group": group}
 
 
+_collecting = threading.local()
+
+
+@contextmanager
+def collect_sends() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Collect the events `send_now` would send in this thread, instead of sending them.
+
+    The consumer runs services in a worker thread with `database_sync_to_async`; their
+    after-commit sends would otherwise go out while that thread still holds its database
+    connection. Collected, they are sent by `flush_sends` from the event loop once the
+    connection is back in the pool — in the order the services queued them.
+    """
+    previous = getattr(_collecting, "sends", None)
+    sends: list[tuple[str, dict[str, Any]]] = []
+    _collecting.sends = sends
+    try:
+        yield sends
+    finally:
+        _collecting.sends = previous
+
+
+async def flush_sends(sends: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """Send what `collect_sends` gathered (async: from the consumer's event loop)."""
+    for group, event in sends:
+        try:
+            await send_async(group, event)
+        except Exception:  # committed already; a lost event is caught up by `after=`
+            logger.exception("channel layer send to %s failed", group)
+
+
 def send_now(group: str, event: dict[str, Any]) -> None:
     """Send an event to a group from sync code, right away (used after commit)."""
+    collecting = getattr(_collecting, "sends", None)
+    if collecting is not None:
+        collecting.append((group, event))
+        return
     layer = get_channel_layer()
     if layer is None:
         return

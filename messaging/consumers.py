@@ -83,19 +83,27 @@ def _membership_check(user_id: int, conversation_id: int) -> None:
     conversation_selectors.membership_get(user_id=user_id, conversation_id=conversation_id)
 
 
+Sends = list[tuple[str, dict[str, Any]]]
+
+
 def _send_message(
     user: Any, conversation_id: int, content: str, client_id: str | None
-) -> dict[str, Any]:
-    message, _created = messaging_services.message_send(
-        actor=user, conversation_id=conversation_id, content=content, client_id=client_id
-    )
-    return message_payload(message)
+) -> tuple[dict[str, Any], Sends]:
+    """The stored message, and the events to send once the connection is released."""
+    with realtime.collect_sends() as sends:
+        message, _created = messaging_services.message_send(
+            actor=user, conversation_id=conversation_id, content=content, client_id=client_id
+        )
+        payload = message_payload(message)
+    return payload, sends
 
 
-def _mark_read(user: Any, conversation_id: int, message_id: int) -> None:
-    messaging_services.message_mark_read(
-        actor=user, conversation_id=conversation_id, message_id=message_id
-    )
+def _mark_read(user: Any, conversation_id: int, message_id: int) -> Sends:
+    with realtime.collect_sends() as sends:
+        messaging_services.message_mark_read(
+            actor=user, conversation_id=conversation_id, message_id=message_id
+        )
+    return sends
 
 
 # --- Frame validation ---------------------------------------------------------------------
@@ -572,8 +580,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = _id_field(content, "conversation_id")
         text = _str_field(content, "content")
         client_id = _str_field(content, "client_id", required=False)
-        message = await db(_send_message)(self.user, conversation_id, text, client_id)
+        message, sends = await db(_send_message)(self.user, conversation_id, text, client_id)
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
+        await realtime.flush_sends(sends)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         conversation_id = _id_field(content, "conversation_id")
@@ -593,7 +602,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_mark_read(self, content: dict[str, Any]) -> None:
         conversation_id = _id_field(content, "conversation_id")
         message_id = _id_field(content, "message_id")
-        await db(_mark_read)(self.user, conversation_id, message_id)
+        await realtime.flush_sends(await db(_mark_read)(self.user, conversation_id, message_id))
 
     frame_handlers: dict[str, Callable[[ChatConsumer, dict[str, Any]], Awaitable[None]]] = {
         "ping": on_ping,
