@@ -10,6 +10,7 @@ from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -106,16 +107,19 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         password_form = PasswordChangeForm(request.POST)
         if password_form.is_valid():
             try:
-                services.user_password_change(
-                    user=user,
-                    old_password=password_form.cleaned_data["old_password"],
-                    new_password=password_form.cleaned_data["new_password1"],
-                )
+                # One transaction: the service closes the user's sockets on commit, and
+                # by then this session must already carry the new password hash, or a
+                # tab that checks its session at once would be logged out.
+                with transaction.atomic():
+                    services.user_password_change(
+                        user=user,
+                        old_password=password_form.cleaned_data["old_password"],
+                        new_password=password_form.cleaned_data["new_password1"],
+                    )
+                    auth.update_session_auth_hash(request, user)
             except ValidationError as exc:
                 _add_service_errors(password_form, exc, {"new_password": "new_password1"})
             else:
-                # The password hash is part of the session: keep this browser logged in.
-                auth.update_session_auth_hash(request, user)
                 messages.success(request, "Password changed. Other sessions were signed out.")
                 return redirect("settings")
     return render(

@@ -26,7 +26,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db import connections
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -430,6 +430,31 @@ def test_user_text_is_shown_as_text_never_as_html(people):
     assert alice.dialogs == [] and bob.dialogs == []
 
 
+def test_friends_page_unfriend_block_and_unblock(people):
+    alice_user = UserFactory(username="alice")
+    bob_user, carol_user = UserFactory(username="bob"), UserFactory(username="carol")
+    befriend(alice_user, bob_user)
+    befriend(alice_user, carol_user)
+    alice = people(alice_user)
+    a = alice.page
+    a.goto("/friends/")
+    expect(a.locator("#friends-list .person")).to_have_count(2)
+    a.get_by_role("button", name="Unfriend carol").click()
+    expect(a.locator("#friends-list .person")).to_have_count(1)
+    a.get_by_role("button", name="Block bob").click()
+    expect(a.locator("#friends-list .person")).to_have_count(0)
+    expect(a.locator("#blocked-list .person", has_text="bob")).to_be_visible()
+    a.get_by_role("button", name="Unblock bob").click()
+    expect(a.locator("#blocked-list .person")).to_have_count(0)
+    # Blocking ended the friendship: asking again is a fresh request.
+    a.locator("#add-friend-input").fill("bob")
+    a.get_by_role("button", name="Send request").click()
+    expect(a.locator("#outgoing-list .person", has_text="bob")).to_be_visible()
+    a.get_by_role("button", name="Cancel request to bob").click()
+    expect(a.locator("#outgoing-list .person")).to_have_count(0)
+    assert [d.split(":")[0] for d in alice.dialogs] == ["confirm", "confirm"]
+
+
 def test_public_rooms_directory_preview_join_and_full(people, shots):
     from conversations import services as conversations
 
@@ -485,7 +510,7 @@ def test_public_rooms_directory_preview_join_and_full(people, shots):
     shots(c, "rooms.png")
 
 
-def test_logout_closes_the_sessions_sockets(people):
+def test_password_change_keeps_the_session_and_logout_closes_its_sockets(people):
     alice_user = UserFactory(username="alice")
     alice = people(alice_user)
     first = alice.page
@@ -493,6 +518,20 @@ def test_logout_closes_the_sessions_sockets(people):
     for page in (first, second):
         page.goto("/")
         wait_connected(page)
+
+    # A password change closes every socket of the user; this session stays logged in
+    # (update_session_auth_hash), so the other tab reconnects by itself.
+    first.goto("/accounts/settings/")
+    first.locator("#id_old_password").fill(DEFAULT_PASSWORD)
+    first.locator("#id_new_password1").fill("a-brand-new-passphrase-42")
+    first.locator("#id_new_password2").fill("a-brand-new-passphrase-42")
+    first.get_by_role("button", name="Change password").click()
+    expect(first.locator(".flash")).to_contain_text("Password changed")
+    first.goto("/")
+    wait_connected(first)
+    expect(second.locator("body")).to_have_attribute("data-connection", "open")
+    assert second.url.endswith("/")
+
     first.get_by_role("button", name="Log out").click()
     expect(first).to_have_url(re.compile(r"/accounts/login/"))
     # The other tab's socket is closed by the server and cannot come back: it ends on

@@ -53,7 +53,7 @@ function connectionIndicator(socket) {
       } else {
         status.hidden = true;
       }
-    } else if (state === "connecting") {
+    } else if (state === "connecting" || state === "paused") {
       show(socket.connections ? "Reconnecting…" : "Connecting…", "warn");
     } else if (state === "waiting") {
       const tick = () => {
@@ -216,6 +216,28 @@ class Bell {
   }
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The server closed our socket because a session ended (4001): logout, password change or
+ * ban. After our own password change the session lives on under a new key whose cookie
+ * may reach this tab a moment later, so ask a few times before going to the login page.
+ */
+async function checkSession(socket) {
+  for (const wait of [300, 1000, 1500, 2000]) {
+    await sleep(wait);
+    const response = await fetch("/api/auth/me", {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).catch(() => null);
+    if (!response || (response.status !== 401 && response.status !== 403)) {
+      socket.start(); // still logged in (or a network problem the reconnect loop handles)
+      return;
+    }
+  }
+  window.location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
+}
+
 /**
  * Start what every page needs. Returns `{config, me, socket, presence, api, bell}`,
  * also exposed as `window.chatApp` for debugging and the browser tests.
@@ -230,6 +252,7 @@ export function startShell() {
   socket.on("user_online", (frame) => presence.set(frame.user_id, true));
   socket.on("user_offline", (frame) => presence.set(frame.user_id, false));
   socket.on("unauthenticated", () => window.location.assign("/accounts/login/"));
+  socket.on("session_ended", () => checkSession(socket));
   socket.on("connected", (frame) => {
     if (frame.reconnected) {
       // Events we missed while away include presence changes: ask again.

@@ -3,6 +3,7 @@
 // dead connection, and re-dispatches every server frame as an event of its `type`
 // so page modules subscribe with `socket.on("new_message", handler)`.
 
+const CLOSE_SESSION_ENDED = 4001; // logout, password change, ban (docs/api.md)
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_FORBIDDEN_ORIGIN = 4403;
 
@@ -15,7 +16,7 @@ export class ChatSocket extends EventTarget {
     this.maxDelay = maxDelay;
     this.pingEvery = pingEvery;
     this.ws = null;
-    this.state = "idle"; // idle | connecting | open | waiting | stopped
+    this.state = "idle"; // idle | connecting | open | waiting | paused | stopped
     this.attempt = 0;
     this.connections = 0; // how many times `connected` arrived: >1 means a reconnect
     this.retryAt = 0;
@@ -92,6 +93,13 @@ export class ChatSocket extends EventTarget {
     if (event.code === CLOSE_UNAUTHENTICATED) {
       this.setState("stopped", { reason: "unauthenticated" });
       this.emit("unauthenticated", { code: event.code });
+      return;
+    }
+    if (event.code === CLOSE_SESSION_ENDED) {
+      // Not retried blindly: the page checks whether its session still holds (it does
+      // after our own password change) and calls start() again, or goes to login.
+      this.setState("paused", { reason: "session_ended" });
+      this.emit("session_ended", { code: event.code });
       return;
     }
     if (event.code === CLOSE_FORBIDDEN_ORIGIN) {

@@ -108,9 +108,7 @@ function render() {
       ),
     );
   }
-  for (const entry of data.blocked) {
-    // GET /api/blocks may list users, or block records carrying the user.
-    const user = entry.blocked || entry.user || entry;
+  for (const user of data.blocked) {
     lists.blocked.append(
       person(user, {}, button("Unblock", () => run(() => api.del(`/api/users/${user.id}/block`), "Unblocked."), "small ghost", `Unblock ${user.username}`)),
     );
