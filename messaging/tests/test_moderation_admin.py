@@ -1,0 +1,266 @@
+"""The moderators' console (Django admin) as a real moderator sees it: staff + the
+`moderators` group created by messaging/migrations/0006_moderators_group.py."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import ModerationLog, User
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from messaging import services
+from messaging.tests.factories import MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("admin:messaging_report_changelist")
+USERS = reverse("admin:accounts_user_changelist")
+LOG = reverse("admin:accounts_moderationlog_changelist")
+
+
+@pytest.fixture
+def moderator(client):
+    mod = UserFactory(username="mod", is_staff=True)
+    mod.groups.add(Group.objects.get(name="moderators"))
+    client.force_login(mod)
+    return mod
+
+
+@pytest.fixture
+def rude(other_user, group):
+    return MessageFactory(conversation=group, sender=other_user, content="you are awful")
+
+
+@pytest.fixture
+def report(user, rude):
+    return services.message_report(actor=user, message_id=rude.id, reason="insulting me")
+
+
+def act(client, url, action, *objects, reason=""):
+    return client.post(
+        url,
+        {"action": action, "_selected_action": [o.pk for o in objects], "reason": reason},
+        follow=True,
+    )
+
+
+def test_the_group_has_exactly_the_moderation_permissions():
+    perms = set(
+        Group.objects.get(name="moderators").permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    assert perms == {
+        ("accounts", "view_user"),
+        ("accounts", "ban_user"),
+        ("accounts", "view_moderationlog"),
+        ("conversations", "view_conversation"),
+        ("conversations", "view_conversationmember"),
+        ("messaging", "view_message"),
+        ("messaging", "redact_message"),
+        ("messaging", "view_report"),
+        ("messaging", "resolve_report"),
+    }
+
+
+def test_the_queue_renders_newest_first_with_snapshot_and_links(
+    client, moderator, user, other_user, group, rude, report
+):
+    older = report
+    newer = services.user_report(actor=user, user_id=other_user.id, reason="spams everyone")
+    response = client.get(QUEUE)
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [newer, older]
+    html = response.content.decode()
+    assert "you are awful" in html and "insulting me" in html
+    assert reverse("admin:messaging_message_change", args=[rude.id]) in html
+    assert reverse("admin:conversations_conversation_change", args=[group.id]) in html
+    # the links lead somewhere a moderator may look
+    assert client.get(reverse("admin:messaging_message_change", args=[rude.id])).status_code == 200
+    conversation_page = reverse("admin:conversations_conversation_change", args=[group.id])
+    assert client.get(conversation_page).status_code == 200
+    detail = client.get(reverse("admin:messaging_report_change", args=[older.id]))
+    assert detail.status_code == 200 and "you are awful" in detail.content.decode()
+
+
+def test_the_queue_filters_by_status(client, moderator, user, other_user, report):
+    dismissed = services.user_report(actor=user, user_id=other_user.id, reason="meh")
+    services.report_dismiss(actor=moderator, report_id=dismissed.id)
+    for status, expected in (("open", [report]), ("dismissed", [dismissed]), ("resolved", [])):
+        response = client.get(QUEUE, {"status__exact": status})
+        assert list(response.context["cl"].result_list) == expected
+
+
+def test_the_queue_query_count_is_constant(client, moderator, group, django_assert_max_num_queries):
+    def fill(n: int) -> None:
+        for _ in range(n):
+            reporter, author = UserFactory(), UserFactory()
+            group.memberships.create(user=reporter)
+            message = MessageFactory(conversation=group, sender=author)
+            services.message_report(actor=reporter, message_id=message.id, reason="bad")
+
+    fill(3)
+    with django_assert_max_num_queries(20) as first:
+        assert client.get(QUEUE).status_code == 200
+    fill(3)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(QUEUE).status_code == 200
+
+
+def test_resolve_and_dismiss_actions(client, moderator, user, other_user, report):
+    other = services.user_report(actor=user, user_id=other_user.id, reason="meh")
+    response = act(client, QUEUE, "resolve_reports", report, reason="talked to them")
+    assert response.status_code == 200
+    act(client, QUEUE, "dismiss_reports", other)
+    report.refresh_from_db()
+    other.refresh_from_db()
+    assert (report.status, other.status) == ("resolved", "dismissed")
+    entry = ModerationLog.objects.get(action="resolve_report")
+    assert (entry.moderator, entry.target_id, entry.reason) == (
+        moderator,
+        report.id,
+        "talked to them",
+    )
+
+
+def test_redact_action_reaches_live_clients(
+    client, moderator, group, rude, report, sent_events, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, QUEUE, "redact_and_resolve", report, reason="insult")
+    rude.refresh_from_db()
+    report.refresh_from_db()
+    assert rude.is_deleted and report.status == "resolved"
+    assert sent_events == [
+        (
+            f"conversation.{group.id}",
+            {"type": "message_deleted", "conversation_id": group.id, "message_id": rude.id},
+        )
+    ]
+    assert ModerationLog.objects.get(action="redact_message").reason == "insult"
+
+
+def test_redact_from_the_message_admin_too(
+    client, moderator, group, rude, sent_events, django_capture_on_commit_callbacks
+):
+    url = reverse("admin:messaging_message_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, url, "redact_messages", rude, reason="spam")
+    rude.refresh_from_db()
+    assert rude.is_deleted
+    assert [event["type"] for _, event in sent_events] == ["message_deleted"]
+    assert ModerationLog.objects.get().action == "redact_message"
+
+
+def test_ban_ends_tokens_sockets_and_sessions_and_unban_lifts_it(
+    client, moderator, other_user, sent_events, django_capture_on_commit_callbacks
+):
+    browser = Client()
+    assert browser.login(username="bob", password=DEFAULT_PASSWORD)
+    RefreshToken.for_user(other_user)
+    bystander = Client()
+    assert bystander.login(username=moderator.username, password=DEFAULT_PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, USERS, "deactivate_users", other_user, reason="harassment")
+    other_user.refresh_from_db()
+    assert not other_user.is_active
+    live = OutstandingToken.objects.filter(user=other_user, blacklistedtoken__isnull=True)
+    assert not live.exists()
+    assert sent_events == [
+        (f"user.{other_user.id}", {"type": "chat.disconnect", "reason": "account_disabled"})
+    ]
+    remaining = [s.get_decoded().get("_auth_user_id") for s in Session.objects.all()]
+    assert str(other_user.id) not in remaining
+    assert str(moderator.id) in remaining  # only the banned user's sessions end
+    assert browser.get("/admin/").status_code == 302  # logged out
+    entry = ModerationLog.objects.get()
+    assert (entry.action, entry.target_id, entry.reason) == (
+        "ban_user",
+        other_user.id,
+        "harassment",
+    )
+
+    act(client, USERS, "reactivate_users", other_user)
+    other_user.refresh_from_db()
+    assert other_user.is_active
+    assert ModerationLog.objects.filter(action="unban_user", target_id=other_user.id).exists()
+
+
+def test_a_moderator_cannot_ban_staff_or_themselves(client, moderator):
+    colleague = UserFactory(is_staff=True)
+    act(client, USERS, "deactivate_users", colleague, moderator)
+    assert User.objects.filter(pk__in=[colleague.pk, moderator.pk], is_active=True).count() == 2
+    assert not ModerationLog.objects.exists()
+
+
+def test_ban_from_the_queue(client, moderator, other_user, report):
+    act(client, QUEUE, "ban_and_resolve", report)
+    other_user.refresh_from_db()
+    report.refresh_from_db()
+    assert not other_user.is_active and report.status == "resolved"
+
+
+def test_a_moderator_cannot_edit_message_text(client, moderator, rude):
+    url = reverse("admin:messaging_message_change", args=[rude.id])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="content"' not in page.content.decode()
+    assert client.post(url, {"content": "rewritten"}).status_code == 403
+    rude.refresh_from_db()
+    assert rude.content == "you are awful"
+
+
+def test_a_moderator_cannot_edit_or_delete_users_or_permissions(client, moderator, other_user):
+    url = reverse("admin:accounts_user_change", args=[other_user.id])
+    page = client.get(url).content.decode()
+    for field in ("is_staff", "is_superuser", "groups", "user_permissions", "username"):
+        assert f'name="{field}"' not in page
+    assert client.post(url, {"username": "bob", "is_staff": "on"}).status_code == 403
+    assert (
+        client.get(reverse("admin:accounts_user_delete", args=[other_user.id])).status_code == 403
+    )
+    assert (
+        client.post(
+            reverse("admin:accounts_user_delete", args=[other_user.id]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    choices = dict(client.get(USERS).context["action_form"].fields["action"].choices)
+    assert "delete_selected" not in choices and "deactivate_users" in choices
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
+    assert client.get(reverse("admin:accounts_user_add")).status_code == 403
+    other_user.refresh_from_db()
+    assert not other_user.is_staff
+
+
+def test_a_moderator_cannot_change_or_delete_reports(client, moderator, report):
+    url = reverse("admin:messaging_report_change", args=[report.id])
+    assert client.post(url, {"status": "resolved"}).status_code == 403
+    assert client.get(reverse("admin:messaging_report_delete", args=[report.id])).status_code == 403
+    report.refresh_from_db()
+    assert report.status == "open"
+
+
+def test_the_audit_log_is_visible_and_read_only(client, moderator, report, admin_client):
+    services.report_resolve(actor=moderator, report_id=report.id, note="done")
+    entry = ModerationLog.objects.get()
+    response = client.get(LOG)
+    assert response.status_code == 200 and "resolve report" in response.content.decode()
+    change = reverse("admin:accounts_moderationlog_change", args=[entry.id])
+    assert client.get(change).status_code == 200
+    for c in (client, admin_client):  # not even a superuser edits history
+        assert c.post(change, {"reason": "rewritten"}).status_code == 403
+        assert c.get(reverse("admin:accounts_moderationlog_add")).status_code == 403
+        delete = reverse("admin:accounts_moderationlog_delete", args=[entry.id])
+        assert c.post(delete, {"post": "yes"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.reason == "done"
+
+
+def test_staff_outside_the_group_sees_no_queue(client, report):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(QUEUE).status_code == 403
+    assert client.get(LOG).status_code == 403
