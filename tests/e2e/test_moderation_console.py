@@ -1,0 +1,116 @@
+"""The moderators' console in a real browser against a real server (daphne).
+
+A moderator (staff + the `moderators` group) logs in to /admin/, opens the report queue,
+and redacts a reported message from it. With CHAT_SCREENSHOTS_DIR=docs/screenshots the
+queue is saved as report-queue.png for docs/moderation.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from conversations.tests.factories import group_with
+from messaging import services
+from messaging.models import Message
+from messaging.tests.factories import MessageFactory
+
+try:
+    from playwright.sync_api import Browser, expect, sync_playwright
+except ImportError:  # pragma: no cover - only without the dev requirements
+    sync_playwright = None
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    problem = None
+    if sync_playwright is None:
+        problem = "playwright is not installed (pip install -r requirements-dev.txt)"
+    elif not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"browser tests cannot run in CI: {problem}")
+        pytest.skip(problem)
+    expect.set_options(timeout=10_000)
+    # Playwright's sync API registers a running loop in this thread; allow the test's own
+    # ORM calls while the browser lives (the server process keeps the checks).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def server(browser: Browser, daphne_factory: Callable[..., Any]) -> Any:
+    return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
+
+
+def _reports() -> Message:
+    alice = UserFactory(username="alice")
+    bob = UserFactory(username="bob")
+    carol = UserFactory(username="carol")
+    moderator = UserFactory(username="mod", is_staff=True)
+    moderator.groups.add(Group.objects.get(name="moderators"))
+    team = group_with(alice, bob, carol, name="Book club")
+    rude = MessageFactory(conversation=team, sender=bob, content="Nobody wants you here, alice.")
+    spam = MessageFactory(
+        conversation=team, sender=carol, content="BUY CHEAP WATCHES at spam.example"
+    )
+    services.message_report(actor=alice, message_id=rude.id, reason="Insulting me in the group.")
+    services.message_report(actor=bob, message_id=spam.id, reason="Spam link.")
+    services.message_report(actor=alice, message_id=spam.id, reason="Advertising.")
+    handled = services.user_report(actor=carol, user_id=bob.id, reason="Keeps messaging me.")
+    services.report_dismiss(actor=moderator, report_id=handled.id, note="friendly banter")
+    services.user_report(actor=alice, user_id=bob.id, reason="Harasses people in every room.")
+    return rude
+
+
+def test_moderator_works_the_report_queue(browser: Browser, server: Any, tmp_path: Path) -> None:
+    rude = _reports()
+    context = browser.new_context(viewport={"width": 1600, "height": 640})
+    page = context.new_page()
+    page.goto(f"{server.url}/admin/login/?next=/admin/messaging/report/")
+    page.fill("#id_username", "mod")
+    page.fill("#id_password", DEFAULT_PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#result_list")).to_be_visible()
+    expect(page.locator("#result_list tbody tr")).to_have_count(5)
+    expect(page.locator("#result_list")).to_contain_text("Nobody wants you here")
+
+    page.click("#toggle-nav-sidebar")  # room for every column of the queue
+    shots = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(shots / "report-queue.png"))
+
+    # Redact the insult straight from the queue: the message is deleted for everyone.
+    row = page.locator("#result_list tbody tr", has_text="Nobody wants you here")
+    row.locator("input.action-select").check()
+    page.select_option("select[name=action]", "redact_and_resolve")
+    page.fill("input[name=reason]", "insult")
+    page.click("button[name=index]")
+    expect(page.locator(".messagelist")).to_contain_text("Redacted and resolved 1 report(s).")
+    rude.refresh_from_db()
+    assert rude.is_deleted
+    context.close()
