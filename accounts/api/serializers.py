@@ -1,6 +1,7 @@
 """Input serializers check shape only; the services decide what is allowed."""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Notification, User
@@ -78,10 +79,18 @@ class NotificationActorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {"type": "string", "enum": Notification.Type.values}, component_name="NotificationTypeEnum"
+)
+class NotificationTypeField(serializers.CharField):
+    """Its own schema component: `type` enums of other models would clash by name."""
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     """The one notification representation: REST and the `notification` event."""
 
     actor = NotificationActorSerializer(read_only=True)
+    type = NotificationTypeField(read_only=True)
 
     class Meta:
         model = Notification
