@@ -398,6 +398,34 @@ def test_reconnect_catches_up_every_missed_message_once(people):
     assert seqs == list(range(1, len(seqs) + 1)), seqs  # no gap, no duplicate
 
 
+def test_history_loads_older_pages_when_scrolled_to_the_top(people, settings):
+    from messaging import services as messaging
+
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "message_send": "100000/min"}
+    alice_user = UserFactory(username="alice")
+    bob_user = UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    conversation_id = direct_chat(alice_user, bob_user)
+
+    def write_history() -> None:
+        for n in range(1, 131):
+            messaging.message_send(
+                actor=bob_user, conversation_id=conversation_id, content=f"history {n:03}"
+            )
+
+    off_loop(write_history)
+    a = people(alice_user).page
+    a.goto(f"/c/{conversation_id}/")
+    expect(messages_with(a, "history 130")).to_be_visible()
+    expect(a.locator("#message-list .msg")).to_have_count(50)
+    for expected in (100, 130):
+        a.locator("#messages").evaluate("el => { el.scrollTop = 0; }")
+        expect(a.locator("#message-list .msg")).to_have_count(expected)
+    expect(a.locator("#history-status")).to_have_text("Beginning of the conversation")
+    seqs = a.locator("#message-list .msg").evaluate_all("ns => ns.map(n => +n.dataset.seq)")
+    assert seqs == list(range(1, 131))
+
+
 def test_user_text_is_shown_as_text_never_as_html(people):
     alice_user = UserFactory(username="alice")
     bob_user = UserFactory(username="bob")
