@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from bench import infra, report, seed
 from bench.scenarios import SCENARIOS, Ctx, Row, comparisons
@@ -37,10 +38,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--layer", choices=["core", "pubsub"], default="core")
     parser.add_argument("--capacity", type=int, help="CHANNEL_LAYER_CAPACITY")
     parser.add_argument("--expiry", type=int, help="CHANNEL_LAYER_EXPIRY")
+    parser.add_argument(
+        "--layer-pool",
+        choices=["default", "tuned"],
+        default="default",
+        help="tuned: bench.server_settings (layer Redis pool 2000, socket timeout 15 s)",
+    )
     parser.add_argument("--pool-max", type=int, help="DB_POOL_MAX_SIZE")
     parser.add_argument("--pool-timeout", type=float, help="DB_POOL_TIMEOUT")
     parser.add_argument(
         "--no-compare", action="store_true", help="with 'all': skip the comparison runs"
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="run the servers under py-spy (collapsed stacks in DIR)"
     )
     parser.add_argument(
         "--no-append", action="store_true", help="print only; do not touch docs/benchmarks.md"
@@ -60,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) must be running.")
         return 2
     infra.install_cleanup()
+    if args.profile:
+        infra.PROFILE_DIR = Path(args.profile).resolve()
+        infra.PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
     t0 = time.monotonic()
     load_start = [round(x, 2) for x in __import__("os").getloadavg()]
@@ -74,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         expiry=args.expiry,
         pool_max=args.pool_max,
         pool_timeout=args.pool_timeout,
+        layer_pool=args.layer_pool,
     )
     run_all = "all" in args.scenarios
     names = list(SCENARIOS) if run_all else args.scenarios

@@ -140,6 +140,9 @@ def free_port() -> int:
 
 # --- servers ------------------------------------------------------------------------------
 
+#: When set (``--profile DIR``), every server runs under py-spy and writes collapsed stacks.
+PROFILE_DIR: Path | None = None
+
 APPS = {
     "default": "chat_project.asgi:application",
     "nohop": "bench.nohop:application",
@@ -176,7 +179,12 @@ class ServerGroup:
         for _ in range(self.procs):
             port = free_port()
             log = _tmpdir / f"{self.kind}-{port}.log"
-            self.processes.append(spawn(self.command(port), env=env, log=log))
+            command = self.command(port)
+            if PROFILE_DIR is not None:
+                out = PROFILE_DIR / f"{self.kind}-{self.app}-{port}.txt"
+                profiler = [sys.executable.replace("python", "py-spy"), "record", "--nonblocking"]
+                command = [*profiler, "-r", "250", "-f", "raw", "-o", str(out), "--", *command]
+            self.processes.append(spawn(command, env=env, log=log))
             self.ports.append(port)
         deadline = time.monotonic() + timeout
         for process, port in zip(self.processes, self.ports, strict=True):
@@ -197,6 +205,12 @@ class ServerGroup:
 
     def stop(self) -> None:
         for process in self.processes:
+            if PROFILE_DIR is not None:  # SIGINT the server only: py-spy then writes its file
+                for child in _tree(process.pid)[1:]:
+                    with contextlib.suppress(psutil.Error):
+                        child.send_signal(signal.SIGINT)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=15)
             stop(process)
 
     @property

@@ -30,9 +30,12 @@ class Ctx:
     expiry: int | None = None
     pool_max: int | None = None
     pool_timeout: float | None = None
+    layer_pool: str = "default"  # "tuned": bench.server_settings (bigger pool, longer timeout)
 
     def env(self) -> dict[str, str]:
         env = {"CHANNEL_LAYER_BACKEND": self.layer}
+        if self.layer_pool == "tuned":
+            env["DJANGO_SETTINGS_MODULE"] = "bench.server_settings"
         if self.capacity is not None:
             env["CHANNEL_LAYER_CAPACITY"] = str(self.capacity)
         if self.expiry is not None:
@@ -53,6 +56,8 @@ class Ctx:
             parts.append(f"expiry={self.expiry}")
         if self.pool_max is not None:
             parts.append(f"pool_max={self.pool_max}")
+        if self.layer_pool != "default":
+            parts.append(f"layer pool {self.layer_pool}")
         return ", ".join(parts)
 
     def servers(self, procs: int, **env: str):
@@ -205,7 +210,7 @@ def fanout_100(ctx: Ctx, procs: int | None = None) -> list[Row]:
             "send_via": "rest",
             "http_bases": group.http_bases,
             "max_in_flight": 10,
-            "steps": [{"rate": 5, "duration": 1, "warmup": True}]
+            "steps": [{"rate": 5, "duration": 2, "warmup": True}]
             + [{"rate": r, "duration": step_seconds} for r in rates],
             "stop_p99_ms": 250,
             "drain_seconds": 4,
@@ -477,7 +482,7 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
                 "send_via": "rest",
                 "http_bases": group.http_bases,
                 "max_in_flight": 32,
-                "steps": [{"rate": 10, "duration": 1, "warmup": True}]
+                "steps": [{"rate": 10, "duration": 3, "warmup": True}]
                 + [{"rate": r, "duration": 1 if ctx.smoke else 3} for r in rates],
                 "stop_metric": "http_ms",
                 "stop_p99_ms": 100,
@@ -496,7 +501,7 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
         "at that step": f"p50 {_ms(best['http_ms']['p50'])}, p99 {_ms(best['http_ms']['p99'])}"
         if best
         else "—",
-        "queries per send": queries["queries"],
+        "queries per send": f"{queries['queries']} (+{queries['tx_control']} BEGIN/COMMIT)",
         "ramp (req/s, p99 ms)": ", ".join(
             f"{s['achieved_rate']:g}: {s['http_ms']['p99']}" for s in steps
         ),
@@ -522,7 +527,7 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
 
 
 def convlist_1k(ctx: Ctx) -> list[Row]:
-    count, repeat = (20, 3) if ctx.smoke else (1000, 40)
+    count, repeat = (20, 3) if ctx.smoke else (1000, 20)
     procs = ctx.procs or 1
     seed.reset()
     me, a, b = seed.users("list", 3)
@@ -641,6 +646,7 @@ SCENARIOS: dict[str, Callable[[Ctx], list[Row]]] = {
 def comparisons(ctx: Ctx) -> list[tuple[str, Callable[[], list[Row]]]]:
     """The A/B runs that answer the issue's questions (part of `all`)."""
     uvicorn = replace(ctx, server="uvicorn")
+    tuned = replace(ctx, layer_pool="tuned")
     return [
         ("dm-burst on uvicorn", lambda: dm_burst(uvicorn)),
         ("fanout-100 on uvicorn", lambda: fanout_100(uvicorn, procs=1)),
@@ -649,4 +655,6 @@ def comparisons(ctx: Ctx) -> list[tuple[str, Callable[[], list[Row]]]]:
         ("fanout-100 without the thread hop", lambda: fanout_100(replace(ctx, app="nohop"), 1)),
         ("fanout-100 on the pub/sub layer", lambda: fanout_100(replace(ctx, layer="pubsub"), 2)),
         ("fanout-100 with capacity 20", lambda: fanout_100(replace(ctx, capacity=20), 1)),
+        ("connect-storm, tuned layer pool", lambda: connect_storm(tuned)),
+        ("dm-burst, tuned layer pool", lambda: dm_burst(tuned)),
     ]

@@ -252,6 +252,7 @@ def count_queries(
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     counts: list[int] = []
+    tx: list[int] = []
     statuses: list[int] = []
     for i in range(repeat + 1):
         body = dict(data or {})
@@ -263,6 +264,16 @@ def count_queries(
             else:
                 response = client.post(path, body, content_type="application/json")
         if i:
-            counts.append(len(captured.captured_queries))
+            sql = [q["sql"].split(None, 1)[0].upper() for q in captured.captured_queries]
+            counts.append(sum(1 for word in sql if word not in _TX_CONTROL))
+            tx.append(sum(1 for word in sql if word in _TX_CONTROL))
             statuses.append(response.status_code)
-    return {"queries": int(statistics.median(counts)), "status": sorted(set(statuses))}
+    return {
+        "queries": int(statistics.median(counts)),
+        "tx_control": int(statistics.median(tx)),
+        "status": sorted(set(statuses)),
+    }
+
+
+#: Statements that only delimit a transaction: reported apart from the queries proper.
+_TX_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
