@@ -361,6 +361,14 @@ _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
 )
 
 
+def _pool_options() -> dict[str, Any]:
+    """The same pool size and timeout as the channel layer (see settings.base)."""
+    return {
+        "max_connections": settings.REDIS_MAX_CONNECTIONS,
+        "socket_timeout": settings.REDIS_SOCKET_TIMEOUT,
+    }
+
+
 def _client() -> Any:
     """The process-wide sync Redis client (thread-safe, pooled)."""
     global _sync_client
@@ -368,7 +376,7 @@ def _client() -> Any:
         if _sync_client is None:
             import redis
 
-            _sync_client = redis.Redis.from_url(settings.REDIS_URL)
+            _sync_client = redis.Redis.from_url(settings.REDIS_URL, **_pool_options())
         return _sync_client
 
 
@@ -379,7 +387,7 @@ def _aclient() -> Any:
     if client is None:
         import redis.asyncio
 
-        client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        client = redis.asyncio.Redis.from_url(settings.REDIS_URL, **_pool_options())
         _async_clients[loop] = client
     return client
 

@@ -104,24 +104,35 @@ REDIS_PREFIX = env("REDIS_PREFIX", default="chat")
 CHANNEL_LAYER_BACKEND = env("CHANNEL_LAYER_BACKEND", default="core")  # core | pubsub
 CHANNEL_LAYER_CAPACITY = env.int("CHANNEL_LAYER_CAPACITY", default=1000)
 CHANNEL_LAYER_EXPIRY = env.int("CHANNEL_LAYER_EXPIRY", default=60)
+# redis-py's pool defaults (100 connections, 5 s socket timeout) close sockets with 1011
+# under a connect burst, and a 5 s blocking pop answered a moment late times out: see
+# docs/benchmarks.md (connect-storm). Every Redis client of the app uses these instead.
+REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=2000)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=15.0)
+
+
+def redis_client_options() -> dict:
+    """Connection-pool options shared by the channel layer and the presence clients."""
+    return {"max_connections": REDIS_MAX_CONNECTIONS, "socket_timeout": REDIS_SOCKET_TIMEOUT}
 
 
 def channel_layer_config(redis_url: str, prefix: str) -> dict:
     """Redis channel layer when Redis is configured, else the in-memory layer."""
     if not redis_url:
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    host = {"address": redis_url, **redis_client_options()}
     if CHANNEL_LAYER_BACKEND == "pubsub":
         return {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [redis_url], "prefix": prefix},
+                "CONFIG": {"hosts": [host], "prefix": prefix},
             }
         }
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [redis_url],
+                "hosts": [host],
                 "prefix": prefix,
                 "capacity": CHANNEL_LAYER_CAPACITY,
                 "expiry": CHANNEL_LAYER_EXPIRY,
