@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -65,12 +67,19 @@ def server(browser: Browser, daphne_factory: Callable[..., Any]) -> Any:
     return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
 
 
+def _moderators_group() -> Group:
+    """The group as the data migration makes it. Earlier transactional tests flush the
+    database (migration data included), so run the migration's function again."""
+    import_module("messaging.migrations.0006_moderators_group").create_group(django_apps, None)
+    return Group.objects.get(name="moderators")
+
+
 def _reports() -> Message:
     alice = UserFactory(username="alice")
     bob = UserFactory(username="bob")
     carol = UserFactory(username="carol")
     moderator = UserFactory(username="mod", is_staff=True)
-    moderator.groups.add(Group.objects.get(name="moderators"))
+    moderator.groups.add(_moderators_group())
     team = group_with(alice, bob, carol, name="Book club")
     rude = MessageFactory(conversation=team, sender=bob, content="Nobody wants you here, alice.")
     spam = MessageFactory(
