@@ -25,7 +25,6 @@ from chat_project.exceptions import Conflict
 from . import events, selectors
 from .models import Block, Friendship
 
-DEFAULT_FRIEND_REQUEST_RATE = "50/hour"
 CONSTRAINT_RETRIES = 3
 
 ALREADY_FRIENDS = "You are already friends with this user."
@@ -45,9 +44,7 @@ class FriendRequestOutcome:
 
 
 def _friend_request_rate() -> str:
-    return getattr(settings, "THROTTLE_RATES", {}).get(
-        "friend_request", DEFAULT_FRIEND_REQUEST_RATE
-    )
+    return settings.THROTTLE_RATES["friend_request"]
 
 
 def _lock_pair(user_a_id: int, user_b_id: int) -> None:

@@ -396,7 +396,6 @@ def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
 # --- reports -----------------------------------------------------------------------------
 
 REPORT_REASON_MAX_LENGTH = 1000
-DEFAULT_REPORT_RATE = "30/hour"
 REPORT_NOT_FOUND = "Report not found."
 ALREADY_REPORTED = "You already have an open report about this."
 
@@ -428,8 +427,7 @@ def _save_report(report: Report) -> Report:
 
 
 def _report_rate_hit(actor: User) -> None:
-    rate = getattr(settings, "THROTTLE_RATES", {}).get("report", DEFAULT_REPORT_RATE)
-    ratelimit.hit(f"report:{actor.id}", rate)
+    ratelimit.hit(f"report:{actor.id}", settings.THROTTLE_RATES["report"])
 
 
 @transaction.atomic

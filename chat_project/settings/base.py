@@ -210,6 +210,7 @@ THROTTLE_RATES = {
     "login_username": env("THROTTLE_LOGIN_USERNAME", default="10/min"),
     "message_send": env("THROTTLE_MESSAGE_SEND", default="30/10s"),
     "friend_request": env("THROTTLE_FRIEND_REQUEST", default="50/hour"),
+    "report": env("THROTTLE_REPORT", default="30/hour"),
 }
 
 REST_FRAMEWORK = {
