@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from conversations.models import Conversation, ConversationMember
-from messaging.api.serializers import MessageSerializer
+from messaging.api.serializers import MessageSerializer, iso_datetime, message_representation
 from messaging.models import Message
 
 #: Largest id accepted in a body: anything larger cannot exist and would overflow bigint.
@@ -75,43 +75,66 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     PER_VIEWER = ("unread_count", "last_read_message_id")
 
-    def _memberships(self, obj: Conversation) -> list[ConversationMember]:
-        return list(obj.memberships.all())
-
-    def _viewer_membership(self, obj: Conversation) -> ConversationMember | None:
-        viewer_id = self.context.get("viewer_id")
-        return next((m for m in self._memberships(obj) if m.user_id == viewer_id), None)
-
-    def get_member_ids(self, obj: Conversation) -> list[int]:
-        return [m.user_id for m in self._memberships(obj)]
-
-    def get_members(self, obj: Conversation) -> list[dict]:
-        return MemberSerializer(self._memberships(obj), many=True).data
-
-    def get_last_message(self, obj: Conversation) -> dict | None:
+    def _last_message(self, obj: Conversation) -> Message | None:
         if not obj.last_message_id:
             return None
         cache = self.context.setdefault("last_messages", {})
         if obj.last_message_id not in cache:  # a single conversation: fetch just this one
             cache.update(last_messages_for([obj]))
-        message = cache.get(obj.last_message_id)
-        return MessageSerializer(message).data if message is not None else None
+        return cache.get(obj.last_message_id)
+
+    # The SerializerMethodFields above describe the schema; `to_representation` builds the
+    # output directly (DRF's field machinery was most of the cost of a 1,000-conversation
+    # list: docs/benchmarks.md, convlist-1k).
+    def get_member_ids(self, obj: Conversation) -> list[int]:
+        return [m.user_id for m in obj.memberships.all()]
+
+    def get_members(self, obj: Conversation) -> list[dict]:
+        return MemberSerializer(obj.memberships.all(), many=True).data
+
+    def get_last_message(self, obj: Conversation) -> dict | None:
+        message = self._last_message(obj)
+        return message_representation(message) if message is not None else None
+
+    def _viewer_membership(self, obj: Conversation) -> ConversationMember | None:
+        viewer_id = self.context.get("viewer_id")
+        return next((m for m in obj.memberships.all() if m.user_id == viewer_id), None)
 
     def get_unread_count(self, obj: Conversation) -> int:
-        membership = self._viewer_membership(obj)
-        if membership is None:
-            return 0
-        return max(0, obj.last_seq - membership.last_read_seq)
+        mine = self._viewer_membership(obj)
+        return max(0, obj.last_seq - mine.last_read_seq) if mine is not None else 0
 
     def get_last_read_message_id(self, obj: Conversation) -> int | None:
-        membership = self._viewer_membership(obj)
-        return membership.last_read_message_id if membership is not None else None
+        mine = self._viewer_membership(obj)
+        return mine.last_read_message_id if mine is not None else None
 
     def to_representation(self, instance: Conversation) -> dict:
-        data = super().to_representation(instance)
-        if self.context.get("viewer_id") is None:
-            for field in self.PER_VIEWER:
-                data.pop(field, None)
+        memberships = list(instance.memberships.all())
+        message = self._last_message(instance)
+        data = {
+            "id": instance.id,
+            "type": instance.type,
+            "name": instance.name,
+            "description": instance.description,
+            "is_public": instance.is_public,
+            "max_participants": instance.max_participants,
+            "private_pair_key": instance.private_pair_key,
+            "member_ids": [m.user_id for m in memberships],
+            "members": [
+                {
+                    "id": m.user_id,
+                    "username": m.user.username,
+                    "display_name": m.user.display_name,
+                    "role": m.role,
+                }
+                for m in memberships
+            ],
+            "created_at": iso_datetime(instance.created_at),
+            "last_message": message_representation(message) if message is not None else None,
+        }
+        if self.context.get("viewer_id") is not None:
+            data["unread_count"] = self.get_unread_count(instance)
+            data["last_read_message_id"] = self.get_last_read_message_id(instance)
         return data
 
 

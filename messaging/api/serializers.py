@@ -1,10 +1,42 @@
+from datetime import UTC, datetime
+
 from rest_framework import serializers
 
 from messaging.models import Message, Report
 
 
+def iso_datetime(value: datetime | None) -> str | None:
+    """The same text as DRF's DateTimeField (UTC, "Z"), without its per-field machinery."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def message_representation(message: Message) -> dict:
+    """A message as every client sees it; deleted text is never exposed."""
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "sender_id": message.sender_id,
+        "sender_username": message.sender.username,
+        "content": "" if message.is_deleted else message.content,
+        "message_type": message.message_type,
+        "client_id": message.client_id,
+        "created_at": iso_datetime(message.created_at),
+        "edited_at": iso_datetime(message.edited_at),
+        "is_deleted": message.is_deleted,
+    }
+
+
 class MessageSerializer(serializers.ModelSerializer):
-    """The one message representation: REST responses, `new_message` events, `last_message`."""
+    """The one message representation: REST responses, `new_message` events, `last_message`.
+
+    The fields are declared for the OpenAPI schema; the output itself is built by
+    `message_representation`, because DRF's per-field machinery costs more than the rest
+    of a history page or a conversation list together (docs/benchmarks.md, convlist-1k).
+    """
 
     conversation_id = serializers.IntegerField(read_only=True)
     sender_id = serializers.IntegerField(read_only=True)
@@ -28,10 +60,7 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance: Message) -> dict:
-        data = super().to_representation(instance)
-        if instance.is_deleted:
-            data["content"] = ""
-        return data
+        return message_representation(instance)
 
 
 # --- input shapes (the services do the rules) ------------------------------------------------
