@@ -7,9 +7,10 @@ The REST layer composes: `last_message` uses messaging's one MessageSerializer
 from collections.abc import Iterable
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from conversations.models import Conversation, ConversationMember
+from conversations.models import Conversation
 from messaging.api.serializers import MessageSerializer, iso_datetime, message_representation
 from messaging.models import Message
 
@@ -17,6 +18,21 @@ from messaging.models import Message
 MAX_ID = 2**63 - 1
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 RECENT_MESSAGES = 20
+#: What the message representation reads (not the whole sender row).
+MESSAGE_FIELDS = (
+    "id",
+    "conversation_id",
+    "seq",
+    "sender_id",
+    "sender__id",
+    "sender__username",
+    "content",
+    "message_type",
+    "client_id",
+    "created_at",
+    "edited_at",
+    "is_deleted",
+)
 
 
 def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, Message]:
@@ -24,7 +40,8 @@ def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, Messag
     ids = {c.last_message_id for c in conversations if c.last_message_id}
     if not ids:
         return {}
-    return {m.id: m for m in Message.objects.filter(id__in=ids).select_related("sender")}
+    messages = Message.objects.filter(id__in=ids).select_related("sender").only(*MESSAGE_FIELDS)
+    return {m.id: m for m in messages}
 
 
 def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
@@ -86,31 +103,60 @@ class ConversationSerializer(serializers.ModelSerializer):
     # The SerializerMethodFields above describe the schema; `to_representation` builds the
     # output directly (DRF's field machinery was most of the cost of a 1,000-conversation
     # list: docs/benchmarks.md, convlist-1k).
-    def get_member_ids(self, obj: Conversation) -> list[int]:
-        return [m.user_id for m in obj.memberships.all()]
+    def _member_rows(self, obj: Conversation) -> list[dict]:
+        """Plain member rows: attached by `selectors.attach_member_rows` for lists, else
+        read from the prefetched memberships (single conversations, events)."""
+        rows = getattr(obj, "member_rows", None)
+        if rows is None:
+            rows = [
+                {
+                    "user_id": m.user_id,
+                    "role": m.role,
+                    "last_read_seq": m.last_read_seq,
+                    "last_read_message_id": m.last_read_message_id,
+                    "user__username": m.user.username,
+                    "user__display_name": m.user.display_name,
+                }
+                for m in obj.memberships.all()
+            ]
+            obj.member_rows = rows
+        return rows
 
+    # The SerializerMethodFields above describe the schema; `to_representation` builds the
+    # output directly (DRF's field machinery was most of the cost of a 1,000-conversation
+    # list: docs/benchmarks.md, convlist-1k).
+    def get_member_ids(self, obj: Conversation) -> list[int]:
+        return [row["user_id"] for row in self._member_rows(obj)]
+
+    @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, obj: Conversation) -> list[dict]:
-        return MemberSerializer(obj.memberships.all(), many=True).data
+        return [
+            {
+                "id": row["user_id"],
+                "username": row["user__username"],
+                "display_name": row["user__display_name"],
+                "role": row["role"],
+            }
+            for row in self._member_rows(obj)
+        ]
 
     def get_last_message(self, obj: Conversation) -> dict | None:
         message = self._last_message(obj)
         return message_representation(message) if message is not None else None
 
-    def _viewer_membership(self, obj: Conversation) -> ConversationMember | None:
+    def _viewer_row(self, obj: Conversation) -> dict | None:
         viewer_id = self.context.get("viewer_id")
-        return next((m for m in obj.memberships.all() if m.user_id == viewer_id), None)
+        return next((r for r in self._member_rows(obj) if r["user_id"] == viewer_id), None)
 
     def get_unread_count(self, obj: Conversation) -> int:
-        mine = self._viewer_membership(obj)
-        return max(0, obj.last_seq - mine.last_read_seq) if mine is not None else 0
+        mine = self._viewer_row(obj)
+        return max(0, obj.last_seq - mine["last_read_seq"]) if mine is not None else 0
 
     def get_last_read_message_id(self, obj: Conversation) -> int | None:
-        mine = self._viewer_membership(obj)
-        return mine.last_read_message_id if mine is not None else None
+        mine = self._viewer_row(obj)
+        return mine["last_read_message_id"] if mine is not None else None
 
     def to_representation(self, instance: Conversation) -> dict:
-        memberships = list(instance.memberships.all())
-        message = self._last_message(instance)
         data = {
             "id": instance.id,
             "type": instance.type,
@@ -119,18 +165,10 @@ class ConversationSerializer(serializers.ModelSerializer):
             "is_public": instance.is_public,
             "max_participants": instance.max_participants,
             "private_pair_key": instance.private_pair_key,
-            "member_ids": [m.user_id for m in memberships],
-            "members": [
-                {
-                    "id": m.user_id,
-                    "username": m.user.username,
-                    "display_name": m.user.display_name,
-                    "role": m.role,
-                }
-                for m in memberships
-            ],
+            "member_ids": self.get_member_ids(instance),
+            "members": self.get_members(instance),
             "created_at": iso_datetime(instance.created_at),
-            "last_message": message_representation(message) if message is not None else None,
+            "last_message": self.get_last_message(instance),
         }
         if self.context.get("viewer_id") is not None:
             data["unread_count"] = self.get_unread_count(instance)

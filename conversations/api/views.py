@@ -67,7 +67,9 @@ class ConversationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.ConversationSerializer(many=True)})
     def list(self, request: Request) -> Response:
-        return self._render(list(self.get_queryset()), many=True)
+        return self._render(
+            selectors.conversation_page_for_user(user_id=request.user.id), many=True
+        )
 
     @extend_schema(responses={200: s.ConversationSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
