@@ -370,7 +370,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         for group in self.own_groups:
             await self.channel_layer.group_add(group, self.channel_name)
         seqs, audience = await db(_connect_state)(self.user_id)
-        await asyncio.gather(*(self._subscribe(cid, seq) for cid, seq in seqs.items()))
+        # One after the other: a socket then holds at most one pooled Redis connection, so a
+        # storm of reconnects (1,000 users x 20 conversations) stays inside the pool instead
+        # of failing with MaxConnectionsError (docs/benchmarks.md, connect-storm).
+        for cid, seq in seqs.items():
+            await self._subscribe(cid, seq)
         came_online = await realtime.presence_connect(self.user_id, self.channel_name)
         presence_keeper().register(self)
         self.registered = True
@@ -399,9 +403,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self._stop_viewing(conversation_id)
             went_offline = await realtime.presence_disconnect(self.user_id, self.channel_name)
             groups = [*self.own_groups, *map(realtime.conversation_group, self.subscribed)]
-            await asyncio.gather(
-                *(self.channel_layer.group_discard(g, self.channel_name) for g in groups)
-            )
+            for group in groups:  # sequential, like the subscriptions in `connect`
+                await self.channel_layer.group_discard(group, self.channel_name)
             if went_offline:
                 audience = await db(_presence_audience)(self.user_id)
                 await _announce_presence(self.user_id, "user_offline", audience)
