@@ -10,4 +10,6 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost python manage.py
 RUN useradd --create-home chat && chown -R chat /app
 USER chat
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && daphne -b 0.0.0.0 -p 8000 chat_project.asgi:application"]
+# uvicorn (uvloop + httptools), one worker per core: the faster server in docs/benchmarks.md.
+ENV WEB_CONCURRENCY=2
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec uvicorn chat_project.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY} --loop uvloop --http httptools --ws websockets --proxy-headers"]

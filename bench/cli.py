@@ -32,10 +32,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--smoke", action="store_true", help="tiny runs: completion + zero loss")
     parser.add_argument("--runs", type=int, default=3, help="repetitions where a scenario repeats")
-    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
     parser.add_argument("--procs", type=int, help="server processes (default: per scenario)")
     parser.add_argument("--app", choices=sorted(infra.APPS), default="default")
-    parser.add_argument("--layer", choices=["core", "pubsub"], default="core")
+    parser.add_argument("--layer", choices=["core", "pubsub"], default="pubsub")
     parser.add_argument("--capacity", type=int, help="CHANNEL_LAYER_CAPACITY")
     parser.add_argument("--expiry", type=int, help="CHANNEL_LAYER_EXPIRY")
     parser.add_argument(

@@ -101,7 +101,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache --------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_PREFIX = env("REDIS_PREFIX", default="chat")
-CHANNEL_LAYER_BACKEND = env("CHANNEL_LAYER_BACKEND", default="core")  # core | pubsub
+# core (RedisChannelLayer) | pubsub (RedisPubSubChannelLayer); production defaults to pubsub.
+CHANNEL_LAYER_BACKEND = env("CHANNEL_LAYER_BACKEND", default="core")
 CHANNEL_LAYER_CAPACITY = env.int("CHANNEL_LAYER_CAPACITY", default=1000)
 CHANNEL_LAYER_EXPIRY = env.int("CHANNEL_LAYER_EXPIRY", default=60)
 # redis-py's pool defaults (100 connections, 5 s socket timeout) close sockets with 1011
@@ -116,12 +117,12 @@ def redis_client_options() -> dict:
     return {"max_connections": REDIS_MAX_CONNECTIONS, "socket_timeout": REDIS_SOCKET_TIMEOUT}
 
 
-def channel_layer_config(redis_url: str, prefix: str) -> dict:
+def channel_layer_config(redis_url: str, prefix: str, backend: str | None = None) -> dict:
     """Redis channel layer when Redis is configured, else the in-memory layer."""
     if not redis_url:
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     host = {"address": redis_url, **redis_client_options()}
-    if CHANNEL_LAYER_BACKEND == "pubsub":
+    if (backend or CHANNEL_LAYER_BACKEND) == "pubsub":
         return {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
