@@ -29,6 +29,7 @@ import json
 import math
 import random
 import resource
+import secrets
 import sys
 import time
 from collections import Counter
@@ -267,7 +268,9 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
     http_latencies: dict[int, list[float]] = {}
     http_status: dict[int, Counter[str]] = {}
     rng = random.Random(spec.get("seed", 7))
-    nonce = f"{spec.get('nonce', 'b')}{rng.randrange(1 << 30):x}"
+    # Fresh per run: a repeated client_id is an idempotent replay (no event), so reusing
+    # the seeded RNG here made every run after the first on one server look 100% lost.
+    nonce = f"{spec.get('nonce', 'b')}{secrets.token_hex(4)}"
     order = spec.get("sender_order", "round_robin")
     tasks: set[asyncio.Task[None]] = set()
     limits = httpx.Limits(max_connections=spec.get("max_in_flight", 10) + 4)
