@@ -148,7 +148,7 @@ def cache_config(redis_url: str, prefix: str) -> dict:
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chat_project.cache.SharedPoolRedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": prefix,
         }

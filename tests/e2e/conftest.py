@@ -24,7 +24,22 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+try:
+    from playwright.sync_api import Browser, expect, sync_playwright
+except ImportError:  # pragma: no cover - only without the dev requirements
+    sync_playwright = None
+
 ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -141,6 +156,42 @@ def daphne_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[
 def daphne_server(daphne_factory: Callable[..., LiveServer]) -> LiveServer:
     """One real daphne process serving this run's database and Redis."""
     return daphne_factory()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless chromium per module; a missing chromium fails in CI and skips elsewhere."""
+    problem = None
+    if sync_playwright is None:
+        problem = "playwright is not installed (pip install -r requirements-dev.txt)"
+    elif not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"browser tests cannot run in CI: {problem}")
+        pytest.skip(problem)
+    expect.set_options(timeout=10_000)
+    # Playwright's sync API keeps an asyncio loop registered as running in this thread,
+    # which makes Django refuse ORM calls from the test (test data, the db flush). Allow
+    # them here only, while the browser lives; the servers get the check back (`server`).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def server(browser: Browser, daphne_factory: Callable[..., LiveServer]) -> LiveServer:
+    """A real daphne with Django's async-safety checks on (unlike the browser test process)."""
+    return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

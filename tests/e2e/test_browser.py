@@ -24,68 +24,17 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connections
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - only without the dev requirements
-    sync_playwright = None
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct-horse-battery-9"
 XSS = "<img src=x onerror=alert(1)>"
 DESKTOP = {"width": 1200, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless chromium for the module; missing chromium fails in CI, skips elsewhere."""
-    in_ci = os.environ.get("CI", "").lower() == "true"
-    problem = None
-    if sync_playwright is None:
-        problem = "playwright is not installed (pip install -r requirements-dev.txt)"
-    elif not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
-    if problem:
-        if in_ci:
-            pytest.fail(f"browser tests cannot run in CI: {problem}")
-        pytest.skip(problem)
-    expect.set_options(timeout=10_000)
-    # Playwright's sync API keeps an asyncio loop registered as running in this thread,
-    # which makes Django refuse ORM calls from the test (test data, the db flush). Allow
-    # them here only, while the browser lives; the servers get the check back (`server`).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield instance
-            instance.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def server(browser: Browser, daphne_factory: Callable[..., Any]) -> Any:
-    """A real daphne with Django's async-safety checks on (unlike this test process)."""
-    return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
 
 
 @pytest.fixture

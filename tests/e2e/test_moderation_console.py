@@ -8,7 +8,6 @@ queue is saved as report-queue.png for docs/moderation.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
+from playwright.sync_api import Browser, expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conversations.tests.factories import group_with
@@ -23,48 +23,7 @@ from messaging import services
 from messaging.models import Message
 from messaging.tests.factories import MessageFactory
 
-try:
-    from playwright.sync_api import Browser, expect, sync_playwright
-except ImportError:  # pragma: no cover - only without the dev requirements
-    sync_playwright = None
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    problem = None
-    if sync_playwright is None:
-        problem = "playwright is not installed (pip install -r requirements-dev.txt)"
-    elif not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser tests cannot run in CI: {problem}")
-        pytest.skip(problem)
-    expect.set_options(timeout=10_000)
-    # Playwright's sync API registers a running loop in this thread; allow the test's own
-    # ORM calls while the browser lives (the server process keeps the checks).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield instance
-            instance.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def server(browser: Browser, daphne_factory: Callable[..., Any]) -> Any:
-    return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
 
 
 def _moderators_group() -> Group:
