@@ -12,5 +12,6 @@ def test_cache_objects_share_one_redis_pool():
     first = SharedPoolRedisCache(settings.REDIS_URL, params)
     second = SharedPoolRedisCache(settings.REDIS_URL, params)
     assert first._cache is second._cache
+    assert first._cache.get_client(write=True) is second._cache.get_client(write=True)
     first.set("shared-pool", 42)
     assert second.get("shared-pool") == 42
