@@ -90,8 +90,6 @@ class ConversationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    PER_VIEWER = ("unread_count", "last_read_message_id")
-
     def _last_message(self, obj: Conversation) -> Message | None:
         if not obj.last_message_id:
             return None
@@ -100,9 +98,6 @@ class ConversationSerializer(serializers.ModelSerializer):
             cache.update(last_messages_for([obj]))
         return cache.get(obj.last_message_id)
 
-    # The SerializerMethodFields above describe the schema; `to_representation` builds the
-    # output directly (DRF's field machinery was most of the cost of a 1,000-conversation
-    # list: docs/benchmarks.md, convlist-1k).
     def _member_rows(self, obj: Conversation) -> list[dict]:
         """Plain member rows: attached by `selectors.attach_member_rows` for lists, else
         read from the prefetched memberships (single conversations, events)."""
@@ -119,7 +114,6 @@ class ConversationSerializer(serializers.ModelSerializer):
                 }
                 for m in obj.memberships.all()
             ]
-            obj.member_rows = rows
         return rows
 
     # The SerializerMethodFields above describe the schema; `to_representation` builds the
