@@ -3,15 +3,15 @@
 The message store's invariants live here:
 
 * `seq` is gapless per conversation. It is allocated by one row-level atomic UPDATE of
-  `Conversation.last_seq` inside the send transaction, so concurrent senders queue on the
+  `Conversation.last_seq` in the same write as the INSERT, so concurrent senders queue on the
   conversation row and each gets the next number; a rolled-back send also rolls back its
   increment. On PostgreSQL the same UPDATE draws the message id from its sequence, so inside
   one conversation ids grow in commit order too (the `after=<id>` catch-up never skips a
   message that committed late).
 * `client_id` makes a send idempotent per sender: a replay returns the first message and
-  emits nothing. It is checked before a seq is allocated; under a race the unique
-  constraint fires, the send's atomic block (a savepoint when the caller already has a
-  transaction) rolls back together with its seq increment, and the existing row is returned.
+  emits nothing. The unique constraint on (sender, client_id) detects it: the failed write
+  statement leaves nothing behind (its seq increment included), and the existing row is
+  returned.
 * Deletion is soft: `is_deleted`/`deleted_at`/`deleted_by` are set and the original text
   stays in the database for moderation (reports). The text is never exposed: the one
   serializer blanks it, and search skips deleted messages.
@@ -29,10 +29,12 @@ the audit log (`accounts.ModerationLog`).
 """
 
 import re
+from contextlib import AbstractContextManager, nullcontext
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -40,7 +42,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, Notification, User
 from chat_project import ratelimit, realtime
-from chat_project.exceptions import Conflict
+from chat_project.exceptions import Conflict, Throttled
 from conversations.models import Conversation, ConversationMember
 from conversations.selectors import membership_get
 from friends.selectors import blocked_ids_either_way, is_blocked_between
@@ -196,72 +198,87 @@ def _replay(*, actor: User, client_id: str, conversation_id: int) -> Message | N
     return existing
 
 
-def _allocate_seq(*, membership: ConversationMember, now) -> tuple[int, int | None]:
-    """Take the next seq with one atomic UPDATE (the row lock serialises senders).
+def _insert_message(
+    *, actor: User, membership: ConversationMember, content: str, client_id: str | None
+) -> Message:
+    """Store the message: next seq, the row itself, the conversation's last message and the
+    sender's read marker (your own message is never unread).
 
-    Returns (seq, message id or None). On PostgreSQL the same statement draws the message id
-    from its sequence (so `last_message_id` needs no second UPDATE) and moves the sender's
-    read marker: your own message is never unread. Fewer statements after the UPDATE also
-    means the hot conversation row is locked for less time.
+    On PostgreSQL this is *one* statement: an UPDATE of `Conversation.last_seq` (its row lock
+    serialises senders; it also draws the message id from the sequence, so inside one
+    conversation ids grow in commit order), the INSERT and the marker UPDATE in one CTE. A
+    single statement is atomic by itself, so a send needs no BEGIN/COMMIT round trips, and
+    a `client_id` collision fails the whole statement, increment included. SQLite (the
+    embedded mode) serialises writers itself and runs the same steps one by one; the
+    caller wraps those in a transaction.
     """
+    conversation = membership.conversation
+    now = timezone.now()
+    message = Message(
+        conversation=conversation,
+        sender=actor,
+        content=content,
+        client_id=client_id,
+        message_type=Message.Type.TEXT,
+        created_at=now,
+    )
+    if connection.vendor != "postgresql":
+        updated = Conversation.objects.filter(pk=conversation.id).update(
+            last_seq=F("last_seq") + 1, last_message_at=now
+        )
+        if not updated:  # deleted between the membership check and now
+            raise Http404("Conversation not found.")
+        message.seq = Conversation.objects.values_list("last_seq", flat=True).get(
+            pk=conversation.id
+        )
+        message.save(force_insert=True)
+        Conversation.objects.filter(pk=conversation.id).update(last_message_id=message.id)
+        ConversationMember.objects.filter(pk=membership.pk, last_read_seq__lt=message.seq).update(
+            last_read_seq=message.seq, last_read_message_id=message.id
+        )
+        return message
     qn = connection.ops.quote_name
-    conversations = qn(Conversation._meta.db_table)
-    members = qn(ConversationMember._meta.db_table)
-    if connection.vendor == "postgresql":
-        sql = (
-            f"WITH c AS (UPDATE {conversations} SET last_seq = last_seq + 1, "
-            "last_message_at = %s, "
-            "last_message_id = nextval(pg_get_serial_sequence(%s, 'id')) "
-            "WHERE id = %s RETURNING last_seq, last_message_id), "
-            f"r AS (UPDATE {members} m SET last_read_seq = c.last_seq, "
-            "last_read_message_id = c.last_message_id FROM c "
-            "WHERE m.id = %s AND m.last_read_seq < c.last_seq) "
-            "SELECT last_seq, last_message_id FROM c"
-        )
-        params = [now, Message._meta.db_table, membership.conversation_id, membership.pk]
-    else:  # SQLite (embedded mode) serialises writers itself; no sequences, no UPDATE CTEs.
-        sql = (
-            f"UPDATE {conversations} SET last_seq = last_seq + 1, last_message_at = %s "
-            "WHERE id = %s RETURNING last_seq, NULL"
-        )
-        params = [now, membership.conversation_id]
+    sql = (
+        f"WITH c AS (UPDATE {qn(Conversation._meta.db_table)} SET last_seq = last_seq + 1, "
+        "last_message_at = %(now)s, "
+        "last_message_id = nextval(pg_get_serial_sequence(%(messages)s, 'id')) "
+        "WHERE id = %(conversation)s RETURNING last_seq, last_message_id), "
+        f"r AS (UPDATE {qn(ConversationMember._meta.db_table)} m "
+        "SET last_read_seq = c.last_seq, last_read_message_id = c.last_message_id FROM c "
+        "WHERE m.id = %(membership)s AND m.last_read_seq < c.last_seq) "
+        f"INSERT INTO {qn(Message._meta.db_table)} (id, conversation_id, seq, sender_id, "
+        "content, message_type, client_id, created_at, is_deleted) "
+        "SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s, "
+        "%(type)s, %(client_id)s, %(now)s, false FROM c RETURNING id, seq"
+    )
+    params = {
+        "now": now,
+        "messages": Message._meta.db_table,
+        "conversation": conversation.id,
+        "membership": membership.pk,
+        "sender": actor.id,
+        "content": content,
+        "type": message.message_type,
+        "client_id": client_id,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:  # deleted between the membership check and now
         raise Http404("Conversation not found.")
-    return int(row[0]), row[1]
-
-
-def _send_atomic(
-    *,
-    actor: User,
-    membership: ConversationMember,
-    content: str,
-    client_id: str | None,
-) -> Message:
-    conversation = membership.conversation
-    seq, message_id = _allocate_seq(membership=membership, now=timezone.now())
-    message = Message(
-        id=message_id,
-        conversation=conversation,
-        seq=seq,
-        sender=actor,
-        content=content,
-        client_id=client_id,
-        message_type=Message.Type.TEXT,
-    )
-    message.save(force_insert=True)
-    if message_id is None:  # SQLite: what the PostgreSQL statement did in one go
-        Conversation.objects.filter(pk=conversation.id).update(last_message_id=message.id)
-        ConversationMember.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(
-            last_read_seq=seq, last_read_message_id=message.id
-        )
-    realtime.broadcast_on_commit(
-        realtime.conversation_group(conversation.id), events.new_message(message)
-    )
-    _notify_mentions(actor=actor, message=message)
+    message.id, message.seq = row
+    message._state.adding = False
+    message._state.db = connection.alias
     return message
+
+
+def _write_block(text: str) -> AbstractContextManager[object]:
+    """The transaction a send needs: none for PostgreSQL's single statement, unless
+    mention notifications must commit with the message, or a caller's transaction needs a
+    savepoint so a `client_id` collision does not abort it."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and "@" not in text:
+        return nullcontext()
+    return transaction.atomic()
 
 
 def message_send(
@@ -273,10 +290,12 @@ def message_send(
 ) -> tuple[Message, bool]:
     """Store a message and announce it; returns (message, created).
 
-    The whole write runs in one atomic block (a savepoint when the caller already holds a
-    transaction). It is opened here rather than by a decorator so that an IntegrityError on
-    a racing `client_id` replay can be caught *outside* it: by then the block, and with it
-    the seq increment, has been rolled back, and the first message is returned instead.
+    Sending is optimistic about `client_id`: a replay is rare, so it is not looked up
+    first; the unique constraint on (sender, client_id) catches it, the failed write leaves
+    nothing behind (seq increment included), and the first message is returned instead —
+    also when the replay would now be blocked or throttled. A common send is two
+    PostgreSQL round trips after authentication (membership, then the write statement)
+    and one Redis round trip for the rate limit.
 
     Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
     content or client_id -> ValidationError; client_id reused in another conversation ->
@@ -286,19 +305,19 @@ def message_send(
     conversation_id = membership.conversation_id
     text = _clean_content(content)
     key = _clean_client_id(client_id)
-    if key is not None:
-        existing = _replay(actor=actor, client_id=key, conversation_id=conversation_id)
-        if existing is not None:
-            return existing, False
-    _check_not_blocked(membership.conversation, actor.id)
-    ratelimit.hit(f"message_send:{actor.id}", settings.THROTTLE_RATES["message_send"])
     try:
-        with transaction.atomic():
-            message = _send_atomic(actor=actor, membership=membership, content=text, client_id=key)
-    except IntegrityError:
-        if key is None:
-            raise
-        existing = _replay(actor=actor, client_id=key, conversation_id=conversation_id)
+        _check_not_blocked(membership.conversation, actor.id)
+        ratelimit.hit(f"message_send:{actor.id}", settings.THROTTLE_RATES["message_send"])
+        with _write_block(text):
+            message = _insert_message(
+                actor=actor, membership=membership, content=text, client_id=key
+            )
+            realtime.broadcast_on_commit(
+                realtime.conversation_group(conversation_id), events.new_message(message)
+            )
+            _notify_mentions(actor=actor, message=message)
+    except (IntegrityError, PermissionDenied, Throttled):
+        existing = key and _replay(actor=actor, client_id=key, conversation_id=conversation_id)
         if existing is None:
             raise
         return existing, False

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from chat_project.exceptions import Conflict, Throttled
 from conversations.models import ConversationMember
@@ -293,34 +294,34 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
 @pytest.mark.needs_services
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind,client_id", [("group", None), ("group", "budget"), ("direct", None)])
-def test_send_query_budget(django_assert_max_num_queries, kind, client_id):
-    """At most 6 statements, BEGIN and COMMIT included, on a real (non-nested) transaction.
-
-    membership + [replay check | block check] + BEGIN + seq/marker UPDATE + INSERT + COMMIT.
-    """
+def test_send_query_budget(kind, client_id):
+    """Outside any transaction (as in a view): membership + [block check] + one write
+    statement, and no BEGIN/COMMIT — the write is a single atomic statement."""
     alice, bob = UserFactory(), UserFactory()
     conversation = direct_conversation(alice, bob) if kind == "direct" else group_with(alice, bob)
     send(alice, conversation, "warm up")
-    with django_assert_max_num_queries(6):
+    with CaptureQueriesContext(connection) as ctx:
         _, created = send(alice, conversation, "counted", client_id=client_id)
     assert created
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert not [sql for sql in statements if sql.startswith(TRANSACTION_CONTROL)], statements
+    assert len(statements) == (3 if kind == "direct" else 2), statements
 
 
 @pytest.mark.needs_services
 @pytest.mark.django_db(transaction=True)
-def test_send_query_budget_worst_case():
-    """Direct chat + client_id needs both the replay and the block check: 5 data statements
-    plus BEGIN/COMMIT. The budget of 6 holds for the statements that touch data."""
+def test_send_with_a_mention_commits_message_and_notification_together():
+    """A mention adds its notification queries inside one transaction with the message:
+    membership, BEGIN, write, mentioned members, blocks, notification insert + read-back
+    for the event, COMMIT."""
     alice, bob = UserFactory(), UserFactory()
-    direct = direct_conversation(alice, bob)
-    send(alice, direct, "warm up")
+    group = group_with(alice, bob)
     with CaptureQueriesContext(connection) as ctx:
-        _, created = send(alice, direct, "counted", client_id="budget")
-    assert created
+        message, _ = send(alice, group, f"hi @{bob.username}")
     statements = [q["sql"] for q in ctx.captured_queries]
-    data = [sql for sql in statements if not sql.startswith(TRANSACTION_CONTROL)]
-    assert len(data) <= 5, data
-    assert len(statements) <= 7, statements
+    assert statements[1].startswith("BEGIN") and statements[-1].startswith("COMMIT"), statements
+    assert len(statements) <= 8, statements
+    assert Notification.objects.filter(recipient=bob, message_id=message.id).exists()
 
 
 # --- message_mark_read -------------------------------------------------------------------
