@@ -1,7 +1,8 @@
-"""A fixed-window rate limit on the shared cache, for limits that services enforce.
+"""Fixed-window rate limits on the shared cache: one Redis round trip per check.
 
-DRF throttles only guard HTTP views; a limit such as "30 messages per 10 s"
-must hold for REST and WebSocket alike, so the service checks it here.
+Services enforce limits that must hold for REST and WebSocket alike (such as "30
+messages per 10 s") with `hit`; the DRF throttles (`chat_project.throttling`) count on the
+same windows.
 """
 
 import re
@@ -24,19 +25,32 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(multiplier or 1) * _UNITS[unit]
 
 
+def count(key: str, period: int) -> tuple[int, float]:
+    """Count one action for `key` in the current `period`-second window.
+
+    Returns (actions in this window so far, seconds until the window ends). On Redis the
+    counter is an INCR and an EXPIRE in one pipelined round trip
+    (`SharedPoolRedisCache.incr_window`); other caches use add + incr.
+    """
+    now = time.time()
+    cache_key = f"rl:{key}:{int(now // period)}"
+    incr_window = getattr(cache, "incr_window", None)
+    if incr_window is not None:
+        total = incr_window(cache_key, period + 1)
+    elif cache.add(cache_key, 1, timeout=period + 1):
+        total = 1
+    else:
+        try:
+            total = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=period + 1)
+            total = 1
+    return total, period - (now % period)
+
+
 def hit(key: str, rate: str) -> None:
     """Count one action for `key`; raise Throttled (with the wait) past the rate."""
     limit, period = parse_rate(rate)
-    window = int(time.time() // period)
-    cache_key = f"rl:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=period + 1)
-            count = 1
-    if count > limit:
-        wait = period - (time.time() % period)
+    total, wait = count(key, period)
+    if total > limit:
         raise Throttled(wait=wait, detail=f"Too many requests: limit is {rate}.")

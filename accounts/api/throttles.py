@@ -1,10 +1,11 @@
 """Login and registration throttles on the shared cache (Redis when configured)."""
 
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+
+from chat_project.throttling import FixedWindowRateThrottle
 
 
-class RegisterThrottle(SimpleRateThrottle):
+class RegisterThrottle(FixedWindowRateThrottle):
     scope = "register"
 
     def get_cache_key(self, request: Request, view: object) -> str:
@@ -15,7 +16,7 @@ class LoginIPThrottle(RegisterThrottle):
     scope = "login_ip"
 
 
-class LoginUsernameThrottle(SimpleRateThrottle):
+class LoginUsernameThrottle(FixedWindowRateThrottle):
     """Per target account, so one IP-rotating attacker cannot hammer one user."""
 
     scope = "login_username"

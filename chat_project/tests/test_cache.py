@@ -15,3 +15,16 @@ def test_cache_objects_share_one_redis_pool():
     assert first._cache.get_client(write=True) is second._cache.get_client(write=True)
     first.set("shared-pool", 42)
     assert second.get("shared-pool") == 42
+
+
+def test_incr_window_counts_and_expires_in_one_round_trip():
+    """Rate limits count with INCR + EXPIRE NX: the first hit sets the window's lifetime,
+    later hits never extend it (a fixed window, not a sliding one)."""
+    cache = SharedPoolRedisCache(settings.REDIS_URL, {"KEY_PREFIX": settings.REDIS_PREFIX})
+    assert [cache.incr_window("window-key", 30) for _ in range(3)] == [1, 2, 3]
+    client = cache._cache.get_client(write=True)
+    key = cache.make_and_validate_key("window-key")
+    client.expire(key, 5)
+    cache.incr_window("window-key", 30)
+    assert client.ttl(key) <= 5
+    assert cache.get("window-key") == 4  # readable through the cache API too
