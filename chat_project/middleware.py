@@ -3,6 +3,11 @@
 DRF's JSON parser reads the stream directly, bypassing Django's
 DATA_UPLOAD_MAX_MEMORY_SIZE check, so the limit is enforced here on the
 declared Content-Length, with the API's JSON error shape.
+
+It is deliberately sync-only and last in MIDDLEWARE: Django's own middleware follow the
+mode of the handler inside them, so with a sync one innermost the whole chain runs sync in
+the request's thread instead of hopping threads for every hook under ASGI
+(chat_project/tests/test_middleware.py).
 """
 
 from collections.abc import Callable

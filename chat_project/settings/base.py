@@ -40,16 +40,20 @@ INSTALLED_APPS = [
     "messaging",
 ]
 
+# Under ASGI every Django middleware can run sync or async and follows the mode of the one
+# inside it; in async mode each of its process_request/process_response hooks is a thread
+# hop. RequestSizeLimitMiddleware is sync-only and innermost, so the whole chain runs sync
+# in the request's one thread (see chat_project/middleware.py).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "chat_project.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chat_project.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "chat_project.urls"
