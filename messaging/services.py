@@ -43,8 +43,9 @@ from accounts import services as accounts_services
 from accounts.models import ModerationLog, Notification, User
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict, Throttled
-from conversations.models import Conversation, ConversationMember
+from conversations.models import MAX_ID, Conversation, ConversationMember
 from conversations.selectors import membership_get
+from friends.models import Block
 from friends.selectors import blocked_ids_either_way, is_blocked_between
 
 from . import events
@@ -88,14 +89,17 @@ def _clean_client_id(client_id: object) -> str | None:
     return client_id
 
 
-def _as_id(value: object) -> int:
+def _as_id(value: object, not_found: str = MESSAGE_NOT_FOUND) -> int:
     """An integer id, or the not-found every unknown id gets (never a 500 on garbage)."""
     if isinstance(value, bool):
-        raise Http404(MESSAGE_NOT_FOUND)
+        raise Http404(not_found)
     try:
-        return int(value)  # type: ignore[call-overload]
+        number = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError) as exc:
-        raise Http404(MESSAGE_NOT_FOUND) from exc
+        raise Http404(not_found) from exc
+    if not 1 <= number <= MAX_ID:
+        raise Http404(not_found)
+    return number
 
 
 def _direct_peer_id(conversation: Conversation, user_id: int) -> int | None:
@@ -198,24 +202,69 @@ def _replay(*, actor: User, client_id: str, conversation_id: int) -> Message | N
     return existing
 
 
-def _insert_message(
-    *, actor: User, membership: ConversationMember, content: str, client_id: str | None
-) -> Message:
-    """Store the message: next seq, the row itself, the conversation's last message and the
-    sender's read marker (your own message is never unread).
+_SEND_SQL = """
+WITH m AS (
+    SELECT m.id FROM {members} m JOIN {conversations} v ON v.id = m.conversation_id
+    WHERE m.conversation_id = %(conversation)s AND m.user_id = %(sender)s
+      AND CASE WHEN v.type = %(direct)s THEN NOT EXISTS (
+            SELECT 1 FROM {members} o JOIN {blocks} b
+              ON (b.blocker_id = o.user_id AND b.blocked_id = %(sender)s)
+              OR (b.blocker_id = %(sender)s AND b.blocked_id = o.user_id)
+            WHERE o.conversation_id = %(conversation)s AND o.user_id <> %(sender)s)
+          ELSE true END
+), c AS (
+    UPDATE {conversations} SET last_seq = last_seq + 1, last_message_at = %(now)s,
+        last_message_id = nextval(pg_get_serial_sequence(%(messages)s, 'id'))
+    WHERE id = %(conversation)s AND EXISTS (SELECT 1 FROM m)
+    RETURNING last_seq, last_message_id
+), r AS (
+    UPDATE {members} SET last_read_seq = c.last_seq, last_read_message_id = c.last_message_id
+    FROM c, m WHERE {members}.id = m.id AND {members}.last_read_seq < c.last_seq
+)
+INSERT INTO {messages} (id, conversation_id, seq, sender_id, content, message_type,
+    client_id, created_at, is_deleted)
+SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s, %(type)s,
+    %(client_id)s, %(now)s, false FROM c
+RETURNING id, seq
+"""
 
-    On PostgreSQL this is *one* statement: an UPDATE of `Conversation.last_seq` (its row lock
-    serialises senders; it also draws the message id from the sequence, so inside one
-    conversation ids grow in commit order), the INSERT and the marker UPDATE in one CTE. A
-    single statement is atomic by itself, so a send needs no BEGIN/COMMIT round trips, and
-    a `client_id` collision fails the whole statement, increment included. SQLite (the
-    embedded mode) serialises writers itself and runs the same steps one by one; the
-    caller wraps those in a transaction.
+
+def _send_sql() -> str:
+    qn = connection.ops.quote_name
+    return _SEND_SQL.format(
+        members=qn(ConversationMember._meta.db_table),
+        conversations=qn(Conversation._meta.db_table),
+        blocks=qn(Block._meta.db_table),
+        messages=qn(Message._meta.db_table),
+    )
+
+
+def _why_not_sent(*, actor: User, conversation_id: int) -> Exception:
+    """The error for a send the write statement refused (the uncommon path, so it may
+    take its time): not a member (404), blocked (403), or deleted meanwhile (404)."""
+    membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
+    _check_not_blocked(membership.conversation, actor.id)
+    return Http404("Conversation not found.")
+
+
+def _insert_message(
+    *, actor: User, conversation_id: int, content: str, client_id: str | None
+) -> Message:
+    """Check the sender may write here and store the message: next seq, the row itself,
+    the conversation's last message and the sender's read marker (your own message is
+    never unread).
+
+    On PostgreSQL this is *one* statement (`_SEND_SQL`): membership and, in a direct chat,
+    the block check; the UPDATE of `Conversation.last_seq`, whose row lock serialises
+    senders and which draws the message id from the sequence (so inside one conversation
+    ids grow in commit order); the INSERT and the marker UPDATE. A single statement is
+    atomic by itself, so a send needs no BEGIN/COMMIT round trips, and a `client_id`
+    collision fails all of it, increment included. SQLite (the embedded mode) serialises
+    writers itself and runs the same steps one by one inside the caller's transaction.
     """
-    conversation = membership.conversation
     now = timezone.now()
     message = Message(
-        conversation=conversation,
+        conversation_id=conversation_id,
         sender=actor,
         content=content,
         client_id=client_id,
@@ -223,49 +272,37 @@ def _insert_message(
         created_at=now,
     )
     if connection.vendor != "postgresql":
-        updated = Conversation.objects.filter(pk=conversation.id).update(
+        membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
+        _check_not_blocked(membership.conversation, actor.id)
+        updated = Conversation.objects.filter(pk=conversation_id).update(
             last_seq=F("last_seq") + 1, last_message_at=now
         )
         if not updated:  # deleted between the membership check and now
             raise Http404("Conversation not found.")
         message.seq = Conversation.objects.values_list("last_seq", flat=True).get(
-            pk=conversation.id
+            pk=conversation_id
         )
         message.save(force_insert=True)
-        Conversation.objects.filter(pk=conversation.id).update(last_message_id=message.id)
+        Conversation.objects.filter(pk=conversation_id).update(last_message_id=message.id)
         ConversationMember.objects.filter(pk=membership.pk, last_read_seq__lt=message.seq).update(
             last_read_seq=message.seq, last_read_message_id=message.id
         )
         return message
-    qn = connection.ops.quote_name
-    sql = (
-        f"WITH c AS (UPDATE {qn(Conversation._meta.db_table)} SET last_seq = last_seq + 1, "
-        "last_message_at = %(now)s, "
-        "last_message_id = nextval(pg_get_serial_sequence(%(messages)s, 'id')) "
-        "WHERE id = %(conversation)s RETURNING last_seq, last_message_id), "
-        f"r AS (UPDATE {qn(ConversationMember._meta.db_table)} m "
-        "SET last_read_seq = c.last_seq, last_read_message_id = c.last_message_id FROM c "
-        "WHERE m.id = %(membership)s AND m.last_read_seq < c.last_seq) "
-        f"INSERT INTO {qn(Message._meta.db_table)} (id, conversation_id, seq, sender_id, "
-        "content, message_type, client_id, created_at, is_deleted) "
-        "SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s, "
-        "%(type)s, %(client_id)s, %(now)s, false FROM c RETURNING id, seq"
-    )
     params = {
         "now": now,
         "messages": Message._meta.db_table,
-        "conversation": conversation.id,
-        "membership": membership.pk,
+        "conversation": conversation_id,
         "sender": actor.id,
+        "direct": Conversation.Type.DIRECT.value,
         "content": content,
         "type": message.message_type,
         "client_id": client_id,
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_send_sql(), params)
         row = cursor.fetchone()
-    if row is None:  # deleted between the membership check and now
-        raise Http404("Conversation not found.")
+    if row is None:
+        raise _why_not_sent(actor=actor, conversation_id=conversation_id)
     message.id, message.seq = row
     message._state.adding = False
     message._state.db = connection.alias
@@ -293,24 +330,21 @@ def message_send(
     Sending is optimistic about `client_id`: a replay is rare, so it is not looked up
     first; the unique constraint on (sender, client_id) catches it, the failed write leaves
     nothing behind (seq increment included), and the first message is returned instead —
-    also when the replay would now be blocked or throttled. A common send is two
-    PostgreSQL round trips after authentication (membership, then the write statement)
-    and one Redis round trip for the rate limit.
+    also when the replay would now be blocked or throttled. A common send is one
+    PostgreSQL statement after authentication and one Redis round trip for the rate limit.
 
     Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
     content or client_id -> ValidationError; client_id reused in another conversation ->
     Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled.
     """
-    membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
-    conversation_id = membership.conversation_id
+    conversation_id = _as_id(conversation_id, "Conversation not found.")
     text = _clean_content(content)
     key = _clean_client_id(client_id)
     try:
-        _check_not_blocked(membership.conversation, actor.id)
         ratelimit.hit(f"message_send:{actor.id}", settings.THROTTLE_RATES["message_send"])
         with _write_block(text):
             message = _insert_message(
-                actor=actor, membership=membership, content=text, client_id=key
+                actor=actor, conversation_id=conversation_id, content=text, client_id=key
             )
             realtime.broadcast_on_commit(
                 realtime.conversation_group(conversation_id), events.new_message(message)

@@ -10,12 +10,11 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from conversations.models import Conversation
+from conversations.models import MAX_ID, Conversation
 from messaging.api.serializers import MessageSerializer, iso_datetime, message_representation
 from messaging.models import Message
 
 #: Largest id accepted in a body: anything larger cannot exist and would overflow bigint.
-MAX_ID = 2**63 - 1
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 RECENT_MESSAGES = 20
 #: What the message representation reads (not the whole sender row).

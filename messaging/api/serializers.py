@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 from rest_framework import serializers
 
+from conversations.models import MAX_ID
 from messaging.models import Message, Report
 
 
@@ -82,9 +83,6 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, (int, str)):
             self.fail("invalid")
         return super().to_internal_value(data)
-
-
-MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist, and would overflow the query
 
 
 class MessageCreateInputSerializer(serializers.Serializer):
