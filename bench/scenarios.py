@@ -475,6 +475,7 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
         {"conversation_id": chats[0], "content": "query count", "client_id": "qc"},
     )
     with ctx.servers(procs) as group:
+        cpu_before = group.cpu_seconds()
         result = infra.run_loadgen(
             {
                 "mode": "messages",
@@ -492,6 +493,8 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
                 "deadline_seconds": 180,
             }
         )
+        server_cpu = group.cpu_seconds() - cpu_before
+    sends = sum(s["messages"] for s in result["steps"])
     steps = [s for s in result["steps"] if not s["warmup"]]
     clean = [
         s for s in steps if (s["http_ms"]["p99"] or 1e9) <= 50 and set(s["http_status"]) == {"201"}
@@ -504,6 +507,8 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
         if best
         else "—",
         "queries per send": f"{queries['queries']} (+{queries['tx_control']} BEGIN/COMMIT)",
+        # What one send costs the server processes (all threads), whatever the load.
+        "server CPU per send": f"{1000 * server_cpu / max(1, sends):.2f} ms",
         "ramp (req/s, p99 ms)": ", ".join(
             f"{s['achieved_rate']:g}: {s['http_ms']['p99']}" for s in steps
         ),
