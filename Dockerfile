@@ -12,4 +12,4 @@ USER chat
 EXPOSE 8000
 # uvicorn (uvloop + httptools), one worker per core: the faster server in docs/benchmarks.md.
 ENV WEB_CONCURRENCY=2
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec uvicorn chat_project.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY} --loop uvloop --http httptools --ws websockets --proxy-headers"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec uvicorn chat_project.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY} --loop uvloop --http httptools --ws websockets-sansio --proxy-headers"]

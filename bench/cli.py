@@ -33,6 +33,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny runs: completion + zero loss")
     parser.add_argument("--runs", type=int, default=3, help="repetitions where a scenario repeats")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
+    parser.add_argument(
+        "--ws",
+        choices=["websockets-sansio", "websockets", "wsproto"],
+        default="websockets-sansio",
+        help="uvicorn's WebSocket implementation",
+    )
     parser.add_argument("--procs", type=int, help="server processes (default: per scenario)")
     parser.add_argument("--app", choices=sorted(infra.APPS), default="default")
     parser.add_argument("--layer", choices=["core", "pubsub"], default="pubsub")
@@ -82,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         server=args.server,
         procs=args.procs,
         app=args.app,
+        ws=args.ws,
         layer=args.layer,
         capacity=args.capacity,
         expiry=args.expiry,
@@ -126,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     machine["load_avg_start"] = load_start
     machine["settings"] = {
         "server": ctx.server,
+        "uvicorn ws": ctx.ws,
         "layer": ctx.layer,
         **ctx.env(),
         "limits": "all throttles lifted",

@@ -156,6 +156,8 @@ class ServerGroup:
     kind: str = "daphne"
     procs: int = 1
     app: str = "default"
+    #: uvicorn's WebSocket implementation (the production choice: see docs/benchmarks.md).
+    ws: str = "websockets-sansio"
     env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
@@ -168,7 +170,7 @@ class ServerGroup:
             return [
                 sys.executable, "-m", "uvicorn", target,
                 "--host", "127.0.0.1", "--port", str(port),
-                "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
+                "--loop", "uvloop", "--http", "httptools", "--ws", self.ws,
                 "--ws-per-message-deflate", "false",
                 "--no-access-log", "--log-level", "warning", "--lifespan", "off",
             ]  # fmt: skip
@@ -182,7 +184,9 @@ class ServerGroup:
             command = self.command(port)
             if PROFILE_DIR is not None:
                 out = PROFILE_DIR / f"{self.kind}-{self.app}-{port}.txt"
-                profiler = [sys.executable.replace("python", "py-spy"), "record", "--nonblocking"]
+                # --gil: only threads holding the GIL, i.e. where the server burns CPU.
+                py_spy = sys.executable.replace("python", "py-spy")
+                profiler = [py_spy, "record", "--nonblocking", "--gil"]
                 command = [*profiler, "-r", "250", "-f", "raw", "-o", str(out), "--", *command]
             self.processes.append(spawn(command, env=env, log=log))
             self.ports.append(port)
@@ -255,9 +259,13 @@ def _tree_cpu(pid: int) -> float:
 
 @contextlib.contextmanager
 def servers(
-    kind: str = "daphne", procs: int = 1, app: str = "default", **env: str
+    kind: str = "daphne",
+    procs: int = 1,
+    app: str = "default",
+    ws: str = "websockets-sansio",
+    **env: str,
 ) -> Iterator[ServerGroup]:
-    group = ServerGroup(kind=kind, procs=procs, app=app, env=env)
+    group = ServerGroup(kind=kind, procs=procs, app=app, ws=ws, env=env)
     try:
         yield group.start()
     finally:

@@ -27,6 +27,7 @@ class Ctx:
     server: str = "uvicorn"
     procs: int | None = None  # None: the scenario's own default
     app: str = "default"
+    ws: str = "websockets-sansio"  # uvicorn's WebSocket implementation
     layer: str = "pubsub"
     capacity: int | None = None
     expiry: int | None = None
@@ -50,6 +51,8 @@ class Ctx:
 
     def variant(self, procs: int) -> str:
         parts = [f"{self.server} x{procs}", self.layer]
+        if self.server == "uvicorn" and self.ws != "websockets-sansio":
+            parts.append(f"ws={self.ws}")
         if self.app != "default":
             parts.append(self.app)
         if self.capacity is not None:
@@ -63,7 +66,7 @@ class Ctx:
         return ", ".join(parts)
 
     def servers(self, procs: int, **env: str):
-        return infra.servers(self.server, procs, self.app, **{**self.env(), **env})
+        return infra.servers(self.server, procs, self.app, self.ws, **{**self.env(), **env})
 
 
 @dataclass
@@ -181,7 +184,7 @@ def _merge_errors(results: list[dict[str, Any]]) -> dict[str, int]:
 
 # --- fanout -------------------------------------------------------------------------------
 
-FANOUT_RATES = [10, 25, 50, 75, 100, 125, 150, 200]
+FANOUT_RATES = [10, 25, 40, 50, 60, 75, 90, 100, 125, 150, 200]
 
 
 def _room(members: int, prefix: str) -> tuple[list[Any], int, dict[int, str]]:
@@ -654,7 +657,10 @@ def comparisons(ctx: Ctx) -> list[tuple[str, Callable[[], list[Row]]]]:
     """The A/B runs that answer the issue's questions (part of `all`)."""
     daphne = replace(ctx, server="daphne")
     core = replace(ctx, layer="core")
+    legacy_ws = replace(ctx, ws="websockets")
     return [
+        ("dm-burst on uvicorn's legacy websockets", lambda: dm_burst(legacy_ws)),
+        ("fanout-100 on uvicorn's legacy websockets", lambda: fanout_100(legacy_ws, procs=1)),
         ("dm-burst on daphne", lambda: dm_burst(daphne)),
         ("dm-burst on the core layer", lambda: dm_burst(core)),
         ("dm-burst on 2 processes", lambda: dm_burst(replace(ctx, procs=2))),
