@@ -62,6 +62,72 @@ def _envelope(event: dict[str, Any], group: str) -> dict[str, Any]:
     return {"type": EVENT_MESSAGE_TYPE, "event": event, "group": group}
 
 
+class PubSubPublisher:
+    """`group_send` of channels-redis's `RedisPubSubChannelLayer`, done in the calling thread.
+
+    From sync code (after-commit hooks of views and services) `async_to_sync(group_send)`
+    hands one PUBLISH to the event loop and blocks until it is done: two thread switches
+    and redis-py's asyncio client per event, a large share of a REST send's CPU
+    (`python -m bench.inprocess send`). This is the same PUBLISH with a sync client: the
+    same serialization (the layer's own `serialize`), channel name and shard choice as
+    `RedisPubSubLoopLayer.group_send` in channels-redis 4 (pinned in requirements.txt;
+    chat_project/tests/test_realtime_publish.py checks both against the layer).
+    """
+
+    def __init__(self, layer: Any, config: dict[str, Any]) -> None:
+        import redis
+        from channels_redis.utils import decode_hosts
+
+        self._serialize = layer.serialize
+        self._prefix = config.get("prefix", "asgi")
+        hosts = decode_hosts(config.get("hosts"))
+        self._clients = [
+            redis.Redis.from_url(h["address"], **{k: v for k, v in h.items() if k != "address"})
+            for h in hosts
+        ]
+
+    def channel_name(self, group: str) -> str:
+        return f"{self._prefix}__group__{group}"
+
+    def group_send(self, group: str, message: dict[str, Any]) -> None:
+        from channels_redis.utils import _consistent_hash
+
+        channel = self.channel_name(group)
+        client = self._clients[_consistent_hash(channel, len(self._clients))]
+        client.publish(channel, self._serialize(message))
+
+
+_publishers: weakref.WeakKeyDictionary[Any, PubSubPublisher | None] = weakref.WeakKeyDictionary()
+_publishers_lock = threading.Lock()
+
+
+def _publisher(layer: Any) -> PubSubPublisher | None:
+    """The sync publisher of a pub/sub layer whose hosts are plain addresses, else None."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    with _publishers_lock:
+        if layer not in _publishers:
+            layer_settings = settings.CHANNEL_LAYERS.get("default", {})
+            config = layer_settings.get("CONFIG") or {}
+            usable = isinstance(layer, RedisPubSubChannelLayer) and all(
+                isinstance(host, dict) and "address" in host for host in config.get("hosts") or []
+            )
+            _publishers[layer] = PubSubPublisher(layer, config) if usable else None
+        return _publishers[layer]
+
+
+def _group_send_sync(group: str, message: dict[str, Any]) -> None:
+    """A channel-layer group send from sync code."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    publisher = _publisher(layer)
+    if publisher is not None:
+        publisher.group_send(group, message)
+    else:
+        async_to_sync(layer.group_send)(group, message)
+
+
 _collecting = threading.local()
 
 
@@ -98,11 +164,8 @@ def send_now(group: str, event: dict[str, Any]) -> None:
     if collecting is not None:
         collecting.append((group, event))
         return
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(group, _envelope(event, group))
+        _group_send_sync(group, _envelope(event, group))
     except Exception:  # the write is committed; a lost event is caught up by `after=`
         logger.exception("channel layer send to %s failed", group)
 
@@ -131,11 +194,8 @@ DISCONNECT_MESSAGE_TYPE = "chat.disconnect"
 
 
 def _send_disconnect(group: str, reason: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(group, {"type": DISCONNECT_MESSAGE_TYPE, "reason": reason})
+        _group_send_sync(group, {"type": DISCONNECT_MESSAGE_TYPE, "reason": reason})
     except Exception:
         logger.exception("could not disconnect the sockets of %s", group)
 
