@@ -74,26 +74,24 @@ def conversation_list_for_user(*, user_id: int) -> QuerySet[Conversation]:
     return _with_members(_by_activity(Conversation.objects.filter(memberships__user_id=user_id)))
 
 
-def attach_member_rows(conversations: list[Conversation]) -> list[Conversation]:
-    """Give each conversation `member_rows` (dicts, oldest member first) in one query.
+def conversation_page_for_user(*, user_id: int) -> list[Conversation]:
+    """The user's whole conversation list, ready to render: two queries whatever its length.
 
-    Lists use this instead of prefetching model instances: building ~3 ORM objects per
-    member was most of the cost of a 1,000-conversation list (docs/benchmarks.md,
-    convlist-1k), and the representation needs only these columns.
+    Each conversation gets `member_rows` (dicts, oldest member first) instead of prefetched
+    model instances: building ~3 ORM objects per member was most of the cost of a
+    1,000-conversation list (docs/benchmarks.md, convlist-1k). The members are selected by
+    a join on the user's memberships, not by an IN list of every conversation id.
     """
+    conversations = list(_by_activity(Conversation.objects.filter(memberships__user_id=user_id)))
     rows: dict[int, list[dict]] = {conversation.id: [] for conversation in conversations}
-    members = ConversationMember.objects.filter(conversation_id__in=list(rows))
-    for row in members.order_by("joined_at", "id").values(*MEMBER_COLUMNS):
-        rows[row["conversation_id"]].append(row)
+    members = ConversationMember.objects.filter(conversation__memberships__user_id=user_id)
+    for values in members.order_by("joined_at", "id").values_list(*MEMBER_COLUMNS):
+        row = dict(zip(MEMBER_COLUMNS, values, strict=True))
+        if row["conversation_id"] in rows:  # joined between the two queries: not listed
+            rows[row["conversation_id"]].append(row)
     for conversation in conversations:
         conversation.member_rows = rows[conversation.id]
     return conversations
-
-
-def conversation_page_for_user(*, user_id: int) -> list[Conversation]:
-    """The user's whole conversation list, ready to render: two queries whatever its length."""
-    queryset = _by_activity(Conversation.objects.filter(memberships__user_id=user_id))
-    return attach_member_rows(list(queryset))
 
 
 def conversation_detail_for_user(*, user_id: int, conversation_id: int) -> Conversation:

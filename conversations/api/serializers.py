@@ -11,36 +11,26 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conversations.models import MAX_ID, Conversation
-from messaging.api.serializers import MessageSerializer, iso_datetime, message_representation
+from messaging.api.serializers import (
+    MESSAGE_ROW_FIELDS,
+    MessageSerializer,
+    iso_datetime,
+    message_row_representation,
+)
 from messaging.models import Message
 
-#: Largest id accepted in a body: anything larger cannot exist and would overflow bigint.
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 RECENT_MESSAGES = 20
-#: What the message representation reads (not the whole sender row).
-MESSAGE_FIELDS = (
-    "id",
-    "conversation_id",
-    "seq",
-    "sender_id",
-    "sender__id",
-    "sender__username",
-    "content",
-    "message_type",
-    "client_id",
-    "created_at",
-    "edited_at",
-    "is_deleted",
-)
 
 
-def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, Message]:
-    """The last message of every conversation given, in one query (none if there is nothing)."""
-    ids = {c.last_message_id for c in conversations if c.last_message_id}
+def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, dict]:
+    """The last message of every conversation given, represented, in one query (none if
+    there is nothing); read as rows, not model instances."""
+    ids = [c.last_message_id for c in conversations if c.last_message_id]
     if not ids:
         return {}
-    messages = Message.objects.filter(id__in=ids).select_related("sender").only(*MESSAGE_FIELDS)
-    return {m.id: m for m in messages}
+    rows = Message.objects.filter(id__in=ids).values(*MESSAGE_ROW_FIELDS)
+    return {row["id"]: message_row_representation(row) for row in rows}
 
 
 def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
@@ -89,7 +79,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _last_message(self, obj: Conversation) -> Message | None:
+    def _last_message(self, obj: Conversation) -> dict | None:
         if not obj.last_message_id:
             return None
         cache = self.context.setdefault("last_messages", {})
@@ -98,7 +88,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         return cache.get(obj.last_message_id)
 
     def _member_rows(self, obj: Conversation) -> list[dict]:
-        """Plain member rows: attached by `selectors.attach_member_rows` for lists, else
+        """Plain member rows: attached by `selectors.conversation_page_for_user`, else
         read from the prefetched memberships (single conversations, events)."""
         rows = getattr(obj, "member_rows", None)
         if rows is None:
@@ -133,9 +123,9 @@ class ConversationSerializer(serializers.ModelSerializer):
             for row in self._member_rows(obj)
         ]
 
+    @extend_schema_field(MessageSerializer(allow_null=True))
     def get_last_message(self, obj: Conversation) -> dict | None:
-        message = self._last_message(obj)
-        return message_representation(message) if message is not None else None
+        return self._last_message(obj)
 
     def _viewer_row(self, obj: Conversation) -> dict | None:
         viewer_id = self.context.get("viewer_id")

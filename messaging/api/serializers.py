@@ -1,4 +1,6 @@
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from rest_framework import serializers
 
@@ -14,21 +16,58 @@ def iso_datetime(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def message_representation(message: Message) -> dict:
-    """A message as every client sees it; deleted text is never exposed."""
+#: The columns a message's representation reads, as `values()` names.
+MESSAGE_ROW_FIELDS = (
+    "id",
+    "conversation_id",
+    "seq",
+    "sender_id",
+    "sender__username",
+    "content",
+    "message_type",
+    "client_id",
+    "created_at",
+    "edited_at",
+    "is_deleted",
+)
+
+
+def message_row_representation(row: Mapping[str, Any]) -> dict:
+    """A message as every client sees it, from its `MESSAGE_ROW_FIELDS`; deleted text is
+    never exposed. Lists read rows: a model instance per message costs several times more
+    (docs/benchmarks.md, convlist-1k)."""
     return {
-        "id": message.id,
-        "conversation_id": message.conversation_id,
-        "seq": message.seq,
-        "sender_id": message.sender_id,
-        "sender_username": message.sender.username,
-        "content": "" if message.is_deleted else message.content,
-        "message_type": message.message_type,
-        "client_id": message.client_id,
-        "created_at": iso_datetime(message.created_at),
-        "edited_at": iso_datetime(message.edited_at),
-        "is_deleted": message.is_deleted,
+        "id": row["id"],
+        "conversation_id": row["conversation_id"],
+        "seq": row["seq"],
+        "sender_id": row["sender_id"],
+        "sender_username": row["sender__username"],
+        "content": "" if row["is_deleted"] else row["content"],
+        "message_type": row["message_type"],
+        "client_id": row["client_id"],
+        "created_at": iso_datetime(row["created_at"]),
+        "edited_at": iso_datetime(row["edited_at"]),
+        "is_deleted": row["is_deleted"],
     }
+
+
+def message_representation(message: Message) -> dict:
+    """The same representation from a model instance (responses and events)."""
+    return message_row_representation(
+        {
+            "id": message.id,
+            "conversation_id": message.conversation_id,
+            "seq": message.seq,
+            "sender_id": message.sender_id,
+            "sender__username": message.sender.username,
+            "content": message.content,
+            "message_type": message.message_type,
+            "client_id": message.client_id,
+            "created_at": message.created_at,
+            "edited_at": message.edited_at,
+            "is_deleted": message.is_deleted,
+        }
+    )
 
 
 class MessageSerializer(serializers.ModelSerializer):
