@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -58,8 +59,9 @@ def session_group(session_key: str) -> str:
 
 def _envelope(event: dict[str, Any], group: str) -> dict[str, Any]:
     # `group` lets a socket drop events of a conversation it has just left even when
-    # they were already queued for it (see ChatConsumer.chat_event).
-    return {"type": EVENT_MESSAGE_TYPE, "event": event, "group": group}
+    # they were already queued for it (see ChatConsumer.chat_event). `text` is the frame,
+    # encoded once here rather than by each of the group's sockets.
+    return {"type": EVENT_MESSAGE_TYPE, "event": event, "group": group, "text": json.dumps(event)}
 
 
 class PubSubPublisher:

@@ -1,4 +1,5 @@
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -36,7 +37,13 @@ async def test_sync_publish_reaches_pubsub_group_members(pubsub_layer):
     finally:
         await pubsub_layer.group_discard(group, channel)
         await pubsub_layer.flush()
-    assert first == {"type": "chat.event", "event": {"type": "new_message", "n": 1}, "group": group}
+    event = {"type": "new_message", "n": 1}
+    assert first == {
+        "type": "chat.event",
+        "event": event,
+        "group": group,
+        "text": json.dumps(event),
+    }
     assert second["event"] == {"type": "typing"}
 
 
