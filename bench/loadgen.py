@@ -309,6 +309,7 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
             duration = float(step["duration"])
             count = max(1, int(rate * duration))
             t_start = now()
+            cpu_start = time.process_time()
             late_sends = 0
             for i in range(count):
                 target = t_start + i / rate
@@ -351,6 +352,8 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
             send_seconds = now() - t_start
+            # The generator shares the cores: how much of one it used while sending.
+            loadgen_cpu = (time.process_time() - cpu_start) / max(1e-6, send_seconds)
             # Drain: wait for the step's HTTP requests and deliveries, with a deadline.
             deadline = now() + float(spec.get("drain_seconds", 5))
             while now() < deadline:
@@ -386,6 +389,7 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
                 "ack_ms": percentiles(tracker.ack_latencies.get(step_index, [])),
                 "http_ms": percentiles(http_latencies.get(step_index, [])),
                 "http_status": dict(http_status.get(step_index, {})),
+                "loadgen_cpu": round(loadgen_cpu, 2),
             }
             result["steps"].append(stats)
             if stats["warmup"]:

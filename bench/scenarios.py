@@ -237,7 +237,8 @@ def fanout_100(ctx: Ctx, procs: int | None = None) -> list[Row]:
         else "none",
         "at that step": (
             f"{best['achieved_rate']:g} msg/s, p50 {_ms(best['latency_ms']['p50'])}, "
-            f"p99 {_ms(best['latency_ms']['p99'])}, REST p99 {_ms(best['http_ms']['p99'])}"
+            f"p99 {_ms(best['latency_ms']['p99'])}, REST p99 {_ms(best['http_ms']['p99'])}, "
+            f"load generator {best['loadgen_cpu']:.0%} of a core"
             if best
             else "—"
         ),
