@@ -1,5 +1,8 @@
 """Reads over conversations that carry permission: "missing" and "not yours" look the same."""
 
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
 from django.db.models import Count, DateTimeField, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -74,15 +77,36 @@ def conversation_list_for_user(*, user_id: int) -> QuerySet[Conversation]:
     return _with_members(_by_activity(Conversation.objects.filter(memberships__user_id=user_id)))
 
 
-def conversation_page_for_user(*, user_id: int) -> list[Conversation]:
+@dataclass(slots=True)
+class ConversationRow:
+    """What a conversation's representation reads, as a plain row (lists only)."""
+
+    id: int
+    type: str
+    name: str
+    description: str
+    is_public: bool
+    max_participants: int | None
+    private_pair_key: str | None
+    created_at: datetime
+    last_message_id: int | None
+    last_seq: int
+    member_rows: list[dict] = field(default_factory=list)
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(ConversationRow) if f.name != "member_rows")
+
+
+def conversation_page_for_user(*, user_id: int) -> list[ConversationRow]:
     """The user's whole conversation list, ready to render: two queries whatever its length.
 
-    Each conversation gets `member_rows` (dicts, oldest member first) instead of prefetched
-    model instances: building ~3 ORM objects per member was most of the cost of a
-    1,000-conversation list (docs/benchmarks.md, convlist-1k). The members are selected by
-    a join on the user's memberships, not by an IN list of every conversation id.
+    Conversations and their members are read as plain rows (`ConversationRow`, member
+    dicts oldest first), not model instances: building ORM objects was most of the cost of
+    a 1,000-conversation list (docs/benchmarks.md, convlist-1k). The members are selected
+    by a join on the user's memberships, not by an IN list of every conversation id.
     """
-    conversations = list(_by_activity(Conversation.objects.filter(memberships__user_id=user_id)))
+    queryset = _by_activity(Conversation.objects.filter(memberships__user_id=user_id))
+    conversations = [ConversationRow(*values) for values in queryset.values_list(*_ROW_FIELDS)]
     rows: dict[int, list[dict]] = {conversation.id: [] for conversation in conversations}
     members = ConversationMember.objects.filter(conversation__memberships__user_id=user_id)
     for values in members.order_by("joined_at", "id").values_list(*MEMBER_COLUMNS):

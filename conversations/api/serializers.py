@@ -47,7 +47,8 @@ class MemberSerializer(serializers.Serializer):
 
 
 class ConversationSerializer(serializers.ModelSerializer):
-    """A conversation as the contract describes it.
+    """A conversation as the contract describes it (from a model instance, or from a
+    `selectors.ConversationRow` in lists).
 
     Context: `viewer_id` (whose `unread_count`/`last_read_message_id` to show; without it
     those two per-user fields are left out, as in `conversation_updated` events that go to
@@ -131,13 +132,18 @@ class ConversationSerializer(serializers.ModelSerializer):
         viewer_id = self.context.get("viewer_id")
         return next((r for r in self._member_rows(obj) if r["user_id"] == viewer_id), None)
 
-    def get_unread_count(self, obj: Conversation) -> int:
+    def _viewer_fields(self, obj: Conversation) -> tuple[int, int | None]:
+        """(unread_count, last_read_message_id) of the viewer, from one scan of the rows."""
         mine = self._viewer_row(obj)
-        return max(0, obj.last_seq - mine["last_read_seq"]) if mine is not None else 0
+        if mine is None:
+            return 0, None
+        return max(0, obj.last_seq - mine["last_read_seq"]), mine["last_read_message_id"]
+
+    def get_unread_count(self, obj: Conversation) -> int:
+        return self._viewer_fields(obj)[0]
 
     def get_last_read_message_id(self, obj: Conversation) -> int | None:
-        mine = self._viewer_row(obj)
-        return mine["last_read_message_id"] if mine is not None else None
+        return self._viewer_fields(obj)[1]
 
     def to_representation(self, instance: Conversation) -> dict:
         data = {
@@ -154,8 +160,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "last_message": self.get_last_message(instance),
         }
         if self.context.get("viewer_id") is not None:
-            data["unread_count"] = self.get_unread_count(instance)
-            data["last_read_message_id"] = self.get_last_read_message_id(instance)
+            data["unread_count"], data["last_read_message_id"] = self._viewer_fields(instance)
         return data
 
 
