@@ -551,7 +551,9 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
 
 
 def convlist_1k(ctx: Ctx) -> list[Row]:
-    count, repeat = (20, 3) if ctx.smoke else (1000, 20)
+    count, repeat = (
+        (20, 3) if ctx.smoke else (1000, 100)
+    )  # 100 sequential lists: a real p99, not the max of 20
     procs = ctx.procs or 1
     seed.reset()
     me, a, b = seed.users("list", 3)

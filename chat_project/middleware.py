@@ -37,3 +37,24 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class ReleaseRenderedDataMiddleware:
+    """Drop a DRF response's `data` once it is rendered to bytes.
+
+    DRF keeps every response in reference cycles (view -> response -> renderer_context ->
+    view), so the data of a large response — a 1,000-conversation list is ~50,000 objects —
+    outlived the request until a full cyclic garbage collection found it; those
+    collections were the latency tail of convlist-1k (docs/benchmarks.md). Without the
+    reference the data is freed as soon as the request ends. Sync-only and innermost for
+    the same reason as RequestSizeLimitMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(response, "is_rendered", False) and hasattr(response, "data"):
+            response.data = None
+        return response

@@ -43,8 +43,8 @@ INSTALLED_APPS = [
 
 # Under ASGI every Django middleware can run sync or async and follows the mode of the one
 # inside it; in async mode each of its process_request/process_response hooks is a thread
-# hop. RequestSizeLimitMiddleware is sync-only and innermost, so the whole chain runs sync
-# in the request's one thread (see chat_project/middleware.py).
+# hop. Our two sync-only middleware are innermost, so the whole chain runs sync in the
+# request's one thread (see chat_project/middleware.py).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chat_project.middleware.RequestSizeLimitMiddleware",
+    "chat_project.middleware.ReleaseRenderedDataMiddleware",
 ]
 
 ROOT_URLCONF = "chat_project.urls"

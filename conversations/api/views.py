@@ -51,10 +51,14 @@ class ConversationViewSet(viewsets.GenericViewSet):
             "last_messages": s.last_messages_for(conversations),
             "request": self.request,
         }
-        many = kwargs.pop("many", False)
-        data = s.ConversationSerializer(
-            conversations if many else conversations[0], many=many, context=context
-        ).data
+        # `to_representation`, not `.data`: DRF's ReturnList points back at its serializer,
+        # so a list's thousands of dicts were left to the cyclic garbage collector, whose
+        # full passes were the latency tail of convlist-1k (docs/benchmarks.md).
+        serializer = s.ConversationSerializer(context=context)
+        if kwargs.pop("many", False):
+            data: object = [serializer.to_representation(c) for c in conversations]
+        else:
+            data = serializer.to_representation(conversations[0])
         return Response(data, **kwargs)
 
     def _detail(self, conversation_id: int, **kwargs: object) -> Response:
