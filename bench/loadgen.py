@@ -456,11 +456,13 @@ async def run_http(spec: dict[str, Any]) -> dict[str, Any]:
                 t0 = now()
                 try:
                     response = await http.get(group["url"], headers=headers)
+                    # Latency ends with the last byte; parsing the body is the client's work.
+                    elapsed = now() - t0
                     code = str(response.status_code)
                     items = response.json() if response.status_code == 200 else []
                 except httpx.HTTPError as exc:
+                    elapsed = now() - t0
                     code, items = type(exc).__name__, []
-                elapsed = now() - t0
                 if i >= int(group.get("warmup", 2)):
                     latencies.append(elapsed)
                     status[code] += 1
