@@ -520,7 +520,8 @@ def rest_send(ctx: Ctx, procs: int | None = None) -> list[Row]:
     failures = {k: v for s in result["steps"] for k, v in s["http_status"].items() if k != "201"}
     figures = {
         "sustained (p99 ≤ 50 ms)": f"{best['achieved_rate']:g} req/s" if best else "none",
-        "at that step": f"p50 {_ms(best['http_ms']['p50'])}, p99 {_ms(best['http_ms']['p99'])}"
+        "at that step": f"p50 {_ms(best['http_ms']['p50'])}, p99 {_ms(best['http_ms']['p99'])}, "
+        f"load generator {best['loadgen_cpu']:.0%} of a core"
         if best
         else "—",
         "queries per send": f"{queries['queries']} (+{queries['tx_control']} BEGIN/COMMIT)",
