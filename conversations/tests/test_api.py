@@ -202,7 +202,8 @@ def test_create_direct_with_unknown_user_is_404(alice):
         {"type": "direct", "member_user_ids": []},
         {"type": "direct", "member_user_ids": "5"},
         {"type": "direct", "member_user_ids": ["abc"]},
-        {"type": "direct", "member_user_ids": [1, 2]},
+        # Two other users (ids no test user has, so it holds on SQLite's fresh ids too).
+        {"type": "direct", "member_user_ids": [10**9, 10**9 + 1]},
         {"type": "direct", "member_user_ids": [None]},
         {"type": "direct", "member_user_ids": [10**30]},
         {"type": "channel", "member_user_ids": [1]},
