@@ -53,21 +53,9 @@ def message_row_representation(row: Mapping[str, Any]) -> dict:
 
 def message_representation(message: Message) -> dict:
     """The same representation from a model instance (responses and events)."""
-    return message_row_representation(
-        {
-            "id": message.id,
-            "conversation_id": message.conversation_id,
-            "seq": message.seq,
-            "sender_id": message.sender_id,
-            "sender__username": message.sender.username,
-            "content": message.content,
-            "message_type": message.message_type,
-            "client_id": message.client_id,
-            "created_at": message.created_at,
-            "edited_at": message.edited_at,
-            "is_deleted": message.is_deleted,
-        }
-    )
+    row = {name: getattr(message, name) for name in MESSAGE_ROW_FIELDS if "__" not in name}
+    row["sender__username"] = message.sender.username
+    return message_row_representation(row)
 
 
 class MessageSerializer(serializers.ModelSerializer):
