@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 import pytest
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -21,7 +20,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _clear_shared_state() -> None:
-    """Forget throttle counters, tickets and layer groups of this run only.
+    """Forget throttle counters, tickets and presence of this run only.
 
     Only this run's prefix is touched: FLUSHDB would wipe a concurrent run's state.
     """
@@ -35,9 +34,9 @@ def _clear_shared_state() -> None:
         client.close()
     else:
         cache.clear()
-        layer = get_channel_layer()
-        for attribute in ("channels", "groups"):  # InMemoryChannelLayer's state
-            getattr(layer, attribute, {}).clear()
+        from chat_project.realtime.presence import reset_memory_store
+
+        reset_memory_store()
 
 
 @pytest.fixture(autouse=True)
@@ -84,14 +83,34 @@ def client_for() -> Callable[..., APIClient]:
 
 @pytest.fixture
 def sent_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
-    """Every (group, event) that reaches the real channel layer's group_send."""
-    layer = get_channel_layer()
+    """Every (group, event) published on the real event bus, decoded.
+
+    A request to close a group's sockets is recorded as
+    `{"type": "disconnect", "reason": ...}`.
+    """
+    import orjson
+
+    from chat_project.realtime import bus as buses
+
+    bus = buses.get_bus()
     events: list[tuple[str, dict]] = []
-    original = layer.group_send
 
-    async def recording(group: str, message: dict) -> None:
-        events.append((group, message.get("event", message)))
-        await original(group, message)
+    def record(group: str, payload: bytes) -> None:
+        if payload[0] == buses.EVENT:
+            events.append((group, orjson.loads(buses.split_event(payload)[1])))
+        elif payload[0] == buses.DISCONNECT:
+            events.append((group, {"type": "disconnect", "reason": payload[1:].decode()}))
 
-    monkeypatch.setattr(layer, "group_send", recording)
+    original, original_async = bus.publish, bus.apublish
+
+    def publish(group: str, payload: bytes) -> None:
+        record(group, payload)
+        original(group, payload)
+
+    async def apublish(group: str, payload: bytes) -> None:
+        record(group, payload)
+        await original_async(group, payload)
+
+    monkeypatch.setattr(bus, "publish", publish)
+    monkeypatch.setattr(bus, "apublish", apublish)
     return events

@@ -31,10 +31,18 @@ class Conflict(Exception):
 class Throttled(Exception):
     """A service-level rate limit (shared by REST and WebSocket): HTTP 429."""
 
+    code = "throttled"
+
     def __init__(self, wait: float | None, detail: str = "Request was throttled.") -> None:
         super().__init__(detail)
         self.wait = wait
         self.detail = detail
+
+
+class Overloaded(Throttled):
+    """The server delivers events later than it should: senders wait (HTTP 429)."""
+
+    code = "overloaded"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -66,7 +74,7 @@ def to_api_exception(exc: Exception) -> exceptions.APIException | None:
         err.status_code = status.HTTP_409_CONFLICT
         return err
     if isinstance(exc, Throttled):
-        return exceptions.Throttled(wait=exc.wait, detail=exc.detail)
+        return exceptions.Throttled(wait=exc.wait, detail=exc.detail, code=exc.code)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     return None

@@ -42,6 +42,11 @@ def blocked_ids_either_way(user_id: int) -> set[int]:
     return {b if a == user_id else a for a, b in rows}
 
 
+def presence_audience(user_id: int) -> set[int]:
+    """Who may see `user_id`'s presence (online, offline): friends, never across a block."""
+    return friend_ids(user_id) - blocked_ids_either_way(user_id)
+
+
 # --- Lists and lookups for the friends API ---------------------------------------------
 
 INCOMING = "incoming"

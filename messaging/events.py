@@ -40,3 +40,31 @@ def read(*, conversation_id: int, user_id: int, message_id: int, seq: int) -> di
         "message_id": message_id,
         "seq": seq,
     }
+
+
+# --- Ephemeral events: sent by the consumer, never stored --------------------------------
+
+
+def typing(*, conversation_id: int, user_id: int, username: str, is_typing: bool) -> dict[str, Any]:
+    return {
+        "type": "typing",
+        "conversation_id": conversation_id,
+        "user_id": user_id,
+        "username": username,
+        "is_typing": is_typing,
+    }
+
+
+def viewer(kind: str, *, conversation_id: int, user_id: int, username: str) -> dict[str, Any]:
+    """`user_joined` / `user_left`: a user started or stopped viewing a conversation."""
+    return {
+        "type": kind,
+        "conversation_id": conversation_id,
+        "user_id": user_id,
+        "username": username,
+    }
+
+
+def presence(kind: str, *, user_id: int) -> dict[str, Any]:
+    """`user_online` / `user_offline`, to each friend's own group."""
+    return {"type": kind, "user_id": user_id}

@@ -28,6 +28,7 @@ reporter and target. Moderators resolve or dismiss them; every moderator action 
 the audit log (`accounts.ModerationLog`).
 """
 
+import math
 import re
 from contextlib import AbstractContextManager, nullcontext
 
@@ -42,7 +43,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, Notification, User
 from chat_project import ratelimit, realtime
-from chat_project.exceptions import Conflict, Throttled
+from chat_project.exceptions import Conflict, Overloaded, Throttled
 from conversations.models import MAX_ID, Conversation, ConversationMember
 from conversations.selectors import membership_get
 from friends.models import Block
@@ -318,6 +319,17 @@ def _write_block(text: str) -> AbstractContextManager[object]:
     return transaction.atomic()
 
 
+def _check_not_overloaded() -> None:
+    """Back-pressure: while events reach sockets late, new ones are refused, not queued
+    (docs/api.md, "Back-pressure"), so latency stays bounded instead of growing."""
+    wait = realtime.overloaded_for()
+    if wait:
+        raise Overloaded(
+            wait=max(1, math.ceil(wait)),
+            detail="The server is delivering messages late; send again after Retry-After.",
+        )
+
+
 def message_send(
     *,
     actor: User,
@@ -335,12 +347,14 @@ def message_send(
 
     Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
     content or client_id -> ValidationError; client_id reused in another conversation ->
-    Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled.
+    Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled; while
+    this process delivers events late (back-pressure) -> Overloaded.
     """
     conversation_id = _as_id(conversation_id, "Conversation not found.")
     text = _clean_content(content)
     key = _clean_client_id(client_id)
     try:
+        _check_not_overloaded()
         ratelimit.hit(f"message_send:{actor.id}", settings.THROTTLE_RATES["message_send"])
         with _write_block(text):
             message = _insert_message(

@@ -32,7 +32,7 @@ def test_ban_is_logged_once_and_unban_lifts_it(
     other_user.refresh_from_db()
     assert not other_user.is_active
     assert sent_events == [
-        (f"user.{other_user.id}", {"type": "chat.disconnect", "reason": "account_disabled"})
+        (f"user.{other_user.id}", {"type": "disconnect", "reason": "account_disabled"})
     ]
     assert not Session.objects.filter(pk=web.session.session_key).exists()  # logged out
     assert services.user_unban(actor=moderator, user_id=other_user.id, reason="appeal")

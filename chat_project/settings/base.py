@@ -104,13 +104,9 @@ DATABASE_URL = env("DATABASE_URL", default="")
 DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: channel layer and cache --------------------------------------------
+# --- Redis: event bus, presence and cache ----------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 REDIS_PREFIX = env("REDIS_PREFIX", default="chat")
-# core (RedisChannelLayer) | pubsub (RedisPubSubChannelLayer); production defaults to pubsub.
-CHANNEL_LAYER_BACKEND = env("CHANNEL_LAYER_BACKEND", default="core")
-CHANNEL_LAYER_CAPACITY = env.int("CHANNEL_LAYER_CAPACITY", default=1000)
-CHANNEL_LAYER_EXPIRY = env.int("CHANNEL_LAYER_EXPIRY", default=60)
 # redis-py's pool defaults (100 connections, 5 s socket timeout) close sockets with 1011
 # under a connect burst, and a 5 s blocking pop answered a moment late times out: see
 # docs/benchmarks.md (connect-storm). Every Redis client of the app uses these instead.
@@ -119,33 +115,8 @@ REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=15.0)
 
 
 def redis_client_options() -> dict:
-    """Connection-pool options shared by the channel layer and the presence clients."""
+    """Connection-pool options shared by the event bus and the presence clients."""
     return {"max_connections": REDIS_MAX_CONNECTIONS, "socket_timeout": REDIS_SOCKET_TIMEOUT}
-
-
-def channel_layer_config(redis_url: str, prefix: str, backend: str | None = None) -> dict:
-    """Redis channel layer when Redis is configured, else the in-memory layer."""
-    if not redis_url:
-        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    host = {"address": redis_url, **redis_client_options()}
-    if (backend or CHANNEL_LAYER_BACKEND) == "pubsub":
-        return {
-            "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [host], "prefix": prefix},
-            }
-        }
-    return {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [host],
-                "prefix": prefix,
-                "capacity": CHANNEL_LAYER_CAPACITY,
-                "expiry": CHANNEL_LAYER_EXPIRY,
-            },
-        }
-    }
 
 
 def cache_config(redis_url: str, prefix: str) -> dict:
@@ -161,7 +132,6 @@ def cache_config(redis_url: str, prefix: str) -> dict:
     }
 
 
-CHANNEL_LAYERS = channel_layer_config(REDIS_URL, REDIS_PREFIX)
 CACHES = cache_config(REDIS_URL, REDIS_PREFIX)
 
 # --- Auth ----------------------------------------------------------------------
@@ -204,6 +174,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=64 * 1024)
 WS_MAX_FRAMES_PER_SECOND = env.int("WS_MAX_FRAMES_PER_SECOND", default=20)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=45)
+# Back-pressure (docs/api.md, "Back-pressure"): a socket is cut (close 4013) with this many
+# frames waiting for it, or when none was written for this long while others waited.
+WS_SEND_QUEUE_FRAMES = env.int("WS_SEND_QUEUE_FRAMES", default=1000)
+WS_SEND_STALL_SECONDS = env.float("WS_SEND_STALL_SECONDS", default=10.0)
+# A process whose events reach it later than this after their publish is overloaded:
+# sends are refused with 429 "overloaded" until it has been on time for the hold.
+DELIVERY_LAG_LIMIT_MS = env.int("DELIVERY_LAG_LIMIT_MS", default=300)
+DELIVERY_OVERLOAD_HOLD_MS = env.int("DELIVERY_OVERLOAD_HOLD_MS", default=1000)
 CONVERSATION_MAX_PARTICIPANTS_LIMIT = env.int(
     "CONVERSATION_MAX_PARTICIPANTS_LIMIT", default=100_000
 )

@@ -1,7 +1,7 @@
 """Production settings: no insecure defaults; everything required comes from the env."""
 
 from .base import *  # noqa: F403
-from .base import REDIS_PREFIX, REDIS_URL, SIMPLE_JWT, channel_layer_config, env
+from .base import SIMPLE_JWT, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -18,9 +18,3 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-
-# RedisPubSubChannelLayer: in the same run it sustained about twice the fan-out of
-# RedisChannelLayer at lower latency, with no loss, also across processes; the consumer
-# works on both (docs/benchmarks.md, "Answers"). CHANNEL_LAYER_BACKEND=core switches back.
-CHANNEL_LAYER_BACKEND = env("CHANNEL_LAYER_BACKEND", default="pubsub")
-CHANNEL_LAYERS = channel_layer_config(REDIS_URL, REDIS_PREFIX, CHANNEL_LAYER_BACKEND)

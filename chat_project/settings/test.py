@@ -17,7 +17,6 @@ from .base import (
     SIMPLE_JWT,
     STORAGES,
     cache_config,
-    channel_layer_config,
     database_config,
     env,
 )
@@ -67,7 +66,6 @@ else:
     REDIS_URL = ""
     REDIS_PREFIX = f"chattest{RUN_ID}"
 
-CHANNEL_LAYERS = channel_layer_config(REDIS_URL, REDIS_PREFIX)
 CACHES = cache_config(REDIS_URL, REDIS_PREFIX)
 
 # Live-server tests (tests/e2e) run daphne with these settings: serve static files

@@ -480,26 +480,37 @@ def test_friends_paths_are_in_the_schema(alice_client):
 @pytest.mark.needs_services
 @pytest.mark.django_db(transaction=True)
 def test_request_and_acceptance_reach_the_users_groups_after_commit(client_for):
-    """A socket subscribed to `user.<id>` receives the exact REST representation."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
+    """A subscriber of `user.<id>` on the real bus receives the exact REST representation."""
+    import orjson
+    import redis
+    from django.conf import settings
+
+    from chat_project.realtime import bus as buses
 
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
-    layer = get_channel_layer()
-    channels = {}
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    subscriptions = {}
     for u in (alice, bob):
-        channels[u.pk] = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(realtime.user_group(u.pk), channels[u.pk])
+        subscriptions[u.pk] = client.pubsub(ignore_subscribe_messages=True)
+        subscriptions[u.pk].subscribe(buses.get_bus().channel(realtime.user_group(u.pk)))
+
+    def next_event(user_id: int) -> dict:
+        for _ in range(50):
+            message = subscriptions[user_id].get_message(timeout=0.1)
+            if message is not None:
+                return orjson.loads(buses.split_event(message["data"])[1])
+        raise AssertionError("no event")
 
     sent = client_for(alice).post("/api/friends/request", {"username": "bob"}, format="json")
     assert sent.status_code == 201
-    message = async_to_sync(layer.receive)(channels[bob.pk])
-    assert message["type"] == realtime.EVENT_MESSAGE_TYPE
-    assert message["event"] == {"type": "friend_request", "request": sent.json()["request"]}
+    assert next_event(bob.pk) == {"type": "friend_request", "request": sent.json()["request"]}
 
     request_id = sent.json()["request"]["id"]
     assert client_for(bob).put(f"/api/friends/requests/{request_id}/accept").status_code == 200
-    message = async_to_sync(layer.receive)(channels[alice.pk])
-    assert message["event"]["type"] == "friend_request_accepted"
-    assert message["event"]["request"]["id"] == request_id
-    assert message["event"]["request"]["status"] == "accepted"
+    event = next_event(alice.pk)
+    assert event["type"] == "friend_request_accepted"
+    assert event["request"]["id"] == request_id
+    assert event["request"]["status"] == "accepted"
+    for subscription in subscriptions.values():
+        subscription.close()
+    client.close()

@@ -183,6 +183,22 @@ def test_send_throttled_is_429_with_retry_after(alice, group):
     assert response.json()["code"] == "throttled"
 
 
+def test_send_while_overloaded_is_429_overloaded_and_stores_nothing(alice, group, monkeypatch):
+    """Back-pressure: while this process delivers events late, sends are refused."""
+    from chat_project.realtime import bus as buses
+    from chat_project.realtime import hub as hubs
+
+    monkeypatch.setattr(hubs, "_overloaded_until_us", buses.now_us() + 1_500_000)
+    response = post(alice, {"conversation_id": group.id, "content": "x", "client_id": "o-1"})
+    assert response.status_code == 429
+    assert response.json()["code"] == "overloaded"
+    assert 1 <= int(response["Retry-After"]) <= 2
+    assert not Message.objects.filter(conversation=group).exists()
+    monkeypatch.setattr(hubs, "_overloaded_until_us", 0)
+    response = post(alice, {"conversation_id": group.id, "content": "x", "client_id": "o-1"})
+    assert response.status_code == 201
+
+
 def test_send_unauthenticated_is_401(api_client, group):
     response = post(api_client, {"conversation_id": group.id, "content": "x"})
     assert response.status_code == 401

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -28,13 +27,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import services as account_services
 from accounts.ws_auth import WebSocketAuthMiddlewareStack
 from chat_project import realtime
+from chat_project.realtime import bus as buses
+from chat_project.realtime.ordering import SeqOrder
+from chat_project.realtime.presence import all_key, user_key
 from conversations import services as conversation_services
 from conversations.tests.factories import direct_conversation, group_with
 from friends import services as friend_services
 from friends.tests.factories import AcceptedFriendshipFactory, BlockFactory
 from messaging import consumers
 from messaging import services as messaging_services
-from messaging.consumers import CLOSE_SESSION_ENDED, CLOSE_UNAUTHENTICATED, SeqOrderer
+from messaging.consumers import CLOSE_SESSION_ENDED, CLOSE_UNAUTHENTICATED
 from messaging.routing import websocket_urlpatterns
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
@@ -174,8 +176,8 @@ async def test_sweeper_takes_dead_sockets_offline_and_tells_friends(ws, user, ot
 
     client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
     member = "dead-process-socket"
-    await client.zadd(realtime._user_key(user.pk), {member: 1})  # expired long ago
-    await client.zadd(realtime._all_key(), {f"{user.pk}|{member}": 1})
+    await client.zadd(user_key(user.pk), {member: 1})  # expired long ago
+    await client.zadd(all_key(), {f"{user.pk}|{member}": 1})
     await client.aclose()
     bob = await ws(other_user)
     await consumers.presence_keeper().beat()
@@ -329,6 +331,19 @@ async def test_send_message_is_throttled_like_rest(ws, user, team, settings):
     assert (acks, errors) == (2, 1)
 
 
+async def test_send_message_while_overloaded_is_an_overloaded_error(ws, user, team, monkeypatch):
+    from chat_project.realtime import hub as hubs
+
+    alice = await ws(user)
+    monkeypatch.setattr(hubs, "_overloaded_until_us", buses.now_us() + 1_000_000)
+    await alice.send_json_to({"type": "send_message", "conversation_id": team.pk, "content": "x"})
+    frame = await next_of(alice, "error", BACKGROUND)
+    assert (frame["code"], frame["request_type"]) == ("overloaded", "send_message")
+    monkeypatch.setattr(hubs, "_overloaded_until_us", 0)
+    await alice.send_json_to({"type": "send_message", "conversation_id": team.pk, "content": "x"})
+    assert (await next_of(alice, "message_ack", BACKGROUND))["message"]["content"] == "x"
+
+
 async def test_mark_read_tells_the_members(ws, user, other_user, team):
     message, _ = await database_sync_to_async(messaging_services.message_send)(
         actor=other_user, conversation_id=team.pk, content="read me"
@@ -394,23 +409,18 @@ def _two_messages(user, team) -> tuple[dict, dict]:
 
 async def test_orderer_holds_a_message_ahead_of_a_gap_then_gives_up():
     sent: list[int] = []
-
-    async def send(event: dict) -> None:
-        sent.append(event["seq"])
-
-    orderer = SeqOrderer(send, hold=0.05)
-    orderer.baseline(7, 10)
-    await orderer.push(7, 12, {"seq": 12})
-    await orderer.push(7, 14, {"seq": 14})
+    order = SeqOrder(lambda event: sent.append(event["seq"]), baseline=10, hold=0.05)
+    order.push(12, {"seq": 12})
+    order.push(14, {"seq": 14})
     assert sent == []
-    await orderer.push(7, 11, {"seq": 11})
+    order.push(11, {"seq": 11})
     assert sent == [11, 12]
     for _ in range(100):  # generous ceiling; the hold is 50 ms
         if sent == [11, 12, 14]:
             break
         await asyncio.sleep(0.05)
     assert sent == [11, 12, 14]
-    await orderer.push(7, 13, {"seq": 13})  # a straggler is still delivered
+    order.push(13, {"seq": 13})  # a straggler is still delivered
     assert sent == [11, 12, 14, 13]
 
 
@@ -459,38 +469,22 @@ async def test_added_member_subscribes_live_and_removed_member_stops_at_once(
 async def test_events_already_queued_for_a_left_conversation_are_dropped(
     ws, user, other_user, team
 ):
-    """The filter: an event that reached the socket after it unsubscribed is not delivered."""
+    """The filter: an event already on its way when the socket left is not delivered."""
     bob = await ws(other_user)
-    layer = get_channel_layer()
-    channel = await _only_socket_of(other_user.pk)
-    envelope = {"type": "chat.event", "group": realtime.conversation_group(team.pk)}
-    # Unsubscribe bob's socket the way the service does, then race an event in directly.
-    await layer.send(
-        channel,
-        {
-            "type": "chat.event",
-            "group": realtime.user_group(other_user.pk),
-            "event": {"type": "removed_from_conversation", "conversation_id": team.pk},
-        },
+    hub = realtime.get_hub()
+    # Back to back, as the bus hands them over: the removal, an event of the conversation
+    # that was queued behind it, then a barrier.
+    hub.receive(
+        realtime.user_group(other_user.pk),
+        buses.encode_event({"type": "removed_from_conversation", "conversation_id": team.pk}),
     )
-    await layer.send(
-        channel, {**envelope, "event": {"type": "typing", "conversation_id": team.pk, "user_id": 1}}
+    hub.receive(
+        realtime.conversation_group(team.pk),
+        buses.encode_event({"type": "typing", "conversation_id": team.pk, "user_id": 1}),
     )
-    await layer.send(
-        channel, {"type": "chat.event", "group": "user.x", "event": {"type": "barrier"}}
-    )
+    hub.receive(realtime.user_group(other_user.pk), buses.encode_event({"type": "barrier"}))
     frames = [await bob.receive_json_from(timeout=WAIT) for _ in range(2)]
     assert [f["type"] for f in frames] == ["removed_from_conversation", "barrier"]
-
-
-async def _only_socket_of(user_id: int) -> str:
-    import redis.asyncio
-
-    client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-    members = await client.zrange(realtime._user_key(user_id), 0, -1)
-    await client.aclose()
-    assert len(members) == 1
-    return members[0].decode()
 
 
 async def test_conversation_lifecycle_events(ws, user, other_user, carol, friends):
@@ -609,7 +603,7 @@ async def test_a_flood_is_throttled_per_socket(ws, user, settings, monkeypatch):
             return self.now
 
     clock = FrozenClock()
-    monkeypatch.setattr(consumers, "time", clock)
+    monkeypatch.setattr(consumers.frames, "time", clock)
     alice = await ws(user)
     for _ in range(12):
         await alice.send_json_to({"type": "ping"})
@@ -673,8 +667,8 @@ async def test_presence_transitions_are_reported_exactly_once(db):
     import redis.asyncio
 
     client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-    await client.zadd(realtime._user_key(5), {"dead": 1})
-    await client.zadd(realtime._all_key(), {"5|dead": 1})
+    await client.zadd(user_key(5), {"dead": 1})
+    await client.zadd(all_key(), {"5|dead": 1})
     await client.aclose()
     assert await realtime.presence_connect(5, "phone") is True  # the leftover is not live
     assert await realtime.presence_connect(5, "laptop") is False
@@ -686,8 +680,10 @@ async def test_presence_transitions_are_reported_exactly_once(db):
 
 
 async def test_embedded_presence_without_redis(settings, monkeypatch):
+    from chat_project.realtime.presence import reset_memory_store
+
     settings.REDIS_URL = ""
-    monkeypatch.setattr(realtime, "_memory", realtime._MemoryPresence())
+    reset_memory_store()
     assert await realtime.presence_connect(1, "a") is True
     assert await realtime.presence_connect(1, "b") is False
     assert realtime.online_user_ids([1, 2]) == {1}

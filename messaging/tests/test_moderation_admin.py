@@ -170,7 +170,7 @@ def test_ban_ends_tokens_sockets_and_sessions_and_unban_lifts_it(
     live = OutstandingToken.objects.filter(user=other_user, blacklistedtoken__isnull=True)
     assert not live.exists()
     assert sent_events == [
-        (f"user.{other_user.id}", {"type": "chat.disconnect", "reason": "account_disabled"})
+        (f"user.{other_user.id}", {"type": "disconnect", "reason": "account_disabled"})
     ]
     remaining = [s.get_decoded().get("_auth_user_id") for s in Session.objects.all()]
     assert str(other_user.id) not in remaining

@@ -29,10 +29,9 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("backend", ["core", "pubsub"])
-def test_a_session_over_a_live_server(daphne_factory, backend):
-    """Every client frame and its answers, with either channels-redis layer."""
-    server = daphne_factory(**FAST, CHANNEL_LAYER_BACKEND=backend)
+def test_a_session_over_a_live_server(daphne_factory):
+    """Every client frame and its answers."""
+    server = daphne_factory(**FAST)
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     AcceptedFriendshipFactory(requester=alice, receiver=bob)
     team = group_with(alice, bob, name="Team")

@@ -30,9 +30,8 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("backend", ["core", "pubsub"])
-def test_two_processes_share_delivery_membership_and_presence(daphne_factory, backend):
-    env = {"PRESENCE_TTL_SECONDS": str(TTL_SECONDS), "CHANNEL_LAYER_BACKEND": backend}
+def test_two_processes_share_delivery_membership_and_presence(daphne_factory):
+    env = {"PRESENCE_TTL_SECONDS": str(TTL_SECONDS)}
     server_a, server_b = daphne_factory(**env), daphne_factory(**env)
     alice, bob, carol = (UserFactory(username=n) for n in ("alice", "bob", "carol"))
     AcceptedFriendshipFactory(requester=alice, receiver=bob)

@@ -1,0 +1,104 @@
+"""Sending events: after the write commits, from sync code or from the event loop.
+
+Services call `broadcast_on_commit(group, event)` with a payload they built; the event
+leaves only if and when the surrounding transaction commits, so a rolled-back write
+never produces one. The event is encoded once (`bus.encode_event`) and published once
+per group; each process's hub writes it to its member sockets.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+
+from . import bus as buses
+from .groups import session_group, user_group
+
+logger = logging.getLogger(__name__)
+
+_collecting = threading.local()
+
+
+@contextmanager
+def collect_sends() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Collect the events `send_now` would send in this thread, instead of sending them.
+
+    The consumer runs services in a worker thread with `database_sync_to_async`; their
+    after-commit sends would otherwise go out while that thread still holds its database
+    connection. Collected, they are sent by `flush_sends` from the event loop once the
+    connection is back in the pool — in the order the services queued them.
+    """
+    previous = getattr(_collecting, "sends", None)
+    sends: list[tuple[str, dict[str, Any]]] = []
+    _collecting.sends = sends
+    try:
+        yield sends
+    finally:
+        _collecting.sends = previous
+
+
+async def flush_sends(sends: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """Send what `collect_sends` gathered (async: from the consumer's event loop)."""
+    for group, event in sends:
+        try:
+            await send_async(group, event)
+        except Exception:  # committed already; a lost event is caught up by `after=`
+            logger.exception("event to %s not sent", group)
+
+
+def send_now(group: str, event: dict[str, Any]) -> None:
+    """Send an event to a group from sync code, right away (used after commit)."""
+    collecting = getattr(_collecting, "sends", None)
+    if collecting is not None:
+        collecting.append((group, event))
+        return
+    try:
+        buses.get_bus().publish(group, buses.encode_event(event))
+    except Exception:  # the write is committed; a lost event is caught up by `after=`
+        logger.exception("event to %s not sent", group)
+
+
+async def send_async(group: str, event: dict[str, Any]) -> None:
+    """Ephemeral signals (typing, viewers, presence) from async code: nothing to commit."""
+    await buses.get_bus().apublish(group, buses.encode_event(event))
+
+
+def broadcast_on_commit(group: str, event: dict[str, Any]) -> None:
+    """Queue `event` for `group`, sent only if and when the surrounding transaction commits."""
+    transaction.on_commit(lambda: send_now(group, event))
+
+
+def broadcast_to_users_on_commit(user_ids: Iterable[int], event: dict[str, Any]) -> None:
+    """Send one event to each user's personal group after commit."""
+    ids = list(user_ids)
+    transaction.on_commit(lambda: [send_now(user_group(uid), event) for uid in ids])
+
+
+# --- Session control ---------------------------------------------------------------------
+
+
+def _send_disconnect(group: str, reason: str) -> None:
+    try:
+        buses.get_bus().publish(group, buses.encode_disconnect(reason))
+    except Exception:
+        logger.exception("could not disconnect the sockets of %s", group)
+
+
+def disconnect_user_on_commit(user_id: int, reason: str) -> None:
+    """Close every open socket of `user_id`, in every process, once the change commits."""
+    transaction.on_commit(lambda: _send_disconnect(user_group(user_id), reason))
+
+
+def disconnect_session(session_key: str) -> None:
+    """Close the sockets a browser session opened (web logout), in every process, now.
+
+    Only sockets that authenticated with that session cookie are in its group; the
+    user's other devices (other sessions, Bearer, tickets) stay connected.
+    """
+    if session_key:
+        _send_disconnect(session_group(session_key), "logged_out")

@@ -1,0 +1,61 @@
+"""The consumer's database work: selectors and services only, in the thread pool."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from chat_project import realtime
+from conversations import selectors as conversation_selectors
+from friends import selectors as friend_selectors
+from messaging import services as messaging_services
+from messaging.events import message_payload
+
+Sends = list[tuple[str, dict[str, Any]]]
+
+
+def db(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Run ORM work in the thread pool, not on the single thread-sensitive executor.
+
+    `thread_sensitive=False` lets a burst of reconnecting sockets use several database
+    connections (up to the pool size) instead of queueing behind each other on one
+    thread. Each call opens and returns its connection: none is held across a send.
+    """
+    return database_sync_to_async(func, thread_sensitive=False)
+
+
+def connect_state(user_id: int) -> tuple[dict[int, int], set[int]]:
+    """The user's conversations with their current `last_seq`, and the presence audience."""
+    seqs = dict(
+        conversation_selectors.conversation_list_for_user(user_id=user_id)
+        .prefetch_related(None)
+        .values_list("id", "last_seq")
+    )
+    return seqs, friend_selectors.presence_audience(user_id)
+
+
+def membership_check(user_id: int, conversation_id: int) -> None:
+    """Http404 unless the user is a member (the same not-found as REST)."""
+    conversation_selectors.membership_get(user_id=user_id, conversation_id=conversation_id)
+
+
+def send_message(
+    user: Any, conversation_id: int, content: str, client_id: str | None
+) -> tuple[dict[str, Any], Sends]:
+    """The stored message, and the events to send once the connection is released."""
+    with realtime.collect_sends() as sends:
+        message, _created = messaging_services.message_send(
+            actor=user, conversation_id=conversation_id, content=content, client_id=client_id
+        )
+        payload = message_payload(message)
+    return payload, sends
+
+
+def mark_read(user: Any, conversation_id: int, message_id: int) -> Sends:
+    with realtime.collect_sends() as sends:
+        messaging_services.message_mark_read(
+            actor=user, conversation_id=conversation_id, message_id=message_id
+        )
+    return sends
