@@ -3,8 +3,8 @@
 Users connected to different processes see each other's messages, typing, membership
 changes and presence; when one process dies by SIGKILL (no chance to clean up), its
 users go offline through the surviving process's sweeper, and that process keeps
-serving. Run with both channels-redis layers: with `RedisPubSubChannelLayer` group
-membership is local to each process, which is exactly what this must survive.
+serving. Each process's delivery hub keeps its own group membership (one Redis
+subscription per group and process), which is exactly what this must survive.
 """
 
 from __future__ import annotations
