@@ -70,7 +70,12 @@ export async function request(method, path, { body, params } = {}) {
     // The session is gone (logged out elsewhere, expired): back to the login page.
     window.location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
   }
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    // Seconds to wait before trying again (429), from the Retry-After header.
+    error.retryAfter = Number(response.headers.get("Retry-After")) || null;
+    throw error;
+  }
   return data;
 }
 

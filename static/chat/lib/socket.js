@@ -106,6 +106,8 @@ export class ChatSocket extends EventTarget {
       this.setState("stopped", { reason: "forbidden" });
       return;
     }
+    // Anything else — the network, a restart, 4013 "too slow" (the server cut a socket
+    // that fell behind): reconnect with backoff; the page catches up with after=.
     this.scheduleReconnect();
   }
 

@@ -16,6 +16,8 @@ const TYPING_SEND_EVERY = 3000;
 const TYPING_IDLE_STOP = 4000;
 const TYPING_SHOW_FOR = 6000;
 const ACK_TIMEOUT = 8000;
+// How often a send refused with 429 "overloaded" is tried again before it shows as failed.
+const OVERLOAD_RETRIES = 5;
 
 const app = startShell();
 const { me, socket, presence } = app;
@@ -528,7 +530,7 @@ function markRead(conversationId) {
 function send(content) {
   const conversationId = state.openId;
   const clientId = randomId();
-  const pending = { conversationId, content, timer: null, failed: null };
+  const pending = { conversationId, content, timer: null, failed: null, retries: 0 };
   state.pending.set(clientId, pending);
   els.messageList.append(pendingElement(clientId, pending));
   scrollToBottom();
@@ -559,6 +561,13 @@ async function sendPendingRest(clientId) {
     renderSidebar();
   } catch (error) {
     if (!state.pending.has(clientId)) return;
+    if (error.status === 429 && error.data?.code === "overloaded" && pending.retries < OVERLOAD_RETRIES) {
+      // The server sheds load for a moment (docs/api.md, "Back-pressure"): the message
+      // stays "sending" and goes again after Retry-After, with the same client_id.
+      pending.retries += 1;
+      pending.timer = setTimeout(() => sendPendingRest(clientId), (error.retryAfter || 1) * 1000);
+      return;
+    }
     pending.failed = error.message;
     rerenderPending(clientId);
   }
