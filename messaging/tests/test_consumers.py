@@ -161,6 +161,25 @@ async def test_presence_reaches_friends_only_and_goes_offline_with_the_last_sock
     assert await carol_socket.receive_nothing(timeout=0.3)
 
 
+async def test_a_socket_whose_handler_fails_leaves_nothing_behind(user, monkeypatch):
+    """Cleanup runs on every way out, not only on a client close: here the connect
+    handler fails after the socket was registered (hub, presence)."""
+
+    async def broken(user_ids):
+        raise RuntimeError("store gone")
+
+    monkeypatch.setattr(realtime, "online_user_ids_async", broken)
+    comm = WebsocketCommunicator(APP, "/ws/", headers=await bearer(user))
+    with contextlib.suppress(Exception):
+        await comm.connect(timeout=WAIT)
+        await comm.receive_json_from(timeout=WAIT)
+    with contextlib.suppress(Exception):
+        await comm.wait(timeout=WAIT)
+    assert not await sync_to_async(realtime.is_online)(user.pk)
+    assert realtime.get_hub().groups.get(realtime.user_group(user.pk)) is None
+    assert consumers.presence_keeper().sockets == {}
+
+
 async def test_connect_lists_friends_online_now(ws, user, other_user, friends):
     await ws(other_user)
     alice = await ws(user)
