@@ -16,10 +16,8 @@ write commits, so a rolled-back write never produces one.
 from .broadcast import (
     broadcast_on_commit,
     broadcast_to_users_on_commit,
-    collect_sends,
     disconnect_session,
     disconnect_user_on_commit,
-    flush_sends,
     send_async,
     send_now,
 )
@@ -42,11 +40,9 @@ from .presence import (
 __all__ = [
     "broadcast_on_commit",
     "broadcast_to_users_on_commit",
-    "collect_sends",
     "conversation_group",
     "disconnect_session",
     "disconnect_user_on_commit",
-    "flush_sends",
     "get_hub",
     "is_online",
     "online_user_ids",

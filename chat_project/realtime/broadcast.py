@@ -9,9 +9,7 @@ per group; each process's hub writes it to its member sockets.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -21,42 +19,14 @@ from .groups import session_group, user_group
 
 logger = logging.getLogger(__name__)
 
-_collecting = threading.local()
-
-
-@contextmanager
-def collect_sends() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Collect the events `send_now` would send in this thread, instead of sending them.
-
-    The consumer runs services in a worker thread with `database_sync_to_async`; their
-    after-commit sends would otherwise go out while that thread still holds its database
-    connection. Collected, they are sent by `flush_sends` from the event loop once the
-    connection is back in the pool — in the order the services queued them.
-    """
-    previous = getattr(_collecting, "sends", None)
-    sends: list[tuple[str, dict[str, Any]]] = []
-    _collecting.sends = sends
-    try:
-        yield sends
-    finally:
-        _collecting.sends = previous
-
-
-async def flush_sends(sends: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """Send what `collect_sends` gathered (async: from the consumer's event loop)."""
-    for group, event in sends:
-        try:
-            await send_async(group, event)
-        except Exception:  # committed already; a lost event is caught up by `after=`
-            logger.exception("event to %s not sent", group)
-
 
 def send_now(group: str, event: dict[str, Any]) -> None:
-    """Send an event to a group from sync code, right away (used after commit)."""
-    collecting = getattr(_collecting, "sends", None)
-    if collecting is not None:
-        collecting.append((group, event))
-        return
+    """Send an event to a group from sync code, right away (used after commit).
+
+    One PUBLISH with the process's sync client, in the calling thread — also in the
+    consumer's worker threads: measured, that costs the event loop far less than handing
+    the event back to it for redis-py's asyncio client (`bench/` ws-send).
+    """
     try:
         buses.get_bus().publish(group, buses.encode_event(event))
     except Exception:  # the write is committed; a lost event is caught up by `after=`

@@ -375,11 +375,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = id_field(content, "conversation_id")
         text = str_field(content, "content")
         client_id = str_field(content, "client_id", required=False)
-        message, sends = await db(database.send_message)(
-            self.user, conversation_id, text, client_id
-        )
+        message = await db(database.send_message)(self.user, conversation_id, text, client_id)
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
-        await realtime.flush_sends(sends)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         conversation_id = id_field(content, "conversation_id")
@@ -398,9 +395,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_mark_read(self, content: dict[str, Any]) -> None:
         conversation_id = id_field(content, "conversation_id")
         message_id = id_field(content, "message_id")
-        await realtime.flush_sends(
-            await db(database.mark_read)(self.user, conversation_id, message_id)
-        )
+        await db(database.mark_read)(self.user, conversation_id, message_id)
 
     frame_handlers: dict[str, Callable[[ChatConsumer, dict[str, Any]], Awaitable[None]]] = {
         "ping": on_ping,

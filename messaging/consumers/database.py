@@ -7,13 +7,10 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from chat_project import realtime
 from conversations import selectors as conversation_selectors
 from friends import selectors as friend_selectors
 from messaging import services as messaging_services
 from messaging.events import message_payload
-
-Sends = list[tuple[str, dict[str, Any]]]
 
 
 def db(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -43,19 +40,15 @@ def membership_check(user_id: int, conversation_id: int) -> None:
 
 def send_message(
     user: Any, conversation_id: int, content: str, client_id: str | None
-) -> tuple[dict[str, Any], Sends]:
-    """The stored message, and the events to send once the connection is released."""
-    with realtime.collect_sends() as sends:
-        message, _created = messaging_services.message_send(
-            actor=user, conversation_id=conversation_id, content=content, client_id=client_id
-        )
-        payload = message_payload(message)
-    return payload, sends
+) -> dict[str, Any]:
+    """The stored message (its event is published from this thread after commit)."""
+    message, _created = messaging_services.message_send(
+        actor=user, conversation_id=conversation_id, content=content, client_id=client_id
+    )
+    return message_payload(message)
 
 
-def mark_read(user: Any, conversation_id: int, message_id: int) -> Sends:
-    with realtime.collect_sends() as sends:
-        messaging_services.message_mark_read(
-            actor=user, conversation_id=conversation_id, message_id=message_id
-        )
-    return sends
+def mark_read(user: Any, conversation_id: int, message_id: int) -> None:
+    messaging_services.message_mark_read(
+        actor=user, conversation_id=conversation_id, message_id=message_id
+    )
