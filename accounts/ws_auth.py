@@ -22,7 +22,7 @@ from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http.request import is_same_domain, validate_host
+from django.http.request import is_same_domain, split_domain_port, validate_host
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
@@ -40,15 +40,59 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-def origin_allowed(origin: str) -> bool:
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_key(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the default port filled in, or None if unusable."""
+    parsed = urlparse(f"{scheme}://{netloc}")
+    try:
+        port = parsed.port
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not parsed.hostname:
+        return None
+    return scheme, parsed.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def _trusted_origin(origin: str) -> bool:
+    """CSRF_TRUSTED_ORIGINS, with Django's meaning (`https://*.example.com` allowed)."""
     parsed = urlparse(origin)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        t = urlparse(trusted)
+        if t.scheme != parsed.scheme:
+            continue
+        if "*" in t.netloc:
+            if parsed.netloc and is_same_domain(parsed.netloc, t.netloc.replace("*", "", 1)):
+                return True
+        elif _origin_key(t.scheme, t.netloc) == _origin_key(parsed.scheme, parsed.netloc):
+            return True
+    return False
+
+
+def origin_allowed(origin: str, host: str | None, *, secure: bool = False) -> bool:
+    """The browser's Origin must be this server as the browser reached it: the same scheme,
+    host and port as the handshake's Host header (which must itself be allowed), as
+    Django's CSRF check does for forms — or one of CSRF_TRUSTED_ORIGINS (a proxy in front).
+
+    Comparing the host name alone let any port of an allowed host (another service on
+    the same machine) open sockets with the user's cookie.
+    """
+    parsed = urlparse(origin)
+    if parsed.scheme not in _DEFAULT_PORTS or not parsed.hostname:
         return False
+    if _trusted_origin(origin):
+        return True
+    if not host:
+        return False
+    domain, _port = split_domain_port(host)
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:
         allowed = ["localhost", "127.0.0.1", "[::1]"]
-    host = parsed.hostname
-    return validate_host(host, allowed) or any(is_same_domain(host, p) for p in allowed)
+    if not domain or not validate_host(domain, allowed):
+        return False
+    expected = _origin_key("https" if secure else "http", host)
+    return expected is not None and _origin_key(parsed.scheme, parsed.netloc) == expected
 
 
 @database_sync_to_async
@@ -105,7 +149,10 @@ class WebSocketAuthMiddleware(BaseMiddleware):
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         origin = _header(scope, b"origin")
-        if origin is not None and not origin_allowed(origin):
+        secure = scope.get("scheme") in {"wss", "https"}
+        if origin is not None and not origin_allowed(
+            origin, _header(scope, b"host"), secure=secure
+        ):
             return await RefuseConsumer.as_asgi()(scope, receive, send)
         scope = dict(scope)
         scope["origin_checked"] = origin is not None

@@ -63,17 +63,35 @@ async def test_jwt_in_url_is_ignored(user):
 
 
 @pytest.mark.parametrize(
-    "origin,ok",
+    "origin,host,ok",
     [
-        ("http://localhost:8000", True),
-        ("https://127.0.0.1", True),
-        ("http://evil.example.com", False),
-        ("null", False),
-        ("file://", False),
+        ("http://localhost:8000", "localhost:8000", True),
+        ("https://127.0.0.1", "127.0.0.1", False),  # the server was reached over http
+        ("http://127.0.0.1", "127.0.0.1", True),
+        ("http://127.0.0.1:80", "127.0.0.1", True),  # the default port, written out
+        ("http://127.0.0.1:6666", "127.0.0.1:8000", False),  # another port of the host
+        ("http://localhost:8000", "evil.example.com:8000", False),  # Host not allowed
+        ("http://evil.example.com", "localhost:8000", False),
+        ("http://localhost:8000", None, False),  # no Host: only trusted origins
+        ("null", "localhost:8000", False),
+        ("file://", "localhost:8000", False),
     ],
 )
-def test_origin_allowed(origin, ok):
-    assert origin_allowed(origin) is ok
+def test_origin_allowed(origin, host, ok):
+    assert origin_allowed(origin, host) is ok
+
+
+def test_origin_over_tls_must_be_https(settings):
+    assert origin_allowed("https://localhost", "localhost", secure=True)
+    assert not origin_allowed("http://localhost", "localhost", secure=True)
+
+
+def test_trusted_origins_of_a_proxy_are_allowed(settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://chat.example.com", "https://*.example.org"]
+    assert origin_allowed("https://chat.example.com", "10.0.0.5:8000")
+    assert origin_allowed("https://team.example.org", None)
+    assert not origin_allowed("http://chat.example.com", "10.0.0.5:8000")
+    assert not origin_allowed("https://chat.example.com:8443", "10.0.0.5:8000")
 
 
 async def test_bad_origin_is_closed_4403(db):
