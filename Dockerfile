@@ -11,5 +11,6 @@ RUN useradd --create-home chat && chown -R chat /app
 USER chat
 EXPOSE 8000
 # uvicorn (uvloop + httptools), one worker per core: the faster server in docs/benchmarks.md.
+# chat_project.serve sets its flags, the WebSocket message limit among them.
 ENV WEB_CONCURRENCY=2
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec uvicorn chat_project.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY} --loop uvloop --http httptools --ws websockets-sansio --proxy-headers"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec python -m chat_project.serve --host 0.0.0.0 --port 8000"]

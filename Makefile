@@ -24,7 +24,7 @@ run: $(BIN)/.runtime ## Serve on http://127.0.0.1:8000 (SQLite + in-memory layer
 	@echo ""
 	@echo "  Chat server running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@echo ""
-	$(BIN)/daphne -b $(HOST) -p $(PORT) chat_project.asgi:application
+	$(BIN)/python -m chat_project.serve --server daphne --host $(HOST) --port $(PORT)
 
 demo: $(BIN)/.runtime ## Create demo users (alice, bob, carol / password 'demo-pass-123'), friends and messages
 	$(BIN)/python manage.py migrate --noinput

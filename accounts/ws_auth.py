@@ -11,6 +11,7 @@ comes from a non-browser client and may authenticate by header or ticket only.
 
 from __future__ import annotations
 
+import time
 from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -96,12 +97,13 @@ def origin_allowed(origin: str, host: str | None, *, secure: bool = False) -> bo
 
 
 @database_sync_to_async
-def _user_from_bearer(raw: str) -> User | None:
+def _user_from_bearer(raw: str) -> tuple[User, float] | None:
+    """The token's user and its expiry (epoch seconds)."""
     auth = JWTAuthentication()
     try:
         token = auth.get_validated_token(raw.encode())
-        return auth.get_user(token)
-    except (InvalidToken, AuthenticationFailed, TokenError):
+        return auth.get_user(token), float(token["exp"])
+    except (InvalidToken, AuthenticationFailed, TokenError, KeyError):
         return None
 
 
@@ -113,23 +115,38 @@ def _user_from_ticket(ticket: str) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
+@database_sync_to_async
+def _session_expiry(session: Any) -> float:
+    return session.get_expiry_date().timestamp()
+
+
 async def authenticate_scope(scope: dict[str, Any]) -> tuple[Any, str | None]:
-    """The user of a handshake and how they proved it (`session`, `bearer`, `ticket`)."""
+    """The user of a handshake and how they proved it (`session`, `bearer`, `ticket`).
+
+    Also sets `scope["auth_expires_at"]` (epoch seconds): when the credential that opened
+    the socket ends — the access token's expiry, the session's, or for a ticket (which
+    stands in for an access token) the access-token lifetime from now. The socket is
+    closed then (4401), so a socket never outlives its credential.
+    """
     if scope.get("origin_checked") and "session" in scope:
         user = await get_user(scope)
         if user.is_authenticated and user.is_active:
+            scope["auth_expires_at"] = await _session_expiry(scope["session"])
             return user, "session"
     authorization = _header(scope, b"authorization") or ""
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
-        user = await _user_from_bearer(credentials.strip())
-        if user is not None:
-            return user, "bearer"
+        found = await _user_from_bearer(credentials.strip())
+        if found is not None:
+            scope["auth_expires_at"] = found[1]
+            return found[0], "bearer"
     query = parse_qs(scope.get("query_string", b"").decode("latin1"))
     ticket = (query.get("ticket") or [""])[0]
     if ticket:
         user = await _user_from_ticket(ticket)
         if user is not None:
+            lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+            scope["auth_expires_at"] = time.time() + lifetime
             return user, "ticket"
     return AnonymousUser(), None
 

@@ -54,7 +54,7 @@ def _ids(values: Iterable[Any]) -> list[int]:
 
 
 class PresenceStore(Protocol):
-    async def connect(self, user_id: int, socket_id: str) -> bool: ...
+    async def connect(self, user_id: int, socket_id: str) -> int: ...
     async def disconnect(self, user_id: int, socket_id: str) -> bool: ...
     async def refresh(
         self, sockets: Sequence[tuple[int, str]], viewing: Sequence[tuple[int, int, str]]
@@ -114,13 +114,12 @@ class RedisPresence:
             scripts = self._async[loop] = _Scripts(client)
         return scripts
 
-    async def connect(self, user_id: int, socket_id: str) -> bool:
-        """True when it is the user's first live socket (they came online)."""
+    async def connect(self, user_id: int, socket_id: str) -> int:
         result = await self._ascripts().connect(
             keys=[user_key(user_id), all_key()],
             args=[socket_id, f"{user_id}|{socket_id}", presence_ttl()],
         )
-        return bool(result)
+        return int(result)
 
     async def disconnect(self, user_id: int, socket_id: str) -> bool:
         """True when it was the user's last socket (they went offline)."""
@@ -195,13 +194,13 @@ class MemoryPresence:
         self.sockets: dict[int, dict[str, float]] = {}
         self.viewers: dict[int, dict[tuple[int, str], float]] = {}
 
-    async def connect(self, user_id: int, socket_id: str) -> bool:
+    async def connect(self, user_id: int, socket_id: str) -> int:
         now = time.time()
         with self.lock:
             mine = self.sockets.setdefault(user_id, {})
-            live = any(exp > now for exp in mine.values())
+            live = sum(1 for sid, exp in mine.items() if exp > now and sid != socket_id)
             mine[socket_id] = now + presence_ttl()
-            return not live
+            return live
 
     async def disconnect(self, user_id: int, socket_id: str) -> bool:
         now = time.time()
@@ -314,8 +313,10 @@ def reset_memory_store() -> None:
         _stores.pop("", None)
 
 
-async def presence_connect(user_id: int, socket_id: str) -> bool:
-    """Record an open socket; True when it is the user's first (they came online)."""
+async def presence_connect(user_id: int, socket_id: str) -> int:
+    """Record an open socket; returns how many other live sockets the user has (0: they
+    came online). The count is taken atomically with the insert, so a cap on sockets per
+    user holds under concurrent connects."""
     return await store().connect(user_id, socket_id)
 
 

@@ -9,8 +9,8 @@ server processes with skewed clocks agree.
 
 NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000\n"
 
-# KEYS: user set, all set. ARGV: socket id, "uid|socket id", ttl. -> 1 if the user had no
-# live socket before (came online).
+# KEYS: user set, all set. ARGV: socket id, "uid|socket id", ttl. -> how many live sockets
+# the user had before this one (0: came online).
 LUA_CONNECT = (
     NOW
     + """
@@ -18,8 +18,7 @@ local ttl = tonumber(ARGV[3])
 local live = redis.call('ZCOUNT', KEYS[1], now, '+inf')
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('ZADD', KEYS[2], now + ttl, ARGV[2])
-if live == 0 then return 1 end
-return 0
+return live
 """
 )
 

@@ -173,6 +173,8 @@ REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=64 * 1024)
 WS_MAX_FRAMES_PER_SECOND = env.int("WS_MAX_FRAMES_PER_SECOND", default=20)
+# Open sockets per user across all processes (tabs, devices); one more is closed with 4029.
+WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=45)
 # Back-pressure (docs/api.md, "Back-pressure"): a socket is cut (close 4013) with this many
 # frames waiting for it, or when none was written for this long while others waited.

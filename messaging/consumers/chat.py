@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,6 +48,8 @@ CLOSE_SESSION_ENDED = 4001
 #: The client did not read its frames fast enough (docs/api.md, "Back-pressure"): catch up
 #: with `after=` and reconnect.
 CLOSE_TOO_SLOW = 4013
+#: The user already has `WS_MAX_SOCKETS_PER_USER` open sockets: close one first.
+CLOSE_TOO_MANY_SOCKETS = 4029
 #: How long a closing socket may take to write what it still has queued.
 CLOSE_FLUSH_SECONDS = 2.0
 
@@ -98,8 +101,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.user_id = user.pk
         self.username = user.username
+        others = await realtime.presence_connect(self.user_id, self.socket_id)
+        if others >= settings.WS_MAX_SOCKETS_PER_USER:
+            await realtime.presence_disconnect(self.user_id, self.socket_id)
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
         self.hub: Hub = realtime.get_hub()
         self.registered = True
+        self._close_when_credentials_end()
         # The personal group first: membership events sent from now on are not missed.
         self.own_groups = [realtime.user_group(self.user_id)]
         session_key = getattr(self.scope.get("session"), "session_key", None)
@@ -110,7 +119,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         seqs, audience = await db(database.connect_state)(self.user_id)
         for cid, seq in seqs.items():
             await self._subscribe(cid, seq)
-        came_online = await realtime.presence_connect(self.user_id, self.socket_id)
         presence_keeper().register(self)
         await self.send_json(
             {
@@ -122,7 +130,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         online = await realtime.online_user_ids_async(audience)
         for friend_id in sorted(online - {self.user_id}):
             await self.send_json(events.presence("user_online", user_id=friend_id))
-        if came_online:
+        if not others:  # the user's first socket anywhere: they came online
             await announce_presence(self.user_id, "user_online", audience)
 
     async def disconnect(self, code: int) -> None:
@@ -135,6 +143,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.registered = False
         self.closing = True
         self._detach()
+        expiry = getattr(self, "_expiry", None)
+        if expiry is not None:
+            expiry.cancel()
         presence_keeper().unregister(self)
         for task in list(self.background):
             task.cancel()
@@ -147,6 +158,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await announce_presence(self.user_id, "user_offline", audience)
         except Exception:  # the sweeper finishes the job when the store was unreachable
             logger.exception("cleanup of socket %s failed", self.socket_id)
+
+    def _close_when_credentials_end(self) -> None:
+        """Close with 4401 when the access token (session, ticket) that opened the socket
+        expires: clients then refresh it and reconnect, as for any handshake."""
+        expires_at = self.scope.get("auth_expires_at")
+        if expires_at is None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, float(expires_at) - time.time())
+        self._expiry = loop.call_later(delay, self._credentials_ended)
+
+    def _credentials_ended(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        self._detach()
+        self._spawn(self._close_after_flush(CLOSE_UNAUTHENTICATED, "credentials_expired"))
 
     def _detach(self) -> None:
         """Leave every group now: nothing more is delivered to this socket."""

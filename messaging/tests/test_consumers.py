@@ -36,7 +36,11 @@ from friends import services as friend_services
 from friends.tests.factories import AcceptedFriendshipFactory, BlockFactory
 from messaging import consumers
 from messaging import services as messaging_services
-from messaging.consumers import CLOSE_SESSION_ENDED, CLOSE_UNAUTHENTICATED
+from messaging.consumers import (
+    CLOSE_SESSION_ENDED,
+    CLOSE_TOO_MANY_SOCKETS,
+    CLOSE_UNAUTHENTICATED,
+)
 from messaging.routing import websocket_urlpatterns
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
@@ -178,6 +182,33 @@ async def test_a_socket_whose_handler_fails_leaves_nothing_behind(user, monkeypa
     assert not await sync_to_async(realtime.is_online)(user.pk)
     assert realtime.get_hub().groups.get(realtime.user_group(user.pk)) is None
     assert consumers.presence_keeper().sockets == {}
+
+
+async def test_sockets_per_user_are_capped(ws, user, settings):
+    settings.WS_MAX_SOCKETS_PER_USER = 2
+    await ws(user)
+    await ws(user)
+    third = WebsocketCommunicator(APP, "/ws/", headers=await bearer(user))
+    connected, _ = await third.connect(timeout=WAIT)
+    assert connected
+    output = await third.receive_output(timeout=WAIT)
+    assert (output["type"], output["code"]) == ("websocket.close", CLOSE_TOO_MANY_SOCKETS)
+    assert await sync_to_async(realtime.open_socket_count)() == 2  # the third left no trace
+
+
+async def test_a_socket_is_closed_when_its_access_token_expires(ws, user):
+    """A socket does not outlive the credential that opened it: 4401, refresh, reconnect."""
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = await database_sync_to_async(AccessToken.for_user)(user)
+    token.set_exp(lifetime=timedelta(seconds=1))
+    alice = await ws(user, headers=[(b"authorization", f"Bearer {token}".encode())])
+    await alice.send_json_to({"type": "ping"})
+    assert await alice.receive_json_from(timeout=WAIT) == {"type": "pong"}
+    output = await alice.receive_output(timeout=WAIT)
+    assert (output["type"], output["code"]) == ("websocket.close", CLOSE_UNAUTHENTICATED)
 
 
 async def test_connect_lists_friends_online_now(ws, user, other_user, friends):
@@ -360,7 +391,8 @@ async def test_send_message_while_overloaded_is_an_overloaded_error(ws, user, te
     assert (frame["code"], frame["request_type"]) == ("overloaded", "send_message")
     monkeypatch.setattr(hubs, "_overloaded_until_us", 0)
     await alice.send_json_to({"type": "send_message", "conversation_id": team.pk, "content": "x"})
-    assert (await next_of(alice, "message_ack", BACKGROUND))["message"]["content"] == "x"
+    ack = await next_of(alice, "message_ack", BACKGROUND | {"new_message"})
+    assert ack["message"]["content"] == "x"
 
 
 async def test_mark_read_tells_the_members(ws, user, other_user, team):
@@ -668,6 +700,7 @@ async def test_logout_closes_only_the_sockets_of_that_session(ws, user):
         headers=[
             (b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()),
             (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),  # as every browser sends it
         ],
     )
     api_client = await ws(user)
@@ -689,8 +722,8 @@ async def test_presence_transitions_are_reported_exactly_once(db):
     await client.zadd(user_key(5), {"dead": 1})
     await client.zadd(all_key(), {"5|dead": 1})
     await client.aclose()
-    assert await realtime.presence_connect(5, "phone") is True  # the leftover is not live
-    assert await realtime.presence_connect(5, "laptop") is False
+    assert await realtime.presence_connect(5, "phone") == 0  # the leftover is not live
+    assert await realtime.presence_connect(5, "laptop") == 1
     assert await realtime.presence_disconnect(5, "phone") is False
     assert await realtime.presence_disconnect(5, "laptop") is True  # leftover removed too
     assert await realtime.presence_sweep() == []
@@ -703,8 +736,8 @@ async def test_embedded_presence_without_redis(settings, monkeypatch):
 
     settings.REDIS_URL = ""
     reset_memory_store()
-    assert await realtime.presence_connect(1, "a") is True
-    assert await realtime.presence_connect(1, "b") is False
+    assert await realtime.presence_connect(1, "a") == 0
+    assert await realtime.presence_connect(1, "b") == 1
     assert realtime.online_user_ids([1, 2]) == {1}
     assert realtime.open_socket_count() == 2
     assert await realtime.viewer_join(9, 1, "a") == (True, [1])
@@ -714,7 +747,7 @@ async def test_embedded_presence_without_redis(settings, monkeypatch):
     assert await realtime.presence_disconnect(1, "a") is False
     assert await realtime.presence_disconnect(1, "b") is True
     settings.PRESENCE_TTL_SECONDS = 0  # a socket whose process stopped refreshing it
-    assert await realtime.presence_connect(2, "c") is True
+    assert await realtime.presence_connect(2, "c") == 0
     assert realtime.online_user_ids([2]) == set()
     assert await realtime.presence_sweep() == [2]
     assert await realtime.presence_sweep() == []

@@ -99,21 +99,18 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def start_server(tmp_path: Path, **env_overrides: str) -> LiveServer:
+def start_server(tmp_path: Path, kind: str = "daphne", **env_overrides: str) -> LiveServer:
+    """`kind`: the server `python -m chat_project.serve` starts (daphne, or uvicorn as in
+    production)."""
     port = free_port()
-    log_path = tmp_path / f"daphne-{port}.log"
+    log_path = tmp_path / f"{kind}-{port}.log"
     env = server_env(**env_overrides)
     log = log_path.open("w")
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "chat_project.asgi:application",
+            *("-m", "chat_project.serve", "--server", kind),
+            *("--host", "127.0.0.1", "--port", str(port)),
         ],
         cwd=ROOT,
         env=env,
@@ -124,7 +121,7 @@ def start_server(tmp_path: Path, **env_overrides: str) -> LiveServer:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited early:\n{server.log()}")
+            raise RuntimeError(f"the server exited early:\n{server.log()}")
         try:
             if httpx.get(f"{server.url}/health", timeout=1).status_code in (200, 503):
                 return server
@@ -132,24 +129,34 @@ def start_server(tmp_path: Path, **env_overrides: str) -> LiveServer:
             pass
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"daphne did not start within 30 s:\n{server.log()}")
+    raise RuntimeError(f"{kind} did not start within 30 s:\n{server.log()}")
 
 
-@pytest.fixture
-def daphne_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """Start as many real server processes as a test needs; all are stopped afterwards."""
+def _live_servers(tmp_path: Path, kind: str) -> Iterator[Callable[..., LiveServer]]:
     if not settings.SERVICES_AVAILABLE:
         pytest.skip("live servers need PostgreSQL and Redis")
     servers: list[LiveServer] = []
 
     def start(**env_overrides: str) -> LiveServer:
-        server = start_server(tmp_path, **env_overrides)
+        server = start_server(tmp_path, kind, **env_overrides)
         servers.append(server)
         return server
 
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def daphne_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start as many real server processes as a test needs; all are stopped afterwards."""
+    yield from _live_servers(tmp_path, "daphne")
+
+
+@pytest.fixture
+def uvicorn_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """As `daphne_factory`, with uvicorn started the way production starts it."""
+    yield from _live_servers(tmp_path, "uvicorn")
 
 
 @pytest.fixture

@@ -1,0 +1,86 @@
+"""Start the ASGI server: the one command production, `make run`, the tests and the
+benchmarks use, so all of them serve with the same transport limits.
+
+    python -m chat_project.serve                       # uvicorn, production's choice
+    python -m chat_project.serve --server daphne       # make run (development)
+    python -m chat_project.serve --workers 2 --port 8000 -- --no-access-log
+
+The server's own limit on an incoming WebSocket message is twice `WS_MAX_FRAME_BYTES`:
+without it, uvicorn reads 16 MB (daphne 1 MB) before the consumer's 64 KiB check can
+refuse it. A message a little over `WS_MAX_FRAME_BYTES` still reaches the consumer and
+gets its `frame_too_large` error on a socket that stays open (a client mistake); one over
+twice the limit is refused by the server itself — close code 1009 — so no socket can make
+the process buffer more than that (docs/api.md, "Frames").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+APP = "chat_project.asgi:application"
+SERVERS = ("uvicorn", "daphne")
+
+
+def transport_max_message_bytes() -> int:
+    from django.conf import settings
+
+    return 2 * settings.WS_MAX_FRAME_BYTES
+
+
+def command(server: str, *, host: str, port: int, workers: int, extra: list[str]) -> list[str]:
+    """The server's argv (its executable first)."""
+    limit = str(transport_max_message_bytes())
+    if server == "uvicorn":
+        return [
+            "uvicorn",
+            APP,
+            *("--host", host, "--port", str(port), "--workers", str(workers)),
+            *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio"),
+            *("--ws-max-size", limit, "--proxy-headers"),
+            *extra,
+        ]
+    if server == "daphne":
+        return [
+            "daphne",
+            *("-b", host, "-p", str(port)),
+            *("--websocket-max-message-size", limit, "--websocket-max-frame-size", limit),
+            *extra,
+            APP,
+        ]
+    raise ValueError(f"unknown server {server!r}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in args:
+        cut = args.index("--")
+        args, extra = args[:cut], args[cut + 1 :]
+    parser = argparse.ArgumentParser(prog="python -m chat_project.serve", description=__doc__)
+    parser.add_argument("--server", choices=SERVERS, default="uvicorn")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    options = parser.parse_args(args)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chat_project.settings.local")
+    import django
+
+    django.setup()
+    argv_ = command(
+        options.server,
+        host=options.host,
+        port=options.port,
+        workers=options.workers,
+        extra=extra,
+    )
+    bindir = os.path.dirname(sys.executable)
+    executable = os.path.join(bindir, argv_[0])
+    if not os.path.exists(executable):
+        executable = argv_[0]
+    os.execvp(executable, argv_)
+
+
+if __name__ == "__main__":
+    main()
