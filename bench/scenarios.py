@@ -341,6 +341,106 @@ def fanout_1000(ctx: Ctx) -> list[Row]:
     ]
 
 
+# --- group-burst and ws-send --------------------------------------------------------------
+
+#: A 100-member group, 1,000 sends by random members, 20 in flight (closed loop).
+BURST_MEMBERS, BURST_SENDS, BURST_IN_FLIGHT = 100, 1000, 20
+GROUP_BURST_GOALS = {
+    1: "≥ 40,000 deliveries/s at fan-out p99 ≤ 150 ms, 0 lost",
+    2: "≥ 50,000 deliveries/s",
+}
+
+
+def _burst(ctx: Ctx, procs: int, via: str, runs: int) -> Row:
+    """Every member connected; `BURST_SENDS` sends by random members, a new one starting
+    whenever one finishes (HTTP response, or `message_ack` over the socket).
+
+    A closed loop measures how fast the server gets a burst to everyone, where the
+    fan-out ramp measures the latency at a given rate: deliveries/s is every delivery
+    received (each member socket, the sender's included) over the time from the first
+    send to the last delivery; fan-out latency runs from a send's start to each other
+    member socket's receipt. Each run is a fresh generator (new sockets) on the same
+    servers; figures are the median of the runs, the spread in brackets.
+    """
+    members, sends, in_flight, warmup = (
+        (10, 60, 5, 10) if ctx.smoke else (BURST_MEMBERS, BURST_SENDS, BURST_IN_FLIGHT, 50)
+    )
+    people, room, tokens = _room(members, "burst")
+    with ctx.servers(procs) as group:
+        urls = group.ws_urls
+        spec = {
+            "mode": "messages",
+            "clients": [
+                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+                for i, u in enumerate(people)
+            ],
+            "conversations": {room: [u.id for u in people]},
+            "senders": [[u.id, room] for u in people],
+            "sender_order": "random",
+            "tokens": tokens,
+            "send_via": via,
+            "http_bases": group.http_bases,
+            "steps": [
+                {"count": warmup, "concurrency": in_flight, "warmup": True},
+                {"count": sends, "concurrency": in_flight},
+            ],
+            "drain_seconds": 4 if ctx.smoke else 10,
+            "deadline_seconds": 180,
+        }
+        results = [infra.run_loadgen(spec) for _ in range(runs)]
+    steps = [r["steps"][-1] for r in results]
+    rates = [s["deliveries_per_s"] for s in steps]
+    p50 = [s["latency_ms"]["p50"] for s in steps]
+    p99 = [s["latency_ms"]["p99"] for s in steps]
+    sender = "ack_ms" if via == "ws" else "http_ms"
+    send_p99 = [s[sender]["p99"] for s in steps]
+    lost = sum(s["lost"] for r in results for s in r["steps"])
+    ooo = sum(s["out_of_order"] for r in results for s in r["steps"])
+    errors = _merge_errors(results)
+    connected = min(r["connect"]["connected"] for r in results)
+    ok = connected == members and not errors and lost == 0
+    rate, med99 = _median(rates), _median(p99)
+    how = "POST /api/messages" if via == "rest" else "send_message over the sender's WebSocket"
+    figures: dict[str, Any] = {
+        "burst": f"{sends} sends ({how}) by random members of a {members}-member group, "
+        f"{in_flight} in flight, {runs} run(s)",
+        "deliveries/s": f"{rate:g}{_spread(rates)}" if rate is not None else "—",
+        "fan-out p50": _ms(_median(p50)) + _spread(p50),
+        "fan-out p99": _ms(med99) + _spread(p99),
+        ("POST p99" if via == "rest" else "ack p99"): _ms(_median(send_p99)) + _spread(send_p99),
+        "lost": lost,
+        "out of order": ooo,
+        "load generator": f"{_median([s['loadgen_cpu'] for s in steps]):.0%} of a core",
+    }
+    if errors:
+        figures["errors"] = errors
+    goal = GROUP_BURST_GOALS[1 if procs == 1 else 2]
+    if ctx.smoke:
+        met = None
+    elif procs == 1:
+        met = bool(ok and rate and rate >= 40_000 and med99 is not None and med99 <= 150)
+    else:
+        met = bool(ok and rate and rate >= 50_000)
+    return Row(
+        "group-burst" if via == "rest" else "ws-send",
+        ctx.variant(procs),
+        figures,
+        goal,
+        met,
+        raw={"runs": results},
+        zero_loss=ok,
+    )
+
+
+def group_burst(ctx: Ctx, procs: int | None = None) -> list[Row]:
+    return [_burst(ctx, procs or ctx.procs or 1, "rest", 1 if ctx.smoke else ctx.runs)]
+
+
+def group_burst_pair(ctx: Ctx) -> list[Row]:
+    """As the issue defines it: on 1 process, then members spread over 2."""
+    return group_burst(ctx, procs=ctx.procs or 1) + group_burst(ctx, procs=2)
+
+
 # --- sockets: idle and connect storm ------------------------------------------------------
 
 
@@ -661,6 +761,7 @@ def history_1m(ctx: Ctx) -> list[Row]:
 SCENARIOS: dict[str, Callable[[Ctx], list[Row]]] = {
     "dm-burst": dm_burst,
     "fanout-100": fanout_100_pair,
+    "group-burst": group_burst_pair,
     "fanout-1000": fanout_1000,
     "idle-1000": idle_1000,
     "connect-storm": connect_storm,
