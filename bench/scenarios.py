@@ -441,6 +441,102 @@ def group_burst_pair(ctx: Ctx) -> list[Row]:
     return group_burst(ctx, procs=ctx.procs or 1) + group_burst(ctx, procs=2)
 
 
+#: Direct-chat WebSocket sends per second and per process (a ramp, open loop).
+WS_RATES = [100, 200, 300, 400, 500, 750, 1000, 1250, 1500, 2000, 2500]
+
+
+def _ws_dm_ramp(ctx: Ctx, procs: int) -> Row:
+    """Pairs of friends send to their direct chat over their own sockets at stepped rates.
+
+    Judged per step on both the sender's `message_ack` and the other member's delivery
+    (p99 ≤ 30 ms each, nothing lost): the figure is the fastest such step divided by the
+    number of processes. The ramp stops after two steps past 60 ms.
+    """
+    pairs = 5 if ctx.smoke else 50
+    rates = [20] if ctx.smoke else [r * procs for r in WS_RATES]
+    seed.reset()
+    people = seed.users("wsdm", 2 * pairs)
+    couples = [(people[2 * i].id, people[2 * i + 1].id) for i in range(pairs)]
+    seed.befriend(couples)
+    chats = seed.direct_chats(couples)
+    tokens = seed.tokens(people)
+    with ctx.servers(procs) as group:
+        urls = group.ws_urls
+        result = infra.run_loadgen(
+            {
+                "mode": "messages",
+                "clients": [
+                    {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+                    for i, u in enumerate(people)
+                ],
+                "conversations": {c: list(pair) for c, pair in zip(chats, couples, strict=True)},
+                "senders": [[a, c] for (a, _), c in zip(couples, chats, strict=True)]
+                + [[b, c] for (_, b), c in zip(couples, chats, strict=True)],
+                "send_via": "ws",
+                "steps": [{"rate": 50, "duration": 1, "warmup": True}]
+                + [{"rate": r, "duration": 1 if ctx.smoke else 2} for r in rates],
+                "stop_metrics": ["ack_ms", "latency_ms"],
+                "stop_p99_ms": 60,
+                "drain_seconds": 4,
+                "deadline_seconds": 180,
+            }
+        )
+    steps = [s for s in result["steps"] if not s["warmup"]]
+    errors = _merge_errors([result])
+
+    def within(step: dict[str, Any]) -> bool:
+        ack, delivery = step["ack_ms"]["p99"], step["latency_ms"]["p99"]
+        return bool(ack is not None and delivery is not None and max(ack, delivery) <= 30)
+
+    good = [s for s in steps if within(s) and s["lost"] == 0]
+    best = max(good, key=lambda s: s["achieved_rate"], default=None)
+    lost = sum(s["lost"] for s in result["steps"])
+    per_process = best["achieved_rate"] / procs if best else 0.0
+    figures: dict[str, Any] = {
+        "ramp": f"{pairs} pairs, direct chats, send_message over the sender's WebSocket",
+        "sustained (ack and delivery p99 ≤ 30 ms)": (
+            f"{per_process:g} sends/s per process ({best['achieved_rate']:g} in all)"
+            if best
+            else "none"
+        ),
+        "at that step": (
+            f"ack p50 {_ms(best['ack_ms']['p50'])}, p99 {_ms(best['ack_ms']['p99'])}; "
+            f"delivery p50 {_ms(best['latency_ms']['p50'])}, "
+            f"p99 {_ms(best['latency_ms']['p99'])}; "
+            f"load generator {best['loadgen_cpu']:.0%} of a core"
+            if best
+            else "—"
+        ),
+        "lost (all steps)": lost,
+        "out of order": sum(s["out_of_order"] for s in result["steps"]),
+        "ramp (sends/s: ack p99, delivery p99 ms)": ", ".join(
+            f"{s['achieved_rate']:g}: {s['ack_ms']['p99']}, {s['latency_ms']['p99']}" for s in steps
+        ),
+    }
+    if errors:
+        figures["errors"] = errors
+    connected = result["connect"]["connected"] == 2 * pairs
+    return Row(
+        "ws-send",
+        ctx.variant(procs),
+        figures,
+        "≥ 1,500 sends/s per process to direct chats at p99 ≤ 30 ms",
+        None if ctx.smoke else bool(per_process >= 1500 * 0.97 and connected and not errors),
+        raw=result,
+        zero_loss=lost == 0 and connected and not errors,
+    )
+
+
+def ws_send(ctx: Ctx) -> list[Row]:
+    """Sends over the socket instead of `POST /api/messages`: (a) the group burst of
+    `group-burst` (same figures, the ack instead of the POST), (b) a direct-chat ramp."""
+    procs = ctx.procs or 1
+    return [
+        _burst(ctx, procs, "ws", 1 if ctx.smoke else ctx.runs),
+        _ws_dm_ramp(ctx, procs),
+    ]
+
+
 # --- sockets: idle and connect storm ------------------------------------------------------
 
 
@@ -762,6 +858,7 @@ SCENARIOS: dict[str, Callable[[Ctx], list[Row]]] = {
     "dm-burst": dm_burst,
     "fanout-100": fanout_100_pair,
     "group-burst": group_burst_pair,
+    "ws-send": ws_send,
     "fanout-1000": fanout_1000,
     "idle-1000": idle_1000,
     "connect-storm": connect_storm,
