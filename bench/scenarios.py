@@ -1072,28 +1072,25 @@ SCENARIOS: dict[str, Callable[[Ctx], list[Row]]] = {
 def comparisons(ctx: Ctx) -> list[tuple[str, Callable[[], list[Row]]]]:
     """The A/B runs that answer the issue's questions (part of `all`).
 
-    Fan-out ramps are noisy (±40 % between runs on two shared cores): the WebSocket
-    implementation A/B, which decides a production setting, runs two ramps per side; the
-    other fan-out comparisons run one and only count when the difference is larger.
+    granian against uvicorn on what issue 11 is about: the group burst (same number of
+    runs as the headline), the direct-chat latency and the REST send rate. Fan-out ramps
+    are noisy (±40 % between runs on two shared cores): single-ramp comparisons only count
+    when the difference is larger. Dropped to keep `make bench` under 15 minutes, their
+    questions being answered (docs/benchmarks.md): uvicorn's WebSocket implementation A/B
+    (sans-I/O kept, the legacy one is deprecated), `nohop` (now the production path: its
+    row measured the noise) and the core layer with capacity 20 (it loses deliveries).
     """
     daphne = replace(ctx, server="daphne", runs=1)
+    granian = replace(ctx, server="granian")
     core = replace(ctx, layer="core", runs=1)
-    ab = replace(ctx, runs=min(ctx.runs, 2))
     return [
-        ("fanout-100 on uvicorn's sans-I/O websockets", lambda: fanout_100(ab, procs=1)),
-        (
-            "fanout-100 on uvicorn's legacy websockets",
-            lambda: fanout_100(replace(ab, ws="websockets"), procs=1),
-        ),
+        ("group-burst on granian", lambda: group_burst(granian, procs=1)),
+        ("dm-burst on granian", lambda: dm_burst(granian)),
+        ("rest-send on granian", lambda: rest_send(granian)),
         ("dm-burst on daphne", lambda: dm_burst(replace(daphne, runs=ctx.runs))),
         ("dm-burst on the core layer", lambda: dm_burst(replace(core, runs=ctx.runs))),
         ("fanout-100 on daphne", lambda: fanout_100(daphne, procs=1)),
         ("fanout-100 on the core layer", lambda: fanout_100(core, 2)),
-        ("fanout-100 core layer, capacity 20", lambda: fanout_100(replace(core, capacity=20), 1)),
-        (
-            "fanout-100 without the thread hop",
-            lambda: fanout_100(replace(ctx, app="nohop", runs=1), 1),
-        ),
         ("rest-send on daphne", lambda: rest_send(daphne)),
         ("rest-send on 2 processes", lambda: rest_send(ctx, procs=2)),
         (
