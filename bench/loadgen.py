@@ -729,6 +729,7 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
                 load_t0 = t_start
             cpu_start = time.process_time()
             late_sends = 0
+            skipped = 0
             rate: float | None = None
             if closed:
                 count = int(step["count"])
@@ -746,6 +747,10 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
                 rate = float(step["rate"])
                 duration = float(step["duration"])
                 count = max(1, int(rate * duration))
+                # Overload keeps its schedule whatever the server does: a send whose turn
+                # comes while `max_in_flight` requests wait is skipped (and counted), not
+                # delayed, so the step offers its rate for its duration and no longer.
+                skip = bool(step.get("skip_when_full")) and via == "rest"
                 for i in range(count):
                     target = t_start + i / rate
                     delay = target - now()
@@ -753,6 +758,9 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
                         await asyncio.sleep(delay)
                     elif delay < -0.05:
                         late_sends += 1
+                    if skip and in_flight.locked():
+                        skipped += 1
+                        continue
                     await send_one(step_index, wait=False)
             send_seconds = now() - t_start
             # The generator shares the cores: how much of one it used while sending.
@@ -786,6 +794,7 @@ async def run_messages(spec: dict[str, Any]) -> dict[str, Any]:
                 "messages": len(records),
                 "achieved_rate": round(len(records) / send_seconds, 1),
                 "late_sends": late_sends,
+                "skipped": skipped,
                 "expected": expected,
                 "delivered": delivered,
                 "lost": expected - delivered,
