@@ -913,7 +913,7 @@ def overload(ctx: Ctx) -> list[Row]:
     """
     members = 10 if ctx.smoke else 100
     procs = ctx.procs or 1
-    seconds = 2 if ctx.smoke else 20
+    seconds, drain = (2, 4) if ctx.smoke else (20, 10)
     base_rate, source = _sustained_fanout_rate(ctx)
     rate = round(2 * base_rate, 1)
     people, room, tokens = _room(members + 1, "over")
@@ -947,7 +947,7 @@ def overload(ctx: Ctx) -> list[Row]:
                     {"rate": max(5.0, base_rate / 4), "duration": 1, "warmup": True},
                     {"rate": rate, "duration": seconds, "skip_when_full": True},
                 ],
-                "drain_seconds": 4 if ctx.smoke else 10,
+                "drain_seconds": drain,
                 "report_created": True,
                 "ready_file": str(ready),
                 "deadline_seconds": 180,
@@ -980,14 +980,20 @@ def overload(ctx: Ctx) -> list[Row]:
     bounded = _rss_bounded(samples, load_start, load_end)
     mib = [rss / 2**20 for _, rss in samples]
     p99 = step["latency_ms"]["p99"]
+    # Deliveries still missing at the drain deadline are slower than any received one: past
+    # 1 % of them the p99 of the received ones would flatter the server.
+    p99_text = _ms(p99)
+    if step["lost"] > 0.01 * max(1, step["expected"]):
+        p99, p99_text = None, f"> {drain} s (over 1 % not delivered by the deadline)"
     retry = result.get("retry_after_s")
     figures: dict[str, Any] = {
         "offered": f"2R = {rate:g} msg/s for {seconds} s to a {members}-member group "
         f"(R = {base_rate:g} msg/s: {source}); sent {step['messages']} "
         f"({step['achieved_rate']:g} msg/s), {step['skipped']} skipped "
         f"({OVERLOAD_IN_FLIGHT} in flight), {step['late_sends']} late",
-        "reading sockets": f"p50 {_ms(step['latency_ms']['p50'])}, p99 {_ms(p99)}; "
-        f"{step['lost']} of {step['expected']} deliveries lost, "
+        "reading sockets": f"p50 {_ms(step['latency_ms']['p50'])}, p99 {p99_text}; "
+        f"{step['lost']} of {step['expected']} deliveries not received {drain} s after the "
+        "last send, "
         f"{step['out_of_order']} out of order",
         "POST": f"p50 {_ms(step['http_ms']['p50'])}, p99 {_ms(step['http_ms']['p99'])}; "
         f"statuses {step['http_status'] or '—'}",
