@@ -446,8 +446,8 @@ class NonReader:
                     return
                 messages = self.frames.feed(rest)
                 while True:
+                    self.frames_before += len(messages)  # read, whatever follows
                     for opcode, payload in messages:
-                        self.frames_before += 1
                         if opcode == 8:
                             self.error = f"closed_{int.from_bytes(payload[:2], 'big')}"
                             return
@@ -460,7 +460,7 @@ class NonReader:
             self.error = f"os_{exc.errno}" if exc.errno else type(exc).__name__
 
     def observe(self, table: dict[tuple[int, int], tuple[int, int, int]], t: float) -> None:
-        if self.sock is None or self.error:
+        if self.sock is None or self.error or not table:  # no table: nothing to see
             return
         server = table.get((self.server_port, self.local_port))
         client = table.get((self.local_port, self.server_port))

@@ -990,7 +990,8 @@ def overload(ctx: Ctx) -> list[Row]:
         "offered": f"2R = {rate:g} msg/s for {seconds} s to a {members}-member group "
         f"(R = {base_rate:g} msg/s: {source}); sent {step['messages']} "
         f"({step['achieved_rate']:g} msg/s), {step['skipped']} skipped "
-        f"({OVERLOAD_IN_FLIGHT} in flight), {step['late_sends']} late",
+        f"({OVERLOAD_IN_FLIGHT} in flight), {step['late_sends']} late; "
+        f"load generator {step['loadgen_cpu']:.0%} of a core",
         "reading sockets": f"p50 {_ms(step['latency_ms']['p50'])}, p99 {p99_text}; "
         f"{step['lost']} of {step['expected']} deliveries not received {drain} s after the "
         "last send, "
