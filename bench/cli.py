@@ -32,7 +32,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--smoke", action="store_true", help="tiny runs: completion + zero loss")
     parser.add_argument("--runs", type=int, default=3, help="repetitions where a scenario repeats")
-    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
+    parser.add_argument("--server", choices=["daphne", "uvicorn", "granian"], default="uvicorn")
     parser.add_argument(
         "--ws",
         choices=["websockets-sansio", "websockets", "wsproto"],

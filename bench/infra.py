@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -174,9 +175,22 @@ class ServerGroup:
                 "--ws-per-message-deflate", "false",
                 "--no-access-log", "--log-level", "warning", "--lifespan", "off",
             ]  # fmt: skip
+        if self.kind == "granian":
+            # `asginl` is granian's ASGI interface without lifespan events, as uvicorn runs
+            # with `--lifespan off`: the app (Channels' ProtocolTypeRouter) has no lifespan
+            # handler, and `asgi` would only log that it errored and carry on. One worker per
+            # process and port, like the uvicorn rows; access logs are off by default.
+            return [
+                sys.executable, "-m", "granian", "--interface", "asginl",
+                "--host", "127.0.0.1", "--port", str(port),
+                "--loop", "uvloop", "--ws", "--workers", "1",
+                "--no-access-log", "--log-level", "warning", target,
+            ]  # fmt: skip
         raise ValueError(f"unknown server kind {self.kind!r}")
 
     def start(self, timeout: float = 60) -> ServerGroup:
+        if self.kind == "granian" and importlib.util.find_spec("granian") is None:
+            raise RuntimeError("granian is not installed: pip install -r requirements.txt")
         env = base_env(**self.env)
         for _ in range(self.procs):
             port = free_port()
@@ -399,6 +413,7 @@ def machine_info() -> dict[str, Any]:
                 "channels-redis",
                 "daphne",
                 "uvicorn",
+                "granian",
                 "uvloop",
                 "httptools",
                 "websockets",

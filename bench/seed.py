@@ -277,3 +277,16 @@ def count_queries(
 
 #: Statements that only delimit a transaction: reported apart from the queries proper.
 _TX_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+
+def message_client_ids(conversation_id: int) -> set[str]:
+    """The client_ids stored in a conversation (overload: was every 201 kept?)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_id FROM messaging_message WHERE conversation_id = %s "
+            "AND client_id IS NOT NULL",
+            [conversation_id],
+        )
+        return {row[0] for row in cursor.fetchall()}

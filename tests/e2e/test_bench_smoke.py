@@ -33,7 +33,7 @@ def test_bench_smoke_completes_with_zero_loss() -> None:
     assert result.returncode == 0, output[-5000:]
     assert "FAILED" not in output, output[-5000:]
     for scenario in (
-        "dm-burst", "fanout-100", "fanout-1000", "idle-1000",
-        "connect-storm", "rest-send", "convlist-1k", "history-1M",
+        "dm-burst", "fanout-100", "group-burst", "ws-send", "fanout-1000", "idle-1000",
+        "connect-storm", "rest-send", "convlist-1k", "history-1M", "overload",
     ):  # fmt: skip
         assert f"`{scenario}`" in output, f"{scenario} missing from the table:\n{output[-3000:]}"
