@@ -3,7 +3,7 @@
     python -m bench all                  # every scenario + the comparison runs (make bench)
     python -m bench dm-burst fanout-100  # some scenarios
     python -m bench --smoke              # every scenario, tiny: completes with zero loss?
-    python -m bench fanout-100 --server uvicorn --layer pubsub --capacity 100
+    python -m bench group-burst --server granian --procs 2
 
 Exit status: 0 when every scenario completed (and, with --smoke, lost nothing); 1 if
 any failed to run or (smoke) lost anything. Missed performance goals do not fail a run:
@@ -40,16 +40,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="uvicorn's WebSocket implementation",
     )
     parser.add_argument("--procs", type=int, help="server processes (default: per scenario)")
-    parser.add_argument("--app", choices=sorted(infra.APPS), default="default")
-    parser.add_argument("--layer", choices=["core", "pubsub"], default="pubsub")
-    parser.add_argument("--capacity", type=int, help="CHANNEL_LAYER_CAPACITY")
-    parser.add_argument("--expiry", type=int, help="CHANNEL_LAYER_EXPIRY")
-    parser.add_argument(
-        "--layer-pool",
-        choices=["default", "tuned"],
-        default="default",
-        help="tuned: bench.server_settings (layer Redis pool 2000, socket timeout 15 s)",
-    )
     parser.add_argument("--pool-max", type=int, help="DB_POOL_MAX_SIZE")
     parser.add_argument("--pool-timeout", type=float, help="DB_POOL_TIMEOUT")
     parser.add_argument(
@@ -87,14 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         runs=max(1, args.runs),
         server=args.server,
         procs=args.procs,
-        app=args.app,
         ws=args.ws,
-        layer=args.layer,
-        capacity=args.capacity,
-        expiry=args.expiry,
         pool_max=args.pool_max,
         pool_timeout=args.pool_timeout,
-        layer_pool=args.layer_pool,
     )
     run_all = "all" in args.scenarios
     names = list(SCENARIOS) if run_all else args.scenarios
@@ -134,7 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     machine["settings"] = {
         "server": ctx.server,
         "uvicorn ws": ctx.ws,
-        "layer": ctx.layer,
         **ctx.env(),
         "limits": "all throttles lifted",
         "settings module": "production (DEBUG off)",

@@ -144,11 +144,6 @@ def free_port() -> int:
 #: When set (``--profile DIR``), every server runs under py-spy and writes collapsed stacks.
 PROFILE_DIR: Path | None = None
 
-APPS = {
-    "default": "chat_project.asgi:application",
-    "nohop": "bench.nohop:application",
-}
-
 
 @dataclass
 class ServerGroup:
@@ -156,7 +151,6 @@ class ServerGroup:
 
     kind: str = "daphne"
     procs: int = 1
-    app: str = "default"
     #: uvicorn's WebSocket implementation (the production choice: see docs/benchmarks.md).
     ws: str = "websockets-sansio"
     env: dict[str, str] = field(default_factory=dict)
@@ -164,29 +158,14 @@ class ServerGroup:
     ports: list[int] = field(default_factory=list)
 
     def command(self, port: int) -> list[str]:
-        target = APPS[self.app]
-        if self.kind == "daphne":
-            return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), target]
+        """`python -m chat_project.serve`, the command production runs, plus quiet logs."""
+        extra = ["--log-level", "warning"]
         if self.kind == "uvicorn":
-            return [
-                sys.executable, "-m", "uvicorn", target,
-                "--host", "127.0.0.1", "--port", str(port),
-                "--loop", "uvloop", "--http", "httptools", "--ws", self.ws,
-                "--ws-per-message-deflate", "false",
-                "--no-access-log", "--log-level", "warning", "--lifespan", "off",
-            ]  # fmt: skip
-        if self.kind == "granian":
-            # `asginl` is granian's ASGI interface without lifespan events, as uvicorn runs
-            # with `--lifespan off`: the app (Channels' ProtocolTypeRouter) has no lifespan
-            # handler, and `asgi` would only log that it errored and carry on. One worker per
-            # process and port, like the uvicorn rows; access logs are off by default.
-            return [
-                sys.executable, "-m", "granian", "--interface", "asginl",
-                "--host", "127.0.0.1", "--port", str(port),
-                "--loop", "uvloop", "--ws", "--workers", "1",
-                "--no-access-log", "--log-level", "warning", target,
-            ]  # fmt: skip
-        raise ValueError(f"unknown server kind {self.kind!r}")
+            extra += ["--ws", self.ws, "--no-access-log"]
+        elif self.kind == "granian":
+            extra += ["--no-access-log"]
+        serve = [sys.executable, "-m", "chat_project.serve", "--server", self.kind]
+        return [*serve, "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--", *extra]
 
     def start(self, timeout: float = 60) -> ServerGroup:
         if self.kind == "granian" and importlib.util.find_spec("granian") is None:
@@ -197,7 +176,7 @@ class ServerGroup:
             log = _tmpdir / f"{self.kind}-{port}.log"
             command = self.command(port)
             if PROFILE_DIR is not None:
-                out = PROFILE_DIR / f"{self.kind}-{self.app}-{port}.txt"
+                out = PROFILE_DIR / f"{self.kind}-{port}.txt"
                 # --gil: only threads holding the GIL, i.e. where the server burns CPU.
                 py_spy = sys.executable.replace("python", "py-spy")
                 profiler = [py_spy, "record", "--nonblocking", "--gil"]
@@ -275,11 +254,10 @@ def _tree_cpu(pid: int) -> float:
 def servers(
     kind: str = "daphne",
     procs: int = 1,
-    app: str = "default",
     ws: str = "websockets-sansio",
     **env: str,
 ) -> Iterator[ServerGroup]:
-    group = ServerGroup(kind=kind, procs=procs, app=app, ws=ws, env=env)
+    group = ServerGroup(kind=kind, procs=procs, ws=ws, env=env)
     try:
         yield group.start()
     finally:
@@ -410,7 +388,7 @@ def machine_info() -> dict[str, Any]:
             for name in (
                 "Django",
                 "channels",
-                "channels-redis",
+                "hiredis",
                 "daphne",
                 "uvicorn",
                 "granian",

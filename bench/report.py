@@ -25,7 +25,7 @@ def _cell(value: Any) -> str:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| scenario | server, layer | figures | goal | verdict |",
+        "| scenario | server | figures | goal | verdict |",
         "|---|---|---|---|---|",
     ]
     for row in rows:

@@ -20,7 +20,7 @@ import os
 import sys
 
 APP = "chat_project.asgi:application"
-SERVERS = ("uvicorn", "daphne")
+SERVERS = ("uvicorn", "daphne", "granian")
 
 
 def transport_max_message_bytes() -> int:
@@ -38,8 +38,21 @@ def command(server: str, *, host: str, port: int, workers: int, extra: list[str]
             APP,
             *("--host", host, "--port", str(port), "--workers", str(workers)),
             *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio"),
-            *("--ws-max-size", limit, "--proxy-headers"),
+            *("--ws-max-size", limit, "--proxy-headers", "--lifespan", "off"),
+            # Browsers offer permessage-deflate; accepted, every frame would be compressed
+            # once per socket, undoing "encode once, write to every socket" (chat frames
+            # are small: the bytes saved are few).
+            *("--ws-per-message-deflate", "false"),
             *extra,
+        ]
+    if server == "granian":
+        # granian 2.8 has no WebSocket message size limit to set (docs/benchmarks.md).
+        return [
+            "granian",
+            *("--interface", "asginl", "--loop", "uvloop", "--ws"),
+            *("--host", host, "--port", str(port), "--workers", str(workers)),
+            *extra,
+            APP,
         ]
     if server == "daphne":
         return [
