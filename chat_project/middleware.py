@@ -15,6 +15,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .text import BadText, check_text
+
 
 class RequestSizeLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -58,3 +60,24 @@ class ReleaseRenderedDataMiddleware:
         if getattr(response, "is_rendered", False) and hasattr(response, "data"):
             response.data = None
         return response
+
+
+class QueryTextMiddleware:
+    """Refuse query strings the database cannot take (NUL, lone surrogates) with a 400.
+
+    Views read query parameters straight into queries (`?search=`), so `a%00b` reached
+    PostgreSQL and came back as a 500. Sync-only and innermost like the others.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            for key, values in request.GET.lists():
+                check_text(key)
+                for value in values:
+                    check_text(value)
+        except BadText as exc:
+            return JsonResponse({"detail": f"Query string: {exc}", "code": "invalid"}, status=400)
+        return self.get_response(request)

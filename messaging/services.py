@@ -44,6 +44,7 @@ from accounts import services as accounts_services
 from accounts.models import ModerationLog, Notification, User
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict, Overloaded, Throttled
+from chat_project.text import BadText, check_text
 from conversations.models import MAX_ID, Conversation, ConversationMember
 from conversations.selectors import membership_get
 from friends.models import Block
@@ -65,6 +66,10 @@ def _clean_content(content: object) -> str:
     text = content.strip()
     if not text:
         raise ValidationError({"content": ["Message content cannot be empty."]})
+    try:
+        check_text(text)
+    except BadText as exc:
+        raise ValidationError({"content": [str(exc)]}) from None
     limit = settings.MESSAGE_MAX_LENGTH
     if len(text) > limit:
         raise ValidationError(
@@ -79,6 +84,10 @@ def _clean_client_id(client_id: object) -> str | None:
         return None
     if not isinstance(client_id, str):
         raise ValidationError({"client_id": ["client_id must be a string."]})
+    try:
+        check_text(client_id)
+    except BadText as exc:
+        raise ValidationError({"client_id": [str(exc)]}) from None
     if len(client_id) > CLIENT_ID_MAX_LENGTH:
         raise ValidationError(
             {

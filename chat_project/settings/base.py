@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chat_project.middleware.RequestSizeLimitMiddleware",
+    "chat_project.middleware.QueryTextMiddleware",
     "chat_project.middleware.ReleaseRenderedDataMiddleware",
 ]
 
@@ -213,6 +214,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     # orjson renders a 1,000-conversation list in 0.5 ms instead of 4.7 (docs/benchmarks.md).
     # Datetimes in UTC end in "Z" as DRF writes them; int dict keys become strings as in json.
+    # JSON through chat_project.text.parse_json (depth cap, no NUL or lone surrogates);
+    # forms stay for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "chat_project.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

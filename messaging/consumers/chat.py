@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 import uuid
@@ -31,6 +30,7 @@ from django.conf import settings
 from chat_project import realtime
 from chat_project.exceptions import error_payload
 from chat_project.realtime.hub import Hub, Outbox
+from chat_project.text import BadText, parse_json
 from friends import selectors as friend_selectors
 from messaging import events
 
@@ -328,9 +328,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self._error("parse_error", "The frame is not valid JSON.")
+            content = parse_json(text_data)
+        except BadText as exc:
+            detail = "The frame is not valid JSON." if exc.code == "parse_error" else str(exc)
+            await self._error(exc.code, detail)
             return
         if not isinstance(content, dict):
             await self._error("invalid", "A frame must be a JSON object with a `type`.")

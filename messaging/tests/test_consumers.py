@@ -644,6 +644,31 @@ async def test_binary_and_oversized_frames_are_refused(ws, user, settings):
     assert await alice.receive_json_from(timeout=WAIT) == {"type": "pong"}
 
 
+@pytest.mark.parametrize(
+    "frame,code",
+    [
+        ("[" * 20_000 + "]" * 20_000, "parse_error"),
+        ('{"type": "send_message", "conversation_id": %(cid)d, "content": "a\\u0000b"}', "invalid"),
+        (
+            '{"type": "send_message", "conversation_id": %(cid)d, "content": "\\ud800"}',
+            "parse_error",
+        ),
+    ],
+)
+async def test_unstorable_text_and_deep_json_get_an_error_and_the_socket_stays(
+    ws, user, team, frame, code
+):
+    alice = await ws(user)
+    await alice.send_to(text_data=frame.replace("%(cid)d", str(team.pk)))
+    error = await next_of(alice, "error", BACKGROUND)
+    assert error["code"] == code
+    await alice.send_json_to({"type": "ping"})
+    assert await next_of(alice, "pong", BACKGROUND) == {"type": "pong"}
+    assert not await database_sync_to_async(
+        lambda: messaging_services.Message.objects.filter(conversation_id=team.pk).exists()
+    )()
+
+
 async def test_a_flood_is_throttled_per_socket(ws, user, settings, monkeypatch):
     settings.WS_MAX_FRAMES_PER_SECOND = 5
 
