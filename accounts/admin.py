@@ -55,6 +55,19 @@ class UserAdmin(BaseUserAdmin):
     actions = ["deactivate_users", "reactivate_users"]
     action_form = ModerationActionForm
 
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        """Unticking "Active" is a ban, ticking it an unban: both go through the service
+        (which also closes sockets, revokes tokens, ends sessions and writes the audit
+        log) instead of only flipping the flag."""
+        toggled = change and "is_active" in form.changed_data
+        wanted = obj.is_active
+        if toggled:
+            obj.is_active = not wanted  # the service changes it
+        super().save_model(request, obj, form, change)
+        if toggled:
+            service = services.user_unban if wanted else services.user_ban
+            service(actor=request.user, user_id=obj.pk, reason="“Active” changed on the user page")
+
     def has_ban_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.ban_user")
 

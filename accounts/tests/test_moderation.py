@@ -75,3 +75,33 @@ def test_sessions_end_only_for_that_user(user, other_user):
     assert services.user_sessions_end(user=other_user) == 1
     assert services.user_sessions_end(user=other_user) == 0
     assert services.user_sessions_end(user=user) == 1
+
+
+def test_unticking_active_on_the_user_page_is_a_ban(
+    other_user, sent_events, django_capture_on_commit_callbacks
+):
+    """The admin's change form goes through the service: sockets close, the log has it."""
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    web = Client()
+    web.force_login(admin_user)
+    joined = other_user.date_joined
+    data = {
+        "username": other_user.username,
+        "email": other_user.email or "",
+        "first_name": "",
+        "last_name": "",
+        # "is_active" left out: the box is unticked
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "display_name": other_user.display_name or "",
+        "bio": "",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = web.post(f"/admin/accounts/user/{other_user.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    other_user.refresh_from_db()
+    assert not other_user.is_active
+    assert (f"user.{other_user.id}", {"type": "disconnect", "reason": "account_disabled"}) in (
+        sent_events
+    )
+    assert ModerationLog.objects.filter(action="ban_user", target_id=other_user.id).exists()
