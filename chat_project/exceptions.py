@@ -45,6 +45,41 @@ class Overloaded(Throttled):
     code = "overloaded"
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """PostgreSQL or Redis is unreachable: nothing was done; try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The server cannot reach its database or cache right now; try again shortly."
+    default_code = "service_unavailable"
+
+
+#: Retry-After (seconds) of a 503 for an unreachable dependency.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+def is_dependency_failure(exc: BaseException) -> bool:
+    """True for "PostgreSQL or Redis cannot be reached", as opposed to a bug.
+
+    Those used to surface as 500 HTML pages (Redis down) or after a 10 s hang and a 500
+    (PostgreSQL down); they are a 503 with Retry-After instead.
+    """
+    from django.db import InterfaceError, OperationalError
+    from redis.exceptions import BusyLoadingError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return isinstance(
+        exc,
+        (
+            OperationalError,
+            InterfaceError,
+            RedisConnectionError,
+            RedisTimeoutError,
+            BusyLoadingError,
+        ),
+    )
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "Request body is too large."
@@ -77,6 +112,8 @@ def to_api_exception(exc: Exception) -> exceptions.APIException | None:
         return exceptions.Throttled(wait=exc.wait, detail=exc.detail, code=exc.code)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
+    if is_dependency_failure(exc):
+        return ServiceUnavailable()
     return None
 
 
@@ -95,6 +132,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     ):
         codes = exc.get_codes()
         response.data["code"] = codes if isinstance(codes, str) else exc.default_code
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     return response
 
 

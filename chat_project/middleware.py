@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .exceptions import UNAVAILABLE_RETRY_AFTER, ServiceUnavailable, is_dependency_failure
 from .text import BadText, check_text
 
 
@@ -81,3 +82,35 @@ class QueryTextMiddleware:
         except BadText as exc:
             return JsonResponse({"detail": f"Query string: {exc}", "code": "invalid"}, status=400)
         return self.get_response(request)
+
+
+class DependencyFailureMiddleware:
+    """PostgreSQL or Redis unreachable in any view (pages, admin, API): a 503 with
+    Retry-After — JSON for the API, a short page otherwise — instead of Django's 500.
+
+    The API's own views map it in `api_exception_handler` already; this catches what
+    happens outside DRF (HTML pages, sessions, the admin).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_dependency_failure(exception):
+            return None
+        detail = str(ServiceUnavailable.default_detail)
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse(
+                {"detail": detail, "code": ServiceUnavailable.default_code}, status=503
+            )
+        else:
+            response = HttpResponse(
+                f"<!doctype html><title>Unavailable</title><p>{detail}</p>",
+                status=503,
+                content_type="text/html; charset=utf-8",
+            )
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return response

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 from django.conf import settings
 
+from .clients import async_client, sync_client
+
 if TYPE_CHECKING:
     from .hub import Hub
 
@@ -124,14 +126,6 @@ class MemoryBus:
 # --- Redis ----------------------------------------------------------------------------------
 
 
-def _pool_options() -> dict[str, Any]:
-    """The pool size and timeout every Redis client of the app uses (settings.base)."""
-    return {
-        "max_connections": settings.REDIS_MAX_CONNECTIONS,
-        "socket_timeout": settings.REDIS_SOCKET_TIMEOUT,
-    }
-
-
 class _RedisSubscription:
     """One pub/sub connection and the task that reads it.
 
@@ -141,11 +135,10 @@ class _RedisSubscription:
     """
 
     def __init__(self, bus: RedisBus, hub: Hub) -> None:
-        import redis.asyncio
 
         self._bus = bus
         self._hub = hub
-        self._client = redis.asyncio.Redis.from_url(bus.url, **_pool_options())
+        self._client = async_client(bus.url)
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         self._reader: asyncio.Task[None] | None = None
         self._start = len(bus.channel_prefix)
@@ -156,6 +149,9 @@ class _RedisSubscription:
             return
         await self._pubsub.subscribe(*channels)
         if self._reader is None:
+            connection = self._pubsub.connection
+            if connection is not None:
+                connection.register_connect_callback(self._connected)
             self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def unsubscribe(self, groups: Iterable[str]) -> None:
@@ -167,6 +163,12 @@ class _RedisSubscription:
         if self._reader is not None:
             self._reader.cancel()
             self._reader = None
+
+    def _connected(self, connection: Any) -> None:
+        """Every reconnect of the subscriber (Redis restarted, failed over): what Redis
+        held for this process — presence, room views — may be gone; the hub tells its
+        listeners at once instead of at their next periodic refresh."""
+        self._hub.bus_reconnected()
 
     async def _read(self) -> None:
         from redis.exceptions import ConnectionError as RedisConnectionError
@@ -197,11 +199,10 @@ class _RedisSubscription:
 
 class RedisBus:
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
 
         self.url = url
         self.channel_prefix = f"{prefix}:rt:"
-        self._sync = redis.Redis.from_url(url, **_pool_options())
+        self._sync = sync_client(url)
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
@@ -216,9 +217,7 @@ class RedisBus:
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
-            import redis.asyncio
-
-            client = self._async[loop] = redis.asyncio.Redis.from_url(self.url, **_pool_options())
+            client = self._async[loop] = async_client(self.url)
         await client.publish(self.channel(group), payload)
 
     def subscriber(self, hub: Hub) -> Subscription:

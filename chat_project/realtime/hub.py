@@ -74,13 +74,16 @@ class Outbox:
         *,
         limit: int,
         stall: float,
+        held: bool = False,
     ) -> None:
         self._send = send
         self._queue: collections.deque[dict[str, Any]] = collections.deque()
         self._limit = limit
         self._stall = stall
         self._on_overflow = on_overflow
-        self._busy = False
+        # Held: frames queue (within the same limits) until `open`, which writes its own
+        # first frame ahead of them — the socket's `connected` comes before any event.
+        self._busy = held
         self._task: asyncio.Task[None] | None = None
         self._progress = 0.0  # loop time of the last frame written while others waited
         self.closed = False
@@ -106,6 +109,16 @@ class Outbox:
         task = _eager_task(loop, self._write(message))
         if not task.done():
             self._task = task
+
+    def open(self, first: dict[str, Any]) -> None:
+        """Stop holding: write `first`, then what queued meanwhile, in order."""
+        if self.closed or self._task is not None:
+            return
+        self._busy = False
+        queued, self._queue = self._queue, collections.deque()
+        self.put(first)
+        for message in queued:
+            self.put(message)
 
     async def _write(self, message: dict[str, Any]) -> None:
         try:
@@ -187,6 +200,7 @@ class Hub:
         self._load_hold_us = int(settings.DELIVERY_OVERLOAD_HOLD_MS * 1000)
         self._reported_until_us = 0
         self.max_lag_us = 0
+        self._reconnect_hooks: list[Callable[[], Awaitable[None]]] = []
         self._background(self._apply(buses.LOAD_GROUP, always=True))
 
     # --- membership ---------------------------------------------------------------------
@@ -255,6 +269,17 @@ class Hub:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.warning("event bus subscription change failed: %r", task.exception())
+
+    # --- the bus connection ---------------------------------------------------------------
+
+    def on_reconnect(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run `hook` whenever the bus connection comes back after a loss."""
+        if hook not in self._reconnect_hooks:
+            self._reconnect_hooks.append(hook)
+
+    def bus_reconnected(self) -> None:
+        for hook in self._reconnect_hooks:
+            self._background(hook())
 
     # --- delivery -----------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from . import presence_scripts as lua
-from .bus import _pool_options
+from .clients import async_client, sync_client
 
 #: At most this many expired sockets are swept per call (the next beat takes the rest).
 SWEEP_BATCH = 500
@@ -98,9 +98,7 @@ class RedisPresence:
         """The process-wide sync client (thread-safe, pooled), for views."""
         with self._sync_lock:
             if self._sync is None:
-                import redis
-
-                self._sync = _Scripts(redis.Redis.from_url(self.url, **_pool_options()))
+                self._sync = _Scripts(sync_client(self.url))
             return self._sync
 
     def _ascripts(self) -> _Scripts:
@@ -108,9 +106,7 @@ class RedisPresence:
         loop = asyncio.get_running_loop()
         scripts = self._async.get(loop)
         if scripts is None:
-            import redis.asyncio
-
-            client = redis.asyncio.Redis.from_url(self.url, **_pool_options())
+            client = async_client(self.url)
             scripts = self._async[loop] = _Scripts(client)
         return scripts
 

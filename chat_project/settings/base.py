@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chat_project.middleware.DependencyFailureMiddleware",
     "chat_project.middleware.RequestSizeLimitMiddleware",
     "chat_project.middleware.QueryTextMiddleware",
     "chat_project.middleware.ReleaseRenderedDataMiddleware",
@@ -83,7 +84,10 @@ TEMPLATES = [
 # the embedded SQLite file keeps `make run` working on a bare machine.
 DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=10)
-DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=10.0)
+# How long a request waits for a database connection: with PostgreSQL down it answers 503
+# after this, so keep it short (it was 10 s: clients saw a hang, then a 500).
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=3.0)
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=2)
 
 
 def database_config(url: str | None) -> dict:
@@ -97,6 +101,7 @@ def database_config(url: str | None) -> dict:
             "max_size": DB_POOL_MAX_SIZE,
             "timeout": DB_POOL_TIMEOUT,
         }
+        config["OPTIONS"]["connect_timeout"] = DB_CONNECT_TIMEOUT
         config["CONN_MAX_AGE"] = 0
     return config
 

@@ -182,3 +182,17 @@ async def test_memory_bus_delivers_from_any_thread():
     await asyncio.to_thread(bus.publish, GROUP, buses.encode_event(new_message(1)))
     assert (await listener.next())["message"]["seq"] == 1
     hub.leave(listener, GROUP)
+
+
+async def test_a_held_outbox_writes_its_first_frame_before_what_queued():
+    """A connecting socket joins its groups before it says `connected`: events that
+    arrive meanwhile wait, and `connected` goes first (docs/api.md, "On connect")."""
+    hub = Hub(asyncio.get_running_loop(), buses.MemoryBus())
+    socket = Listener(1)
+    socket.outbox = hubs.Outbox(socket._write, socket._overflow, limit=10, stall=60, held=True)
+    await hub.join(socket, GROUP, 0)
+    hub.receive(GROUP, buses.encode_event({"type": "user_online", "user_id": 2}))
+    assert await socket.nothing(0.05)
+    socket.outbox.open({"type": "websocket.send", "text": '{"type": "connected"}'})
+    assert [(await socket.next())["type"] for _ in range(2)] == ["connected", "user_online"]
+    hub.leave(socket, GROUP)

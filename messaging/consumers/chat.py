@@ -91,6 +91,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self._too_slow,
             limit=settings.WS_SEND_QUEUE_FRAMES,
             stall=settings.WS_SEND_STALL_SECONDS,
+            held=True,  # events of the groups joined below wait for `connected`
         )
         await self.accept()
         user = self.scope.get("user")
@@ -120,13 +121,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         for cid, seq in seqs.items():
             await self._subscribe(cid, seq)
         presence_keeper().register(self)
-        await self.send_json(
-            {
-                "type": "connected",
-                "message": "WebSocket connected successfully",
-                "user_id": self.user_id,
-            }
-        )
+        connected = {
+            "type": "connected",
+            "message": "WebSocket connected successfully",
+            "user_id": self.user_id,
+        }
+        self.outbox.open({"type": "websocket.send", "text": await self.encode_json(connected)})
         online = await realtime.online_user_ids_async(audience)
         for friend_id in sorted(online - {self.user_id}):
             await self.send_json(events.presence("user_online", user_id=friend_id))

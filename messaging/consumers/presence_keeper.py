@@ -47,6 +47,8 @@ class PresenceKeeper:
         self.sockets[consumer.socket_id] = consumer
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run())
+            # Redis came back (restarted without its data): re-register at once.
+            realtime.get_hub().on_reconnect(self.beat)
 
     def unregister(self, consumer: ChatConsumer) -> None:
         self.sockets.pop(consumer.socket_id, None)
