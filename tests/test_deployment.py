@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -160,3 +161,108 @@ def test_docker_compose_config_accepts_the_file():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- Makefile: the Python check before the venv ----------------------------------------------
+
+PYTHON_NEEDED = ".".join((ROOT / ".python-version").read_text().strip().split(".")[:2])
+needs_make = pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
+
+
+def run_make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def fake_python(folder, version: str):
+    """An interpreter that answers every question with its version, as `X.Y`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "python"
+    path.write_text(f"#!/bin/sh\necho {version}\n")
+    path.chmod(0o755)
+    return path
+
+
+def our_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """What the Makefile printed, without make's own 'make: *** ... Error 1'."""
+    lines = (result.stdout + result.stderr).splitlines()
+    return [line for line in lines if not line.startswith("make: ***")]
+
+
+@needs_make
+@pytest.mark.parametrize("target", ["run", "test", "python-check"])
+def test_make_with_an_old_python_says_what_to_install_in_one_line(tmp_path, target):
+    venv = tmp_path / "venv"
+    old = fake_python(tmp_path / "old", "3.11")
+    result = run_make(target, f"VENV={venv}", f"PYTHON={old}")
+    assert result.returncode != 0
+    assert our_lines(result) == [
+        f"Python {PYTHON_NEEDED} or newer is needed ({old} is Python 3.11): install it (pyenv "
+        f"install {PYTHON_NEEDED}, or your system's python{PYTHON_NEEDED} package) or run make "
+        f"PYTHON=/path/to/python{PYTHON_NEEDED}."
+    ]
+    assert not venv.exists(), "the venv was made with the old Python"
+
+
+def old_system_pythons() -> list[str]:
+    found = []
+    for candidate in ("/usr/bin/python3.11", "/usr/bin/python3.10", "/usr/bin/python3"):
+        if not os.access(candidate, os.X_OK):
+            continue
+        version = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2] < (3, 13))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if version.stdout.strip() == "True":
+            found.append(candidate)
+    return found[:1]
+
+
+@needs_make
+@pytest.mark.parametrize("python", old_system_pythons() or [None])
+def test_make_run_with_a_real_old_python_stops_before_pip(tmp_path, python):
+    if python is None:
+        pytest.skip("no Python older than 3.13 on this machine")
+    venv = tmp_path / "venv"
+    result = run_make("run", f"VENV={venv}", f"PYTHON={python}")
+    assert result.returncode != 0
+    (line,) = our_lines(result)
+    assert line.startswith(f"Python {PYTHON_NEEDED} or newer is needed ({python} is Python 3.")
+    assert not venv.exists()
+
+
+@needs_make
+def test_make_names_a_missing_python(tmp_path):
+    result = run_make("run", f"VENV={tmp_path / 'venv'}", f"PYTHON={tmp_path / 'python3.13'}")
+    assert result.returncode != 0
+    (line,) = our_lines(result)
+    assert f"({tmp_path / 'python3.13'} could not be run)" in line
+
+
+@needs_make
+def test_make_refuses_a_venv_an_old_python_made(tmp_path):
+    """An earlier `make run` on an old Python left a broken .venv behind: say to remove it."""
+    venv = tmp_path / "venv"
+    fake_python(venv / "bin", "3.11")
+    result = run_make("python-check", f"VENV={venv}", f"PYTHON={sys.executable}")
+    assert result.returncode != 0
+    assert our_lines(result) == [
+        f"Python {PYTHON_NEEDED} or newer is needed ({venv}/bin/python is Python 3.11): "
+        f"remove {venv} (make clean) and run again."
+    ]
+
+
+@needs_make
+@pytest.mark.parametrize("version", [PYTHON_NEEDED, "3.99", "4.0"])
+def test_make_python_check_accepts_the_needed_python_and_newer(tmp_path, version):
+    python = fake_python(tmp_path / "new", version)
+    result = run_make("python-check", f"VENV={tmp_path / 'venv'}", f"PYTHON={python}")
+    assert result.returncode == 0, result.stderr
+    assert our_lines(result) == []
