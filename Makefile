@@ -2,14 +2,38 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-# .python-version selects 3.13 through pyenv; fall back to any python3.13 on PATH.
-PYTHON ?= $(shell command -v python3.13 2>/dev/null || echo python3)
+# The Python the project is built and tested on: .python-version (3.13, as in the Docker
+# image; pyenv selects it). On older ones pip fails with a page of errors (Django 6.1 alone
+# needs 3.12), so no venv is made with them: `require_python` says what to do in one line.
+PYTHON_NEEDED := $(shell cut -d. -f1,2 .python-version)
+PYTHON_MAJOR := $(word 1,$(subst ., ,$(PYTHON_NEEDED)))
+PYTHON_MINOR := $(word 2,$(subst ., ,$(PYTHON_NEEDED)))
+PYTHON ?= $(shell command -v python$(PYTHON_NEEDED) 2>/dev/null || echo python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test demo lint format check bench bench-smoke clean
+.PHONY: run test demo lint format check bench bench-smoke clean python-check
+
+# The interpreter of an existing $(VENV) (an earlier failed run may have made it with an old
+# Python), else $(PYTHON): stop with one line unless it is at least $(PYTHON_NEEDED).
+define require_python
+if [ -x $(BIN)/python ]; then py=$(BIN)/python; else py="$(PYTHON)"; fi; \
+have=$$("$$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || have=; \
+case "$$have" in [0-9]*.[0-9]*) ;; *) have=;; esac; \
+if [ -z "$$have" ]; then what="$$py could not be run"; \
+elif [ "$${have%%.*}" -lt $(PYTHON_MAJOR) ] || { [ "$${have%%.*}" -eq $(PYTHON_MAJOR) ] && \
+  [ "$${have#*.}" -lt $(PYTHON_MINOR) ]; }; then what="$$py is Python $$have"; \
+else exit 0; fi; \
+if [ "$$py" = $(BIN)/python ]; then fix="remove $(VENV) (make clean) and run again"; \
+else fix="install it (pyenv install $(PYTHON_NEEDED), or your system's python$(PYTHON_NEEDED) package) or run make PYTHON=/path/to/python$(PYTHON_NEEDED)"; fi; \
+echo "Python $(PYTHON_NEEDED) or newer is needed ($$what): $$fix." >&2; exit 1
+endef
+
+python-check: ## Stop with one clear line if the Python for .venv is missing or too old
+	@$(require_python)
 
 $(BIN)/.runtime: requirements.txt
+	@$(require_python)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt

@@ -1,8 +1,9 @@
-"""Reject oversize request bodies before anything parses them.
+"""The project's middleware: the health check in front, request size and data release last.
 
-DRF's JSON parser reads the stream directly, bypassing Django's
-DATA_UPLOAD_MAX_MEMORY_SIZE check, so the limit is enforced here on the
-declared Content-Length, with the API's JSON error shape.
+`RequestSizeLimitMiddleware` rejects oversize request bodies before anything parses them:
+DRF's JSON parser reads the stream directly, bypassing Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+check, so the limit is enforced here on the declared Content-Length, with the API's JSON
+error shape.
 
 It is deliberately sync-only and last in MIDDLEWARE: Django's own middleware follow the
 mode of the handler inside them, so with a sync one innermost the whole chain runs sync in
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .exceptions import UNAVAILABLE_RETRY_AFTER, ServiceUnavailable, is_dependency_failure
 from .text import BadText, check_text
+from .views import health
 
 
 class RequestSizeLimitMiddleware:
@@ -114,3 +116,26 @@ class DependencyFailureMiddleware:
             )
         response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
         return response
+
+
+class HealthCheckMiddleware:
+    """Answer `/health` before any other middleware, so before the Host header is validated.
+
+    The compose health check, load balancers and orchestrators call the process by its
+    address (`127.0.0.1:8000`, a container or pod IP), which is rarely one of
+    `DJANGO_ALLOWED_HOSTS`: CommonMiddleware would answer them 400 and the service would
+    count as unhealthy. The health answer builds no URL and does not depend on the host, so
+    host validation protects nothing here; every other path keeps it. Sending an allowed
+    Host from the probe instead would make every probe know the deployment's host names.
+    Sync-only, like the innermost middleware, so the chain stays sync.
+    """
+
+    paths = frozenset({"/health", "/health/"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in self.paths:
+            return health(request)
+        return self.get_response(request)

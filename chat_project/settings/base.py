@@ -44,8 +44,12 @@ INSTALLED_APPS = [
 # Under ASGI every Django middleware can run sync or async and follows the mode of the one
 # inside it; in async mode each of its process_request/process_response hooks is a thread
 # hop. Our two sync-only middleware are innermost, so the whole chain runs sync in the
-# request's one thread (see chat_project/middleware.py).
+# request's one thread (see chat_project/middleware.py); the sync-only health check in
+# front of everything keeps it so.
 MIDDLEWARE = [
+    # First, before anything reads the Host header: /health answers the probes that call
+    # the process by its address, whatever DJANGO_ALLOWED_HOSTS says (middleware.py).
+    "chat_project.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -252,7 +256,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes and WhiteNoise serves from (a volume, or a test's own folder).
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
