@@ -154,3 +154,16 @@ def public_room_get(*, conversation_id: int) -> Conversation:
         return _public_rooms().get(id=conversation_id)
     except (Conversation.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404(NOT_FOUND) from exc
+
+
+# --- Staff (the admin) ---------------------------------------------------------------------
+
+
+def staff_can_read_q(*, viewer, prefix: str = "") -> Q:
+    """Conversations whose messages staff `viewer` may read in the admin: public rooms.
+
+    Private ones (direct chats, private groups) are read only through a report: the reported
+    message and its context. `prefix` reaches the conversation from another model
+    (`"conversation__"` for messages).
+    """
+    return Q(**{f"{prefix}is_public": True})
