@@ -8,8 +8,9 @@ moderation; REST, WebSocket and search never show it.
 
 Privacy from staff: the text of messages in private conversations (direct chats, private
 groups) is not shown here — neither in the list, on a message's page nor through search —
-but replaced by `selectors.PRIVATE_PLACEHOLDER`. Staff read it through a report: the
-report's page shows the reported message with the messages around it.
+but replaced by `selectors.PRIVATE_PLACEHOLDER`. Staff read it through a report (the
+report's page shows the reported message with the messages around it) or, superusers only,
+by opening the conversation with a logged reason (conversations/admin.py).
 """
 
 from django.contrib import admin, messages

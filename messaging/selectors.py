@@ -164,7 +164,8 @@ REPORT_CONTEXT_RADIUS = 5
 
 
 def staff_can_read_messages_q(*, viewer) -> Q:
-    """Messages whose text staff `viewer` may read in the admin: those of public rooms."""
+    """Messages whose text staff `viewer` may read in the admin: those of public rooms and of
+    the private conversations this superuser opened (`conversation_staff_open`)."""
     return staff_can_read_q(viewer=viewer, prefix="conversation__")
 
 

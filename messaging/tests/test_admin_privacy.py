@@ -1,6 +1,7 @@
 """Privacy from staff in the message admin: the text of direct chats and private groups is
-shown only through a report (the reported message and the messages around it); public rooms
-stay visible. Moderators here are staff in the migration's `moderators` group.
+shown only through a report (the reported message and the messages around it) or to a
+superuser who opened the conversation with a reason (conversations/tests/test_admin.py);
+public rooms stay visible. Moderators here are staff in the migration's `moderators` group.
 """
 
 import pytest
