@@ -5,15 +5,23 @@ messaging/migrations/0006_moderators_group.py and docs/moderation.md). The group
 *views* users, so the user form is read-only for them (no is_staff, groups, permissions,
 no delete); banning goes through `services.user_ban`, which also closes sockets and ends
 sessions, and writes the audit log.
+
+Nobody sees password hashes here: Django's user form shows the hash's algorithm,
+iterations and salt and hash fragments. Moderators get no password field at all;
+superusers get only the link to set a new password.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from . import services
 from .models import ModerationLog, Notification, User
@@ -42,6 +50,31 @@ def error_text(exc: Exception) -> str:
     return "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
+class PasswordLinkWidget(ReadOnlyPasswordHashWidget):
+    """Whether a password is set and the link to change it; not the hash's parameters.
+
+    Rendered here rather than from a template: the form renderer only reads apps' template
+    folders, and the point is to print less than Django's widget template does.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        usable = bool(value) and not value.startswith(UNUSABLE_PASSWORD_PREFIX)
+        return format_html(
+            '<div><p><strong>{}</strong></p><p><a role="button" class="button" href="{}">{}</a>'
+            "</p></div>",
+            gettext("A password is set.") if usable else gettext("No password set."),
+            "../password/",
+            gettext("Reset password") if usable else gettext("Set password"),
+        )
+
+
+class UserChangeFormWithoutHash(UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].widget = PasswordLinkWidget()
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "display_name", "is_active", "is_staff", "date_joined"]
@@ -54,6 +87,17 @@ class UserAdmin(BaseUserAdmin):
     )
     actions = ["deactivate_users", "reactivate_users"]
     action_form = ModerationActionForm
+    form = UserChangeFormWithoutHash
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+        """Without the password for anyone but superusers (who keep the change link)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
         """Unticking "Active" is a ban, ticking it an unban: both go through the service

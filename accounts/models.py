@@ -125,7 +125,8 @@ class Notification(models.Model):
 
 
 class ModerationLog(models.Model):
-    """The audit log: one row per moderator action (ban, unban, redact, resolve, dismiss).
+    """The audit log: one row per moderator action (ban, unban, redact, resolve, dismiss,
+    a superuser opening a private conversation).
 
     In accounts, like notifications, so every app's moderation service can write it; the
     target is named by type and id (plus a readable snapshot), not by a foreign key, so
@@ -139,6 +140,7 @@ class ModerationLog(models.Model):
         REDACT_MESSAGE = "redact_message", "redact message"
         RESOLVE_REPORT = "resolve_report", "resolve report"
         DISMISS_REPORT = "dismiss_report", "dismiss report"
+        OPEN_CONVERSATION = "open_conversation", "open private conversation"
 
     moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)

@@ -3,15 +3,27 @@
 Every change goes through the services, so members' live clients hear about it
 (`removed_from_conversation`, `conversation_deleted`) and the group keeps an admin.
 Nothing is edited in place: conversations and memberships are read-only here.
+
+Messages of a private conversation are not shown to staff (messaging/admin.py). A superuser
+who must read one anyway opens it here ("Open this conversation"): a reason is required, the
+opening is written to the audit log, and access lasts `services.STAFF_ACCESS_DURATION`.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 
-from . import services
+from accounts.services import REASON_MAX_LENGTH
+
+from . import selectors, services
 from .models import Conversation, ConversationMember
 
 
@@ -37,6 +49,20 @@ class ConversationMemberInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
+class OpenConversationForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        label="Why do you need to read it? (audit log)",
+    )
+
+
+def messages_url(conversation_id: int) -> str:
+    """The message admin, filtered to one conversation."""
+    changelist = reverse("admin:messaging_message_changelist")
+    return f"{changelist}?conversation__id__exact={conversation_id}"
+
+
 @admin.register(Conversation)
 class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
@@ -60,6 +86,88 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    # --- opening a private conversation (superusers) -------------------------------------
+
+    def get_urls(self) -> list:
+        opening = path(
+            "<path:object_id>/open/",
+            self.admin_site.admin_view(self.open_view),
+            name="conversations_conversation_open",
+        )
+        return [opening, *super().get_urls()]
+
+    def has_open_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and user.is_superuser)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_open": self.has_open_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Conversation | None = None,
+    ) -> TemplateResponse:
+        if obj is not None:
+            context["messages_url"] = messages_url(obj.pk)
+            context["staff_access_until"] = (
+                None
+                if obj.is_public
+                else selectors.staff_access_until(viewer=request.user, conversation_id=obj.pk)
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def open_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask a superuser why, then grant them an hour to read this private conversation."""
+        if not self.has_open_permission(request):
+            raise PermissionDenied("Only a superuser can open a private conversation.")
+        conversation = self.get_object(request, unquote(object_id))
+        if conversation is None:
+            raise Http404(selectors.NOT_FOUND)
+        form = OpenConversationForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                grant = services.conversation_staff_open(
+                    actor=request.user,
+                    conversation_id=conversation.pk,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                until = timezone.localtime(grant.expires_at)
+                self.message_user(
+                    request,
+                    f"You may read {conversation} until {until:%H:%M} (written to the audit log).",
+                    messages.SUCCESS,
+                )
+                return redirect(messages_url(conversation.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Open {conversation}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": conversation,
+            "form": form,
+            "duration_minutes": int(services.STAFF_ACCESS_DURATION.total_seconds() // 60),
+            "staff_access_until": selectors.staff_access_until(
+                viewer=request.user, conversation_id=conversation.pk
+            ),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/conversations/conversation/open.html", context)
 
     def get_actions(
         self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST

@@ -93,3 +93,34 @@ class ConversationMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.conversation_id} ({self.role})"
+
+
+class StaffAccessGrant(models.Model):
+    """A superuser's time-limited access to the messages of one private conversation.
+
+    Staff do not read direct chats and private groups in the admin: they see a reported
+    message with its context on the report's page, and nothing else, unless a superuser
+    opens the conversation with a written reason (`services.conversation_staff_open`, which
+    also writes the audit log). The grant is for that superuser and that conversation only
+    and ends at `expires_at`; the rows stay as the record of who read what and why.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="staff_access_grants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_access_grants"
+    )
+    reason = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # "Which conversations may this superuser read now?" (one lookup per admin page).
+            models.Index(fields=["user", "expires_at"], name="conv_staff_access_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} may read {self.conversation_id} until {self.expires_at}"

@@ -6,8 +6,9 @@ from datetime import datetime
 from django.db.models import Count, DateTimeField, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
-from .models import Conversation, ConversationMember
+from .models import Conversation, ConversationMember, StaffAccessGrant
 
 NOT_FOUND = "Conversation not found."
 
@@ -154,3 +155,45 @@ def public_room_get(*, conversation_id: int) -> Conversation:
         return _public_rooms().get(id=conversation_id)
     except (Conversation.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404(NOT_FOUND) from exc
+
+
+# --- Staff (the admin) ---------------------------------------------------------------------
+
+
+def staff_opened_conversation_ids(*, viewer) -> QuerySet[StaffAccessGrant]:
+    """Ids of the private conversations `viewer` opened and may read now, as a subquery.
+
+    Only an active superuser's unexpired grants count: a grant dies with its hour, and with
+    its holder's superuser status.
+    """
+    if not (viewer.is_active and viewer.is_staff and viewer.is_superuser):
+        return StaffAccessGrant.objects.none().values("conversation_id")
+    return StaffAccessGrant.objects.filter(user_id=viewer.pk, expires_at__gt=timezone.now()).values(
+        "conversation_id"
+    )
+
+
+def staff_can_read_q(*, viewer, prefix: str = "") -> Q:
+    """Conversations whose messages staff `viewer` may read in the admin: public rooms, and
+    the private ones (direct chats, private groups) that this superuser opened. `prefix`
+    reaches the conversation from another model (`"conversation__"` for messages).
+
+    Everything else is read only through a report (the reported message and its context).
+    """
+    return Q(**{f"{prefix}is_public": True}) | Q(
+        **{f"{prefix}pk__in": staff_opened_conversation_ids(viewer=viewer)}
+    )
+
+
+def staff_access_until(*, viewer, conversation_id: int):
+    """When `viewer`'s access to a private conversation ends, or None when they have none."""
+    if not (viewer.is_active and viewer.is_staff and viewer.is_superuser):
+        return None
+    return (
+        StaffAccessGrant.objects.filter(
+            user_id=viewer.pk, conversation_id=conversation_id, expires_at__gt=timezone.now()
+        )
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )

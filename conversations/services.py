@@ -14,20 +14,22 @@ Rules that hold whatever the caller (REST, web UI, admin):
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import services as accounts_services
-from accounts.models import Notification, User
+from accounts.models import ModerationLog, Notification, User
 from chat_project import realtime
 from chat_project.exceptions import Conflict
 from friends import selectors as friends_selectors
 
 from . import events, selectors
-from .models import Conversation, ConversationMember
+from .models import Conversation, ConversationMember, StaffAccessGrant
 
 #: The largest `max_participants` a group may ask for (also bounds the column's integer).
 MAX_PARTICIPANTS_LIMIT: int = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
@@ -461,3 +463,57 @@ def conversation_member_moderate_remove(*, actor: User, conversation_id: int, us
     except (ConversationMember.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("This user is not a member of the conversation.") from exc
     _remove(conversation, target)
+
+
+#: How long a superuser may read a private conversation they opened.
+STAFF_ACCESS_DURATION = timedelta(hours=1)
+
+
+@transaction.atomic
+def conversation_staff_open(*, actor: User, conversation_id: int, reason: str) -> StaffAccessGrant:
+    """A superuser opens a private conversation (direct chat or private group) to read its
+    messages in the admin, for `STAFF_ACCESS_DURATION`, giving a reason.
+
+    Only active superusers (moderators read private messages only through reports); the
+    reason is required and goes into the audit log with the grant. A public room needs no
+    opening (its messages are visible anyway) -> ValidationError; unknown id -> Http404.
+    """
+    if not (actor.is_active and actor.is_staff and actor.is_superuser):
+        raise PermissionDenied("Only a superuser can open a private conversation.")
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise ValidationError({"reason": ["Say why you need to read this conversation."]})
+    if len(text) > accounts_services.REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": [
+                    "Ensure this field has no more than "
+                    f"{accounts_services.REASON_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    try:  # not locked: opening must not hold up the conversation's senders
+        conversation = Conversation.objects.get(id=conversation_id)
+    except (Conversation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(selectors.NOT_FOUND) from exc
+    if conversation.is_public:
+        raise ValidationError(
+            "This is a public room: its messages are visible without opening it.", code="public"
+        )
+    grant = StaffAccessGrant(
+        conversation=conversation,
+        user=actor,
+        reason=text,
+        expires_at=timezone.now() + STAFF_ACCESS_DURATION,
+    )
+    grant.full_clean()
+    grant.save()
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.OPEN_CONVERSATION,
+        target_type="conversation",
+        target_id=conversation.pk,
+        target_repr=f"{conversation.type} {conversation} until {grant.expires_at:%Y-%m-%d %H:%M}Z",
+        reason=text,
+    )
+    return grant

@@ -5,20 +5,27 @@ rows are never hard-deleted (that would punch a hole in the gapless `seq` and sk
 event). "Delete (redact)" goes through `services.message_redact`, so live clients get
 `message_deleted`. The original text of a deleted message stays visible *here only*, for
 moderation; REST, WebSocket and search never show it.
+
+Privacy from staff: the text of messages in private conversations (direct chats, private
+groups) is not shown here — neither in the list, on a message's page nor through search —
+but replaced by `selectors.PRIVATE_PLACEHOLDER`. Staff read it through a report (the
+report's page shows the reported message with the messages around it) or, superusers only,
+by opening the conversation with a logged reason (conversations/admin.py).
 """
 
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator, smart_split, unescape_string_literal
 
 from accounts.admin import ModerationActionForm, action_reason, error_text
 
-from . import services
+from . import selectors, services
 from .models import Message, Report
 
 
@@ -47,7 +54,7 @@ class MessageAdmin(admin.ModelAdmin):
         "seq",
         "sender",
         "message_type",
-        "content",
+        "text",
         "client_id",
         "created_at",
         "edited_at",
@@ -59,9 +66,48 @@ class MessageAdmin(admin.ModelAdmin):
     actions = ["redact_messages"]
     action_form = ModerationActionForm
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        """Every row carries `staff_text`: its content if this viewer may read it, else None."""
+        return selectors.message_list_for_staff(
+            viewer=request.user, queryset=super().get_queryset(request)
+        )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
+    ) -> tuple[QuerySet[Message], bool]:
+        """Like the admin's search (every word must match a field), except that the text
+        matches only in conversations the viewer may read: searching the words of a direct
+        message must not find it (its sender and conversation name still match)."""
+        readable = selectors.staff_can_read_messages_q(viewer=request.user)
+        for word in smart_split(search_term):
+            if word[:1] in {'"', "'"} and word[-1:] == word[0]:
+                word = unescape_string_literal(word)
+            queryset = queryset.filter(
+                (Q(content__icontains=word) & readable)
+                | Q(sender__username__icontains=word)
+                | Q(conversation__name__icontains=word)
+            )
+        return queryset, False
+
     @admin.display(description="content")
     def preview(self, obj: Message) -> str:
-        return Truncator(obj.content).chars(80)
+        if obj.staff_text is None:
+            return selectors.PRIVATE_PLACEHOLDER
+        return Truncator(obj.staff_text).chars(80)
+
+    @admin.display(description="content")
+    def text(self, obj: Message) -> str:
+        if obj.staff_text is not None:
+            return obj.staff_text
+        reports = obj.reports.order_by("id").values_list("id", flat=True)
+        if not reports:
+            return selectors.PRIVATE_PLACEHOLDER
+        links = format_html_join(
+            ", ",
+            '<a href="{}">report #{}</a>',
+            ((reverse("admin:messaging_report_change", args=[pk]), pk) for pk in reports),
+        )
+        return format_html("{} — reported: {}", selectors.PRIVATE_PLACEHOLDER, links)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -171,6 +217,24 @@ class ReportAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:conversations_conversation_change", args=[obj.conversation_id])
         return format_html('<a href="{}">conversation {}</a>', url, obj.conversation_id)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Report | None = None,
+    ) -> TemplateResponse:
+        """A message report's page shows the conversation around the reported message: the
+        one way moderators read a private conversation (the message admin hides it)."""
+        if obj is not None and obj.target_type == Report.TargetType.MESSAGE:
+            context["report_context"] = selectors.report_context_for_staff(
+                viewer=request.user, report=obj
+            )
+            context["report_context_radius"] = selectors.REPORT_CONTEXT_RADIUS
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="text now")
     def live_text(self, obj: Report) -> str:

@@ -6,15 +6,15 @@ search: their original text is kept for moderation only.
 """
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.http import Http404
 
 from conversations.models import ConversationMember
-from conversations.selectors import membership_get
+from conversations.selectors import membership_get, staff_can_read_q
 
-from .models import SEARCH_CONFIG, Message
+from .models import SEARCH_CONFIG, Message, Report
 
 HISTORY_DEFAULT_LIMIT = 50
 HISTORY_MAX_LIMIT = 100
@@ -153,3 +153,61 @@ def message_search(
     else:
         messages = messages.filter(content__icontains=text).order_by("-id")
     return list(messages[:limit])
+
+
+# --- Staff (the admin) ---------------------------------------------------------------------
+
+#: What staff see instead of the text of a message in a private conversation.
+PRIVATE_PLACEHOLDER = "(private conversation — open through a report)"
+#: Messages shown before and after a reported message on the report's page.
+REPORT_CONTEXT_RADIUS = 5
+
+
+def staff_can_read_messages_q(*, viewer) -> Q:
+    """Messages whose text staff `viewer` may read in the admin: those of public rooms and of
+    the private conversations this superuser opened (`conversation_staff_open`)."""
+    return staff_can_read_q(viewer=viewer, prefix="conversation__")
+
+
+def message_list_for_staff(
+    *, viewer, queryset: QuerySet[Message] | None = None
+) -> QuerySet[Message]:
+    """Messages for the admin, each with `staff_text`: its content where `viewer` may read
+    it, else None (and then the text is not even read from the database: `content` is
+    deferred). Show `PRIVATE_PLACEHOLDER` for None; never show `content` itself."""
+    messages = Message.objects.all() if queryset is None else queryset
+    return messages.defer("content").annotate(
+        staff_text=Case(
+            When(staff_can_read_messages_q(viewer=viewer), then=F("content")),
+            default=Value(None),
+            output_field=TextField(),
+        )
+    )
+
+
+def report_context_for_staff(
+    *, viewer, report: Report, radius: int = REPORT_CONTEXT_RADIUS
+) -> list[Message]:
+    """A reported message with up to `radius` messages either side of it (by `seq`), oldest
+    first, with their senders: how staff read a private conversation — the part around
+    what somebody reported. Empty for a user report or when the message is gone.
+
+    Needs the permission to view reports (moderators, superusers).
+    """
+    if not (viewer.is_active and viewer.is_staff and viewer.has_perm("messaging.view_report")):
+        raise PermissionDenied("You are not allowed to read reports.")
+    if report.message_id is None:
+        return []
+    anchor = (
+        Message.objects.filter(pk=report.message_id).values_list("conversation_id", "seq").first()
+    )
+    if anchor is None:
+        return []
+    conversation_id, seq = anchor
+    return list(
+        Message.objects.filter(
+            conversation_id=conversation_id, seq__gte=seq - radius, seq__lte=seq + radius
+        )
+        .select_related("sender")
+        .order_by("seq")
+    )

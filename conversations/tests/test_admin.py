@@ -1,9 +1,17 @@
-import pytest
-from django.urls import reverse
+from datetime import timedelta
 
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ModerationLog
 from accounts.tests.factories import UserFactory
-from conversations.models import Conversation, ConversationMember
-from conversations.tests.factories import direct_conversation, group_with
+from conversations import services
+from conversations.models import Conversation, ConversationMember, StaffAccessGrant
+from conversations.tests.factories import direct_conversation, group_with, public_room_with
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +136,117 @@ def test_membership_changelist_search(moderator, user, other_user):
     assert moderator.get(url, {"q": "bob"}).context["cl"].result_count == 1
     assert moderator.get(url, {"q": "chess"}).context["cl"].result_count == 2
     assert moderator.get(url, {"role__exact": "admin"}).context["cl"].result_count == 1
+
+
+# --- Opening a private conversation (superusers only, reason required, logged, expires) ----
+
+
+@pytest.fixture
+def dm_secret(user, other_user):
+    from messaging.tests.factories import MessageFactory
+
+    chat = direct_conversation(user, other_user)
+    return MessageFactory(conversation=chat, sender=user, content="my pin is 4711 tulips")
+
+
+def _open_url(conversation_id: int) -> str:
+    return reverse("admin:conversations_conversation_open", args=[conversation_id])
+
+
+def _messages(client, **params):
+    response = client.get(reverse("admin:messaging_message_changelist"), params)
+    assert response.status_code == 200
+    return response
+
+
+def test_a_superuser_opens_a_private_conversation_with_a_reason(
+    admin_client, admin_user, dm_secret
+):
+    chat_id = dm_secret.conversation_id
+    assert b"4711 tulips" not in _messages(admin_client).content  # closed until opened
+    change = admin_client.get(reverse("admin:conversations_conversation_change", args=[chat_id]))
+    assert _open_url(chat_id).encode() in change.content
+
+    form = admin_client.get(_open_url(chat_id))
+    assert form.status_code == 200 and b'name="reason"' in form.content
+    for empty in ({}, {"reason": "   "}):  # a reason is required: nothing opens, nothing logged
+        refused = admin_client.post(_open_url(chat_id), empty)
+        assert refused.status_code == 200 and b"errorlist" in refused.content
+    assert not StaffAccessGrant.objects.exists() and not ModerationLog.objects.exists()
+
+    before = timezone.now()
+    response = admin_client.post(_open_url(chat_id), {"reason": "court order 17/2026"})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?conversation__id__exact={chat_id}")
+    grant = StaffAccessGrant.objects.get()
+    assert (grant.user, grant.conversation_id, grant.reason) == (
+        admin_user,
+        chat_id,
+        "court order 17/2026",
+    )
+    assert before + timedelta(minutes=59) < grant.expires_at <= timezone.now() + timedelta(hours=1)
+    entry = ModerationLog.objects.get()
+    assert (entry.moderator, entry.action, entry.target_type, entry.target_id, entry.reason) == (
+        admin_user,
+        "open_conversation",
+        "conversation",
+        chat_id,
+        "court order 17/2026",
+    )
+
+    # now this superuser reads it: the list, the message's page, search
+    assert (
+        b"my pin is 4711 tulips" in _messages(admin_client, conversation__id__exact=chat_id).content
+    )
+    page = admin_client.get(reverse("admin:messaging_message_change", args=[dm_secret.id]))
+    assert b"my pin is 4711 tulips" in page.content
+    assert _messages(admin_client, q="tulips").context["cl"].result_count == 1
+
+    # ... for an hour: afterwards it is closed again
+    StaffAccessGrant.objects.filter(pk=grant.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert b"4711 tulips" not in _messages(admin_client).content
+    assert _messages(admin_client, q="tulips").context["cl"].result_count == 0
+    assert ModerationLog.objects.count() == 1
+
+
+def test_an_opening_is_for_that_superuser_only(admin_client, admin_user, dm_secret):
+    services.conversation_staff_open(
+        actor=admin_user, conversation_id=dm_secret.conversation_id, reason="investigation"
+    )
+    other = UserFactory(is_staff=True, is_superuser=True)
+    admin_client.force_login(other)
+    assert b"4711 tulips" not in _messages(admin_client).content
+
+
+def test_a_moderator_cannot_open_a_conversation(client, dm_secret):
+    mod = UserFactory(username="mod", is_staff=True)
+    mod.groups.add(Group.objects.get(name="moderators"))
+    client.force_login(mod)
+    chat_id = dm_secret.conversation_id
+    change = client.get(reverse("admin:conversations_conversation_change", args=[chat_id]))
+    assert change.status_code == 200 and _open_url(chat_id).encode() not in change.content
+    assert client.get(_open_url(chat_id)).status_code == 403
+    assert client.post(_open_url(chat_id), {"reason": "curious"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.conversation_staff_open(actor=mod, conversation_id=chat_id, reason="curious")
+    assert not StaffAccessGrant.objects.exists() and not ModerationLog.objects.exists()
+    assert b"4711 tulips" not in _messages(client).content
+
+
+def test_opening_refuses_public_rooms_unknown_ids_and_long_reasons(admin_user, user):
+    room = public_room_with(user)
+    with pytest.raises(ValidationError):
+        services.conversation_staff_open(actor=admin_user, conversation_id=room.id, reason="x")
+    with pytest.raises(Http404):
+        services.conversation_staff_open(actor=admin_user, conversation_id=999_999, reason="x")
+    group = group_with(user)
+    with pytest.raises(ValidationError):
+        services.conversation_staff_open(
+            actor=admin_user, conversation_id=group.id, reason="x" * 1001
+        )
+    inactive = UserFactory(is_staff=True, is_superuser=True, is_active=False)
+    with pytest.raises(PermissionDenied):
+        services.conversation_staff_open(actor=inactive, conversation_id=group.id, reason="x")
+    assert not StaffAccessGrant.objects.exists() and not ModerationLog.objects.exists()

@@ -3,6 +3,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from conversations.tests.factories import public_room_with
 from messaging.models import Message
 from messaging.tests.factories import MessageFactory
 
@@ -32,6 +33,12 @@ def viewer(client):
     return staff
 
 
+@pytest.fixture
+def room(user, other_user):
+    """A public room: staff read its messages in the admin (private ones: test_admin_privacy)."""
+    return public_room_with(user, other_user, name="Team")
+
+
 def redact(client, *messages, url=CHANGELIST):
     return client.post(
         url,
@@ -40,9 +47,9 @@ def redact(client, *messages, url=CHANGELIST):
     )
 
 
-def test_changelist_search_and_filters(admin_client, user, group):
-    MessageFactory(conversation=group, sender=user, content="find the needle")
-    MessageFactory(conversation=group, sender=user, content="other", is_deleted=True)
+def test_changelist_search_and_filters(admin_client, user, room):
+    MessageFactory(conversation=room, sender=user, content="find the needle")
+    MessageFactory(conversation=room, sender=user, content="other", is_deleted=True)
     response = admin_client.get(CHANGELIST, {"q": "needle"})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list.values_list("content", flat=True)) == [
@@ -66,8 +73,8 @@ def test_changelist_query_count_constant(admin_client, user, group, django_asser
         admin_client.get(CHANGELIST)
 
 
-def test_change_page_is_read_only_and_shows_moderation_text(admin_client, user, group):
-    message = MessageFactory(conversation=group, sender=user, content="rude words", is_deleted=True)
+def test_change_page_is_read_only_and_shows_moderation_text(admin_client, user, room):
+    message = MessageFactory(conversation=room, sender=user, content="rude words", is_deleted=True)
     url = reverse("admin:messaging_message_change", args=[message.id])
     response = admin_client.get(url)
     assert response.status_code == 200

@@ -1,8 +1,10 @@
 """The moderators' console in a real browser against a real server (daphne).
 
 A moderator (staff + the `moderators` group) logs in to /admin/, opens the report queue,
-and redacts a reported message from it. With CHAT_SCREENSHOTS_DIR=docs/screenshots the
-queue is saved as report-queue.png for docs/moderation.md.
+reads a report with the conversation around the reported message (the only way staff read a
+private group: its messages are hidden in the message admin), and redacts the message from
+the queue. With CHAT_SCREENSHOTS_DIR=docs/screenshots the queue and the report's page are
+saved as report-queue.png and report-page.png for docs/moderation.md.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from playwright.sync_api import Browser, expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conversations.tests.factories import group_with
-from messaging import services
-from messaging.models import Message
+from messaging import selectors, services
+from messaging.models import Message, Report
 from messaging.tests.factories import MessageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,28 +35,33 @@ def _moderators_group() -> Group:
     return Group.objects.get(name="moderators")
 
 
-def _reports() -> Message:
+def _reports() -> tuple[Message, Report]:
     alice = UserFactory(username="alice")
     bob = UserFactory(username="bob")
     carol = UserFactory(username="carol")
     moderator = UserFactory(username="mod", is_staff=True)
     moderator.groups.add(_moderators_group())
     team = group_with(alice, bob, carol, name="Book club")
+    MessageFactory(conversation=team, sender=carol, content="Next book: Middlemarch?")
+    MessageFactory(conversation=team, sender=alice, content="I'd love that, I can host on Friday.")
     rude = MessageFactory(conversation=team, sender=bob, content="Nobody wants you here, alice.")
+    MessageFactory(conversation=team, sender=carol, content="Bob, that is not OK.")
     spam = MessageFactory(
         conversation=team, sender=carol, content="BUY CHEAP WATCHES at spam.example"
     )
-    services.message_report(actor=alice, message_id=rude.id, reason="Insulting me in the group.")
+    report = services.message_report(
+        actor=alice, message_id=rude.id, reason="Insulting me in the group."
+    )
     services.message_report(actor=bob, message_id=spam.id, reason="Spam link.")
     services.message_report(actor=alice, message_id=spam.id, reason="Advertising.")
     handled = services.user_report(actor=carol, user_id=bob.id, reason="Keeps messaging me.")
     services.report_dismiss(actor=moderator, report_id=handled.id, note="friendly banter")
     services.user_report(actor=alice, user_id=bob.id, reason="Harasses people in every room.")
-    return rude
+    return rude, report
 
 
 def test_moderator_works_the_report_queue(browser: Browser, server: Any, tmp_path: Path) -> None:
-    rude = _reports()
+    rude, report = _reports()
     context = browser.new_context(viewport={"width": 1600, "height": 640})
     page = context.new_page()
     page.goto(f"{server.url}/admin/login/?next=/admin/messaging/report/")
@@ -71,6 +78,23 @@ def test_moderator_works_the_report_queue(browser: Browser, server: Any, tmp_pat
     page.evaluate("window.scrollTo(0, 0)")
     page.mouse.move(0, 0)
     page.screenshot(path=str(shots / "report-queue.png"))
+
+    # The report's page: the reported message with the conversation around it. The group is
+    # private, so this is the only place its messages are shown to the moderator.
+    page.click(f'#result_list a[href$="/messaging/report/{report.id}/change/"]')
+    context_table = page.locator("#report-context")
+    expect(context_table).to_contain_text("I'd love that, I can host on Friday.")
+    expect(context_table.locator("tr.reported-message")).to_contain_text(
+        "Nobody wants you here, alice."
+    )
+    expect(context_table).to_contain_text("Bob, that is not OK.")
+    page.locator("#report-context").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(shots / "report-page.png"), full_page=True)
+    page.goto(f"{server.url}/admin/messaging/message/{rude.id}/change/")
+    expect(page.locator(".field-text")).to_contain_text(selectors.PRIVATE_PLACEHOLDER)
+    expect(page.locator("#content")).not_to_contain_text("Nobody wants you here")
+    page.goto(f"{server.url}/admin/messaging/report/")
 
     # Redact the insult straight from the queue: the message is deleted for everyone.
     row = page.locator("#result_list tbody tr", has_text="Nobody wants you here")
