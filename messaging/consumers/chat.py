@@ -31,11 +31,9 @@ from chat_project import realtime
 from chat_project.exceptions import error_payload
 from chat_project.realtime.hub import Hub, Outbox
 from chat_project.text import BadText, parse_json
-from friends import selectors as friend_selectors
 from messaging import events
 
 from . import database
-from .database import db
 from .frames import FrameError, FrameRate, bool_field, id_field, str_field, utf8_length_over
 from .presence_keeper import announce_presence, presence_keeper
 
@@ -117,7 +115,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.own_groups.append(realtime.session_group(session_key))
         for group in self.own_groups:
             await self.hub.join(self, group)
-        seqs, audience = await db(database.connect_state)(self.user_id)
+        seqs, audience = await database.connect_state(self.user_id)
         for cid, seq in seqs.items():
             await self._subscribe(cid, seq)
         presence_keeper().register(self)
@@ -154,7 +152,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self._stop_viewing(conversation_id)
             went_offline = await realtime.presence_disconnect(self.user_id, self.socket_id)
             if went_offline:
-                audience = await db(friend_selectors.presence_audience)(self.user_id)
+                audience = await database.presence_audience(self.user_id)
                 await announce_presence(self.user_id, "user_offline", audience)
         except Exception:  # the sweeper finishes the job when the store was unreachable
             logger.exception("cleanup of socket %s failed", self.socket_id)
@@ -264,7 +262,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Subscribed conversations are known; anything else is checked in the database."""
         if conversation_id in self.subscribed:
             return
-        await db(database.membership_check)(self.user_id, conversation_id)
+        await database.membership_check(self.user_id, conversation_id)
         await self._subscribe(conversation_id, None)
 
     async def _stop_viewing(self, conversation_id: int) -> None:
@@ -369,7 +367,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = id_field(content, "conversation_id")
         # Always from the database: joining is rare and must never show a room to a
         # non-member, even one whose removal event is still on its way.
-        await db(database.membership_check)(self.user_id, conversation_id)
+        await database.membership_check(self.user_id, conversation_id)
         await self._subscribe(conversation_id, None)
         first, viewer_ids = await realtime.viewer_join(
             conversation_id, self.user_id, self.socket_id
@@ -404,7 +402,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = id_field(content, "conversation_id")
         text = str_field(content, "content")
         client_id = str_field(content, "client_id", required=False)
-        message = await db(database.send_message)(self.user, conversation_id, text, client_id)
+        message = await database.send_message(self.user, conversation_id, text, client_id)
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
     async def on_typing(self, content: dict[str, Any]) -> None:
@@ -424,7 +422,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_mark_read(self, content: dict[str, Any]) -> None:
         conversation_id = id_field(content, "conversation_id")
         message_id = id_field(content, "message_id")
-        await db(database.mark_read)(self.user, conversation_id, message_id)
+        await database.mark_read(self.user, conversation_id, message_id)
 
     frame_handlers: dict[str, Callable[[ChatConsumer, dict[str, Any]], Awaitable[None]]] = {
         "ping": on_ping,

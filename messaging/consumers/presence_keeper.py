@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from chat_project import realtime
-from friends import selectors as friend_selectors
 from messaging import events
 
-from .database import db
+from . import database
 
 if TYPE_CHECKING:
     from .chat import ChatConsumer
@@ -71,10 +70,10 @@ class PresenceKeeper:
         sockets = [(c.user_id, c.socket_id) for c in consumers]
         viewing = [(cid, c.user_id, c.socket_id) for c in consumers for cid in c.viewing]
         for user_id in await realtime.presence_refresh(sockets, viewing):
-            audience = await db(friend_selectors.presence_audience)(user_id)
+            audience = await database.presence_audience(user_id)
             await announce_presence(user_id, "user_online", audience)
         for user_id in await realtime.presence_sweep():
-            audience = await db(friend_selectors.presence_audience)(user_id)
+            audience = await database.presence_audience(user_id)
             await announce_presence(user_id, "user_offline", audience)
 
 
