@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 try:
-    from playwright.sync_api import Browser, expect, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - only without the dev requirements
     sync_playwright = None
 
@@ -165,8 +166,89 @@ def daphne_server(daphne_factory: Callable[..., LiveServer]) -> LiveServer:
     return daphne_factory()
 
 
+#: Reports every Content-Security-Policy violation of a document to the test (the
+#: `securitypolicyviolation` event fires for blocked scripts, styles, connections, frames…).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation({
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: `${event.sourceFile}:${event.lineNumber}`,
+    sample: event.sample,
+    page: document.location.href,
+  });
+});
+"""
+
+
+@dataclass
+class CspWatch:
+    """What the pages of a browser broke against the Content-Security-Policy.
+
+    Every context opened through the `browser` fixture is watched: violation events,
+    the console's "Content Security Policy" errors, and HTML documents from the server
+    that came without the header (the tests must run with the policy on).
+    """
+
+    problems: list[str] = field(default_factory=list)
+
+    def attach(self, context: BrowserContext) -> BrowserContext:
+        context.expose_binding(
+            "__cspViolation", lambda _source, report: self.problems.append(f"violation {report}")
+        )
+        context.add_init_script(script=CSP_LISTENER)
+        context.on("console", self._on_console)
+        context.on("response", self._on_response)
+        return context
+
+    def _on_console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _on_response(self, response: Any) -> None:
+        request = response.request
+        if request.resource_type != "document" or not 200 <= response.status < 300:
+            return
+        headers = response.headers
+        if "text/html" in headers.get("content-type", "") and not headers.get(
+            "content-security-policy"
+        ):
+            self.problems.append(f"no Content-Security-Policy header on {response.url}")
+
+
+class WatchedBrowser:
+    """The Playwright browser, with a `CspWatch` on every context it opens."""
+
+    def __init__(self, browser: Browser) -> None:
+        self._browser = browser
+        self.csp = CspWatch()
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        return self.csp.attach(self._browser.new_context(**options))
+
+    def new_page(self, **options: Any) -> Page:
+        return self.new_context(**options).new_page()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test fails if any page broke the Content-Security-Policy."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watch = request.getfixturevalue("browser").csp
+    watch.problems.clear()
+    yield
+    if watch.problems:
+        found, watch.problems[:] = list(watch.problems), []
+        pytest.fail("Content-Security-Policy problems:\n" + "\n".join(found), pytrace=False)
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser() -> Iterator[WatchedBrowser]:
     """One headless chromium per module; a missing chromium fails in CI and skips elsewhere."""
     problem = None
     if sync_playwright is None:
@@ -186,7 +268,7 @@ def browser() -> Iterator[Browser]:
     try:
         with sync_playwright() as playwright:
             instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield instance
+            yield WatchedBrowser(instance)
             instance.close()
     finally:
         if previous is None:
@@ -196,7 +278,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def server(browser: Browser, daphne_factory: Callable[..., LiveServer]) -> LiveServer:
+def server(browser: WatchedBrowser, daphne_factory: Callable[..., LiveServer]) -> LiveServer:
     """A real daphne with Django's async-safety checks on (unlike the browser test process)."""
     return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
 

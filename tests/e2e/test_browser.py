@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -28,6 +29,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.conftest import access_token_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -515,3 +517,69 @@ def test_password_change_keeps_the_session_and_logout_closes_its_sockets(people)
     # the login page.
     expect(second.locator("body")).not_to_have_attribute("data-connection", "open")
     expect(second).to_have_url(re.compile(r"/accounts/login/"), timeout=20_000)
+
+
+def test_a_draft_stays_in_the_conversation_it_was_typed_in(people, server, tmp_path):
+    """Text typed in one conversation is never sent to another one opened afterwards.
+
+    The composer used to keep its text when another conversation was opened, so Enter
+    posted a private message into a public room. Each conversation keeps its own draft.
+    """
+    from conversations import services as conversations
+
+    alice_user, bob_user = UserFactory(username="alice"), UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    direct_id = direct_chat(alice_user, bob_user)
+
+    def make_room() -> int:
+        room = conversations.conversation_group_create(
+            actor=bob_user, name="Town square", is_public=True
+        )
+        conversations.conversation_join(actor=alice_user, conversation_id=room.id)
+        return room.id
+
+    room_id = off_loop(make_room)
+    api = httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {access_token_for(alice_user)}"}
+    )
+
+    def contents(conversation_id: int) -> list[str]:
+        response = api.get(f"/api/messages/conversation/{conversation_id}")
+        assert response.status_code == 200, response.text
+        return [message["content"] for message in response.json()]
+
+    a = people(alice_user).page
+    a.goto(f"/c/{direct_id}/")
+    wait_connected(a)
+    composer = a.locator("#composer-input")
+    secret = "Bob, the door code is 4711. Just for you."
+    composer.fill(secret)
+
+    # Without sending, alice opens the public room and presses Enter.
+    open_conversation(a, "Town square")
+    composer.press("Enter")
+    send(a, "Good morning, square")  # sent after the Enter: anything that leaked is before it
+    assert contents(room_id) == ["Good morning, square"]
+    assert contents(direct_id) == []
+    expect(messages_with(a, secret)).to_have_count(0)
+    expect(composer).to_have_value("")
+    a.screenshot(path=str(tmp_path / "draft-room.png"))
+
+    # The room's own draft and the direct chat's are kept apart and come back.
+    composer.fill("half a thought for the square")
+    open_conversation(a, "Bob")
+    expect(composer).to_have_value(secret)
+    a.screenshot(path=str(tmp_path / "draft-restored.png"))
+    composer.press("Enter")
+    expect(a.locator("#message-list .msg:not(.pending) .msg-body", has_text=secret)).to_have_count(
+        1
+    )
+    expect(composer).to_have_value("")
+    open_conversation(a, "Town square")
+    expect(composer).to_have_value("half a thought for the square")
+    open_conversation(a, "Bob")
+    expect(composer).to_have_value("")  # sent drafts are gone
+
+    assert contents(direct_id) == [secret]
+    assert contents(room_id) == ["Good morning, square"]
+    api.close()

@@ -250,7 +250,11 @@ async def _drain_until_pong(socket: LiveSocket) -> None:
         pass
 
 
-def test_web_logout_closes_that_sessions_socket_only(daphne_server):
+@pytest.mark.parametrize(
+    "logout_url",
+    ["/accounts/logout/", "/api-auth/logout/"],  # the web UI's and the browsable API's
+)
+def test_web_logout_closes_that_sessions_socket_only(daphne_server, logout_url):
     alice = UserFactory(username="alice")
     token = access_token_for(alice)
     origin = daphne_server.url
@@ -275,7 +279,7 @@ def test_web_logout_closes_that_sessions_socket_only(daphne_server):
             )
             api_client = await open_live_socket(daphne_server, token=token)
             logout = await web.post(
-                "/accounts/logout/",
+                logout_url,
                 data={"csrfmiddlewaretoken": web.cookies["csrftoken"]},
                 headers={"Referer": f"{origin}/", "Origin": origin},
             )

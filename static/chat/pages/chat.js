@@ -8,6 +8,7 @@
 
 import { api, ApiError } from "../lib/api.js";
 import { $, clear, fullTime, h, initial, linkify, randomId, setupDialog, shortTime, toast } from "../lib/dom.js";
+import { Drafts } from "../lib/drafts.js";
 import { startShell } from "../lib/shell.js";
 
 const PAGE_SIZE = 50;
@@ -50,6 +51,8 @@ const state = {
   openId: null,
   typing: new Map(), // conversation id -> Map(user id -> {name, timer})
   pending: new Map(), // client_id -> {conversationId, content, timer, failed}
+  drafts: new Drafts(), // unsent text per conversation
+  composerFor: null, // the conversation whose draft the composer shows (and sends to)
   friends: [],
   loadedList: false,
 };
@@ -236,6 +239,12 @@ async function fetchConversation(id) {
 }
 
 function forgetConversation(id, notice) {
+  state.drafts.delete(id);
+  if (state.composerFor === id) {
+    state.composerFor = null;
+    els.input.value = "";
+    autoGrow();
+  }
   state.conversations.delete(id);
   state.histories.delete(id);
   state.typing.delete(id);
@@ -257,6 +266,7 @@ function pageVisible() {
 async function openConversation(id, { push = false } = {}) {
   if (state.openId && state.openId !== id) socket.send({ type: "leave_conversation", conversation_id: state.openId });
   state.openId = id;
+  bindComposer(id);
   if (push && location.pathname !== `/c/${id}/`) history.pushState({ id }, "", `/c/${id}/`);
   els.layout.classList.add("has-open");
   els.placeholder.hidden = true;
@@ -305,6 +315,7 @@ async function openConversation(id, { push = false } = {}) {
 function closeConversation() {
   if (state.openId) socket.send({ type: "leave_conversation", conversation_id: state.openId });
   state.openId = null;
+  bindComposer(null);
   els.layout.classList.remove("has-open");
   els.conversation.hidden = true;
   els.placeholder.hidden = false;
@@ -527,8 +538,7 @@ function markRead(conversationId) {
 
 // --- Sending ----------------------------------------------------------------------
 
-function send(content) {
-  const conversationId = state.openId;
+function send(conversationId, content) {
   const clientId = randomId();
   const pending = { conversationId, content, timer: null, failed: null, retries: 0 };
   state.pending.set(clientId, pending);
@@ -816,6 +826,20 @@ presence.addEventListener("change", () => {
 
 // --- Composer -------------------------------------------------------------------------
 
+/**
+ * Show conversation `id`'s draft in the composer (null: none), keeping what was typed for
+ * the conversation it showed before. Called as soon as another conversation is chosen,
+ * before anything is awaited, so Enter can only ever send to the conversation on screen.
+ */
+function bindComposer(id) {
+  if (state.composerFor === id) return;
+  if (state.composerFor !== null) state.drafts.set(state.composerFor, els.input.value);
+  stopTyping();
+  state.composerFor = id;
+  els.input.value = id === null ? "" : state.drafts.get(id);
+  autoGrow();
+}
+
 function autoGrow() {
   els.input.style.height = "auto";
   els.input.style.height = `${Math.min(els.input.scrollHeight, 200)}px`;
@@ -836,8 +860,10 @@ els.input.addEventListener("blur", stopTyping);
 els.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const content = els.input.value.trim();
-  if (!content || !state.openId) return;
-  send(content);
+  const conversationId = state.composerFor;
+  if (!content || conversationId === null || conversationId !== state.openId) return;
+  send(conversationId, content);
+  state.drafts.delete(conversationId);
   els.input.value = "";
   autoGrow();
   stopTyping();
