@@ -27,7 +27,7 @@ class RegisterForm(forms.Form):
     )
     email = forms.EmailField(
         required=False,
-        help_text="Optional. You can log in with it too.",
+        help_text="Optional. We mail it a link; once you follow it, you can log in with it.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(

@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from chat_project import realtime
 
 from . import events
+from .email_address import email_change_request
 from .models import ModerationLog, Notification, User
 
 WS_TICKET_PREFIX = "wsticket:"
@@ -40,8 +41,11 @@ def _validate_password(password: str, user: User) -> None:
 
 
 @transaction.atomic
-def user_register(*, username: str, password: str, email: str = "") -> User:
-    user = User(username=username.strip(), email=(email or "").strip())
+def user_register(*, username: str, password: str, email: str = "", site_url: str = "") -> User:
+    """Create an account. An `email` is not attached here: its owner is mailed a link
+    (or, when it already has an account, a notice), so the answer never tells whether
+    the address is taken (`accounts.email_address`)."""
+    user = User(username=username.strip())
     user.full_clean(exclude=["password"])
     _validate_password(password, user)
     user.set_password(password)
@@ -50,6 +54,8 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise ValidationError({"username": ["A user with that username already exists."]}) from exc
+    if (email or "").strip():
+        email_change_request(user=user, email=email, site_url=site_url)
     return user
 
 
@@ -122,11 +128,20 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, **fields: Any) -> User:
+def user_profile_update(*, user: User, site_url: str = "", **fields: Any) -> User:
+    """Change profile fields. A new `email` only takes effect once confirmed through the
+    link mailed to it (`accounts.email_address`); `""` removes the address at once."""
     allowed = {"display_name", "bio", "email", "avatar"}
-    for name, value in fields.items():
+    for name in fields:
         if name not in allowed:
             raise ValidationError({name: ["This field cannot be changed here."]})
+    email = fields.pop("email", None)
+    if isinstance(email, str):
+        if not email.strip() or email.strip().lower() == user.email.lower():
+            fields["email"] = email  # removed, or the same address in other letter case
+        else:
+            email_change_request(user=user, email=email, site_url=site_url)
+    for name, value in fields.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     user.full_clean(exclude=["password"])
     if fields:

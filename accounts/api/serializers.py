@@ -36,6 +36,10 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
+class EmailConfirmInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=1024, help_text="From the link mailed to you.")
+
+
 class TokenPairSerializer(serializers.Serializer):
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()

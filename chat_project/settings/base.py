@@ -151,6 +151,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Email: confirming addresses (accounts.email_address) ---------------------------
+# EMAIL_URL as django-environ reads it: smtp+tls://user:password@host:587, or the
+# default consolemail:// (mails are written to the log: fine for `make run`, useless in
+# production, where addresses could then never be confirmed).
+_MAILER_OPTIONS = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_FILE_PATH": "file_path",
+}
+
+
+def mailers_config(url: str) -> dict:
+    """Django's MAILERS from an email URL."""
+    config = environ.Env.email_url_config(url)
+    options = {
+        _MAILER_OPTIONS[name]: value
+        for name, value in config.items()
+        if name in _MAILER_OPTIONS and value not in (None, "")
+    }
+    return {"default": {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}}
+
+
+MAILERS = mailers_config(env("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="chat@localhost")
+EMAIL_CONFIRM_HOURS = env.int("EMAIL_CONFIRM_HOURS", default=48)
+
 ACCESS_TOKEN_MINUTES = env.int("ACCESS_TOKEN_MINUTES", default=15)
 REFRESH_TOKEN_DAYS = env.int("REFRESH_TOKEN_DAYS", default=7)
 WS_TICKET_SECONDS = env.int("WS_TICKET_SECONDS", default=30)
