@@ -11,5 +11,7 @@ RUN useradd --create-home chat && chown -R chat /app
 USER chat
 EXPOSE 8000
 # uvicorn (uvloop + httptools), one worker per core: the faster server in docs/benchmarks.md.
+# It believes X-Forwarded-For only from TRUSTED_PROXIES, as the app does (uvicorn's own
+# default would trust any loopback peer).
 ENV WEB_CONCURRENCY=2
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec uvicorn chat_project.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY} --loop uvloop --http httptools --ws websockets-sansio --proxy-headers"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec uvicorn chat_project.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY} --loop uvloop --http httptools --ws websockets-sansio --proxy-headers --forwarded-allow-ips \"${TRUSTED_PROXIES:-}\""]

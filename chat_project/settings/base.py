@@ -5,6 +5,7 @@ django-environ, so the same code runs embedded (SQLite, in-memory layer) and in
 production (PostgreSQL, Redis). The README lists every variable.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,11 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDR networks): see
+# chat_project/client_ip.py. Empty: the connection's peer is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:  # fail at start-up, not on the first request
+    ipaddress.ip_network(_proxy.strip(), strict=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
