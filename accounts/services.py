@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,9 +25,12 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from chat_project import realtime
+from chat_project.exceptions import Throttled
 
 from . import events
+from .backends import UsernameOrEmailBackend
 from .email_address import email_change_request
+from .login_guard import LoginRefused
 from .models import ModerationLog, Notification, User
 
 WS_TICKET_PREFIX = "wsticket:"
@@ -69,9 +72,18 @@ def token_pair_for(user: User) -> dict[str, Any]:
     }
 
 
-def auth_login(*, username: str, password: str) -> dict[str, Any]:
-    """Tokens for valid credentials; a disabled account is told so only with the right password."""
-    user = authenticate(username=username, password=password)
+def user_authenticate(*, username: str, password: str, client_ip: str) -> User:
+    """The user these credentials belong to, within the login limits of
+    `accounts.login_guard` (Throttled past them). A disabled account is told so only with
+    the right password. REST login and the web login form both come here.
+
+    The backend is called directly: `django.contrib.auth.authenticate()` would turn a
+    refused try into "invalid credentials" and lose its wait."""
+    backend = UsernameOrEmailBackend()
+    try:
+        user = backend.authenticate(None, username=username, password=password, client_ip=client_ip)
+    except LoginRefused as exc:
+        raise Throttled(wait=exc.wait, detail=str(exc)) from exc
     if user is None:
         candidate = User.objects.filter(username__iexact=username).first() or (
             User.objects.filter(email__iexact=username).first() if "@" in username else None
@@ -79,7 +91,15 @@ def auth_login(*, username: str, password: str) -> dict[str, Any]:
         if candidate is not None and not candidate.is_active and candidate.check_password(password):
             raise AuthenticationFailed("This account is disabled.", code="account_disabled")
         raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
-    return token_pair_for(user)
+    user.backend = f"{UsernameOrEmailBackend.__module__}.{UsernameOrEmailBackend.__name__}"
+    return user
+
+
+def auth_login(*, username: str, password: str, client_ip: str) -> dict[str, Any]:
+    """Tokens for valid credentials (see `user_authenticate`)."""
+    return token_pair_for(
+        user_authenticate(username=username, password=password, client_ip=client_ip)
+    )
 
 
 def token_refresh(*, refresh_token: str) -> dict[str, Any]:

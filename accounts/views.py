@@ -5,6 +5,8 @@ password change here revokes tokens and closes sockets exactly like `POST
 /api/auth/password` does.
 """
 
+import math
+
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from chat_project import realtime
 
 from . import email_address, services
+from .api.throttles import LoginIPThrottle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 
 
@@ -37,9 +40,25 @@ def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
 
 
 class LoginView(auth_views.LoginView):
+    """The web login, with the API's limits: per client address (the `login_ip`
+    throttle, here too) and per account (in the form's service call)."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        throttle = LoginIPThrottle()
+        if not throttle.allow_request(request, self):
+            wait = math.ceil(throttle.wait() or 1)
+            context = self.get_context_data(
+                form=self.get_form_class()(request),
+                refused=f"Too many login attempts from your address: try again in {wait} s.",
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):

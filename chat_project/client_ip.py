@@ -8,7 +8,7 @@ trusted proxy; the first address that is not one is the client. With no trusted 
 or a peer that is not one, the header is ignored and the peer is the client.
 
 Every consumer of a client address uses this module: the DRF throttles (their
-`get_ident`). uvicorn in the Docker image is given the
+`get_ident`), the login guard and its log lines. uvicorn in the Docker image is given the
 same list (`--forwarded-allow-ips`), so its `scope["client"]` and access log agree.
 
 An ASGI server may already have replaced the peer with an address from the header

@@ -8,10 +8,11 @@ from rest_framework.response import Response
 
 from accounts import email_address, selectors, services
 from accounts.models import Notification
+from chat_project.client_ip import client_ip
 
 from . import serializers as s
 from .pagination import paginated
-from .throttles import LoginIPThrottle, LoginUsernameThrottle, RegisterThrottle
+from .throttles import LoginIPThrottle, RegisterThrottle
 
 
 class AuthViewSet(viewsets.GenericViewSet):
@@ -39,8 +40,8 @@ class AuthViewSet(viewsets.GenericViewSet):
     def get_throttles(self) -> list:
         if self.action == "register":
             return [RegisterThrottle()]
-        if self.action == "login":
-            return [LoginIPThrottle(), LoginUsernameThrottle()]
+        if self.action == "login":  # per account: accounts.login_guard, in the service
+            return [LoginIPThrottle()]
         return super().get_throttles()
 
     @extend_schema(request=s.RegisterInputSerializer, responses={201: s.UserCreatedSerializer})
@@ -61,7 +62,7 @@ class AuthViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def login(self, request: Request) -> Response:
         data = _valid(s.LoginInputSerializer, request)
-        return Response(services.auth_login(**data))
+        return Response(services.auth_login(**data, client_ip=client_ip(request)))
 
     @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairSerializer})
     @action(detail=False, methods=["post"])

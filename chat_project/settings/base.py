@@ -228,11 +228,17 @@ THROTTLE_RATES = {
     "user": env("THROTTLE_USER", default="1200/min"),
     "register": env("THROTTLE_REGISTER", default="20/hour"),
     "login_ip": env("THROTTLE_LOGIN_IP", default="30/min"),
-    "login_username": env("THROTTLE_LOGIN_USERNAME", default="10/min"),
+    # Failed logins before the backoff of accounts.login_guard starts: per account and
+    # address, and per account from addresses that never logged into it.
+    "login_account_ip": env("THROTTLE_LOGIN_ACCOUNT_IP", default="5/hour"),
+    "login_username": env("THROTTLE_LOGIN_USERNAME", default="20/hour"),
     "message_send": env("THROTTLE_MESSAGE_SEND", default="30/10s"),
     "friend_request": env("THROTTLE_FRIEND_REQUEST", default="50/hour"),
     "report": env("THROTTLE_REPORT", default="30/hour"),
 }
+
+LOGIN_BACKOFF_MAX_SECONDS = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=900)
+LOGIN_KNOWN_IP_DAYS = env.int("LOGIN_KNOWN_IP_DAYS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
