@@ -94,7 +94,7 @@ def _take(key: str, rate: str) -> float | None:
             cache.set(f"{key}:next", now + delay, timeout=math.ceil(delay))
         return None
     # Past the free tries one try at a time: whoever adds the key goes, the others wait.
-    if delay and cache.add(f"{key}:next", now + delay, timeout=math.ceil(delay)):
+    if not delay or cache.add(f"{key}:next", now + delay, timeout=math.ceil(delay)):
         return None
     _give_back(f"{key}:n")
     next_at = cache.get(f"{key}:next")
@@ -135,8 +135,8 @@ def login_attempt_begin(*, username: str, client_ip: str) -> LoginAttempt:
     name = username.strip().lower()
     account = hashlib.sha256(name.encode()).hexdigest()[:32]
     ip = rate_limit_ident(client_ip)
-    attempt = LoginAttempt(account=account, ip=ip, known_ip=False)
-    attempt.known_ip = cache.get(attempt._known) is not None
+    known_ip = cache.get(f"login:known:{account}:{ip}") is not None
+    attempt = LoginAttempt(account=account, ip=ip, known_ip=known_ip)
     wait = _take(attempt._pair, settings.THROTTLE_RATES["login_account_ip"])
     if wait is None and not attempt.known_ip:
         wait = _take(attempt._account, settings.THROTTLE_RATES["login_username"])

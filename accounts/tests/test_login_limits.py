@@ -172,3 +172,10 @@ def test_the_admin_login_has_the_per_account_limits(rates, client, db):
         client.post("/admin/login/", {"username": "boss", "password": "wrong"})
     client.post("/admin/login/", {"username": "boss", "password": DEFAULT_PASSWORD})
     assert "_auth_user_id" not in client.session  # refused, even with the right password
+
+
+def test_a_zero_backoff_turns_the_backoff_off(rates, settings, db):
+    settings.LOGIN_BACKOFF_MAX_SECONDS = 0
+    rates("login_account_ip", "2/hour")
+    guesser = client_at("203.0.113.1")
+    assert [login(guesser, "nobody", "wrong").status_code for _ in range(4)] == [401] * 4
