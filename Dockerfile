@@ -11,6 +11,8 @@ RUN useradd --create-home chat && chown -R chat /app
 USER chat
 EXPOSE 8000
 # uvicorn (uvloop + httptools), one worker per core: the faster server in docs/benchmarks.md.
-# chat_project.serve sets its flags, the WebSocket message limit among them.
+# chat_project.serve sets its flags: the WebSocket message limit, and X-Forwarded-For
+# believed only from TRUSTED_PROXIES, as the app does (uvicorn's own default would trust
+# any loopback peer).
 ENV WEB_CONCURRENCY=2
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec python -m chat_project.serve --host 0.0.0.0 --port 8000"]

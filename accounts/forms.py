@@ -1,12 +1,21 @@
 """Forms of the web UI's account pages: they check shape, the services decide."""
 
+import math
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from rest_framework.exceptions import AuthenticationFailed
 
+from chat_project.client_ip import client_ip
+from chat_project.exceptions import Throttled
+
+from . import services
 from .models import User
 
 
 class LoginForm(AuthenticationForm):
+    """The web login: the same service, and so the same login limits, as the API."""
+
     username = forms.CharField(
         label="Username or email",
         max_length=254,
@@ -18,6 +27,27 @@ class LoginForm(AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = services.user_authenticate(
+                    username=username, password=password, client_ip=client_ip(self.request)
+                )
+            except Throttled as exc:
+                raise forms.ValidationError(
+                    f"Too many failed logins: try again in {math.ceil(exc.wait or 1)} s.",
+                    code="throttled",
+                ) from exc
+            except AuthenticationFailed as exc:
+                if exc.get_codes() == "account_disabled":
+                    raise forms.ValidationError(
+                        self.error_messages["inactive"], code="inactive"
+                    ) from exc
+                raise self.get_invalid_login_error() from exc
+        return self.cleaned_data
+
 
 class RegisterForm(forms.Form):
     username = forms.CharField(
@@ -27,7 +57,7 @@ class RegisterForm(forms.Form):
     )
     email = forms.EmailField(
         required=False,
-        help_text="Optional. You can log in with it too.",
+        help_text="Optional. We mail it a link; once you follow it, you can log in with it.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,8 +25,12 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from chat_project import realtime
+from chat_project.exceptions import Throttled
 
 from . import events
+from .backends import UsernameOrEmailBackend
+from .email_address import email_change_request
+from .login_guard import LoginRefused
 from .models import ModerationLog, Notification, User
 
 WS_TICKET_PREFIX = "wsticket:"
@@ -40,8 +44,11 @@ def _validate_password(password: str, user: User) -> None:
 
 
 @transaction.atomic
-def user_register(*, username: str, password: str, email: str = "") -> User:
-    user = User(username=username.strip(), email=(email or "").strip())
+def user_register(*, username: str, password: str, email: str = "", site_url: str = "") -> User:
+    """Create an account. An `email` is not attached here: its owner is mailed a link
+    (or, when it already has an account, a notice), so the answer never tells whether
+    the address is taken (`accounts.email_address`)."""
+    user = User(username=username.strip())
     user.full_clean(exclude=["password"])
     _validate_password(password, user)
     user.set_password(password)
@@ -50,6 +57,8 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
             user.save()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise ValidationError({"username": ["A user with that username already exists."]}) from exc
+    if (email or "").strip():
+        email_change_request(user=user, email=email, site_url=site_url)
     return user
 
 
@@ -63,9 +72,18 @@ def token_pair_for(user: User) -> dict[str, Any]:
     }
 
 
-def auth_login(*, username: str, password: str) -> dict[str, Any]:
-    """Tokens for valid credentials; a disabled account is told so only with the right password."""
-    user = authenticate(username=username, password=password)
+def user_authenticate(*, username: str, password: str, client_ip: str) -> User:
+    """The user these credentials belong to, within the login limits of
+    `accounts.login_guard` (Throttled past them). A disabled account is told so only with
+    the right password. REST login and the web login form both come here.
+
+    The backend is called directly: `django.contrib.auth.authenticate()` would turn a
+    refused try into "invalid credentials" and lose its wait."""
+    backend = UsernameOrEmailBackend()
+    try:
+        user = backend.authenticate(None, username=username, password=password, client_ip=client_ip)
+    except LoginRefused as exc:
+        raise Throttled(wait=exc.wait, detail=str(exc)) from exc
     if user is None:
         candidate = User.objects.filter(username__iexact=username).first() or (
             User.objects.filter(email__iexact=username).first() if "@" in username else None
@@ -73,7 +91,15 @@ def auth_login(*, username: str, password: str) -> dict[str, Any]:
         if candidate is not None and not candidate.is_active and candidate.check_password(password):
             raise AuthenticationFailed("This account is disabled.", code="account_disabled")
         raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
-    return token_pair_for(user)
+    user.backend = f"{UsernameOrEmailBackend.__module__}.{UsernameOrEmailBackend.__name__}"
+    return user
+
+
+def auth_login(*, username: str, password: str, client_ip: str) -> dict[str, Any]:
+    """Tokens for valid credentials (see `user_authenticate`)."""
+    return token_pair_for(
+        user_authenticate(username=username, password=password, client_ip=client_ip)
+    )
 
 
 def token_refresh(*, refresh_token: str) -> dict[str, Any]:
@@ -122,11 +148,20 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, **fields: Any) -> User:
+def user_profile_update(*, user: User, site_url: str = "", **fields: Any) -> User:
+    """Change profile fields. A new `email` only takes effect once confirmed through the
+    link mailed to it (`accounts.email_address`); `""` removes the address at once."""
     allowed = {"display_name", "bio", "email", "avatar"}
-    for name, value in fields.items():
+    for name in fields:
         if name not in allowed:
             raise ValidationError({name: ["This field cannot be changed here."]})
+    email = fields.pop("email", None)
+    if isinstance(email, str):
+        if not email.strip() or email.strip().lower() == user.email.lower():
+            fields["email"] = email  # removed, or the same address in other letter case
+        else:
+            email_change_request(user=user, email=email, site_url=site_url)
+    for name, value in fields.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     user.full_clean(exclude=["password"])
     if fields:

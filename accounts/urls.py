@@ -7,4 +7,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register_view, name="register"),
     path("settings/", views.settings_view, name="settings"),
+    path("email/confirm/", views.email_confirm_view, name="email-confirm"),
 ]

@@ -5,6 +5,8 @@ password change here revokes tokens and closes sockets exactly like `POST
 /api/auth/password` does.
 """
 
+import math
+
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
@@ -18,7 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from chat_project import realtime
 
-from . import services
+from . import email_address, services
+from .api.throttles import LoginIPThrottle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 
 
@@ -37,9 +40,25 @@ def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
 
 
 class LoginView(auth_views.LoginView):
+    """The web login, with the API's limits: per client address (the `login_ip`
+    throttle, here too) and per account (in the form's service call)."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        throttle = LoginIPThrottle()
+        if not throttle.allow_request(request, self):
+            wait = math.ceil(throttle.wait() or 1)
+            context = self.get_context_data(
+                form=self.get_form_class()(request),
+                refused=f"Too many login attempts from your address: try again in {wait} s.",
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -74,13 +93,43 @@ def register_view(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_register(**form.cleaned_data)
+            user = services.user_register(
+                **form.cleaned_data, site_url=request.build_absolute_uri("/")
+            )
         except ValidationError as exc:
             _add_service_errors(form, exc, {})
         else:
             auth.login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+            if form.cleaned_data.get("email"):
+                messages.info(request, _sent_to(form.cleaned_data["email"]))
             return redirect("/")
     return render(request, "accounts/register.html", {"form": form})
+
+
+def _sent_to(address: str) -> str:
+    """The same words whether or not the address belongs to someone already."""
+    return (
+        f"We sent a message to {address}. Follow its link to add the address to your "
+        "account; until then your account keeps its current address."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm_view(request: HttpRequest) -> HttpResponse:
+    """The page the mailed link opens; the address is attached by the POST of its button
+    (a mail scanner that fetches links does not confirm anything)."""
+    token = request.POST.get("token") or request.GET.get("token") or ""
+    confirmed, error = None, None
+    if request.method == "POST":
+        try:
+            confirmed = email_address.email_confirm(token=token)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    return render(
+        request,
+        "accounts/email_confirm.html",
+        {"token": token, "confirmed": confirmed, "error": error},
+    )
 
 
 @login_required
@@ -95,13 +144,21 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("form") == "profile":
         profile_form = ProfileForm(request.POST)
         if profile_form.is_valid():
+            email_before = user.email
             try:
-                services.user_profile_update(user=user, **profile_form.cleaned_data)
+                services.user_profile_update(
+                    user=user,
+                    site_url=request.build_absolute_uri("/"),
+                    **profile_form.cleaned_data,
+                )
             except ValidationError as exc:
                 user.refresh_from_db()
                 _add_service_errors(profile_form, exc, {})
             else:
                 messages.success(request, "Profile saved.")
+                asked = profile_form.cleaned_data.get("email") or ""
+                if asked and asked.lower() != email_before.lower():
+                    messages.info(request, _sent_to(asked))
                 return redirect("settings")
     elif request.method == "POST" and request.POST.get("form") == "password":
         password_form = PasswordChangeForm(request.POST)

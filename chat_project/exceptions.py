@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class Conflict(Exception):
@@ -118,6 +117,11 @@ def to_api_exception(exc: Exception) -> exceptions.APIException | None:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    # Imported here: rest_framework.views loads the throttle classes, which import this
+    # module (through ratelimit), so a module-level import made the first importer of
+    # chat_project.exceptions fail with a circular import.
+    from rest_framework.views import exception_handler
+
     mapped = to_api_exception(exc)
     if mapped is not None:
         exc = mapped

@@ -29,6 +29,12 @@ def transport_max_message_bytes() -> int:
     return 2 * settings.WS_MAX_FRAME_BYTES
 
 
+def trusted_proxies() -> list[str]:
+    from django.conf import settings
+
+    return [str(proxy) for proxy in settings.TRUSTED_PROXIES]
+
+
 def command(server: str, *, host: str, port: int, workers: int, extra: list[str]) -> list[str]:
     """The server's argv (its executable first)."""
     limit = str(transport_max_message_bytes())
@@ -38,7 +44,10 @@ def command(server: str, *, host: str, port: int, workers: int, extra: list[str]
             APP,
             *("--host", host, "--port", str(port), "--workers", str(workers)),
             *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio"),
-            *("--ws-max-size", limit, "--proxy-headers", "--lifespan", "off"),
+            *("--ws-max-size", limit, "--lifespan", "off"),
+            # X-Forwarded-For/-Proto only from the proxies the app trusts too
+            # (chat_project/client_ip.py): uvicorn's default trusts any loopback peer.
+            *("--proxy-headers", "--forwarded-allow-ips", ",".join(trusted_proxies())),
             # Browsers offer permessage-deflate; accepted, every frame would be compressed
             # once per socket, undoing "encode once, write to every socket" (chat frames
             # are small: the bytes saved are few).

@@ -10,11 +10,15 @@ fine for abuse limits.
 from rest_framework import throttling
 from rest_framework.request import Request
 
-from . import ratelimit
+from . import client_ip, ratelimit
 
 
 class FixedWindowThrottleMixin:
-    """Replaces `SimpleRateThrottle.allow_request`; keys and rates stay DRF's."""
+    """Replaces `SimpleRateThrottle.allow_request`; keys and rates stay DRF's.
+
+    `get_ident` is the project's client address (`chat_project.client_ip`): DRF's own
+    believes X-Forwarded-For from anyone when `NUM_PROXIES` is unset.
+    """
 
     rate: str | None
     num_requests: int
@@ -31,6 +35,9 @@ class FixedWindowThrottleMixin:
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip.request_rate_limit_ident(request)
 
 
 class FixedWindowRateThrottle(FixedWindowThrottleMixin, throttling.SimpleRateThrottle):

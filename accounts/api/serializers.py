@@ -1,5 +1,8 @@
 """Input serializers check shape only; the services decide what is allowed."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -33,6 +36,10 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
+class EmailConfirmInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=1024, help_text="From the link mailed to you.")
+
+
 class TokenPairSerializer(serializers.Serializer):
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
@@ -61,6 +68,39 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "email", "display_name", "bio", "avatar_url", "date_joined"]
         read_only_fields = fields
+
+
+def visible_email(user: User, context: Mapping[str, Any]) -> str | None:
+    """`user`'s email as the serializer's viewer may see it, else None.
+
+    Only the owner (`context["viewer_id"]`) and the owner's accepted friends (ids the
+    caller put in `context["friend_ids"]`, from its friendship selector) see an address.
+    Without a viewer (an event that goes to several users) nobody does.
+    """
+    viewer_id = context.get("viewer_id")
+    if viewer_id is None:
+        return None
+    if user.pk == viewer_id or user.pk in context.get("friend_ids", ()):
+        return user.email
+    return None
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "email",
+        "nullable": True,
+        "description": "Only for yourself and your accepted friends; null for anyone else.",
+    }
+)
+class ViewerEmailField(serializers.Field):
+    """A user's email for the viewer in the serializer's context (`visible_email`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, user: User) -> str | None:
+        return visible_email(user, self.context)
 
 
 class UserPublicSerializer(serializers.ModelSerializer):

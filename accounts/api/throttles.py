@@ -1,4 +1,6 @@
-"""Login and registration throttles on the shared cache (Redis when configured)."""
+"""Login and registration throttles per client address on the shared cache (Redis when
+configured). Per-account login limits need the outcome of the try, so they are not a
+throttle: `accounts.login_guard`, applied by the login service."""
 
 from rest_framework.request import Request
 
@@ -14,15 +16,3 @@ class RegisterThrottle(FixedWindowRateThrottle):
 
 class LoginIPThrottle(RegisterThrottle):
     scope = "login_ip"
-
-
-class LoginUsernameThrottle(FixedWindowRateThrottle):
-    """Per target account, so one IP-rotating attacker cannot hammer one user."""
-
-    scope = "login_username"
-
-    def get_cache_key(self, request: Request, view: object) -> str | None:
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not username.strip():
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()[:254]}

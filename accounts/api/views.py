@@ -6,19 +6,20 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import selectors, services
+from accounts import email_address, selectors, services
 from accounts.models import Notification
+from chat_project.client_ip import client_ip
 
 from . import serializers as s
 from .pagination import paginated
-from .throttles import LoginIPThrottle, LoginUsernameThrottle, RegisterThrottle
+from .throttles import LoginIPThrottle, RegisterThrottle
 
 
 class AuthViewSet(viewsets.GenericViewSet):
     """Register, log in, rotate and revoke tokens, profile, password, WebSocket tickets."""
 
     serializer_class = s.MeSerializer
-    public_actions = {"register", "login", "refresh", "logout"}
+    public_actions = {"register", "login", "refresh", "logout", "email_confirm"}
 
     def get_permissions(self) -> list:
         if self.action in self.public_actions:
@@ -39,22 +40,29 @@ class AuthViewSet(viewsets.GenericViewSet):
     def get_throttles(self) -> list:
         if self.action == "register":
             return [RegisterThrottle()]
-        if self.action == "login":
-            return [LoginIPThrottle(), LoginUsernameThrottle()]
+        if self.action == "login":  # per account: accounts.login_guard, in the service
+            return [LoginIPThrottle()]
         return super().get_throttles()
 
     @extend_schema(request=s.RegisterInputSerializer, responses={201: s.UserCreatedSerializer})
     @action(detail=False, methods=["post"])
     def register(self, request: Request) -> Response:
         data = _valid(s.RegisterInputSerializer, request)
-        user = services.user_register(**data)
+        user = services.user_register(**data, site_url=request.build_absolute_uri("/"))
         return Response(s.UserCreatedSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.EmailConfirmInputSerializer, responses={200: s.UserCreatedSerializer})
+    @action(detail=False, methods=["post"], url_path="email/confirm")
+    def email_confirm(self, request: Request) -> Response:
+        data = _valid(s.EmailConfirmInputSerializer, request)
+        user = email_address.email_confirm(token=data["token"])
+        return Response(s.UserCreatedSerializer(user).data)
 
     @extend_schema(request=s.LoginInputSerializer, responses={200: s.TokenPairSerializer})
     @action(detail=False, methods=["post"])
     def login(self, request: Request) -> Response:
         data = _valid(s.LoginInputSerializer, request)
-        return Response(services.auth_login(**data))
+        return Response(services.auth_login(**data, client_ip=client_ip(request)))
 
     @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairSerializer})
     @action(detail=False, methods=["post"])
@@ -77,7 +85,8 @@ class AuthViewSet(viewsets.GenericViewSet):
     def me(self, request: Request) -> Response:
         if request.method == "PATCH":
             data = _valid(s.ProfileUpdateInputSerializer, request)
-            services.user_profile_update(user=request.user, **data)
+            site_url = request.build_absolute_uri("/")
+            services.user_profile_update(user=request.user, site_url=site_url, **data)
         return Response(s.MeSerializer(request.user).data)
 
     @extend_schema(request=s.PasswordChangeInputSerializer, responses={204: None})

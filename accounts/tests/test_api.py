@@ -1,3 +1,6 @@
+import re
+from urllib.parse import unquote
+
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -27,12 +30,31 @@ def bearer(client, token):
 # --- register ------------------------------------------------------------------------
 
 
-def test_register_creates_user(api_client):
-    response = register(api_client, username="Alice", email="alice@example.com", password=STRONG)
+def confirm_link_token(message) -> str:
+    """The token of the confirmation link in a mail."""
+    match = re.search(r"/accounts/email/confirm/\?token=(\S+)", message.body)
+    assert match, message.body
+    return unquote(match.group(1))
+
+
+def test_register_creates_user(api_client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(
+            api_client, username="Alice", email="alice@example.com", password=STRONG
+        )
     assert response.status_code == 201
     body = response.json()
-    assert body == {"id": body["id"], "username": "Alice", "email": "alice@example.com"}
+    # The address is attached once its owner follows the link mailed to it.
+    assert body == {"id": body["id"], "username": "Alice", "email": ""}
     assert User.objects.get(pk=body["id"]).check_password(STRONG)
+    [mail] = mailoutbox
+    assert mail.to == ["alice@example.com"]
+    confirmed = api_client.post(
+        "/api/auth/email/confirm", {"token": confirm_link_token(mail)}, format="json"
+    )
+    assert confirmed.status_code == 200
+    assert confirmed.json() == {"id": body["id"], "username": "Alice", "email": "alice@example.com"}
+    assert login(api_client, "ALICE@example.com", STRONG).status_code == 200
 
 
 def test_register_without_email(api_client):
@@ -50,12 +72,22 @@ def test_register_duplicate_username_any_case(api_client, username):
     assert User.objects.count() == 1
 
 
-def test_register_duplicate_email_any_case(api_client):
+def test_register_duplicate_email_any_case(
+    api_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A taken address is answered like a free one (no account enumeration); its owner
+    is told by mail, and the new account does not get it."""
     UserFactory(username="first", email="Same@Example.com")
-    response = register(api_client, username="second", email="same@example.COM", password=STRONG)
-    assert response.status_code == 400
-    assert "email" in response.json()
-    assert not User.objects.filter(username="second").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(
+            api_client, username="second", email="same@example.COM", password=STRONG
+        )
+    assert response.status_code == 201
+    assert response.json() == {"id": response.json()["id"], "username": "second", "email": ""}
+    assert User.objects.get(username="second").email == ""
+    [mail] = mailoutbox
+    assert mail.to == ["same@example.com"]  # the domain part in lower case
+    assert "first" in mail.body and "token=" not in mail.body
 
 
 def test_register_two_users_without_email_is_fine(api_client):
@@ -234,25 +266,42 @@ def test_me_token_of_deactivated_user(api_client, user):
     assert bearer(api_client, tokens["access_token"]).get("/api/auth/me").status_code == 401
 
 
-def test_patch_me(client_for, user):
+def test_patch_me(client_for, user, mailoutbox, django_capture_on_commit_callbacks):
     client = client_for(user)
-    response = client.patch(
-        "/api/auth/me",
-        {"display_name": "Alice A.", "bio": "hi", "email": "new@example.com"},
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.patch(
+            "/api/auth/me",
+            {"display_name": "Alice A.", "bio": "hi", "email": "new@example.com"},
+            format="json",
+        )
     assert response.status_code == 200
     assert response.json()["display_name"] == "Alice A."
     user.refresh_from_db()
-    assert (user.bio, user.email) == ("hi", "new@example.com")
+    # A new address takes effect when the link mailed to it is followed.
+    assert (user.bio, user.email) == ("hi", "alice@example.com")
+    [mail] = mailoutbox
+    assert mail.to == ["new@example.com"]
+    token = confirm_link_token(mail)
+    assert client.post("/api/auth/email/confirm", {"token": token}).status_code == 200
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
 
 
-def test_patch_me_email_taken(client_for, user, other_user):
-    response = client_for(user).patch("/api/auth/me", {"email": "BOB@example.com"}, format="json")
-    assert response.status_code == 400
-    assert "email" in response.json()
+def test_patch_me_email_taken(
+    client_for, user, other_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Answered as for a free address (no account enumeration); bob is told by mail."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(user).patch(
+            "/api/auth/me", {"email": "BOB@example.com"}, format="json"
+        )
+    assert response.status_code == 200
+    assert response.json()["email"] == "alice@example.com"
     user.refresh_from_db()
     assert user.email == "alice@example.com"
+    [mail] = mailoutbox
+    assert mail.to == ["BOB@example.com"]
+    assert "bob" in mail.body and "token=" not in mail.body
 
 
 def test_patch_me_cannot_change_username(client_for, user):
@@ -431,9 +480,9 @@ def test_user_search_needs_auth(api_client, db):
 
 
 def test_login_throttled_per_username(api_client, user, monkeypatch):
-    from accounts.api.throttles import LoginUsernameThrottle
+    from django.conf import settings
 
-    monkeypatch.setitem(LoginUsernameThrottle.THROTTLE_RATES, "login_username", "3/min")
+    monkeypatch.setitem(settings.THROTTLE_RATES, "login_username", "3/min")
     codes = [login(api_client, "alice", "bad-password").status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
 

@@ -5,6 +5,7 @@ django-environ, so the same code runs embedded (SQLite, in-memory layer) and in
 production (PostgreSQL, Redis). The README lists every variable.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,11 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDR networks): see
+# chat_project/client_ip.py. Empty: the connection's peer is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:  # fail at start-up, not on the first request
+    ipaddress.ip_network(_proxy.strip(), strict=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -166,6 +172,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Email: confirming addresses (accounts.email_address) ---------------------------
+# EMAIL_URL as django-environ reads it: smtp+tls://user:password@host:587, or the
+# default consolemail:// (mails are written to the log: fine for `make run`, useless in
+# production, where addresses could then never be confirmed).
+_MAILER_OPTIONS = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_FILE_PATH": "file_path",
+}
+
+
+def mailers_config(url: str) -> dict:
+    """Django's MAILERS from an email URL."""
+    config = environ.Env.email_url_config(url)
+    options = {
+        _MAILER_OPTIONS[name]: value
+        for name, value in config.items()
+        if name in _MAILER_OPTIONS and value not in (None, "")
+    }
+    return {"default": {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}}
+
+
+MAILERS = mailers_config(env("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="chat@localhost")
+EMAIL_CONFIRM_HOURS = env.int("EMAIL_CONFIRM_HOURS", default=48)
+
 ACCESS_TOKEN_MINUTES = env.int("ACCESS_TOKEN_MINUTES", default=15)
 REFRESH_TOKEN_DAYS = env.int("REFRESH_TOKEN_DAYS", default=7)
 WS_TICKET_SECONDS = env.int("WS_TICKET_SECONDS", default=30)
@@ -209,11 +245,17 @@ THROTTLE_RATES = {
     "user": env("THROTTLE_USER", default="1200/min"),
     "register": env("THROTTLE_REGISTER", default="20/hour"),
     "login_ip": env("THROTTLE_LOGIN_IP", default="30/min"),
-    "login_username": env("THROTTLE_LOGIN_USERNAME", default="10/min"),
+    # Failed logins before the backoff of accounts.login_guard starts: per account and
+    # address, and per account from addresses that never logged into it.
+    "login_account_ip": env("THROTTLE_LOGIN_ACCOUNT_IP", default="5/hour"),
+    "login_username": env("THROTTLE_LOGIN_USERNAME", default="20/hour"),
     "message_send": env("THROTTLE_MESSAGE_SEND", default="30/10s"),
     "friend_request": env("THROTTLE_FRIEND_REQUEST", default="50/hour"),
     "report": env("THROTTLE_REPORT", default="30/hour"),
 }
+
+LOGIN_BACKOFF_MAX_SECONDS = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=900)
+LOGIN_KNOWN_IP_DAYS = env.int("LOGIN_KNOWN_IP_DAYS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

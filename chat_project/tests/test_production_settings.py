@@ -13,6 +13,8 @@ HTTPS_ENV = {
     "DJANGO_SECRET_KEY": "production-settings-test-0123456789-abcdefghijklmnopqrstuvwxyz-ABCD",
     "DJANGO_ALLOWED_HOSTS": "chat.example.com",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://chat.example.com",
+    # A real deployment mails (address confirmation): Django's deploy check insists.
+    "EMAIL_URL": "smtp+tls://chat:secret@mail.example.com:587",
 }
 #: What docker-compose.yml sets for its plain-HTTP default.
 PLAIN_HTTP_ENV = {

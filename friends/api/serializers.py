@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.serializers import ViewerEmailField
 from accounts.models import User
 from friends.models import Block, Friendship
 
@@ -22,7 +24,13 @@ class FriendRequestInputSerializer(serializers.Serializer):
 
 
 class RequestPartySerializer(serializers.ModelSerializer):
-    """A party of a request as the contract shows it, plus the display name UIs need."""
+    """A party of a request as the contract shows it, plus the display name UIs need.
+
+    `email`: your own, or the other party's once the request is accepted (you are
+    friends then); null otherwise.
+    """
+
+    email = ViewerEmailField()
 
     class Meta:
         model = User
@@ -31,15 +39,33 @@ class RequestPartySerializer(serializers.ModelSerializer):
 
 
 class FriendRequestSerializer(serializers.ModelSerializer):
-    """The one friend-request representation: REST bodies and `friend_request*` events."""
+    """The one friend-request representation: REST bodies and `friend_request*` events.
 
-    requester = RequestPartySerializer(read_only=True)
-    receiver = RequestPartySerializer(read_only=True)
+    Context: `viewer_id`, the user it is for (each event goes to one user, so it is
+    built for that user). Without it no email is shown.
+    """
+
+    requester = serializers.SerializerMethodField()
+    receiver = serializers.SerializerMethodField()
 
     class Meta:
         model = Friendship
         fields = ["id", "requester", "receiver", "status", "created_at"]
         read_only_fields = fields
+
+    def _party(self, friendship: Friendship, user: User) -> dict:
+        pair = (friendship.requester_id, friendship.receiver_id)
+        accepted = friendship.status == Friendship.Status.ACCEPTED
+        friends = pair if accepted and self.context.get("viewer_id") in pair else ()
+        return RequestPartySerializer(user, context={**self.context, "friend_ids": friends}).data
+
+    @extend_schema_field(RequestPartySerializer)
+    def get_requester(self, friendship: Friendship) -> dict:
+        return self._party(friendship, friendship.requester)
+
+    @extend_schema_field(RequestPartySerializer)
+    def get_receiver(self, friendship: Friendship) -> dict:
+        return self._party(friendship, friendship.receiver)
 
 
 class FriendRequestSentSerializer(serializers.Serializer):
@@ -54,8 +80,13 @@ class StatusMessageSerializer(serializers.Serializer):
 
 
 class FriendSerializer(serializers.ModelSerializer):
-    """A friend; `is_online` comes from the presence store, looked up once per list."""
+    """A friend; `is_online` comes from the presence store, looked up once per list.
 
+    Context: `viewer_id` and `friend_ids` (the viewer's accepted friends, who may see
+    each other's email) besides `online_ids`.
+    """
+
+    email = ViewerEmailField()
     is_online = serializers.SerializerMethodField()
 
     class Meta:

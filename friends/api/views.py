@@ -34,9 +34,11 @@ class FriendViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         friends = list(self.get_queryset())
         # One presence lookup for the whole list, never one per friend.
-        online = realtime.online_user_ids([friend.pk for friend in friends])
-        data = s.FriendSerializer(friends, many=True, context={"online_ids": online}).data
-        return Response(data)
+        ids = [friend.pk for friend in friends]
+        online = realtime.online_user_ids(ids)
+        # The selector lists accepted friends only: each of them may see the email.
+        context = {"viewer_id": request.user.pk, "friend_ids": set(ids), "online_ids": online}
+        return Response(s.FriendSerializer(friends, many=True, context=context).data)
 
     @extend_schema(parameters=[USER_ID], responses={204: None, 404: OpenApiResponse()})
     def destroy(self, request: Request, user_id: str) -> Response:
@@ -54,7 +56,7 @@ class FriendViewSet(viewsets.GenericViewSet):
         outcome = services.friend_request_send(actor=request.user, username=data["username"])
         body = {
             "message": REQUEST_ACCEPTED if outcome.accepted else REQUEST_SENT,
-            "request": s.FriendRequestSerializer(outcome.request).data,
+            "request": s.FriendRequestSerializer(outcome.request, context=_viewer(request)).data,
         }
         code = status.HTTP_200_OK if outcome.accepted else status.HTTP_201_CREATED
         return Response(body, status=code)
@@ -79,7 +81,10 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
         responses={200: s.FriendRequestSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
-        return Response(s.FriendRequestSerializer(self.get_queryset(), many=True).data)
+        requests = self.get_queryset()
+        return Response(
+            s.FriendRequestSerializer(requests, many=True, context=_viewer(request)).data
+        )
 
     @extend_schema(parameters=[REQUEST_ID], responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -136,6 +141,11 @@ class BlockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet:
         return selectors.block_list_for_user(user=self.request.user)
+
+
+def _viewer(request: Request) -> dict:
+    """Serializer context naming who the representation is for (emails depend on it)."""
+    return {"viewer_id": request.user.pk}
 
 
 def _valid(serializer_class: type, request: Request) -> dict:

@@ -18,8 +18,10 @@ def alice_client(client_for, user):
     return client_for(user)
 
 
-def party(u) -> dict:
-    return {"id": u.pk, "username": u.username, "email": u.email, "display_name": u.display_name}
+def party(u, viewer, *, friends: bool = False) -> dict:
+    """A request party as `viewer` sees it: the email only for its owner or a friend."""
+    email = u.email if u == viewer or friends else None
+    return {"id": u.pk, "username": u.username, "email": email, "display_name": u.display_name}
 
 
 def send(client, body):
@@ -110,8 +112,8 @@ def test_request_list_incoming_by_default(alice_client, user, other_user, carol)
     assert response.json() == [
         {
             "id": request.pk,
-            "requester": party(other_user),
-            "receiver": party(user),
+            "requester": party(other_user, user),
+            "receiver": party(user, user),
             "status": "pending",
             "created_at": request.created_at.isoformat().replace("+00:00", "Z"),
         }
@@ -123,7 +125,7 @@ def test_request_list_outgoing(alice_client, user, other_user, carol):
     mine = FriendshipFactory(requester=user, receiver=carol)
     body = alice_client.get("/api/friends/requests/?direction=outgoing").json()
     assert [r["id"] for r in body] == [mine.pk]
-    assert body[0]["receiver"] == party(carol)
+    assert body[0]["receiver"] == party(carol, user)
 
 
 @pytest.mark.parametrize("direction", ["", "both", "Incoming", "1"])
@@ -157,7 +159,7 @@ def test_request_list_query_count_is_constant(
 
 
 def test_send_request_201(
-    alice_client, user, other_user, sent_events, django_capture_on_commit_callbacks
+    alice_client, client_for, user, other_user, sent_events, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = send(alice_client, {"username": "bob"})
@@ -166,12 +168,14 @@ def test_send_request_201(
     request = Friendship.objects.get()
     assert body["message"] == "Friend request sent successfully"
     assert body["request"]["id"] == request.pk
-    assert body["request"]["requester"] == party(user)
-    assert body["request"]["receiver"] == party(other_user)
+    assert body["request"]["requester"] == party(user, user)
+    assert body["request"]["receiver"] == party(other_user, user)
     assert body["request"]["status"] == "pending"
-    # The event carries exactly the REST representation.
+    # The event carries exactly the REST representation its receiver sees.
+    [as_bob] = client_for(other_user).get("/api/friends/requests").json()
+    assert as_bob["requester"] == party(user, other_user)
     assert sent_events == [
-        (f"user.{other_user.pk}", {"type": "friend_request", "request": body["request"]}),
+        (f"user.{other_user.pk}", {"type": "friend_request", "request": as_bob}),
         (f"user.{other_user.pk}", notification_event(Notification.objects.get())),
     ]
 
@@ -187,6 +191,9 @@ def test_send_request_to_someone_who_asked_accepts_200(
     assert body["message"] == "Friend request accepted"
     assert body["request"]["id"] == theirs.pk
     assert body["request"]["status"] == "accepted"
+    # Friends now: each sees the other's email.
+    assert body["request"]["requester"] == party(other_user, user, friends=True)
+    assert body["request"]["receiver"] == party(user, user)
     assert sent_events == [
         (
             f"user.{other_user.pk}",
@@ -503,7 +510,9 @@ def test_request_and_acceptance_reach_the_users_groups_after_commit(client_for):
 
     sent = client_for(alice).post("/api/friends/request", {"username": "bob"}, format="json")
     assert sent.status_code == 201
-    assert next_event(bob.pk) == {"type": "friend_request", "request": sent.json()["request"]}
+    [as_bob] = client_for(bob).get("/api/friends/requests").json()
+    assert next_event(bob.pk) == {"type": "friend_request", "request": as_bob}
+    assert as_bob["requester"]["email"] is None  # not friends yet
 
     request_id = sent.json()["request"]["id"]
     assert client_for(bob).put(f"/api/friends/requests/{request_id}/accept").status_code == 200
@@ -511,6 +520,7 @@ def test_request_and_acceptance_reach_the_users_groups_after_commit(client_for):
     assert event["type"] == "friend_request_accepted"
     assert event["request"]["id"] == request_id
     assert event["request"]["status"] == "accepted"
+    assert event["request"]["receiver"]["email"] == bob.email  # friends now
     for subscription in subscriptions.values():
         subscription.close()
     client.close()

@@ -25,9 +25,10 @@ def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def request_repr(friendship: Friendship) -> dict:
+def request_repr(friendship: Friendship, *, viewer) -> dict:
+    """The request as `viewer` sees it over REST (emails depend on the viewer)."""
     friendship.refresh_from_db()
-    return dict(FriendRequestSerializer(friendship).data)
+    return dict(FriendRequestSerializer(friendship, context={"viewer_id": viewer.pk}).data)
 
 
 # --- friend_request_send ---------------------------------------------------------------
@@ -41,17 +42,22 @@ def test_send_creates_pending_request_and_tells_receiver(user, other_user, sent_
     assert (request.requester, request.receiver, request.status) == (user, other_user, PENDING)
     notification = Notification.objects.get(recipient=other_user)
     assert sent_events == [
-        (f"user.{other_user.pk}", {"type": "friend_request", "request": request_repr(request)}),
+        (
+            f"user.{other_user.pk}",
+            {"type": "friend_request", "request": request_repr(request, viewer=other_user)},
+        ),
         (f"user.{other_user.pk}", notification_event(notification)),
     ]
     assert (notification.type, notification.actor) == ("friend_request", user)
     payload = sent_events[0][1]["request"]
+    # Not friends yet: the receiver does not see the requester's email.
     assert payload["requester"] == {
         "id": user.pk,
         "username": "alice",
-        "email": user.email,
+        "email": None,
         "display_name": user.display_name,
     }
+    assert payload["receiver"]["email"] == other_user.email  # their own
     assert payload["status"] == "pending"
 
 
@@ -113,7 +119,7 @@ def test_send_to_someone_who_asked_you_accepts_their_request(
     assert sent_events == [
         (
             f"user.{other_user.pk}",
-            {"type": "friend_request_accepted", "request": request_repr(theirs)},
+            {"type": "friend_request_accepted", "request": request_repr(theirs, viewer=other_user)},
         ),
         (f"user.{other_user.pk}", notification_event(notification)),
     ]
@@ -185,7 +191,10 @@ def test_accept_by_receiver(user, other_user, sent_events, committed):
     assert sent_events == [
         (
             f"user.{other_user.pk}",
-            {"type": "friend_request_accepted", "request": request_repr(request)},
+            {
+                "type": "friend_request_accepted",
+                "request": request_repr(request, viewer=other_user),
+            },
         ),
         (f"user.{other_user.pk}", notification_event(notification)),
     ]

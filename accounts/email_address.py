@@ -1,0 +1,93 @@
+"""Services that put an email address on an account: only once its owner confirms it.
+
+Registration and profile changes never say whether an address already belongs to an
+account (that would let anyone test addresses: account enumeration, docs/api.md). The
+answer is the same either way, and the address's owner is told by email: a link that
+attaches the address when it is free, a notice ("you already have an account") when it
+is taken. Until the link is followed the account keeps its previous address (none after
+registration), so nothing the requester can read afterwards tells the two cases apart.
+
+The link carries a signed token (user id, new address, the address it replaces), valid
+for `EMAIL_CONFIRM_HOURS`; no table is needed, and a token stops working once the
+account's address changed since it was issued.
+"""
+
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from .models import User
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "accounts.email-confirm"
+CONFIRM_PATH = "/accounts/email/confirm/"
+INVALID_LINK = "This link is invalid or has expired."
+
+
+def email_change_request(*, user: User, email: str, site_url: str = "") -> None:
+    """Ask for `email` to become `user`'s address; mail its owner after commit.
+
+    Raises ValidationError only for a malformed address. A free address gets a
+    confirmation link; one that belongs to another account gets a notice to that
+    account's owner. The caller cannot tell which (nor can `user`).
+    """
+    address = User.objects.normalize_email((email or "").strip())
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    if address.lower() == user.email.lower():
+        return  # already theirs
+    owner = User.objects.filter(email__iexact=address).exclude(pk=user.pk).first()
+    if owner is not None:
+        context = {"username": owner.username, "site_url": site_url.rstrip("/")}
+        template = "accounts/email/address_in_use.txt"
+    else:
+        token = signing.dumps({"u": user.pk, "e": address, "c": user.email}, salt=CONFIRM_SALT)
+        link = f"{site_url.rstrip('/')}{CONFIRM_PATH}?{urlencode({'token': token})}"
+        context = {"username": user.username, "link": link, "hours": settings.EMAIL_CONFIRM_HOURS}
+        template = "accounts/email/confirm_address.txt"
+    transaction.on_commit(lambda: _send(address, template, context))
+
+
+def _send(address: str, template: str, context: dict) -> None:
+    subject, _, body = render_to_string(template, context).partition("\n\n")
+    try:
+        send_mail(subject.strip(), body, None, [address])
+    except Exception:  # a mail server down must not fail the request that asked
+        logger.exception("could not send %s", template)
+
+
+@transaction.atomic
+def email_confirm(*, token: str) -> User:
+    """Put the address of a confirmation link on its account and return the account.
+
+    The one who follows the link reads that mailbox, so being told here that the
+    address was taken meanwhile reveals nothing to a stranger.
+    """
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.EMAIL_CONFIRM_HOURS * 3600)
+        user = User.objects.select_for_update().get(pk=data["u"], is_active=True)
+        address, replaces = data["e"], data["c"]
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError) as exc:
+        raise ValidationError({"token": [INVALID_LINK]}) from exc
+    if user.email == address:
+        return user  # the same link again
+    if user.email != replaces:  # the address changed since the link was sent
+        raise ValidationError({"token": [INVALID_LINK]})
+    user.email = address
+    user.full_clean(exclude=["password"])  # taken meanwhile -> {"email": [...]}
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError as exc:  # a concurrent confirmation won the race
+        raise ValidationError({"email": ["This address is already in use."]}) from exc
+    return user
