@@ -41,13 +41,22 @@ def _reachable(url: str, default_port: int) -> bool:
         return False
 
 
-SERVICES_AVAILABLE = _reachable(TEST_DATABASE_URL, 5432) and _reachable(TEST_REDIS_URL, 6379)
+#: CHAT_TEST_EMBEDDED=true: run on SQLite and the in-process bus on purpose (CI's embedded
+#: pass keeps `make run`'s second implementations — send path, search, presence — correct).
+EMBEDDED = env.bool("CHAT_TEST_EMBEDDED", default=False)
+SERVICES_AVAILABLE = not EMBEDDED and (
+    _reachable(TEST_DATABASE_URL, 5432) and _reachable(TEST_REDIS_URL, 6379)
+)
 RUN_ID = os.environ.get("CHAT_TEST_RUN_ID") or str(os.getpid())
 
 if SERVICES_AVAILABLE:
     DATABASES = {"default": database_config(TEST_DATABASE_URL)}
     DATABASES["default"]["TEST"] = {"NAME": f"test_chat_{RUN_ID}"}
     REDIS_URL = TEST_REDIS_URL
+    REDIS_PREFIX = f"chattest{RUN_ID}"
+elif EMBEDDED:
+    DATABASES = {"default": database_config(None)}
+    REDIS_URL = ""
     REDIS_PREFIX = f"chattest{RUN_ID}"
 else:
     if env.bool("CI", default=False):
@@ -57,7 +66,7 @@ else:
         )
     sys.stderr.write(
         "\n" + "!" * 78 + "\n"
-        "!! PostgreSQL or Redis is NOT reachable: running on SQLite + in-memory layer.\n"
+        "!! PostgreSQL or Redis is NOT reachable: running on SQLite + in-process bus.\n"
         "!! Tests marked needs_services are SKIPPED. This is not a full test run.\n"
         + "!" * 78
         + "\n\n"
