@@ -41,10 +41,9 @@ INSTALLED_APPS = [
     "messaging",
 ]
 
-# Under ASGI every Django middleware can run sync or async and follows the mode of the one
-# inside it; in async mode each of its process_request/process_response hooks is a thread
-# hop. Our two sync-only middleware are innermost, so the whole chain runs sync in the
-# request's one thread (see chat_project/middleware.py).
+# Every middleware and view is sync. chat_project.handler (the ASGI entry point) runs the
+# whole chain in sync mode, in one call on its thread pool; under Django's own ASGI handler
+# the sync-only middleware innermost would keep the chain sync too (chat_project/middleware.py).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,6 +98,11 @@ def database_config(url: str | None) -> dict:
         config["CONN_MAX_AGE"] = 0
     return config
 
+
+# Threads of the ASGI handler's pool (chat_project/handler.py): the HTTP requests a process
+# works on at once. As many as database connections, so requests queue for a thread (on
+# the event loop) rather than for a connection.
+HTTP_THREADS = env.int("HTTP_THREADS", default=DB_POOL_MAX_SIZE)
 
 DATABASE_URL = env("DATABASE_URL", default="")
 DATABASES = {"default": database_config(DATABASE_URL)}
