@@ -224,6 +224,10 @@ THROTTLE_RATES = {
     "report": env("THROTTLE_REPORT", default="30/hour"),
 }
 
+# POST /api/messages from API clients (JSON, Bearer token) skips DRF's machinery with the
+# same answers (messaging/api/send.py); false sends every request through the DRF view.
+LEAN_SEND_PATH = env.bool("LEAN_SEND_PATH", default=True)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
