@@ -208,6 +208,9 @@ class _LeanSend:
         drf_request = view.initialize_request(request)
         view.request = drf_request
         view.headers = view.default_response_headers
+        # As APIView.initial does (handle_exception reads it for an uncaught error).
+        negotiated = view.perform_content_negotiation(drf_request)
+        drf_request.accepted_renderer, drf_request.accepted_media_type = negotiated
         response = view.handle_exception(exc)
         return view.finalize_response(drf_request, response)
 

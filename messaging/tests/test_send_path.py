@@ -407,6 +407,20 @@ def test_the_drf_throttle_comes_first_and_spares_the_message_rate(
     assert responses[2]["body"]["detail"].startswith("Request was throttled.")
 
 
+def test_an_unexpected_error_is_raised_as_from_drf(user, group, monkeypatch, settings):
+    """A bug after counting surfaces as DRF lets it (a 500 through Django), DEBUG or not."""
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("messaging.services.message_send", broken)
+    client = bearer(user)
+    for debug in (False, True):
+        settings.DEBUG = debug
+        with pytest.raises(RuntimeError, match="boom"):
+            post(client, {"conversation_id": group.id, "content": "x"})
+
+
 # --- the user is checked on every send ------------------------------------------------------
 
 
