@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSocket through Channels.
+"""ASGI entry point: HTTP through Django (chat_project/handler.py), WebSocket through Channels.
 
 The WebSocket stack checks the Origin and authenticates (session, Bearer header
 or single-use ticket) before any consumer runs: see accounts/ws_auth.py.
@@ -7,7 +7,7 @@ or single-use ticket) before any consumer runs: see accounts/ws_auth.py.
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+from chat_project.handler import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chat_project.settings.local")
 django_asgi_app = get_asgi_application()

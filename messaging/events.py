@@ -1,19 +1,21 @@
-"""Payloads of the messaging events, built with the REST serializer.
+"""Payloads of the messaging events, built with the REST representation.
 
 A message looks the same in `new_message`/`message_updated` as in `GET /api/messages/...`,
-so clients parse one shape. Deleted messages go through `MessageSerializer` too, which
-blanks their content: the original text never leaves the server.
+so clients parse one shape (`message_representation`, which `MessageSerializer` uses).
+Deleted messages go through it too, which blanks their content: the original text never
+leaves the server.
 """
 
 from typing import Any
 
-from messaging.api.serializers import MessageSerializer
+from messaging.api.serializers import message_representation
 from messaging.models import Message
 
 
 def message_payload(message: Message) -> dict[str, Any]:
-    # A plain dict (not DRF's ReturnDict) so the channel layer's msgpack is happy.
-    return dict(MessageSerializer(message).data)
+    # What MessageSerializer(message).data holds, as a plain dict (the channel layer's
+    # msgpack wants one), without instantiating the serializer for every event.
+    return message_representation(message)
 
 
 def new_message(message: Message) -> dict[str, Any]:

@@ -28,10 +28,13 @@ reporter and target. Moderators resolve or dismiss them; every moderator action 
 the audit log (`accounts.ModerationLog`).
 """
 
+import functools
 import math
 import re
 from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -42,6 +45,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, Notification, User
+from accounts.tokens import TOKEN_ACTOR_VALID_SQL, TokenActor, actor_is_valid
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict, Overloaded, Throttled
 from chat_project.text import BadText, check_text
@@ -199,8 +203,11 @@ def _notify_mentions(*, actor: User, message: Message) -> None:
 # --- send --------------------------------------------------------------------------------
 
 
-def _replay(*, actor: User, client_id: str, conversation_id: int) -> Message | None:
-    existing = Message.objects.filter(sender_id=actor.id, client_id=client_id).first()
+def _replay(*, actor: User | TokenActor, client_id: str, conversation_id: int) -> Message | None:
+    messages = Message.objects.filter(sender_id=actor.id, client_id=client_id)
+    if isinstance(actor, TokenActor):
+        messages = messages.select_related("sender")
+    existing = messages.first()
     if existing is None:
         return None
     if existing.conversation_id != conversation_id:
@@ -208,12 +215,15 @@ def _replay(*, actor: User, client_id: str, conversation_id: int) -> Message | N
             "This client_id was already used for a message in another conversation.",
             code="client_id_reused",
         )
-    existing.sender = actor
+    if isinstance(actor, User):
+        existing.sender = actor
     return existing
 
 
+# {actor}, {actor_check} and {actor_username} are empty for a loaded User; for a
+# TokenActor they make the statement check the user row too and return the username.
 _SEND_SQL = """
-WITH m AS (
+WITH {actor}m AS (
     SELECT m.id FROM {members} m JOIN {conversations} v ON v.id = m.conversation_id
     WHERE m.conversation_id = %(conversation)s AND m.user_id = %(sender)s
       AND CASE WHEN v.type = %(direct)s THEN NOT EXISTS (
@@ -221,7 +231,7 @@ WITH m AS (
               ON (b.blocker_id = o.user_id AND b.blocked_id = %(sender)s)
               OR (b.blocker_id = %(sender)s AND b.blocked_id = o.user_id)
             WHERE o.conversation_id = %(conversation)s AND o.user_id <> %(sender)s)
-          ELSE true END
+          ELSE true END{actor_check}
 ), c AS (
     UPDATE {conversations} SET last_seq = last_seq + 1, last_message_at = %(now)s,
         last_message_id = nextval(pg_get_serial_sequence(%(messages)s, 'id'))
@@ -235,21 +245,54 @@ INSERT INTO {messages} (id, conversation_id, seq, sender_id, content, message_ty
     client_id, created_at, is_deleted)
 SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s, %(type)s,
     %(client_id)s, %(now)s, false FROM c
-RETURNING id, seq
+RETURNING id, seq{actor_username}
 """
 
 
-def _send_sql() -> str:
+@functools.cache
+def _send_sql(token_actor: bool) -> str:
     qn = connection.ops.quote_name
+    actor = actor_check = actor_username = ""
+    if token_actor:
+        users = qn(User._meta.db_table)
+        actor = f"u AS (SELECT u.username FROM {users} u WHERE {TOKEN_ACTOR_VALID_SQL}), "
+        actor_check = "\n      AND EXISTS (SELECT 1 FROM u)"
+        actor_username = ", (SELECT username FROM u)"
     return _SEND_SQL.format(
         members=qn(ConversationMember._meta.db_table),
         conversations=qn(Conversation._meta.db_table),
         blocks=qn(Block._meta.db_table),
         messages=qn(Message._meta.db_table),
+        actor=actor,
+        actor_check=actor_check,
+        actor_username=actor_username,
     )
 
 
-def _why_not_sent(*, actor: User, conversation_id: int) -> Exception:
+def _prepared_cursor() -> Any:
+    """A Django cursor whose statements are bound server-side and prepared once per
+    connection (`prepare=True`), for the send statement only.
+
+    Django binds parameters client-side (psycopg's ClientCursor, `server_side_binding`
+    off), so psycopg re-renders the send statement's 19 placeholders into SQL text on
+    every send; prepared, the text is parsed once per connection and each send only
+    sends the values: ~60 µs less CPU per send in this process (measured by alternating
+    both over 6 x 1,000 sends). The cursor keeps Django's wrapper (error translation, query
+    logging); the rest of the project keeps Django's default binding.
+    """
+    connection.ensure_connection()
+    raw = _PreparedCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
+
+
+class _PreparedCursor(psycopg.Cursor):
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, prepare=True)
+
+
+def _why_not_sent(*, actor: User | TokenActor, conversation_id: int) -> Exception:
     """The error for a send the write statement refused (the uncommon path, so it may
     take its time): not a member (404), blocked (403), or deleted meanwhile (404)."""
     membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
@@ -258,11 +301,13 @@ def _why_not_sent(*, actor: User, conversation_id: int) -> Exception:
 
 
 def _insert_message(
-    *, actor: User, conversation_id: int, content: str, client_id: str | None
+    *, actor: User | TokenActor, conversation_id: int, content: str, client_id: str | None
 ) -> Message:
     """Check the sender may write here and store the message: next seq, the row itself,
     the conversation's last message and the sender's read marker (your own message is
-    never unread).
+    never unread). For a `TokenActor` the same statement checks that the user row still
+    validates the token (accounts.tokens) and reads the username; a refused actor looks
+    like a non-member (Http404), and the message's `sender` is a User with id and username.
 
     On PostgreSQL this is *one* statement (`_SEND_SQL`): membership and, in a direct chat,
     the block check; the UPDATE of `Conversation.last_seq`, whose row lock serialises
@@ -275,13 +320,21 @@ def _insert_message(
     now = timezone.now()
     message = Message(
         conversation_id=conversation_id,
-        sender=actor,
+        sender_id=actor.id,
         content=content,
         client_id=client_id,
         message_type=Message.Type.TEXT,
         created_at=now,
     )
+    token_actor = isinstance(actor, TokenActor)
+    if not token_actor:
+        message.sender = actor
     if connection.vendor != "postgresql":
+        if token_actor:
+            user = User.objects.filter(pk=actor.id).first()
+            if not actor_is_valid(actor, user):
+                raise Http404("Conversation not found.")
+            message.sender = user
         membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
         _check_not_blocked(membership.conversation, actor.id)
         updated = Conversation.objects.filter(pk=conversation_id).update(
@@ -308,12 +361,17 @@ def _insert_message(
         "type": message.message_type,
         "client_id": client_id,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_send_sql(), params)
+    if token_actor:
+        params["actor_id"] = actor.id
+        params["actor_digest"] = actor.password_digest
+    with _prepared_cursor() as cursor:
+        cursor.execute(_send_sql(token_actor), params)
         row = cursor.fetchone()
     if row is None:
         raise _why_not_sent(actor=actor, conversation_id=conversation_id)
-    message.id, message.seq = row
+    message.id, message.seq = row[:2]
+    if token_actor:
+        message.sender = User(id=actor.id, username=row[2])
     message._state.adding = False
     message._state.db = connection.alias
     return message
@@ -339,12 +397,25 @@ def _check_not_overloaded() -> None:
         )
 
 
+def message_send_clean(*, conversation_id: object, content: object, client_id: object) -> None:
+    """The input checks of `message_send` alone (no side effect): ValidationError/Http404."""
+    _as_id(conversation_id, "Conversation not found.")
+    _clean_content(content)
+    _clean_client_id(client_id)
+
+
+def message_send_window(user_id: int) -> ratelimit.Window:
+    """The per-user message rate `message_send` counts (REST and WebSocket alike)."""
+    return ratelimit.Window.of(f"message_send:{user_id}", settings.THROTTLE_RATES["message_send"])
+
+
 def message_send(
     *,
-    actor: User,
+    actor: User | TokenActor,
     conversation_id: int,
     content: str,
     client_id: str | None = None,
+    counted: tuple[int, float] | None = None,
 ) -> tuple[Message, bool]:
     """Store a message and announce it; returns (message, created).
 
@@ -353,6 +424,12 @@ def message_send(
     nothing behind (seq increment included), and the first message is returned instead —
     also when the replay would now be blocked or throttled. A common send is one
     PostgreSQL statement after authentication and one Redis round trip for the rate limit.
+
+    `actor` is a loaded User, or a `TokenActor` (the lean REST path): then the statement
+    also checks the token against the user row and a refused actor gets Http404 like a
+    non-member (only `created=True` proves the check passed; the caller tells the cases
+    apart). `counted` is this send's (total, wait) in `message_send_window` when the
+    caller counted it already (the lean path does, in one round trip with its throttles).
 
     Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
     content or client_id -> ValidationError; client_id reused in another conversation ->
@@ -364,7 +441,8 @@ def message_send(
     key = _clean_client_id(client_id)
     try:
         _check_not_overloaded()
-        ratelimit.hit(f"message_send:{actor.id}", settings.THROTTLE_RATES["message_send"])
+        window = message_send_window(actor.id)
+        ratelimit.hit(window.key, settings.THROTTLE_RATES["message_send"], counted)
         with _write_block(text):
             message = _insert_message(
                 actor=actor, conversation_id=conversation_id, content=text, client_id=key
@@ -372,7 +450,7 @@ def message_send(
             realtime.broadcast_on_commit(
                 realtime.conversation_group(conversation_id), events.new_message(message)
             )
-            _notify_mentions(actor=actor, message=message)
+            _notify_mentions(actor=message.sender, message=message)
     except (IntegrityError, PermissionDenied, Throttled):
         existing = key and _replay(actor=actor, client_id=key, conversation_id=conversation_id)
         if existing is None:

@@ -49,11 +49,10 @@ INSTALLED_APPS = [
     "messaging",
 ]
 
-# Under ASGI every Django middleware can run sync or async and follows the mode of the one
-# inside it; in async mode each of its process_request/process_response hooks is a thread
-# hop. Our two sync-only middleware are innermost, so the whole chain runs sync in the
-# request's one thread (see chat_project/middleware.py); the sync-only health check in
-# front of everything keeps it so.
+# Every middleware and view is sync. chat_project.handler (the ASGI entry point) runs the
+# whole chain in sync mode, in one call on its thread pool; under Django's own ASGI handler
+# the sync-only middleware innermost would keep the chain sync too (chat_project/middleware.py);
+# the sync-only health check in front of everything keeps it so.
 MIDDLEWARE = [
     # First, before anything reads the Host header: /health answers the probes that call
     # the process by its address, whatever DJANGO_ALLOWED_HOSTS says (middleware.py).
@@ -120,6 +119,11 @@ def database_config(url: str | None) -> dict:
         config["CONN_MAX_AGE"] = 0
     return config
 
+
+# Threads of the ASGI handler's pool (chat_project/handler.py): the HTTP requests a process
+# works on at once. As many as database connections, so requests queue for a thread (on
+# the event loop) rather than for a connection.
+HTTP_THREADS = env.int("HTTP_THREADS", default=DB_POOL_MAX_SIZE)
 
 DATABASE_URL = env("DATABASE_URL", default="")
 DATABASES = {"default": database_config(DATABASE_URL)}
@@ -256,6 +260,9 @@ THROTTLE_RATES = {
 
 LOGIN_BACKOFF_MAX_SECONDS = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=900)
 LOGIN_KNOWN_IP_DAYS = env.int("LOGIN_KNOWN_IP_DAYS", default=30)
+# POST /api/messages from API clients (JSON, Bearer token) skips DRF's machinery with the
+# same answers (messaging/api/send.py); false sends every request through the DRF view.
+LEAN_SEND_PATH = env.bool("LEAN_SEND_PATH", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
