@@ -21,14 +21,16 @@ logger = logging.getLogger(__name__)
 
 
 def send_now(group: str, event: dict[str, Any]) -> None:
-    """Send an event to a group from sync code, right away (used after commit).
+    """Send an event to a group from sync code, right away."""
+    _publish(group, buses.event_body(event))
 
-    One PUBLISH with the process's sync client, in the calling thread — also in the
+
+def _publish(group: str, body: bytes) -> None:
+    """One PUBLISH with the process's sync client, in the calling thread — also in the
     consumer's worker threads: measured, that costs the event loop far less than handing
-    the event back to it for redis-py's asyncio client (`bench/` ws-send).
-    """
+    the event back to it for redis-py's asyncio client (`bench/` ws-send)."""
     try:
-        buses.get_bus().publish(group, buses.encode_event(event))
+        buses.get_bus().publish(group, buses.stamp(body))
     except Exception:  # the write is committed; a lost event is caught up by `after=`
         logger.exception("event to %s not sent", group)
 
@@ -39,14 +41,19 @@ async def send_async(group: str, event: dict[str, Any]) -> None:
 
 
 def broadcast_on_commit(group: str, event: dict[str, Any]) -> None:
-    """Queue `event` for `group`, sent only if and when the surrounding transaction commits."""
-    transaction.on_commit(lambda: send_now(group, event))
+    """Queue `event` for `group`, sent only if and when the surrounding transaction commits.
+
+    Encoded now: a payload that is not JSON fails here, in the service that built it.
+    """
+    body = buses.event_body(event)
+    transaction.on_commit(lambda: _publish(group, body))
 
 
 def broadcast_to_users_on_commit(user_ids: Iterable[int], event: dict[str, Any]) -> None:
     """Send one event to each user's personal group after commit."""
     ids = list(user_ids)
-    transaction.on_commit(lambda: [send_now(user_group(uid), event) for uid in ids])
+    body = buses.event_body(event)
+    transaction.on_commit(lambda: [_publish(user_group(uid), body) for uid in ids])
 
 
 # --- Session control ---------------------------------------------------------------------

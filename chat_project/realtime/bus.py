@@ -49,9 +49,21 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+def event_body(event: dict[str, Any]) -> bytes:
+    """The frame text of an event, encoded once for every socket. Raises TypeError for a
+    payload that is not JSON: callers encode when they build the event (not after commit),
+    so such a bug fails in the code — and the test — that made it."""
+    return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS)
+
+
+def stamp(body: bytes) -> bytes:
+    """The wire payload of an encoded event, stamped with its publish time."""
+    return b"E%d|%b" % (now_us(), body)
+
+
 def encode_event(event: dict[str, Any]) -> bytes:
-    """An event as it travels: the frame text is encoded once, here, for every socket."""
-    return b"E%d|%b" % (now_us(), orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS))
+    """An event as it travels (encoded and stamped now)."""
+    return stamp(event_body(event))
 
 
 def encode_disconnect(reason: str) -> bytes:

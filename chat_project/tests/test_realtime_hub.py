@@ -196,3 +196,10 @@ async def test_a_held_outbox_writes_its_first_frame_before_what_queued():
     socket.outbox.open({"type": "websocket.send", "text": '{"type": "connected"}'})
     assert [(await socket.next())["type"] for _ in range(2)] == ["connected", "user_online"]
     hub.leave(socket, GROUP)
+
+
+def test_an_event_that_is_not_json_fails_where_it_is_built(db):
+    """Encoded when queued, not after commit: the service (and its test) sees the error
+    instead of an on-commit log line."""
+    with pytest.raises(TypeError):
+        realtime.broadcast_on_commit(GROUP, {"type": "x", "when": object()})
