@@ -28,6 +28,7 @@ from chat_project import realtime
 from chat_project.exceptions import Throttled
 
 from . import events
+from .authentication import revoke_access_token
 from .backends import UsernameOrEmailBackend
 from .email_address import email_change_request
 from .login_guard import LoginRefused
@@ -118,11 +119,15 @@ def token_refresh(*, refresh_token: str) -> dict[str, Any]:
     }
 
 
-def token_revoke(*, refresh_token: str) -> None:
+def token_revoke(*, refresh_token: str, access_token: Any = None) -> None:
+    """Logout: the refresh token is blacklisted and, when the request carried one, the
+    access token is refused from now on too (accounts/authentication.py)."""
     try:
         RefreshToken(refresh_token).blacklist()
     except TokenError as exc:
         raise AuthenticationFailed(str(exc), code="token_not_valid") from exc
+    if access_token is not None:
+        revoke_access_token(access_token)
 
 
 def user_tokens_revoke_all(*, user: User) -> int:

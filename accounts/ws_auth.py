@@ -24,10 +24,10 @@ from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import is_same_domain, split_domain_port, validate_host
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
 from . import services
+from .authentication import JWTAuthentication
 from .models import User
 
 CLOSE_UNAUTHENTICATED = 4401

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import email_address, selectors, services
+from accounts.authentication import access_token_of
 from accounts.models import Notification
 from chat_project.client_ip import client_ip
 
@@ -74,7 +75,8 @@ class AuthViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def logout(self, request: Request) -> Response:
         data = _valid(s.RefreshInputSerializer, request)
-        services.token_revoke(refresh_token=data["refresh_token"])
+        access = access_token_of(request.META.get("HTTP_AUTHORIZATION", ""))
+        services.token_revoke(refresh_token=data["refresh_token"], access_token=access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(methods=["GET"], responses={200: s.MeSerializer})

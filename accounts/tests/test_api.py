@@ -2,6 +2,7 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
@@ -505,3 +506,26 @@ def test_register_throttled(api_client, db, monkeypatch):
     monkeypatch.setitem(RegisterThrottle.THROTTLE_RATES, "register", "1/hour")
     assert register(api_client, username="first1", password=STRONG).status_code == 201
     assert register(api_client, username="second2", password=STRONG).status_code == 429
+
+
+def test_logout_revokes_the_access_token_that_made_the_request(api_client, user, settings):
+    """After logout the access token is refused everywhere: DRF, the lean send path."""
+    from conversations.tests.factories import group_with
+
+    tokens = login(api_client, "alice").json()
+    access = tokens["access_token"]
+    assert bearer(APIClient(), access).get("/api/auth/me").status_code == 200
+    response = bearer(api_client, access).post(
+        "/api/auth/logout", {"refresh_token": tokens["refresh_token"]}, format="json"
+    )
+    assert response.status_code == 204
+    after = bearer(APIClient(), access).get("/api/auth/me")
+    assert after.status_code == 401
+    assert after.json()["code"] == "token_not_valid"
+    team = group_with(user, UserFactory(username="bob"), name="Team")
+    sent = bearer(APIClient(), access).post(
+        "/api/messages", {"conversation_id": team.pk, "content": "x"}, format="json"
+    )
+    assert sent.status_code == 401
+    other = login(APIClient(), "alice").json()["access_token"]  # other sessions go on
+    assert bearer(APIClient(), other).get("/api/auth/me").status_code == 200

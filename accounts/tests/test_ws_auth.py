@@ -5,7 +5,7 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import path
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import services
 from accounts.ws_auth import WebSocketAuthMiddlewareStack, authenticate_scope, origin_allowed
@@ -105,3 +105,14 @@ async def test_bad_origin_is_closed_4403(db):
     output = await communicator.receive_output()
     assert output == {"type": "websocket.close", "code": 4403}
     await communicator.wait()
+
+
+async def test_an_access_token_revoked_at_logout_opens_no_socket(user):
+    from accounts.authentication import revoke_access_token
+
+    token = await access_token(user)
+    await database_sync_to_async(revoke_access_token)(AccessToken(token))
+    found, method = await authenticate_scope(
+        scope([(b"authorization", f"Bearer {token}".encode())])
+    )
+    assert not found.is_authenticated and method is None

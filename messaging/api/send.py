@@ -41,9 +41,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from rest_framework import exceptions, permissions
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES, JWTAuthentication
+from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES
 
 from accounts import tokens
+from accounts.authentication import JWTAuthentication
 from chat_project import ratelimit, throttling
 from chat_project.parsers import JSONParser
 from chat_project.text import BadText, parse_json
