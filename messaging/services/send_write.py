@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import DEFERRED, F
 from django.http import Http404
 from django.utils import timezone
 
@@ -123,18 +123,18 @@ def insert_message(
     writers itself and runs the same steps one by one inside the caller's transaction.
     """
     now = timezone.now()
-    message = Message(
-        conversation_id=conversation_id,
-        sender_id=actor.id,
-        content=content,
-        client_id=client_id,
-        message_type=Message.Type.TEXT,
-        created_at=now,
-    )
     token_actor = isinstance(actor, TokenActor)
-    if not token_actor:
-        message.sender = actor
     if connection.vendor != "postgresql":
+        message = Message(
+            conversation_id=conversation_id,
+            sender_id=actor.id,
+            content=content,
+            client_id=client_id,
+            message_type=Message.Type.TEXT,
+            created_at=now,
+        )
+        if not token_actor:
+            message.sender = actor
         if token_actor:
             user = User.objects.filter(pk=actor.id).first()
             if not actor_is_valid(actor, user):
@@ -163,7 +163,7 @@ def insert_message(
         "sender": actor.id,
         "direct": Conversation.Type.DIRECT.value,
         "content": content,
-        "type": message.message_type,
+        "type": Message.Type.TEXT,
         "client_id": client_id,
     }
     if token_actor:
@@ -174,12 +174,32 @@ def insert_message(
         row = cursor.fetchone()
     if row is None:
         raise _why_not_sent(actor=actor, conversation_id=conversation_id)
-    message.id, message.seq = row[:2]
-    if token_actor:
-        message.sender = User(id=actor.id, username=row[2])
-    message._state.adding = False
-    message._state.db = connection.alias
+    message = _as_loaded(
+        id=row[0],
+        conversation_id=conversation_id,
+        seq=row[1],
+        sender_id=actor.id,
+        content=content,
+        message_type=Message.Type.TEXT,
+        client_id=client_id,
+        created_at=now,
+        edited_at=None,
+        is_deleted=False,
+        deleted_at=None,
+        deleted_by_id=None,
+    )
+    message.sender = User(id=actor.id, username=row[2]) if token_actor else actor
     return message
+
+
+def _as_loaded(**columns: Any) -> Message:
+    """The Message the ORM would load for the row the send statement just wrote, built with
+    the public `Model.from_db` (saved, bound to this connection's database) rather than by
+    setting `_state` by hand. `columns` are the row as written, by attribute name; a column
+    not given would be deferred (loaded on first access), as for a query that did not
+    select it."""
+    values = [columns.get(field.attname, DEFERRED) for field in Message._meta.concrete_fields]
+    return Message.from_db(connection.alias, list(columns), values)
 
 
 def write_block(text: str) -> AbstractContextManager[object]:
