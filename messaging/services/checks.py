@@ -1,0 +1,105 @@
+"""Checks every message service shares: input (content, client_id, ids) and access (member
+of the message's conversation, not blocked in a direct chat).
+
+Unknown, malformed and "not yours" ids all get the same not-found, so ids leak nothing and
+garbage is never a 500.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from accounts.models import User
+from chat_project.text import BadText, check_text
+from conversations.models import MAX_ID, Conversation
+from conversations.selectors import membership_get
+from friends.selectors import is_blocked_between
+from messaging.models import Message
+
+MESSAGE_NOT_FOUND = "Message not found."
+CLIENT_ID_MAX_LENGTH = 64
+
+
+def clean_content(content: object) -> str:
+    if not isinstance(content, str):
+        raise ValidationError({"content": ["Content must be a string."]})
+    text = content.strip()
+    if not text:
+        raise ValidationError({"content": ["Message content cannot be empty."]})
+    try:
+        check_text(text)
+    except BadText as exc:
+        raise ValidationError({"content": [str(exc)]}) from None
+    limit = settings.MESSAGE_MAX_LENGTH
+    if len(text) > limit:
+        raise ValidationError(
+            {"content": [f"Ensure this field has no more than {limit} characters ({len(text)})."]}
+        )
+    return text
+
+
+def clean_client_id(client_id: object) -> str | None:
+    """None or '' mean "no idempotency key"; anything else must be a short string."""
+    if client_id is None or client_id == "":
+        return None
+    if not isinstance(client_id, str):
+        raise ValidationError({"client_id": ["client_id must be a string."]})
+    try:
+        check_text(client_id)
+    except BadText as exc:
+        raise ValidationError({"client_id": [str(exc)]}) from None
+    if len(client_id) > CLIENT_ID_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "client_id": [
+                    f"Ensure this field has no more than {CLIENT_ID_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    return client_id
+
+
+def as_id(value: object, not_found: str = MESSAGE_NOT_FOUND) -> int:
+    """An integer id, or the not-found every unknown id gets (never a 500 on garbage)."""
+    if isinstance(value, bool):
+        raise Http404(not_found)
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise Http404(not_found) from exc
+    if not 1 <= number <= MAX_ID:
+        raise Http404(not_found)
+    return number
+
+
+def _direct_peer_id(conversation: Conversation, user_id: int) -> int | None:
+    """The other user of a direct chat, read from its pair key (no query)."""
+    if conversation.type != Conversation.Type.DIRECT or not conversation.private_pair_key:
+        return None
+    _, low, high = conversation.private_pair_key.split(":")
+    return int(high) if int(low) == user_id else int(low)
+
+
+def check_not_blocked(conversation: Conversation, user_id: int) -> None:
+    peer_id = _direct_peer_id(conversation, user_id)
+    if peer_id is not None and is_blocked_between(user_id, peer_id):
+        raise PermissionDenied("You cannot message this user.")
+
+
+def membership_for_message(*, actor: User, message_id: object, lock: bool = False):
+    """(message, membership) when `actor` is in the message's conversation, else 404.
+
+    "Missing" and "not in that conversation" give the same answer, so ids leak nothing.
+    """
+    queryset = Message.objects.select_related("sender")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        message = queryset.get(pk=as_id(message_id))
+    except Message.DoesNotExist as exc:
+        raise Http404(MESSAGE_NOT_FOUND) from exc
+    try:
+        membership = membership_get(user_id=actor.id, conversation_id=message.conversation_id)
+    except Http404 as exc:
+        raise Http404(MESSAGE_NOT_FOUND) from exc
+    return message, membership

@@ -1,0 +1,63 @@
+"""Mentions: `@username` of a member of the conversation (not the sender, not across a block
+either way) notifies that member once per message, on send or on the edit that adds it
+(`accounts.services.notifications_create`; the partial unique constraint on mention
+notifications makes "once" a database fact).
+"""
+
+import re
+
+from django.db.models.functions import Lower
+
+from accounts import services as accounts_services
+from accounts.models import Notification, User
+from conversations.models import ConversationMember
+from friends.selectors import blocked_ids_either_way
+from messaging.models import Message
+
+#: `@name` not preceded by a username character (so e-mail addresses do not count).
+MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{3,32})")
+#: Distinct names looked at per message: a wall of @s costs one bounded query.
+MENTION_MAX_NAMES = 50
+
+
+def mentioned_names(text: str) -> set[str]:
+    """Lower-cased candidate usernames in `text`; a trailing '.'/'-' may end the sentence."""
+    names: set[str] = set()
+    for match in MENTION_RE.finditer(text):
+        name = match.group(1).lower()
+        names.add(name)
+        trimmed = name.rstrip(".-")
+        if trimmed != name and len(trimmed) >= 3:
+            names.add(trimmed)
+        if len(names) >= MENTION_MAX_NAMES:
+            break
+    return names
+
+
+def notify_mentions(*, actor: User, message: Message) -> None:
+    """`mention` notifications for the members named in the message (see module docstring)."""
+    if "@" not in message.content:
+        return
+    names = mentioned_names(message.content)
+    if not names:
+        return
+    member_ids = set(
+        ConversationMember.objects.filter(
+            conversation_id=message.conversation_id, user__is_active=True
+        )
+        .annotate(username_lower=Lower("user__username"))
+        .filter(username_lower__in=names)
+        .exclude(user_id=actor.id)
+        .values_list("user_id", flat=True)
+    )
+    if member_ids:
+        member_ids -= blocked_ids_either_way(actor.id)
+    if not member_ids:
+        return
+    accounts_services.notifications_create(
+        actor=actor,
+        recipient_ids=sorted(member_ids),
+        type=Notification.Type.MENTION,
+        conversation_id=message.conversation_id,
+        message_id=message.id,
+    )

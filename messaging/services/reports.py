@@ -1,0 +1,180 @@
+"""Reports: users report messages they can see, or other users; one open report per
+reporter and target. Moderators resolve or dismiss them, or act on them (redact the
+message, ban the user); every moderator action lands in the audit log
+(`accounts.ModerationLog`).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import ModerationLog, User
+from chat_project import ratelimit
+from chat_project.exceptions import Conflict
+from messaging.models import Report
+
+from .checks import as_id, membership_for_message
+from .store import message_redact
+
+REPORT_REASON_MAX_LENGTH = 1000
+REPORT_NOT_FOUND = "Report not found."
+ALREADY_REPORTED = "You already have an open report about this."
+
+
+def _clean_reason(reason: object) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError({"reason": ["Give a reason."]})
+    text = reason.strip()
+    if len(text) > REPORT_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": [
+                    f"Ensure this field has no more than {REPORT_REASON_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    return text
+
+
+def _save_report(report: Report) -> Report:
+    """Insert; the partial unique constraints decide "one open report per target" atomically."""
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as exc:
+        raise Conflict(ALREADY_REPORTED, code="already_reported") from exc
+    return report
+
+
+def _report_rate_hit(actor: User) -> None:
+    ratelimit.hit(f"report:{actor.id}", settings.THROTTLE_RATES["report"])
+
+
+@transaction.atomic
+def message_report(*, actor: User, message_id: int, reason: str) -> Report:
+    """Report a message of a conversation the actor is in (else 404); keeps its text.
+
+    Your own message -> ValidationError; an open report by you on it already -> Conflict.
+    """
+    message, _membership = membership_for_message(actor=actor, message_id=message_id)
+    text = _clean_reason(reason)
+    if message.sender_id == actor.id:
+        raise ValidationError("You cannot report your own message.", code="self_report")
+    _report_rate_hit(actor)
+    return _save_report(
+        Report(
+            reporter=actor,
+            target_type=Report.TargetType.MESSAGE,
+            message=message,
+            user_id=message.sender_id,
+            conversation_id=message.conversation_id,
+            message_text=message.content,
+            reason=text,
+        )
+    )
+
+
+@transaction.atomic
+def user_report(*, actor: User, user_id: int, reason: str) -> Report:
+    """Report another (active) user; unknown -> 404, yourself -> ValidationError."""
+    try:
+        target = User.objects.get(pk=int(user_id), is_active=True)
+    except (User.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
+        raise Http404("User not found.") from exc
+    text = _clean_reason(reason)
+    if target.pk == actor.id:
+        raise ValidationError("You cannot report yourself.", code="self_report")
+    _report_rate_hit(actor)
+    return _save_report(
+        Report(reporter=actor, target_type=Report.TargetType.USER, user=target, reason=text)
+    )
+
+
+def _handle_report(*, actor: User, report_id: int, status: str, action: str, note: str) -> bool:
+    accounts_services.require_permission(actor, "messaging.resolve_report")
+    try:
+        report = Report.objects.select_for_update().get(pk=as_id(report_id))
+    except (Report.DoesNotExist, Http404) as exc:
+        raise Http404(REPORT_NOT_FOUND) from exc
+    if report.status != Report.Status.OPEN:
+        return False
+    report.status = status
+    report.handled_at = timezone.now()
+    report.handled_by = actor
+    report.save(update_fields=["status", "handled_at", "handled_by"])
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=action,
+        target_type="report",
+        target_id=report.pk,
+        target_repr=str(report),
+        reason=note,
+    )
+    return True
+
+
+@transaction.atomic
+def report_resolve(*, actor: User, report_id: int, note: str = "") -> bool:
+    """A moderator closes a report as acted upon. False when it was no longer open."""
+    return _handle_report(
+        actor=actor,
+        report_id=report_id,
+        status=Report.Status.RESOLVED,
+        action=ModerationLog.Action.RESOLVE_REPORT,
+        note=note,
+    )
+
+
+@transaction.atomic
+def report_dismiss(*, actor: User, report_id: int, note: str = "") -> bool:
+    """A moderator closes a report as unfounded. False when it was no longer open."""
+    return _handle_report(
+        actor=actor,
+        report_id=report_id,
+        status=Report.Status.DISMISSED,
+        action=ModerationLog.Action.DISMISS_REPORT,
+        note=note,
+    )
+
+
+def _open_report_for_update(report_id: int) -> Report:
+    try:
+        return Report.objects.select_for_update().get(pk=as_id(report_id))
+    except (Report.DoesNotExist, Http404) as exc:
+        raise Http404(REPORT_NOT_FOUND) from exc
+
+
+@transaction.atomic
+def report_redact_message(*, actor: User, report_id: int, note: str = "") -> bool:
+    """Redact the reported message (members get `message_deleted`) and resolve the report.
+
+    Needs `messaging.redact_message` and `messaging.resolve_report`. A user report, or one
+    whose message is gone, is a ValidationError. Returns whether the report was open.
+    """
+    accounts_services.require_permission(actor, "messaging.redact_message")
+    accounts_services.require_permission(actor, "messaging.resolve_report")
+    report = _open_report_for_update(report_id)
+    if report.message_id is None:
+        raise ValidationError("This report has no message to redact.", code="no_message")
+    message_redact(actor=actor, message_id=report.message_id, reason=note or f"report #{report.pk}")
+    return report_resolve(actor=actor, report_id=report.pk, note=note)
+
+
+@transaction.atomic
+def report_ban_user(*, actor: User, report_id: int, note: str = "") -> bool:
+    """Ban the reported user (or the reported message's author) and resolve the report.
+
+    Needs `accounts.ban_user` and `messaging.resolve_report`; see `accounts.services.user_ban`.
+    """
+    accounts_services.require_permission(actor, "messaging.resolve_report")
+    report = _open_report_for_update(report_id)
+    if report.user_id is None:
+        raise ValidationError("This report names no user.", code="no_user")
+    accounts_services.user_ban(
+        actor=actor, user_id=report.user_id, reason=note or f"report #{report.pk}"
+    )
+    return report_resolve(actor=actor, report_id=report.pk, note=note)

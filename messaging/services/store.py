@@ -1,0 +1,265 @@
+"""The message store's business rules: send, edit, delete/redact, read markers.
+
+The message store's invariants live here:
+
+* `seq` is gapless per conversation. It is allocated by one row-level atomic UPDATE of
+  `Conversation.last_seq` in the same write as the INSERT (`send_write`), so concurrent
+  senders queue on the conversation row and each gets the next number; a rolled-back send
+  also rolls back its increment. On PostgreSQL the same UPDATE draws the message id from its
+  sequence, so inside one conversation ids grow in commit order too (the `after=<id>`
+  catch-up never skips a message that committed late).
+* `client_id` makes a send idempotent per sender: a replay returns the first message and
+  emits nothing. The unique constraint on (sender, client_id) detects it: the failed write
+  statement leaves nothing behind (its seq increment included), and the existing row is
+  returned.
+* Deletion is soft: `is_deleted`/`deleted_at`/`deleted_by` are set and the original text
+  stays in the database for moderation (reports). The text is never exposed: the one
+  serializer blanks it, and search skips deleted messages.
+
+Events are built in `messaging.events` and leave through `chat_project.realtime` only
+after commit.
+"""
+
+import math
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import ModerationLog, User
+from accounts.tokens import TokenActor
+from chat_project import ratelimit, realtime
+from chat_project.exceptions import Conflict, Overloaded, Throttled
+from conversations.models import Conversation, ConversationMember
+from conversations.selectors import membership_get
+from messaging import events
+from messaging.models import Message
+
+from .checks import (
+    MESSAGE_NOT_FOUND,
+    as_id,
+    check_not_blocked,
+    clean_client_id,
+    clean_content,
+    membership_for_message,
+)
+from .mentions import notify_mentions
+from .send_write import insert_message, write_block
+
+# --- send --------------------------------------------------------------------------------
+
+
+def _replay(*, actor: User | TokenActor, client_id: str, conversation_id: int) -> Message | None:
+    messages = Message.objects.filter(sender_id=actor.id, client_id=client_id)
+    if isinstance(actor, TokenActor):
+        messages = messages.select_related("sender")
+    existing = messages.first()
+    if existing is None:
+        return None
+    if existing.conversation_id != conversation_id:
+        raise Conflict(
+            "This client_id was already used for a message in another conversation.",
+            code="client_id_reused",
+        )
+    if isinstance(actor, User):
+        existing.sender = actor
+    return existing
+
+
+def _check_not_overloaded() -> None:
+    """Back-pressure: while events reach sockets late, new ones are refused, not queued
+    (docs/api.md, "Back-pressure"), so latency stays bounded instead of growing."""
+    wait = realtime.overloaded_for()
+    if wait:
+        raise Overloaded(
+            wait=max(1, math.ceil(wait)),
+            detail="The server is delivering messages late; send again after Retry-After.",
+        )
+
+
+def message_send_clean(*, conversation_id: object, content: object, client_id: object) -> None:
+    """The input checks of `message_send` alone (no side effect): ValidationError/Http404."""
+    as_id(conversation_id, "Conversation not found.")
+    clean_content(content)
+    clean_client_id(client_id)
+
+
+def message_send_window(user_id: int) -> ratelimit.Window:
+    """The per-user message rate `message_send` counts (REST and WebSocket alike)."""
+    return ratelimit.Window.of(f"message_send:{user_id}", settings.THROTTLE_RATES["message_send"])
+
+
+def message_send(
+    *,
+    actor: User | TokenActor,
+    conversation_id: int,
+    content: str,
+    client_id: str | None = None,
+    counted: tuple[int, float] | None = None,
+) -> tuple[Message, bool]:
+    """Store a message and announce it; returns (message, created).
+
+    Sending is optimistic about `client_id`: a replay is rare, so it is not looked up
+    first; the unique constraint on (sender, client_id) catches it, the failed write leaves
+    nothing behind (seq increment included), and the first message is returned instead —
+    also when the replay would now be blocked or throttled. A common send is one
+    PostgreSQL statement after authentication and one Redis round trip for the rate limit.
+
+    `actor` is a loaded User, or a `TokenActor` (the lean REST path): then the statement
+    also checks the token against the user row and a refused actor gets Http404 like a
+    non-member (only `created=True` proves the check passed; the caller tells the cases
+    apart). `counted` is this send's (total, wait) in `message_send_window` when the
+    caller counted it already (the lean path does, in one round trip with its throttles).
+
+    Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
+    content or client_id -> ValidationError; client_id reused in another conversation ->
+    Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled; while
+    this process delivers events late (back-pressure) -> Overloaded.
+    """
+    conversation_id = as_id(conversation_id, "Conversation not found.")
+    text = clean_content(content)
+    key = clean_client_id(client_id)
+    try:
+        _check_not_overloaded()
+        window = message_send_window(actor.id)
+        ratelimit.hit(window.key, settings.THROTTLE_RATES["message_send"], counted)
+        with write_block(text):
+            message = insert_message(
+                actor=actor, conversation_id=conversation_id, content=text, client_id=key
+            )
+            realtime.broadcast_on_commit(
+                realtime.conversation_group(conversation_id), events.new_message(message)
+            )
+            notify_mentions(actor=message.sender, message=message)
+    except (IntegrityError, PermissionDenied, Throttled):
+        existing = key and _replay(actor=actor, client_id=key, conversation_id=conversation_id)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+# --- edit / delete -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_edit(*, actor: User, message_id: int, content: str) -> Message:
+    """Change the text of your own message; members get `message_updated`.
+
+    Not a member -> Http404; not the sender -> PermissionDenied; a deleted message ->
+    ValidationError (400: it keeps its place in history but has no text to edit); blocked in
+    a direct chat -> PermissionDenied. Saving the same text again changes nothing and
+    emits nothing.
+    """
+    message, membership = membership_for_message(actor=actor, message_id=message_id, lock=True)
+    if message.sender_id != actor.id:
+        raise PermissionDenied("Only the sender can edit a message.")
+    if message.is_deleted:
+        raise ValidationError("A deleted message cannot be edited.", code="deleted")
+    text = clean_content(content)
+    check_not_blocked(membership.conversation, actor.id)
+    if text == message.content:
+        return message
+    message.content = text
+    message.edited_at = timezone.now()
+    message.save(update_fields=["content", "edited_at"])
+    realtime.broadcast_on_commit(
+        realtime.conversation_group(message.conversation_id), events.message_updated(message)
+    )
+    notify_mentions(actor=actor, message=message)  # only mentions new to this message notify
+    return message
+
+
+def _soft_delete(message: Message, *, by: User) -> None:
+    message.is_deleted = True
+    message.deleted_at = timezone.now()
+    message.deleted_by = by
+    message.save(update_fields=["is_deleted", "deleted_at", "deleted_by"])
+    realtime.broadcast_on_commit(
+        realtime.conversation_group(message.conversation_id), events.message_deleted(message)
+    )
+
+
+@transaction.atomic
+def message_delete(*, actor: User, message_id: int) -> None:
+    """Soft-delete: the sender, or an admin of a group, may delete; members get
+    `message_deleted`. Deleting an already-deleted message is a no-op (no second event).
+
+    Not a member -> Http404; anyone else -> PermissionDenied.
+    """
+    message, membership = membership_for_message(actor=actor, message_id=message_id, lock=True)
+    is_group_admin = (
+        membership.conversation.type == Conversation.Type.GROUP
+        and membership.role == ConversationMember.Role.ADMIN
+    )
+    if message.sender_id != actor.id and not is_group_admin:
+        raise PermissionDenied("Only the sender or a group admin can delete this message.")
+    if message.is_deleted:
+        return
+    _soft_delete(message, by=actor)
+
+
+@transaction.atomic
+def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
+    """Moderation: staff delete any message (the admin action), live clients are told.
+
+    The text stays in the database for the moderation record; `deleted_by` names the
+    moderator, and the audit log records the action. Not staff -> PermissionDenied (the
+    admin also asks for the `messaging.redact_message` permission); unknown id -> Http404;
+    idempotent (a second call neither emits nor logs).
+    """
+    if not (actor.is_active and actor.is_staff):
+        raise PermissionDenied("Only moderators can redact messages.")
+    try:
+        message = Message.objects.select_for_update().get(pk=as_id(message_id))
+    except Message.DoesNotExist as exc:
+        raise Http404(MESSAGE_NOT_FOUND) from exc
+    if message.is_deleted:
+        return
+    _soft_delete(message, by=actor)
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.REDACT_MESSAGE,
+        target_type="message",
+        target_id=message.id,
+        target_repr=f"message {message.id} by user {message.sender_id}",
+        reason=reason,
+    )
+
+
+# --- read markers ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_mark_read(*, actor: User, conversation_id: int, message_id: int) -> None:
+    """Move the actor's read marker up to `message_id`; the conversation gets `read`.
+
+    The marker only moves forward (an old message id is accepted and changes nothing, and
+    then no event is sent). The message must belong to that conversation, else Http404 —
+    as for a conversation the actor is not in.
+    """
+    membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
+    row = (
+        Message.objects.filter(pk=as_id(message_id), conversation_id=membership.conversation_id)
+        .values_list("id", "seq")
+        .first()
+    )
+    if row is None:
+        raise Http404(MESSAGE_NOT_FOUND)
+    read_id, read_seq = row
+    moved = ConversationMember.objects.filter(pk=membership.pk, last_read_seq__lt=read_seq).update(
+        last_read_seq=read_seq, last_read_message_id=read_id
+    )
+    if moved:
+        realtime.broadcast_on_commit(
+            realtime.conversation_group(membership.conversation_id),
+            events.read(
+                conversation_id=membership.conversation_id,
+                user_id=actor.id,
+                message_id=read_id,
+                seq=read_seq,
+            ),
+        )
