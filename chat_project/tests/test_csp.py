@@ -17,6 +17,7 @@ from django.utils.csp import CSP, build_policy
 
 from accounts.tests.factories import UserFactory
 from conversations.tests.factories import group_with
+from messaging import services as messaging_services
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,7 @@ STAFF_PAGES = [
     "/admin/accounts/user/",
     "/admin/accounts/user/{user_id}/change/",
     "/admin/conversations/conversation/{conversation_id}/change/",
+    "/admin/messaging/report/{report_id}/change/",  # with the conversation around it
 ]
 
 
@@ -89,12 +91,23 @@ class InlineCode(HTMLParser):
 def site() -> dict[str, object]:
     user = UserFactory(username="alice")
     staff = UserFactory(username="root", is_staff=True, is_superuser=True)
-    conversation = group_with(user, name="Book club")
-    return {"user": user, "staff": staff, "conversation_id": conversation.id, "user_id": user.id}
+    friend = UserFactory(username="bob")
+    conversation = group_with(user, friend, name="Book club")
+    message, _ = messaging_services.message_send(
+        actor=friend, conversation_id=conversation.id, content="hello"
+    )
+    report = messaging_services.message_report(actor=user, message_id=message.id, reason="spam")
+    return {
+        "user": user,
+        "staff": staff,
+        "conversation_id": conversation.id,
+        "user_id": user.id,
+        "report_id": report.id,
+    }
 
 
 def _pages(site: dict[str, object]) -> list[tuple[object | None, str]]:
-    fill = {"conversation_id": site["conversation_id"], "user_id": site["user_id"]}
+    fill = {key: site[key] for key in ("conversation_id", "user_id", "report_id")}
     return (
         [(None, url) for url in ANONYMOUS_PAGES]
         + [(site["user"], url.format(**fill)) for url in USER_PAGES]
