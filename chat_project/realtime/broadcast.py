@@ -46,7 +46,12 @@ def broadcast_on_commit(group: str, event: dict[str, Any]) -> None:
 def broadcast_to_users_on_commit(user_ids: Iterable[int], event: dict[str, Any]) -> None:
     """Send one event to each user's personal group after commit."""
     ids = list(user_ids)
-    transaction.on_commit(lambda: [send_now(user_group(uid), event) for uid in ids])
+
+    def send_all() -> None:
+        for uid in ids:
+            send_now(user_group(uid), event)
+
+    transaction.on_commit(send_all)
 
 
 # --- Session control ---------------------------------------------------------------------
