@@ -68,6 +68,7 @@ format: $(BIN)/.dev
 check: $(BIN)/.dev ## What CI checks before the tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -62,6 +63,22 @@ def user(db):
 @pytest.fixture
 def other_user(db):
     return UserFactory(username="bob")
+
+
+@pytest.fixture
+def moderator(db):
+    """A staff user in the `moderators` group (messaging/migrations/0006): the role the
+    admin and the moderation services are built for."""
+    mod = UserFactory(username="mod", is_staff=True)
+    mod.groups.add(Group.objects.get(name="moderators"))
+    return mod
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    """Django's test `client`, logged in as `moderator` (the same `client` a test gets)."""
+    client.force_login(moderator)
+    return client
 
 
 @pytest.fixture

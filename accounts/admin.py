@@ -21,10 +21,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from . import services
 from .models import ModerationLog, Notification, User
+from .request_user import request_user
 
 
 class ModerationActionForm(helpers.ActionForm):
@@ -57,7 +59,7 @@ class PasswordLinkWidget(ReadOnlyPasswordHashWidget):
     folders, and the point is to print less than Django's widget template does.
     """
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         usable = bool(value) and not value.startswith(UNUSABLE_PASSWORD_PREFIX)
         return format_html(
             '<div><p><strong>{}</strong></p><p><a role="button" class="button" href="{}">{}</a>'
@@ -82,7 +84,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "email", "display_name"]
     ordering = ["-date_joined"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("display_name", "bio", "avatar")}),
     )
     actions = ["deactivate_users", "reactivate_users"]
@@ -110,7 +112,11 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if toggled:
             service = services.user_unban if wanted else services.user_ban
-            service(actor=request.user, user_id=obj.pk, reason="“Active” changed on the user page")
+            service(
+                actor=request_user(request),
+                user_id=obj.pk,
+                reason="“Active” changed on the user page",
+            )
 
     def has_ban_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.ban_user")
@@ -170,7 +176,7 @@ class ModerationLogAdmin(ReadOnlyAdmin):
         "target_repr",
         "reason",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names
 
 
 @admin.register(Notification)
@@ -189,4 +195,4 @@ class NotificationAdmin(ReadOnlyAdmin):
         "is_read",
         "created_at",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names

@@ -1,6 +1,7 @@
 """Forms of the web UI's account pages: they check shape, the services decide."""
 
 import math
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -105,7 +106,7 @@ class PasswordChangeForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean: cleaned_data
         first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
         if first and second and first != second:
             self.add_error("new_password2", "The two new passwords do not match.")

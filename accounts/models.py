@@ -1,3 +1,6 @@
+from collections.abc import Collection
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -13,10 +16,16 @@ username_validator = RegexValidator(
 _CONSTRAINT_FIELDS = {"username_taken": "username", "email_taken": "email"}
 
 
-class CaseInsensitiveUserManager(UserManager):
+if TYPE_CHECKING:  # generic in django-stubs only
+    _UserManager = UserManager["User"]
+else:
+    _UserManager = UserManager
+
+
+class CaseInsensitiveUserManager(_UserManager):
     """Username lookups for login and createsuperuser ignore letter case."""
 
-    def get_by_natural_key(self, username: str) -> "User":
+    def get_by_natural_key(self, username: str | None) -> "User":
         return self.get(username__iexact=username)
 
 
@@ -32,7 +41,7 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True, default="")
     avatar = models.URLField(max_length=500, blank=True, default="")
 
-    objects = CaseInsensitiveUserManager()
+    objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
     class Meta:
         ordering = ["id"]
@@ -56,7 +65,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
-    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         """Report the case-insensitive uniqueness errors on their field, not __all__."""
         try:
             super().validate_constraints(exclude)
@@ -64,7 +73,7 @@ class User(AbstractUser):
             errors: dict[str, list] = {}
             for field, field_errors in exc.error_dict.items():
                 for error in field_errors:
-                    target = _CONSTRAINT_FIELDS.get(error.code, field)
+                    target = _CONSTRAINT_FIELDS.get(error.code or "", field)
                     errors.setdefault(target, []).append(error)
             raise ValidationError(errors) from exc
 

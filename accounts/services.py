@@ -33,6 +33,7 @@ from .backends import UsernameOrEmailBackend
 from .email_address import email_change_request
 from .login_guard import LoginRefused
 from .models import ModerationLog, Notification, User
+from .tokens import access_token_lifetime
 
 WS_TICKET_PREFIX = "wsticket:"
 
@@ -69,7 +70,7 @@ def token_pair_for(user: User) -> dict[str, Any]:
         "access_token": str(refresh.access_token),
         "refresh_token": str(refresh),
         "token_type": "bearer",
-        "expires_in": int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        "expires_in": int(access_token_lifetime().total_seconds()),
     }
 
 
@@ -115,7 +116,7 @@ def token_refresh(*, refresh_token: str) -> dict[str, Any]:
         "access_token": data["access"],
         "refresh_token": data.get("refresh", refresh_token),
         "token_type": "bearer",
-        "expires_in": int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        "expires_in": int(access_token_lifetime().total_seconds()),
     }
 
 
@@ -123,7 +124,7 @@ def token_revoke(*, refresh_token: str, access_token: Any = None) -> None:
     """Logout: the refresh token is blacklisted and, when the request carried one, the
     access token is refused from now on too (accounts/authentication.py)."""
     try:
-        RefreshToken(refresh_token).blacklist()
+        RefreshToken(refresh_token).blacklist()  # type: ignore[arg-type]  # a str token is decoded
     except TokenError as exc:
         raise AuthenticationFailed(str(exc), code="token_not_valid") from exc
     if access_token is not None:

@@ -16,7 +16,10 @@ committed refuses the next send.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import cast
 
+from django.conf import settings
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
@@ -88,4 +91,9 @@ def actor_is_valid(actor: TokenActor, user: User | None) -> bool:
 def authenticate(actor: TokenActor) -> User:
     """`JWTAuthentication.get_user` for the actor's token: the user, or the exact
     `AuthenticationFailed` (401) a request with this token gets from DRF."""
-    return _jwt.get_user(actor.token)
+    return cast(User, _jwt.get_user(actor.token))
+
+
+def access_token_lifetime() -> timedelta:
+    """`SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]`, typed."""
+    return cast(timedelta, settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"])

@@ -23,6 +23,7 @@ from chat_project import realtime
 from . import email_address, services
 from .api.throttles import LoginIPThrottle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
+from .request_user import request_user
 
 
 def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
@@ -30,7 +31,7 @@ def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
 
     It lives here, in the lowest app, so every app's page view can use it.
     """
-    user = request.user
+    user = request_user(request)
     return {
         "me": {"id": user.id, "username": user.username, "display_name": user.display_name},
         "ws_path": "/ws/",
@@ -136,7 +137,7 @@ def email_confirm_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
     """Profile (display name, bio, email) and password change, two forms on one page."""
-    user = request.user
+    user = request_user(request)
     profile_form = ProfileForm(
         initial={"display_name": user.display_name, "email": user.email, "bio": user.bio}
     )

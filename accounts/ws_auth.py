@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from importlib import import_module
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlparse
 
 from channels.auth import get_user
@@ -23,12 +23,14 @@ from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http.request import is_same_domain, split_domain_port, validate_host
+from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
 from . import services
 from .authentication import JWTAuthentication
 from .models import User
+from .tokens import access_token_lifetime
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
@@ -102,7 +104,7 @@ def _user_from_bearer(raw: str) -> tuple[User, float] | None:
     auth = JWTAuthentication()
     try:
         token = auth.get_validated_token(raw.encode())
-        return auth.get_user(token), float(token["exp"])
+        return cast(User, auth.get_user(token)), float(token["exp"])
     except (InvalidToken, AuthenticationFailed, TokenError, KeyError):
         return None
 
@@ -145,7 +147,7 @@ async def authenticate_scope(scope: dict[str, Any]) -> tuple[Any, str | None]:
     if ticket:
         user = await _user_from_ticket(ticket)
         if user is not None:
-            lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+            lifetime = access_token_lifetime().total_seconds()
             scope["auth_expires_at"] = time.time() + lifetime
             return user, "ticket"
     return AnonymousUser(), None

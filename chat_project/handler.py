@@ -25,7 +25,7 @@ none (a sync view runs to its end either way).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -72,7 +72,8 @@ class ASGIHandler(asgi.ASGIHandler):
             request, response = self.create_request(scope, body_file)
             if request is not None:
                 response = self.get_response(request)
-            response._handler_class = self.__class__
+            response = cast(HttpResponseBase, response)  # create_request: request or error
+            response._handler_class = self.__class__  # type: ignore[attr-defined]  # as Django
             if not response.streaming:
                 # Rendered already: release the request's resources (database
                 # connection back to the pool, via request_finished) before sending.

@@ -5,16 +5,81 @@ messages per 10 s") with `hit`; the DRF throttles (`chat_project.throttling`) co
 same windows. `count_unless_over` counts a request's DRF throttles and a service's limit
 in one round trip, with the outcome of separate checks (the lean send path,
 messaging/api/send.py).
+
+On Redis (django-redis, `settings.cache_config`) a counter is an INCR and an EXPIRE NX in
+one pipelined round trip, and several counters are one Lua script, on the cache's raw
+redis-py client; the keys are the cache's own (`KEY_PREFIX`, version), so `cache.get`
+reads them. Any other cache (the embedded mode's local memory) counts with add + incr.
+
+The counters use one cache object per process (`counter_cache`): Django builds a cache
+object per request context under ASGI, and with it django-redis's client and a redis-py
+client (~80 µs of CPU on every throttled request, measured). Both are thread-safe, and
+django-redis keeps one connection pool per process whichever object asks.
 """
 
 import re
 import time
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from .exceptions import Throttled
+
+# KEYS: the windows' counters; ARGV[1]: how many of them come first, then per window its
+# lifetime and (for the first ones) its limit. Every counter is INCR + EXPIRE NX, as in
+# `_redis_incr`; the counters after the first ones are left alone when one of those is
+# over its limit. Returns the counts made.
+_INCR_WINDOWS = """
+local first = tonumber(ARGV[1])
+local totals = {}
+for i, key in ipairs(KEYS) do
+  if i == first + 1 then
+    for j = 1, first do
+      if totals[j] > tonumber(ARGV[1 + #KEYS + j]) then return totals end
+    end
+  end
+  totals[i] = redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[1 + i], 'NX')
+end
+return totals
+"""
+
+_counter_cache: BaseCache | None = None
+_scripts: dict[int, Any] = {}
+
+
+def counter_cache() -> BaseCache:
+    """The default cache, one object per process (see the module's docstring)."""
+    global _counter_cache
+    if _counter_cache is None:
+        _counter_cache = caches.create_connection("default")
+    return _counter_cache
+
+
+@receiver(setting_changed)
+def _forget_counter_cache(*, setting: str, **kwargs: Any) -> None:
+    global _counter_cache
+    if setting == "CACHES":
+        _counter_cache = None
+
+
+def redis_client(cache: BaseCache) -> Any | None:
+    """The raw redis-py client of `cache` if it is django-redis's, else None."""
+    client = getattr(cache, "client", None)
+    get_client = getattr(client, "get_client", None)
+    return get_client(write=True) if get_client is not None else None
+
+
+def _incr_windows_script(client: Any) -> Any:
+    """redis-py's Script for `_INCR_WINDOWS` on `client`, registered once per client."""
+    script = _scripts.get(id(client))
+    if script is None or script.registered_client is not client:
+        script = _scripts[id(client)] = client.register_script(_INCR_WINDOWS)
+    return script
+
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
@@ -33,17 +98,48 @@ def _cache_key(key: str, period: int, now: float) -> str:
     return f"rl:{key}:{int(now // period)}"
 
 
-def _incr(cache_key: str, period: int) -> int:
-    """INCR with the window's lifetime, on any cache (Redis has one round trip for it)."""
-    incr_window = getattr(cache, "incr_window", None)
-    if incr_window is not None:
-        return incr_window(cache_key, period + 1)
-    if cache.add(cache_key, 1, timeout=period + 1):
+def incr_window(cache: BaseCache, key: str, timeout: int) -> int:
+    """INCR `key` of `cache` and give it `timeout` seconds to live if it has none: on Redis
+    one pipelined round trip, on other caches add + incr."""
+    client = redis_client(cache)
+    if client is None:
+        return _add_incr(cache, key, timeout)
+    key = cache.make_and_validate_key(key)
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, timeout, nx=True)
+    total, _ = pipe.execute()
+    return int(total)
+
+
+def incr_windows(
+    cache: BaseCache, keys: list[str], timeouts: list[int], first_limits: list[int]
+) -> list[int]:
+    """`incr_window` for each key, except that the keys after the first
+    `len(first_limits)` are left alone when one of those first counters is over its limit.
+    On Redis one round trip (a script). Returns the counts made, in order."""
+    client = redis_client(cache)
+    if client is None:
+        first = len(first_limits)
+        totals = [_add_incr(cache, k, t) for k, t in zip(keys[:first], timeouts, strict=False)]
+        if all(total <= limit for total, limit in zip(totals, first_limits, strict=True)):
+            totals += [
+                _add_incr(cache, k, t) for k, t in zip(keys[first:], timeouts[first:], strict=True)
+            ]
+        return totals
+    keys = [cache.make_and_validate_key(key) for key in keys]
+    script = _incr_windows_script(client)
+    totals = script(keys=keys, args=[len(first_limits), *timeouts, *first_limits])
+    return [int(total) for total in totals]
+
+
+def _add_incr(cache: BaseCache, key: str, timeout: int) -> int:
+    if cache.add(key, 1, timeout=timeout):
         return 1
     try:
-        return cache.incr(cache_key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=period + 1)
+        cache.add(key, 1, timeout=timeout)
         return 1
 
 
@@ -51,11 +147,12 @@ def count(key: str, period: int) -> tuple[int, float]:
     """Count one action for `key` in the current `period`-second window.
 
     Returns (actions in this window so far, seconds until the window ends). On Redis the
-    counter is an INCR and an EXPIRE in one pipelined round trip
-    (`SharedPoolRedisCache.incr_window`); other caches use add + incr.
+    counter is an INCR and an EXPIRE in one pipelined round trip (`incr_window`); other
+    caches use add + incr.
     """
     now = time.time()
-    return _incr(_cache_key(key, period, now), period), period - (now % period)
+    total = incr_window(counter_cache(), _cache_key(key, period, now), period + 1)
+    return total, period - (now % period)
 
 
 class Window(NamedTuple):
@@ -83,13 +180,9 @@ def count_unless_over(
     now = time.time()
     windows = [*first, then]
     keys = [_cache_key(w.key, w.period, now) for w in windows]
-    incr_windows = getattr(cache, "incr_windows", None)
-    if incr_windows is not None:
-        totals = incr_windows(keys, [w.period + 1 for w in windows], [w.limit for w in first])
-    else:
-        totals = [_incr(k, w.period) for k, w in zip(keys[:-1], first, strict=True)]
-        if all(total <= w.limit for total, w in zip(totals, first, strict=True)):
-            totals.append(_incr(keys[-1], then.period))
+    totals = incr_windows(
+        counter_cache(), keys, [w.period + 1 for w in windows], [w.limit for w in first]
+    )
     counts = [
         (total, w.period - (now % w.period)) for total, w in zip(totals, windows, strict=False)
     ]

@@ -7,6 +7,7 @@ round trip; it may let through up to twice the rate across a window boundary, wh
 fine for abuse limits.
 """
 
+from django.http import HttpRequest
 from rest_framework import throttling
 from rest_framework.request import Request
 
@@ -24,7 +25,7 @@ class FixedWindowThrottleMixin:
     num_requests: int
     duration: int
 
-    def allow_request(self, request: Request, view: object) -> bool:
+    def allow_request(self, request: Request | HttpRequest, view: object) -> bool:
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)  # type: ignore[attr-defined]

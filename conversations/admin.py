@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from accounts.request_user import request_user
 from accounts.services import REASON_MAX_LENGTH
 
 from . import selectors, services
@@ -40,7 +41,7 @@ class ReadOnlyMixin:
 class ConversationMemberInline(ReadOnlyMixin, admin.TabularInline):
     model = ConversationMember
     fields = ["user", "role", "joined_at", "last_read_seq"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names
     can_delete = False
     show_change_link = True  # the membership page has the "remove" that notifies clients
     extra = 0
@@ -119,7 +120,7 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         change: bool = False,
         form_url: str = "",
         obj: Conversation | None = None,
-    ) -> TemplateResponse:
+    ) -> HttpResponse:
         if obj is not None:
             context["messages_url"] = messages_url(obj.pk)
             context["staff_access_until"] = (
@@ -140,7 +141,7 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if form.is_valid():
             try:
                 grant = services.conversation_staff_open(
-                    actor=request.user,
+                    actor=request_user(request),
                     conversation_id=conversation.pk,
                     reason=form.cleaned_data["reason"],
                 )
@@ -178,15 +179,15 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="members", ordering="member_total")
     def member_count(self, obj: Conversation) -> int:
-        return obj.member_total
+        return obj.member_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def delete_model(self, request: HttpRequest, obj: Conversation) -> None:
-        services.conversation_moderate_delete(actor=request.user, conversation_id=obj.id)
+        services.conversation_moderate_delete(actor=request_user(request), conversation_id=obj.id)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
         for conversation_id in queryset.values_list("id", flat=True):
             services.conversation_moderate_delete(
-                actor=request.user, conversation_id=conversation_id
+                actor=request_user(request), conversation_id=conversation_id
             )
 
     @admin.action(description="Delete (members are notified)", permissions=["delete"])
@@ -197,7 +198,7 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         for conversation_id in queryset.values_list("id", flat=True):
             try:
                 services.conversation_moderate_delete(
-                    actor=request.user, conversation_id=conversation_id
+                    actor=request_user(request), conversation_id=conversation_id
                 )
             except Http404:
                 continue  # deleted meanwhile (its last member left)
@@ -224,7 +225,7 @@ class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def _remove(self, request: HttpRequest, membership: ConversationMember) -> bool:
         try:
             services.conversation_member_moderate_remove(
-                actor=request.user,
+                actor=request_user(request),
                 conversation_id=membership.conversation_id,
                 user_id=membership.user_id,
             )

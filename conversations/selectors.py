@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, DateTimeField, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -160,7 +161,7 @@ def public_room_get(*, conversation_id: int) -> Conversation:
 # --- Staff (the admin) ---------------------------------------------------------------------
 
 
-def staff_opened_conversation_ids(*, viewer) -> QuerySet[StaffAccessGrant]:
+def staff_opened_conversation_ids(*, viewer) -> QuerySet[StaffAccessGrant, Any]:
     """Ids of the private conversations `viewer` opened and may read now, as a subquery.
 
     Only an active superuser's unexpired grants count: a grant dies with its hour, and with

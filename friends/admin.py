@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest
 
+from accounts.request_user import request_user
+
 from . import services
 from .models import Block, Friendship
 
@@ -33,12 +35,12 @@ class FriendshipAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: Friendship) -> None:
-        services.friendship_moderate_delete(actor=request.user, friendship=obj)
+        services.friendship_moderate_delete(actor=request_user(request), friendship=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Friendship]) -> None:
         """The bulk "delete selected" action, one service call per row (events included)."""
         for friendship in queryset.select_related("requester", "receiver"):
-            services.friendship_moderate_delete(actor=request.user, friendship=friendship)
+            services.friendship_moderate_delete(actor=request_user(request), friendship=friendship)
 
 
 @admin.register(Block)

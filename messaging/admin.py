@@ -17,16 +17,21 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
-from django.template.response import TemplateResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator, smart_split, unescape_string_literal
 
 from accounts.admin import ModerationActionForm, action_reason, error_text
+from accounts.request_user import request_user
 
 from . import selectors, services
 from .models import Message, Report
+
+
+def _staff_text(message: Message) -> str | None:
+    """The content this viewer may read, else None (annotated by `get_queryset`)."""
+    return message.staff_text  # type: ignore[attr-defined]
 
 
 @admin.register(Message)
@@ -62,7 +67,7 @@ class MessageAdmin(admin.ModelAdmin):
         "deleted_at",
         "deleted_by",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names
     actions = ["redact_messages"]
     action_form = ModerationActionForm
 
@@ -91,14 +96,16 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="content")
     def preview(self, obj: Message) -> str:
-        if obj.staff_text is None:
+        text = _staff_text(obj)
+        if text is None:
             return selectors.PRIVATE_PLACEHOLDER
-        return Truncator(obj.staff_text).chars(80)
+        return Truncator(text).chars(80)
 
     @admin.display(description="content")
     def text(self, obj: Message) -> str:
-        if obj.staff_text is not None:
-            return obj.staff_text
+        text = _staff_text(obj)
+        if text is not None:
+            return text
         reports = obj.reports.order_by("id").values_list("id", flat=True)
         if not reports:
             return selectors.PRIVATE_PLACEHOLDER
@@ -141,7 +148,9 @@ class MessageAdmin(admin.ModelAdmin):
         reason = action_reason(request)
         for message_id in queryset.filter(is_deleted=False).values_list("id", flat=True):
             try:
-                services.message_redact(actor=request.user, message_id=message_id, reason=reason)
+                services.message_redact(
+                    actor=request_user(request), message_id=message_id, reason=reason
+                )
             except (PermissionDenied, Http404) as exc:
                 self.message_user(request, f"Message {message_id}: {exc}", messages.ERROR)
                 continue
@@ -189,7 +198,7 @@ class ReportAdmin(admin.ModelAdmin):
         "handled_by",
         "handled_at",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names
     action_form = ModerationActionForm
     actions = ["resolve_reports", "dismiss_reports", "redact_and_resolve", "ban_and_resolve"]
 
@@ -208,7 +217,7 @@ class ReportAdmin(admin.ModelAdmin):
         if obj.message_id is None:
             return "—"
         url = reverse("admin:messaging_message_change", args=[obj.message_id])
-        state = " (deleted)" if obj.message.is_deleted else ""
+        state = " (deleted)" if obj.message and obj.message.is_deleted else ""
         return format_html('<a href="{}">message {}</a>{}', url, obj.message_id, state)
 
     @admin.display(description="conversation")
@@ -226,7 +235,7 @@ class ReportAdmin(admin.ModelAdmin):
         change: bool = False,
         form_url: str = "",
         obj: Report | None = None,
-    ) -> TemplateResponse:
+    ) -> HttpResponse:
         """A message report's page shows the conversation around the reported message: the
         one way moderators read a private conversation (the message admin hides it)."""
         if obj is not None and obj.target_type == Report.TargetType.MESSAGE:

@@ -105,7 +105,7 @@ class ContentSearchVector(SearchVector):
     def __init__(self) -> None:
         super().__init__("content", config=SEARCH_CONFIG)
 
-    def as_sql(self, compiler, connection, function=None, template=None):
+    def as_sql(self, compiler, connection, function=None, template=None, **extra_context):  # type: ignore[override]
         column_sql, params = compiler.compile(self.get_source_expressions()[0])
         return f"to_tsvector('{SEARCH_CONFIG}'::regconfig, {column_sql})", params
 

@@ -17,8 +17,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.ws_auth import WebSocketAuthMiddlewareStack
-from conversations.tests.factories import make_friends
 from friends import services as friend_services
+from friends.tests.factories import make_friends
 from messaging.routing import websocket_urlpatterns
 
 

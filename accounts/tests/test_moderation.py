@@ -1,7 +1,7 @@
 """accounts moderation services: ban / unban and the audit log."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -12,13 +12,6 @@ from accounts.models import ModerationLog
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moderator():
-    mod = UserFactory(username="mod", is_staff=True)
-    mod.groups.add(Group.objects.get(name="moderators"))
-    return mod
 
 
 def test_ban_is_logged_once_and_unban_lifts_it(

@@ -13,8 +13,9 @@ from accounts.events import notification as notification_event
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from conversations import services as conversation_services
-from conversations.tests.factories import make_friends, public_room_with
+from conversations.tests.factories import public_room_with
 from friends import services as friend_services
+from friends.tests.factories import make_friends
 
 pytestmark = pytest.mark.django_db
 

@@ -53,7 +53,12 @@ def broadcast_to_users_on_commit(user_ids: Iterable[int], event: dict[str, Any])
     """Send one event to each user's personal group after commit."""
     ids = list(user_ids)
     body = buses.event_body(event)
-    transaction.on_commit(lambda: [_publish(user_group(uid), body) for uid in ids])
+
+    def send_all() -> None:
+        for uid in ids:
+            _publish(user_group(uid), body)
+
+    transaction.on_commit(send_all)
 
 
 # --- Session control ---------------------------------------------------------------------

@@ -216,9 +216,11 @@ class Hub:
             members = self.groups[group] = {}
             cid = conversation_id_of(group)
             if cid is not None and cid not in self.orders:
-                self.orders[cid] = SeqOrder(
-                    lambda item, group=group: self._fanout(group, *item), seq
-                )
+
+                def deliver(item: Any, group: str = group) -> None:
+                    self._fanout(group, *item)
+
+                self.orders[cid] = SeqOrder(deliver, seq)
         members[member] = None
         if group not in self._subscribed:
             await self._apply(group)

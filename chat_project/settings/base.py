@@ -145,14 +145,24 @@ def redis_client_options() -> dict:
 
 
 def cache_config(redis_url: str, prefix: str) -> dict:
-    """Shared cache (throttles, ws-tickets): Redis when configured."""
+    """Shared cache (throttles, rate limits, ws-tickets, login limits): Redis when configured.
+
+    django-redis keeps one connection pool per process (Django's own Redis cache made a
+    pool per request context under ASGI); the pool has the size and socket timeout of
+    every other Redis client of the app. Rate-limit counters run on its raw redis-py
+    client (chat_project/ratelimit.py).
+    """
     if not redis_url:
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     return {
         "default": {
-            "BACKEND": "chat_project.cache.SharedPoolRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "CONNECTION_POOL_KWARGS": {"max_connections": REDIS_MAX_CONNECTIONS},
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 

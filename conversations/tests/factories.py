@@ -73,17 +73,3 @@ def group_with(admin: User, *members: User, **fields: Any) -> Conversation:
 def public_room_with(admin: User, *members: User, **fields: Any) -> Conversation:
     fields.setdefault("is_public", True)
     return group_with(admin, *members, **fields)
-
-
-def make_friends(user: User, *others: User) -> None:
-    """Accepted friendships between `user` and each of `others` (rows, no service rules)."""
-    from friends.models import Friendship
-
-    for other in others:
-        Friendship.objects.create(requester=user, receiver=other, status=Friendship.Status.ACCEPTED)
-
-
-def block(blocker: User, blocked: User) -> None:
-    from friends.models import Block
-
-    Block.objects.create(blocker=blocker, blocked=blocked)

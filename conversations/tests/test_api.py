@@ -4,13 +4,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation, ConversationMember
-from conversations.tests.factories import (
-    block,
-    direct_conversation,
-    group_with,
-    make_friends,
-    public_room_with,
-)
+from conversations.tests.factories import direct_conversation, group_with, public_room_with
+from friends.tests.factories import block, make_friends
 from messaging.tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,23 +1,17 @@
 import contextlib
-import threading
-from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 
 from accounts.tests.factories import UserFactory
 from chat_project.exceptions import Conflict
 from conversations import services
 from conversations.models import Conversation, ConversationMember
-from conversations.tests.factories import (
-    block,
-    direct_conversation,
-    group_with,
-    make_friends,
-    public_room_with,
-)
+from conversations.tests.factories import direct_conversation, group_with, public_room_with
+from friends.tests.factories import block, make_friends
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -749,31 +743,6 @@ def test_moderation_needs_staff(user, other_user):
         services.conversation_member_moderate_remove(
             actor=other_user, conversation_id=conversation.id, user_id=user.id
         )
-
-
-# --- Helpers ---------------------------------------------------------------------------
-
-
-def run_concurrently(*calls: Callable[[], object]) -> list[object]:
-    """Run each call in its own thread (own DB connection), released together by a barrier."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except BaseException as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 # --- Events only after commit ----------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import factory
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from friends.models import Block, Friendship
 
@@ -25,3 +26,13 @@ class BlockFactory(factory.django.DjangoModelFactory):
 
     blocker = factory.SubFactory(UserFactory)
     blocked = factory.SubFactory(UserFactory)
+
+
+def make_friends(user: User, *others: User) -> None:
+    """Accepted friendships between `user` and each of `others` (rows, no service rules)."""
+    for other in others:
+        AcceptedFriendshipFactory(requester=user, receiver=other)
+
+
+def block(blocker: User, blocked: User) -> None:
+    BlockFactory(blocker=blocker, blocked=blocked)

@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
 from friends.models import Block, Friendship
 from friends.tests.factories import AcceptedFriendshipFactory, BlockFactory, FriendshipFactory
 
@@ -9,13 +8,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def moderator(db):
-    return UserFactory(username="mod", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_web(client, moderator):
-    client.force_login(moderator)
+def admin_web(client, admin_user):
+    client.force_login(admin_user)
     return client
 
 

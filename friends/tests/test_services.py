@@ -11,6 +11,7 @@ from friends import services
 from friends.api.serializers import FriendRequestSerializer
 from friends.models import Block, Friendship
 from friends.tests.factories import AcceptedFriendshipFactory, BlockFactory, FriendshipFactory
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -434,32 +435,6 @@ def test_moderator_delete_tells_both(user, other_user, sent_events, committed):
 # --- races (real PostgreSQL, real threads) ---------------------------------------------
 
 
-def _race(*calls):
-    """Run the calls in threads released together; return each result or exception."""
-    import threading
-
-    from django.db import connection
-
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def _live_rows(a, b):
     return list(
         Friendship.objects.filter(
@@ -477,7 +452,7 @@ def test_mutual_requests_at_once_end_as_one_friendship(monkeypatch, pair_lock):
         monkeypatch.setattr(services, "_lock_pair", lambda a, b: None)
     for _ in range(5):
         a, b = UserFactory(), UserFactory()
-        results = _race(
+        results = run_concurrently(
             lambda a=a, b=b: services.friend_request_send(actor=a, username=b.username),
             lambda a=a, b=b: services.friend_request_send(actor=b, username=a.username),
         )
@@ -497,7 +472,7 @@ def test_double_submit_makes_one_request(monkeypatch, pair_lock):
     if not pair_lock:
         monkeypatch.setattr(services, "_lock_pair", lambda a, b: None)
     a, b = UserFactory(), UserFactory()
-    results = _race(
+    results = run_concurrently(
         *[lambda: services.friend_request_send(actor=a, username=b.username) for _ in range(3)]
     )
     outcomes = [r for r in results if isinstance(r, services.FriendRequestOutcome)]
@@ -511,7 +486,7 @@ def test_double_submit_makes_one_request(monkeypatch, pair_lock):
 def test_block_racing_a_request_leaves_no_live_relation():
     for _ in range(5):
         a, b = UserFactory(), UserFactory()
-        results = _race(
+        results = run_concurrently(
             lambda a=a, b=b: services.friend_request_send(actor=b, username=a.username),
             lambda a=a, b=b: services.user_block(actor=a, user_id=b.pk),
         )
@@ -527,7 +502,7 @@ def test_accept_racing_cancel_has_one_winner():
     for _ in range(5):
         a, b = UserFactory(), UserFactory()
         request = FriendshipFactory(requester=a, receiver=b)
-        results = _race(
+        results = run_concurrently(
             lambda b=b, pk=request.pk: services.friend_request_accept(actor=b, request_id=pk),
             lambda a=a, pk=request.pk: services.friend_request_cancel(actor=a, request_id=pk),
         )

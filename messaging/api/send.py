@@ -100,8 +100,8 @@ def lean_send(drf_view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     @functools.wraps(drf_view)
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # A format suffix (`/api/messages.api`) is DRF's to honour: only the plain route.
-        lean = sender is not None and not args and not kwargs and settings.LEAN_SEND_PATH
-        if lean and request.method == "POST":
+        lean = not args and not kwargs and settings.LEAN_SEND_PATH
+        if sender is not None and lean and request.method == "POST":
             response = sender.send(request)
             if response is not None:
                 return response

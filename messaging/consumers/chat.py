@@ -281,7 +281,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # --- frames to the client -------------------------------------------------------------
 
-    async def send(  # type: ignore[override]
+    async def send(
         self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
     ) -> None:
         """Every frame goes through the outbox, in order with the hub's deliveries."""

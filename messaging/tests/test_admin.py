@@ -13,7 +13,7 @@ CHANGELIST = reverse("admin:messaging_message_changelist")
 
 
 @pytest.fixture
-def moderator(client):
+def message_editor(client):
     staff = UserFactory(username="mod", is_staff=True)
     staff.user_permissions.add(
         *Permission.objects.filter(
@@ -98,7 +98,7 @@ def test_no_add_and_no_hard_delete(admin_client, user, group):
 
 
 def test_redact_action_goes_through_service(
-    client, moderator, user, group, sent_events, django_capture_on_commit_callbacks
+    client, message_editor, user, group, sent_events, django_capture_on_commit_callbacks
 ):
     live = MessageFactory(conversation=group, sender=user, content="bad")
     already = MessageFactory(conversation=group, sender=user, is_deleted=True)
@@ -107,7 +107,7 @@ def test_redact_action_goes_through_service(
     assert response.status_code == 200
     assert b"Redacted 1 message(s)." in response.content
     live.refresh_from_db()
-    assert live.is_deleted and live.deleted_by_id == moderator.id and live.deleted_at
+    assert live.is_deleted and live.deleted_by_id == message_editor.id and live.deleted_at
     assert live.content == "bad"  # kept for the moderation record
     assert sent_events == [
         (
@@ -117,7 +117,7 @@ def test_redact_action_goes_through_service(
     ]
 
 
-def test_redact_from_the_change_page(client, moderator, user, group):
+def test_redact_from_the_change_page(client, message_editor, user, group):
     message = MessageFactory(conversation=group, sender=user)
     url = reverse("admin:messaging_message_change", args=[message.id])
     response = client.post(

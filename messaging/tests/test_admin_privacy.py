@@ -5,7 +5,6 @@ public rooms stay visible. Moderators here are staff in the migration's `moderat
 """
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -26,14 +25,6 @@ def message_page(message) -> str:
 
 def report_page(report) -> str:
     return reverse("admin:messaging_report_change", args=[report.id])
-
-
-@pytest.fixture
-def moderator(client):
-    mod = UserFactory(username="mod", is_staff=True)
-    mod.groups.add(Group.objects.get(name="moderators"))
-    client.force_login(mod)
-    return mod
 
 
 @pytest.fixture
@@ -59,6 +50,7 @@ def html(response) -> str:
     return response.content.decode()
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_the_changelist_shows_no_private_text(client, moderator, secret, group_secret, public):
     page = html(client.get(CHANGELIST))
     assert "4711 tulips" not in page and "surprise party" not in page
@@ -69,6 +61,7 @@ def test_the_changelist_shows_no_private_text(client, moderator, secret, group_s
     assert "4711 tulips" not in page and PLACEHOLDER in page
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_a_private_message_page_shows_no_text(client, moderator, secret, group_secret, public):
     for message in (secret, group_secret):
         page = html(client.get(message_page(message)))
@@ -77,6 +70,7 @@ def test_a_private_message_page_shows_no_text(client, moderator, secret, group_s
     assert "hello everyone in the lobby" in html(client.get(message_page(public)))
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_searching_private_words_finds_nothing(client, moderator, secret, group_secret, public):
     for words in ("tulips", "4711", '"pin is 4711"', "surprise party", "my pin"):
         response = client.get(CHANGELIST, {"q": words})
@@ -96,6 +90,7 @@ def test_superusers_do_not_read_private_text_either(admin_client, secret, group_
     assert admin_client.get(CHANGELIST, {"q": "tulips"}).context["cl"].result_count == 0
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_a_reported_private_message_is_read_from_its_report_with_context(
     client, moderator, user, other_user, direct
 ):
@@ -138,6 +133,7 @@ def test_a_reported_private_message_is_read_from_its_report_with_context(
     assert "foxtrot" not in neighbour and report_page(report) not in neighbour
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_report_context_marks_deleted_messages_and_survives_a_deleted_conversation(
     client, moderator, user, other_user, direct
 ):
@@ -154,17 +150,20 @@ def test_report_context_marks_deleted_messages_and_survives_a_deleted_conversati
     assert "The message is gone" in page
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_a_user_report_has_no_conversation_context(client, moderator, user, other_user):
     report = services.user_report(actor=user, user_id=other_user.id, reason="spam")
     assert 'id="report-context"' not in html(client.get(report_page(report)))
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_public_room_messages_stay_visible(client, moderator, public):
     assert "hello everyone in the lobby" in html(client.get(CHANGELIST))
     assert "hello everyone in the lobby" in html(client.get(message_page(public)))
     assert client.get(CHANGELIST, {"q": "everyone"}).context["cl"].result_count == 1
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_the_changelist_query_count_stays_constant(
     client, moderator, user, django_assert_max_num_queries
 ):

@@ -5,7 +5,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Notification
-from conversations.tests.factories import block, group_with
+from conversations.tests.factories import group_with
+from friends.tests.factories import block
 from messaging import services
 
 pytestmark = pytest.mark.django_db

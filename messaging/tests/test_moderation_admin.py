@@ -22,14 +22,6 @@ LOG = reverse("admin:accounts_moderationlog_changelist")
 
 
 @pytest.fixture
-def moderator(client):
-    mod = UserFactory(username="mod", is_staff=True)
-    mod.groups.add(Group.objects.get(name="moderators"))
-    client.force_login(mod)
-    return mod
-
-
-@pytest.fixture
 def rude(other_user, group):
     return MessageFactory(conversation=group, sender=other_user, content="you are awful")
 
@@ -66,6 +58,7 @@ def test_the_group_has_exactly_the_moderation_permissions():
     }
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_the_queue_renders_newest_first_with_snapshot_and_links(
     client, moderator, user, other_user, group, rude, report
 ):
@@ -86,6 +79,7 @@ def test_the_queue_renders_newest_first_with_snapshot_and_links(
     assert detail.status_code == 200 and "you are awful" in detail.content.decode()
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_the_queue_filters_by_status(client, moderator, user, other_user, report):
     dismissed = services.user_report(actor=user, user_id=other_user.id, reason="meh")
     services.report_dismiss(actor=moderator, report_id=dismissed.id)
@@ -94,6 +88,7 @@ def test_the_queue_filters_by_status(client, moderator, user, other_user, report
         assert list(response.context["cl"].result_list) == expected
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_the_queue_query_count_is_constant(client, moderator, group, django_assert_max_num_queries):
     def fill(n: int) -> None:
         for _ in range(n):
@@ -110,6 +105,7 @@ def test_the_queue_query_count_is_constant(client, moderator, group, django_asse
         assert client.get(QUEUE).status_code == 200
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_resolve_and_dismiss_actions(client, moderator, user, other_user, report):
     other = services.user_report(actor=user, user_id=other_user.id, reason="meh")
     response = act(client, QUEUE, "resolve_reports", report, reason="talked to them")
@@ -126,6 +122,7 @@ def test_resolve_and_dismiss_actions(client, moderator, user, other_user, report
     )
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_redact_action_reaches_live_clients(
     client, moderator, group, rude, report, sent_events, django_capture_on_commit_callbacks
 ):
@@ -143,6 +140,7 @@ def test_redact_action_reaches_live_clients(
     assert ModerationLog.objects.get(action="redact_message").reason == "insult"
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_redact_from_the_message_admin_too(
     client, moderator, group, rude, sent_events, django_capture_on_commit_callbacks
 ):
@@ -155,6 +153,7 @@ def test_redact_from_the_message_admin_too(
     assert ModerationLog.objects.get().action == "redact_message"
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_ban_ends_tokens_sockets_and_sessions_and_unban_lifts_it(
     client, moderator, other_user, sent_events, django_capture_on_commit_callbacks
 ):
@@ -189,6 +188,7 @@ def test_ban_ends_tokens_sockets_and_sessions_and_unban_lifts_it(
     assert ModerationLog.objects.filter(action="unban_user", target_id=other_user.id).exists()
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_a_moderator_cannot_ban_staff_or_themselves(client, moderator):
     colleague = UserFactory(is_staff=True)
     act(client, USERS, "deactivate_users", colleague, moderator)
@@ -196,6 +196,7 @@ def test_a_moderator_cannot_ban_staff_or_themselves(client, moderator):
     assert not ModerationLog.objects.exists()
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_ban_from_the_queue(client, moderator, other_user, report):
     act(client, QUEUE, "ban_and_resolve", report)
     other_user.refresh_from_db()
@@ -203,6 +204,7 @@ def test_ban_from_the_queue(client, moderator, other_user, report):
     assert not other_user.is_active and report.status == "resolved"
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_a_moderator_cannot_edit_message_text(client, moderator, rude):
     url = reverse("admin:messaging_message_change", args=[rude.id])
     page = client.get(url)
@@ -213,6 +215,7 @@ def test_a_moderator_cannot_edit_message_text(client, moderator, rude):
     assert rude.content == "you are awful"
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_a_moderator_cannot_edit_or_delete_users_or_permissions(client, moderator, other_user):
     url = reverse("admin:accounts_user_change", args=[other_user.id])
     page = client.get(url).content.decode()
@@ -236,6 +239,7 @@ def test_a_moderator_cannot_edit_or_delete_users_or_permissions(client, moderato
     assert not other_user.is_staff
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_a_moderator_cannot_change_or_delete_reports(client, moderator, report):
     url = reverse("admin:messaging_report_change", args=[report.id])
     assert client.post(url, {"status": "resolved"}).status_code == 403
@@ -244,6 +248,7 @@ def test_a_moderator_cannot_change_or_delete_reports(client, moderator, report):
     assert report.status == "open"
 
 
+@pytest.mark.usefixtures("moderator_client")
 def test_the_audit_log_is_visible_and_read_only(client, moderator, report, admin_client):
     services.report_resolve(actor=moderator, report_id=report.id, note="done")
     entry = ModerationLog.objects.get()

@@ -1,7 +1,6 @@
 """Reports: users report messages they can see, or users; moderators resolve or dismiss."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -13,13 +12,6 @@ from messaging.models import Message, Report
 from messaging.tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moderator():
-    mod = UserFactory(username="mod", is_staff=True)
-    mod.groups.add(Group.objects.get(name="moderators"))
-    return mod
 
 
 @pytest.fixture

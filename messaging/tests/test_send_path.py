@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
+from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -47,7 +48,7 @@ def bearer(user: Any, token: str | None = None) -> APIClient:
 
 def _clear_rate_limits() -> None:
     if settings.REDIS_URL:
-        client = cache._cache.get_client(write=True)
+        client = get_redis_connection("default")
         keys = list(client.scan_iter(f"{settings.REDIS_PREFIX}:*rl:*", count=1000))
         if keys:
             client.delete(*keys)

@@ -1,4 +1,4 @@
-import threading
+import functools
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +17,7 @@ from messaging import services
 from messaging.api.serializers import MessageSerializer
 from messaging.models import Message
 from messaging.tests.factories import MessageFactory
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -231,24 +232,8 @@ def test_replay_is_not_throttled(user, group):
 
 
 def _run_threads(count, target):
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(index):
-        try:
-            barrier.wait()
-            target(index)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_concurrently(*(functools.partial(target, i) for i in range(count)))
+    assert [r for r in results if isinstance(r, BaseException)] == []
 
 
 @pytest.mark.needs_services
