@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from django.core.cache import cache
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -56,3 +57,9 @@ class JWTAuthentication(SimpleJWTAuthentication):
                 {"detail": "Token has been revoked (logged out).", "code": "token_not_valid"}
             )
         return token
+
+
+class JWTAuthenticationScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme of this class: simplejwt's own (`jwtAuth`)."""
+
+    target_class = "accounts.authentication.JWTAuthentication"
