@@ -247,6 +247,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are JSON. The form parsers in DEFAULT_PARSER_CLASSES serve the
+    # browsable API only: declared in the schema, every body appeared three times and a
+    # generated client sent multipart with every value stringified (client_id=None became
+    # "None", and the next send was answered with the first message).
+    "PARSER_WHITELIST": ["chat_project.parsers.JSONParser"],
 }
 
 # --- I18N / static -------------------------------------------------------------
