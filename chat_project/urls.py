@@ -3,7 +3,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .api_router import router
-from .views import health
+from .views import health, not_found
+
+handler404 = not_found
 
 urlpatterns = [
     re_path(r"^health/?$", health, name="health"),
