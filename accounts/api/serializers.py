@@ -5,29 +5,30 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Notification, User
+from chat_project.inputs import StrictJSONInput
 
 
-class RegisterInputSerializer(serializers.Serializer):
+class RegisterInputSerializer(StrictJSONInput):
     username = serializers.CharField(max_length=64)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
-class LoginInputSerializer(serializers.Serializer):
+class LoginInputSerializer(StrictJSONInput):
     username = serializers.CharField(max_length=254, help_text="Username or email.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class RefreshInputSerializer(serializers.Serializer):
+class RefreshInputSerializer(StrictJSONInput):
     refresh_token = serializers.CharField(max_length=2048)
 
 
-class PasswordChangeInputSerializer(serializers.Serializer):
+class PasswordChangeInputSerializer(StrictJSONInput):
     old_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class ProfileUpdateInputSerializer(serializers.Serializer):
+class ProfileUpdateInputSerializer(StrictJSONInput):
     display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)

@@ -10,6 +10,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat_project.inputs import StrictJSONInput
 from conversations.models import MAX_ID, Conversation
 from messaging.api.serializers import (
     MESSAGE_ROW_FIELDS,
@@ -210,7 +211,7 @@ def _user_ids_field(**kwargs: object) -> serializers.ListField:
     )
 
 
-class ConversationCreateInputSerializer(serializers.Serializer):
+class ConversationCreateInputSerializer(StrictJSONInput):
     type = serializers.ChoiceField(choices=Conversation.Type.choices)
     member_user_ids = _user_ids_field(allow_empty=True, required=False, default=list)
     name = serializers.CharField(
@@ -225,7 +226,7 @@ class ConversationCreateInputSerializer(serializers.Serializer):
     )
 
 
-class ConversationUpdateInputSerializer(serializers.Serializer):
+class ConversationUpdateInputSerializer(StrictJSONInput):
     name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     is_public = serializers.BooleanField(required=False)
@@ -234,11 +235,11 @@ class ConversationUpdateInputSerializer(serializers.Serializer):
     )
 
 
-class MembersAddInputSerializer(serializers.Serializer):
+class MembersAddInputSerializer(StrictJSONInput):
     user_ids = _user_ids_field(allow_empty=False)
 
 
-class MarkReadInputSerializer(serializers.Serializer):
+class MarkReadInputSerializer(StrictJSONInput):
     message_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
