@@ -21,6 +21,9 @@ than per-view lists, so a new endpoint is described right without anyone remembe
   applies after the serializer (a message's length, a password's).
 - **Email fields** that may be `""` say so (`oneOf` an email or the empty string) instead
   of claiming `format: email` for a value that is not one.
+
+The schemathesis run (tests/e2e/test_schema_fuzz.py) checks every response of a live
+server against this schema, and every request the schema allows against the server.
 """
 
 from __future__ import annotations
