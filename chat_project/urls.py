@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as accounts_views
 
 from .api_router import router
-from .views import health
+from .views import health, not_found
+
+handler404 = not_found
 
 # The browsable API's "Log in" / "Log out" (DRF looks them up as `rest_framework:login`
 # and `:logout`) are the web UI's own: one login page, and a logout that also closes the

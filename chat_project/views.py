@@ -1,9 +1,10 @@
-"""Service endpoints: health."""
+"""Service endpoints: health; the 404 of paths no route matches."""
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from . import realtime
@@ -68,3 +69,12 @@ def health(request: HttpRequest) -> JsonResponse:
         "timestamp": timezone.now().isoformat(),
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """`handler404`: under `/api/` the API's JSON error (`{detail, code}`), elsewhere Django's
+    page. A path no route matches (`/api/conversations/0.5/members/1`: ids take no dot) used
+    to get the HTML page from an API that promises JSON for every error."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -4,33 +4,62 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Notification, User
+from accounts.models import Notification, User, username_validator
+from chat_project.inputs import StrictJSONInput
+from chat_project.openapi import NOT_ALL_DIGITS, document
 
 
-class RegisterInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=64)
+def _password_rules() -> dict[str, Any]:
+    """What AUTH_PASSWORD_VALIDATORS check that a schema can say (the service runs them):
+    the minimum length and "not all digits". "Too common" and "too similar to the
+    username or email" it cannot."""
+    rules: dict[str, Any] = {}
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            rules["minLength"] = validator.min_length
+        elif isinstance(validator, password_validation.NumericPasswordValidator):
+            rules["pattern"] = NOT_ALL_DIGITS
+    return rules
+
+
+def new_password_field(**kwargs: Any) -> serializers.CharField:
+    return document(
+        serializers.CharField(max_length=128, trim_whitespace=False, **kwargs),
+        **_password_rules(),
+    )
+
+
+class RegisterInputSerializer(StrictJSONInput):
+    username = document(
+        serializers.CharField(max_length=64),
+        pattern=username_validator.regex.pattern,
+        minLength=3,
+        maxLength=32,
+        description="3-32 letters, digits, `_`, `.` or `-`; unique whatever the case.",
+    )
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    password = new_password_field(write_only=True)
 
 
-class LoginInputSerializer(serializers.Serializer):
+class LoginInputSerializer(StrictJSONInput):
     username = serializers.CharField(max_length=254, help_text="Username or email.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class RefreshInputSerializer(serializers.Serializer):
+class RefreshInputSerializer(StrictJSONInput):
     refresh_token = serializers.CharField(max_length=2048)
 
 
-class PasswordChangeInputSerializer(serializers.Serializer):
+class PasswordChangeInputSerializer(StrictJSONInput):
     old_password = serializers.CharField(max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = new_password_field()
 
 
-class ProfileUpdateInputSerializer(serializers.Serializer):
+class ProfileUpdateInputSerializer(StrictJSONInput):
     display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
@@ -87,8 +116,8 @@ def visible_email(user: User, context: Mapping[str, Any]) -> str | None:
 
 @extend_schema_field(
     {
-        "type": "string",
-        "format": "email",
+        # "" is a user without an email: its own branch, not under `format: email`.
+        "oneOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}],
         "nullable": True,
         "description": "Only for yourself and your accepted friends; null for anyone else.",
     }
@@ -139,9 +168,13 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationQuerySerializer(serializers.Serializer):
-    unread = serializers.BooleanField(required=False, default=False)
+    unread = serializers.BooleanField(required=False, default=False, help_text="Only unread ones.")
     limit = serializers.IntegerField(
-        required=False, default=50, min_value=1, max_value=2**31, help_text="At most 100."
+        required=False,
+        default=50,
+        min_value=1,
+        max_value=2**31,
+        help_text="Page size; values over 100 are taken as 100.",
     )
     offset = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10**9)
 

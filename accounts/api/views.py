@@ -10,10 +10,15 @@ from accounts import email_address, selectors, services
 from accounts.authentication import access_token_of
 from accounts.models import Notification
 from chat_project.client_ip import client_ip
+from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
 from . import serializers as s
 from .pagination import paginated
 from .throttles import LoginIPThrottle, RegisterThrottle
+
+TOKEN_NOT_VALID = error(
+    "The refresh token is invalid, expired, revoked or an access token (`token_not_valid`)."
+)
 
 
 class AuthViewSet(viewsets.GenericViewSet):
@@ -45,7 +50,16 @@ class AuthViewSet(viewsets.GenericViewSet):
             return [LoginIPThrottle()]
         return super().get_throttles()
 
-    @extend_schema(request=s.RegisterInputSerializer, responses={201: s.UserCreatedSerializer})
+    @extend_schema(
+        request=s.RegisterInputSerializer,
+        responses={
+            201: s.UserCreatedSerializer,
+            400: invalid(
+                "a username or an email another account has; a password Django's validators "
+                "refuse (too common, too similar to the username or the email)."
+            ),
+        },
+    )
     @action(detail=False, methods=["post"])
     def register(self, request: Request) -> Response:
         data = _valid(s.RegisterInputSerializer, request)
@@ -59,19 +73,31 @@ class AuthViewSet(viewsets.GenericViewSet):
         user = email_address.email_confirm(token=data["token"])
         return Response(s.UserCreatedSerializer(user).data)
 
-    @extend_schema(request=s.LoginInputSerializer, responses={200: s.TokenPairSerializer})
+    @extend_schema(
+        request=s.LoginInputSerializer,
+        responses={
+            200: s.TokenPairSerializer,
+            401: error(
+                "Wrong username or password (`invalid_credentials`), or the right password "
+                "of a disabled account (`account_disabled`)."
+            ),
+        },
+    )
     @action(detail=False, methods=["post"])
     def login(self, request: Request) -> Response:
         data = _valid(s.LoginInputSerializer, request)
         return Response(services.auth_login(**data, client_ip=client_ip(request)))
 
-    @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairSerializer})
+    @extend_schema(
+        request=s.RefreshInputSerializer,
+        responses={200: s.TokenPairSerializer, 401: TOKEN_NOT_VALID},
+    )
     @action(detail=False, methods=["post"])
     def refresh(self, request: Request) -> Response:
         data = _valid(s.RefreshInputSerializer, request)
         return Response(services.token_refresh(refresh_token=data["refresh_token"]))
 
-    @extend_schema(request=s.RefreshInputSerializer, responses={204: None})
+    @extend_schema(request=s.RefreshInputSerializer, responses={204: None, 401: TOKEN_NOT_VALID})
     @action(detail=False, methods=["post"])
     def logout(self, request: Request) -> Response:
         data = _valid(s.RefreshInputSerializer, request)
@@ -81,7 +107,9 @@ class AuthViewSet(viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses={200: s.MeSerializer})
     @extend_schema(
-        methods=["PATCH"], request=s.ProfileUpdateInputSerializer, responses={200: s.MeSerializer}
+        methods=["PATCH"],
+        request=s.ProfileUpdateInputSerializer,
+        responses={200: s.MeSerializer, 400: invalid("an email another account has.")},
     )
     @action(detail=False, methods=["get", "patch"])
     def me(self, request: Request) -> Response:
@@ -91,7 +119,16 @@ class AuthViewSet(viewsets.GenericViewSet):
             services.user_profile_update(user=request.user, site_url=site_url, **data)
         return Response(s.MeSerializer(request.user).data)
 
-    @extend_schema(request=s.PasswordChangeInputSerializer, responses={204: None})
+    @extend_schema(
+        request=s.PasswordChangeInputSerializer,
+        responses={
+            204: None,
+            400: invalid(
+                "a wrong `old_password`; a `new_password` Django's validators refuse (too "
+                "common, too similar to the username or the email)."
+            ),
+        },
+    )
     @action(detail=False, methods=["post"])
     def password(self, request: Request) -> Response:
         data = _valid(s.PasswordChangeInputSerializer, request)
@@ -134,11 +171,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         return selectors.notification_list_for_user(user=self.request.user)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("unread", bool, description="Only unread ones"),
-            OpenApiParameter("limit", int, description="Default 50, at most 100"),
-            OpenApiParameter("offset", int, description="Default 0"),
-        ],
+        parameters=[s.NotificationQuerySerializer, *PAGINATION_HEADERS],
         responses={200: s.NotificationSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:

@@ -298,7 +298,7 @@ REST_FRAMEWORK = {
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chat_project.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chat_project.exceptions.api_exception_handler",
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_UTC_Z, orjson.OPT_NON_STR_KEYS),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -307,10 +307,22 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chat server API",
     "DESCRIPTION": "REST API of the chat server. The WebSocket protocol is documented in "
-    "docs/api.md.",
+    "docs/api.md.\n\nEvery request body is JSON whose values have the types stated here "
+    "(`5` is not a string, `0` not a boolean); text anywhere in it, unknown properties "
+    "included, may not contain a NUL character, and it nests at most 32 levels deep. "
+    "Unknown properties are otherwise ignored. Errors are `{detail, code}`, or DRF's "
+    "field errors for a `400`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # PATCH bodies keep their required fields: the views validate them whole (editing a
+    # message needs its `content`), so no "Patched" components with everything optional.
+    "COMPONENT_SPLIT_PATCH": False,
+    # Request bodies are JSON. The form parsers in DEFAULT_PARSER_CLASSES serve the
+    # browsable API only: declared in the schema, every body appeared three times and a
+    # generated client sent multipart with every value stringified (client_id=None became
+    # "None", and the next send was answered with the first message).
+    "PARSER_WHITELIST": ["chat_project.parsers.JSONParser"],
     # Swagger UI and Redoc served from our static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

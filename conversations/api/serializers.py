@@ -10,6 +10,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat_project.inputs import StrictJSONInput
+from chat_project.openapi import NOT_BLANK, document
 from conversations.models import MAX_ID, Conversation
 from messaging.api.serializers import (
     MESSAGE_ROW_FIELDS,
@@ -20,6 +22,7 @@ from messaging.api.serializers import (
 from messaging.models import Message
 
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
+MAX_PARTICIPANTS_LIMIT = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
 RECENT_MESSAGES = 20
 
 
@@ -210,7 +213,7 @@ def _user_ids_field(**kwargs: object) -> serializers.ListField:
     )
 
 
-class ConversationCreateInputSerializer(serializers.Serializer):
+class ConversationCreateInputSerializer(StrictJSONInput):
     type = serializers.ChoiceField(choices=Conversation.Type.choices)
     member_user_ids = _user_ids_field(allow_empty=True, required=False, default=list)
     name = serializers.CharField(
@@ -225,24 +228,71 @@ class ConversationCreateInputSerializer(serializers.Serializer):
     )
 
 
-class ConversationUpdateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    is_public = serializers.BooleanField(required=False)
-    max_participants = serializers.IntegerField(
-        required=False, allow_null=True, min_value=2, max_value=MAX_ID
+def _max_participants_field() -> serializers.IntegerField:
+    # The service checks the limit (a setting) and "not below the members already in".
+    return document(
+        serializers.IntegerField(required=False, allow_null=True, min_value=2, max_value=MAX_ID),
+        maximum=MAX_PARTICIPANTS_LIMIT,
+        description="No cap when null; never below the number of members.",
     )
 
 
-class MembersAddInputSerializer(serializers.Serializer):
+class ConversationUpdateInputSerializer(StrictJSONInput):
+    # A group's name may not be blank: the service says so, after the admin check.
+    name = document(
+        serializers.CharField(required=False, allow_blank=True, max_length=100),
+        pattern=NOT_BLANK,
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    is_public = serializers.BooleanField(required=False)
+    max_participants = _max_participants_field()
+
+
+# The body of `POST /api/conversations` as the schema gives it: one shape per type. The
+# view reads it with ConversationCreateInputSerializer and the services do the rest.
+
+
+class DirectConversationCreateInputSerializer(serializers.Serializer):
+    """A direct chat with a friend: `201`, or `200` with the one that exists already."""
+
+    type = serializers.ChoiceField(choices=[Conversation.Type.DIRECT.value])
+    member_user_ids = document(_user_ids_field(), minItems=1, maxItems=1)
+
+
+class GroupConversationCreateInputSerializer(serializers.Serializer):
+    """A group whose admin is the creator; the members named must be the creator's friends."""
+
+    type = serializers.ChoiceField(choices=[Conversation.Type.GROUP.value])
+    name = serializers.CharField(max_length=100)
+    member_user_ids = _user_ids_field(
+        required=False, help_text="The creator's friends to add; may be empty."
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    is_public = serializers.BooleanField(required=False, default=False)
+    max_participants = _max_participants_field()
+
+
+class MembersAddInputSerializer(StrictJSONInput):
     user_ids = _user_ids_field(allow_empty=False)
 
 
-class MarkReadInputSerializer(serializers.Serializer):
+class MarkReadInputSerializer(StrictJSONInput):
     message_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class PublicRoomQuerySerializer(serializers.Serializer):
-    search = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, default=50)
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text="Text in the name or the description.",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        default=50,
+        help_text="Page size; values over 100 are taken as 100.",
+    )
     offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)

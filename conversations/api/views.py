@@ -7,12 +7,18 @@ Every route that names a conversation answers 404 to a non-member (the public ro
 from urllib.parse import urlencode
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 from conversations import selectors, services
 from conversations.models import Conversation
 
@@ -20,6 +26,10 @@ from . import serializers as s
 
 MAX_ID = s.MAX_ID
 PUBLIC_MAX_LIMIT = 100
+DIRECT_CHAT_FIXED = invalid("a direct chat: it always links the same two people.")
+CONVERSATION_FULL = error(
+    "The new members would not all fit under `max_participants` (`conversation_full`)."
+)
 
 
 def _id(value: object) -> int:
@@ -80,10 +90,23 @@ class ConversationViewSet(viewsets.GenericViewSet):
         return self._detail(_id(pk))
 
     @extend_schema(
-        request=s.ConversationCreateInputSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="ConversationCreateInput",
+            serializers={
+                Conversation.Type.DIRECT.value: s.DirectConversationCreateInputSerializer,
+                Conversation.Type.GROUP.value: s.GroupConversationCreateInputSerializer,
+            },
+            resource_type_field_name="type",
+        ),
         responses={
             201: s.ConversationSerializer,
             200: OpenApiResponse(s.ConversationSerializer, "the existing direct chat"),
+            400: invalid(
+                "a direct chat with yourself; `max_participants` below the members named "
+                "(with you)."
+            ),
+            403: error("Not your friend, or either of you blocks the other."),
+            404: error("No active user with that id (`not_found`)."),
         },
     )
     def create(self, request: Request) -> Response:
@@ -114,7 +137,14 @@ class ConversationViewSet(viewsets.GenericViewSet):
         )
 
     @extend_schema(
-        request=s.ConversationUpdateInputSerializer, responses={200: s.ConversationSerializer}
+        request=s.ConversationUpdateInputSerializer,
+        responses={
+            200: s.ConversationSerializer,
+            400: invalid(
+                "a direct chat: it always links the same two people; `max_participants` "
+                "below the current members."
+            ),
+        },
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         conversation_id = _id(pk)
@@ -123,14 +153,17 @@ class ConversationViewSet(viewsets.GenericViewSet):
         services.conversation_update(actor=request.user, conversation_id=conversation_id, **data)
         return self._detail(conversation_id)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 400: DIRECT_CHAT_FIXED})
     def destroy(self, request: Request, pk: str) -> Response:
         services.conversation_delete(actor=request.user, conversation_id=_id(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- Members -----------------------------------------------------------------------
 
-    @extend_schema(request=s.MembersAddInputSerializer, responses={200: s.ConversationSerializer})
+    @extend_schema(
+        request=s.MembersAddInputSerializer,
+        responses={200: s.ConversationSerializer, 400: DIRECT_CHAT_FIXED, 409: CONVERSATION_FULL},
+    )
     @action(detail=True, methods=["post"], url_path="members")
     def members(self, request: Request, pk: str) -> Response:
         conversation_id = _id(pk)
@@ -143,7 +176,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None},
+        responses={204: None, 400: DIRECT_CHAT_FIXED},
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/.]+)")
@@ -159,7 +192,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, 400: DIRECT_CHAT_FIXED})
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:
         services.conversation_leave(actor=request.user, conversation_id=_id(pk))
@@ -181,11 +214,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
     # --- Public rooms ------------------------------------------------------------------
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("search", str, description="Text in the name or description"),
-            OpenApiParameter("limit", int, description="Default 50, at most 100"),
-            OpenApiParameter("offset", int, description="Default 0"),
-        ],
+        parameters=[s.PublicRoomQuerySerializer, *PAGINATION_HEADERS],
         responses={200: s.PublicRoomSerializer(many=True)},
     )
     @action(detail=False, methods=["get"])
@@ -222,7 +251,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         room = selectors.public_room_get(conversation_id=_id(pk))
         return Response(s.PublicRoomPreviewSerializer(room).data)
 
-    @extend_schema(request=None, responses={200: s.ConversationSerializer})
+    @extend_schema(request=None, responses={200: s.ConversationSerializer, 409: CONVERSATION_FULL})
     @action(detail=True, methods=["post"])
     def join(self, request: Request, pk: str) -> Response:
         conversation, _joined = services.conversation_join(

@@ -1,13 +1,14 @@
 """Friends REST API: thin viewsets over friends' services and selectors."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat_project import realtime
+from chat_project.openapi import error, invalid
 from friends import selectors, services
 
 from . import serializers as s
@@ -40,14 +41,21 @@ class FriendViewSet(viewsets.GenericViewSet):
         context = {"viewer_id": request.user.pk, "friend_ids": set(ids), "online_ids": online}
         return Response(s.FriendSerializer(friends, many=True, context=context).data)
 
-    @extend_schema(parameters=[USER_ID], responses={204: None, 404: OpenApiResponse()})
+    @extend_schema(parameters=[USER_ID], responses={204: None, 404: error("Not friends.")})
     def destroy(self, request: Request, user_id: str) -> Response:
         services.friendship_remove(actor=request.user, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=s.FriendRequestInputSerializer,
-        responses={201: s.FriendRequestSentSerializer, 200: s.FriendRequestSentSerializer},
+        responses={
+            201: s.FriendRequestSentSerializer,
+            200: s.FriendRequestSentSerializer,
+            400: invalid("yourself."),
+            403: error("Either of you blocks the other (`permission_denied`)."),
+            404: error("No active user has that username (`not_found`)."),
+            409: error("Already friends (`already_friends`) or already asked (`request_pending`)."),
+        },
         description="201 with a new request; 200 when it accepted the other user's request.",
     )
     @action(detail=False, methods=["post"], url_path="request")
@@ -119,7 +127,7 @@ class UserBlockViewSet(viewsets.GenericViewSet):
         methods=["POST"],
         parameters=[USER_ID],
         request=None,
-        responses={201: s.BlockSerializer, 200: s.BlockSerializer},
+        responses={201: s.BlockSerializer, 200: s.BlockSerializer, 400: invalid("yourself.")},
         description="201 when the block is new, 200 when the user was already blocked.",
     )
     @extend_schema(methods=["DELETE"], parameters=[USER_ID], responses={204: None})

@@ -2,8 +2,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
+from chat_project.openapi import NOT_BLANK, document
 from conversations.models import MAX_ID
 from messaging.models import Message, Report
 
@@ -112,25 +114,51 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+def _message_text() -> StrictCharField:
+    # Emptiness and length are the service's rules (after trimming), so REST and WebSocket
+    # answer alike; the schema states them.
+    return document(
+        StrictCharField(allow_blank=True, trim_whitespace=False),
+        pattern=NOT_BLANK,
+        maxLength=settings.MESSAGE_MAX_LENGTH,
+        description="Trimmed, then 1 to MESSAGE_MAX_LENGTH characters.",
+    )
+
+
 class MessageCreateInputSerializer(serializers.Serializer):
     conversation_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    # Emptiness and length are the service's rules (after trimming), so REST and WebSocket
-    # answer alike.
-    content = StrictCharField(allow_blank=True, trim_whitespace=False)
+    content = _message_text()
     client_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
     )
 
 
 class MessageEditInputSerializer(serializers.Serializer):
-    content = StrictCharField(allow_blank=True, trim_whitespace=False)
+    content = _message_text()
 
 
 class HistoryQuerySerializer(serializers.Serializer):
+    """At most one of `before`, `after` and `skip` (two are a 400)."""
+
     limit = StrictIntegerField(min_value=1, max_value=100, default=50)
-    before = StrictIntegerField(required=False, min_value=0, max_value=MAX_ID)
-    after = StrictIntegerField(required=False, min_value=0, max_value=MAX_ID)
-    skip = StrictIntegerField(required=False, min_value=0, max_value=MAX_ID)
+    before = StrictIntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_ID,
+        help_text="The `limit` messages just older than this id. Not with `after` or `skip`.",
+    )
+    after = StrictIntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_ID,
+        help_text="Messages newer than this id, oldest first. Not with `before` or `skip`.",
+    )
+    skip = StrictIntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_ID,
+        help_text="Skip the newest n. Not with `before` or `after`.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         given = [name for name in ("before", "after", "skip") if name in attrs]
@@ -142,7 +170,9 @@ class HistoryQuerySerializer(serializers.Serializer):
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=200)
+    q = serializers.CharField(
+        max_length=200, help_text="Web-search syntax; 1-200 characters after trimming."
+    )
     conversation_id = StrictIntegerField(required=False, min_value=1, max_value=MAX_ID)
     limit = StrictIntegerField(min_value=1, max_value=100, default=50)
 

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chat_project.openapi import error, invalid
 from messaging import selectors, services
 from messaging.models import Message, Report
 
@@ -32,12 +33,7 @@ def _valid(serializer_class: type, data: object) -> dict:
     return dict(serializer.validated_data)
 
 
-HISTORY_PARAMETERS = [
-    OpenApiParameter("limit", int, description="1-100, default 50"),
-    OpenApiParameter("before", int, description="the `limit` messages just older than this id"),
-    OpenApiParameter("after", int, description="messages newer than this id, oldest first"),
-    OpenApiParameter("skip", int, description="skip the newest n"),
-]
+HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
 
 
 class MessageViewSet(viewsets.GenericViewSet):
@@ -63,6 +59,13 @@ class MessageViewSet(viewsets.GenericViewSet):
         responses={
             201: s.MessageSerializer,
             200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
+            403: error("A direct chat where either user blocks the other."),
+            404: error("Unknown conversation, or not a member (`not_found`)."),
+            409: error("The client_id was used in another conversation (`client_id_reused`)."),
+            429: error(
+                "Over THROTTLE_MESSAGE_SEND (`throttled`), or the server delivers late "
+                "(`overloaded`): send again with the same client_id after `Retry-After`."
+            ),
         },
     )
     def create(self, request: Request) -> Response:
@@ -80,7 +83,10 @@ class MessageViewSet(viewsets.GenericViewSet):
         )
         return Response(s.MessageSerializer(message).data)
 
-    @extend_schema(request=s.MessageEditInputSerializer, responses={200: s.MessageSerializer})
+    @extend_schema(
+        request=s.MessageEditInputSerializer,
+        responses={200: s.MessageSerializer, 400: invalid("a deleted message.")},
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
         data = _valid(s.MessageEditInputSerializer, request.data)
@@ -93,7 +99,14 @@ class MessageViewSet(viewsets.GenericViewSet):
         services.message_delete(actor=request.user, message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=s.ReportInputSerializer, responses={201: s.ReportSerializer})
+    @extend_schema(
+        request=s.ReportInputSerializer,
+        responses={
+            201: s.ReportSerializer,
+            400: invalid("your own message."),
+            409: error("You already have an open report on it (`already_reported`)."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> Response:
         """Report a message of one of your conversations to the moderators."""
@@ -102,7 +115,13 @@ class MessageViewSet(viewsets.GenericViewSet):
         report = services.message_report(actor=request.user, message_id=message_id, **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=HISTORY_PARAMETERS, responses={200: s.MessageSerializer(many=True)})
+    @extend_schema(
+        parameters=HISTORY_PARAMETERS,
+        responses={
+            200: s.MessageSerializer(many=True),
+            400: invalid("more than one of `before`, `after` and `skip`."),
+        },
+    )
     @action(detail=False, methods=["get"], url_path=r"conversation/(?P<conversation_id>[^/]+)")
     def conversation(self, request: Request, conversation_id: str) -> Response:
         """History, oldest first; see the contract for the cursors."""
@@ -115,12 +134,11 @@ class MessageViewSet(viewsets.GenericViewSet):
         return Response(s.MessageSerializer(messages, many=True).data)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, required=True, description="websearch syntax"),
-            OpenApiParameter("conversation_id", int),
-            OpenApiParameter("limit", int, description="1-100, default 50"),
-        ],
-        responses={200: s.MessageSerializer(many=True)},
+        parameters=[s.SearchQuerySerializer],
+        responses={
+            200: s.MessageSerializer(many=True),
+            404: error("`conversation_id` is unknown or not yours (`not_found`)."),
+        },
     )
     @action(detail=False, methods=["get"])
     def search(self, request: Request) -> Response:
@@ -143,7 +161,11 @@ class UserReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
         request=s.ReportInputSerializer,
-        responses={201: s.ReportSerializer},
+        responses={
+            201: s.ReportSerializer,
+            400: invalid("yourself."),
+            409: error("You already have an open report on this user (`already_reported`)."),
+        },
     )
     @action(detail=True, methods=["post"])
     def report(self, request: Request, user_id: str) -> Response:
