@@ -583,3 +583,61 @@ def test_a_draft_stays_in_the_conversation_it_was_typed_in(people, server, tmp_p
     assert contents(direct_id) == [secret]
     assert contents(room_id) == ["Good morning, square"]
     api.close()
+
+
+def test_the_sidebar_updates_the_rows_that_changed_in_place(people, shots):
+    """A new message refills and moves its own row; the other rows stay the very same nodes.
+
+    The rows (and what is inside them) are tagged with a JS property: a row rebuilt from
+    scratch would come back without it.
+    """
+    from conversations import services as conversations
+    from messaging import services as messaging
+
+    alice_user = UserFactory(username="alice")
+    bob_user, carol_user = UserFactory(username="bob"), UserFactory(username="carol")
+    befriend(alice_user, bob_user)
+    befriend(alice_user, carol_user)
+    bob_chat = direct_chat(alice_user, bob_user)
+    direct_chat(alice_user, carol_user)  # the newer one: on top
+    a = people(alice_user).page
+    a.goto("/")
+    wait_connected(a)
+    names = a.locator("#conv-list .conv-item .conv-name")
+    expect(names).to_have_text(["Carol", "Bob"])
+    a.evaluate(
+        """() => document.querySelectorAll('#conv-list > li').forEach(li => {
+            const name = li.querySelector('.conv-name');
+            li.tag = li.querySelector('.conv-item').tag = name.tag = name.textContent;
+        })"""
+    )
+
+    def tags() -> list[list[str | None]]:
+        return a.evaluate(
+            """() => [...document.querySelectorAll('#conv-list > li')].map(li =>
+                [li.tag ?? null, li.querySelector('.conv-item').tag ?? null,
+                 li.querySelector('.conv-name').tag ?? null])"""
+        )
+
+    off_loop(
+        lambda: messaging.message_send(
+            actor=bob_user, conversation_id=bob_chat, content="Bob moves up"
+        )
+    )
+    expect(names).to_have_text(["Bob", "Carol"])
+    bob_row = conv_item(a, "Bob")
+    expect(bob_row.locator(".conv-preview")).to_have_text("Bob moves up")
+    expect(bob_row.locator(".badge")).to_have_text("1")
+    expect(a).to_have_title("(1) Chats · Chat")
+    # Bob's row is the same <li> and button, moved and refilled; Carol's was not touched.
+    assert tags() == [["Bob", "Bob", None], ["Carol", "Carol", "Carol"]]
+
+    # A new conversation inserts one row, on top; the others stay as they are.
+    off_loop(
+        lambda: conversations.conversation_group_create(
+            actor=carol_user, name="Picnic", member_user_ids=[alice_user.id]
+        )
+    )
+    expect(names).to_have_text(["Picnic", "Bob", "Carol"])
+    assert tags() == [[None, None, None], ["Bob", "Bob", None], ["Carol", "Carol", "Carol"]]
+    shots(a, "sidebar-in-place.png")

@@ -1,0 +1,122 @@
+// The composer and sending. The composer belongs to one conversation at a time: it shows
+// that conversation's draft and sends only to it (docs/architecture.md, "the composer
+// belongs to one conversation"). A message goes over the socket with a client_id and
+// shows as pending until acknowledged; without an ack in time, or refused, it goes over
+// REST with the same client_id (idempotent), and a 429 "overloaded" is tried again after
+// Retry-After.
+
+import { api } from "../../lib/api.js";
+import { randomId } from "../../lib/dom.js";
+import { pendingElement, receiveMessages, rerenderPending, resolvePending, scrollToBottom } from "./messages.js";
+import { els, socket } from "./page.js";
+import { addPending, onConversationForgotten, state } from "./state.js";
+import { noteTyping, stopTyping } from "./typing.js";
+
+const ACK_TIMEOUT = 8000;
+// How often a send refused with 429 "overloaded" is tried again before it shows as failed.
+const OVERLOAD_RETRIES = 5;
+
+/**
+ * Show conversation `id`'s draft in the composer (null: none), keeping what was typed for
+ * the conversation it showed before. Called as soon as another conversation is chosen,
+ * before anything is awaited, so Enter can only ever send to the conversation on screen.
+ */
+export function bindComposer(id) {
+  if (state.composerFor === id) return;
+  if (state.composerFor !== null) state.drafts.set(state.composerFor, els.input.value);
+  stopTyping();
+  state.composerFor = id;
+  els.input.value = id === null ? "" : state.drafts.get(id);
+  autoGrow();
+}
+
+function autoGrow() {
+  els.input.style.height = "auto";
+  els.input.style.height = `${Math.min(els.input.scrollHeight, 200)}px`;
+}
+
+// A conversation the user is no longer in takes its draft along (state.js dropped it).
+onConversationForgotten((id) => {
+  if (state.composerFor !== id) return;
+  state.composerFor = null;
+  els.input.value = "";
+  autoGrow();
+});
+
+els.input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    els.composer.requestSubmit();
+  }
+});
+els.input.addEventListener("input", () => {
+  autoGrow();
+  if (els.input.value.trim()) noteTyping();
+  else stopTyping();
+});
+els.input.addEventListener("blur", stopTyping);
+els.composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const content = els.input.value.trim();
+  const conversationId = state.composerFor;
+  if (!content || conversationId === null || conversationId !== state.openId) return;
+  send(conversationId, content);
+  state.drafts.delete(conversationId);
+  els.input.value = "";
+  autoGrow();
+  stopTyping();
+});
+
+// A failed send's Retry and Discard buttons.
+els.messageList.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  const clientId = button?.closest(".msg.pending")?.dataset.clientId;
+  if (!clientId) return;
+  if (button.dataset.action === "retry") sendPendingRest(clientId);
+  else if (button.dataset.action === "discard") resolvePending(clientId);
+});
+
+function send(conversationId, content) {
+  const clientId = randomId();
+  const pending = { conversationId, content, timer: null, failed: null, retries: 0 };
+  addPending(clientId, pending);
+  els.messageList.append(pendingElement(clientId, pending));
+  scrollToBottom();
+  const sent = socket.send({ type: "send_message", conversation_id: conversationId, content, client_id: clientId });
+  if (sent) {
+    // No ack in time (socket died mid-flight)? REST with the same client_id is
+    // idempotent: it returns the first message instead of a duplicate.
+    pending.timer = setTimeout(() => sendPendingRest(clientId), ACK_TIMEOUT);
+  } else {
+    sendPendingRest(clientId);
+  }
+}
+
+/** Send a pending message over REST, with its client_id (also the Retry button). */
+export async function sendPendingRest(clientId) {
+  const pending = state.pending.get(clientId);
+  if (!pending) return;
+  clearTimeout(pending.timer);
+  pending.failed = null;
+  rerenderPending(clientId);
+  try {
+    const message = await api.post("/api/messages", {
+      conversation_id: pending.conversationId,
+      content: pending.content,
+      client_id: clientId,
+    });
+    receiveMessages(message.conversation_id, [message]);
+    resolvePending(clientId);
+  } catch (error) {
+    if (!state.pending.has(clientId)) return;
+    if (error.status === 429 && error.data?.code === "overloaded" && pending.retries < OVERLOAD_RETRIES) {
+      // The server sheds load for a moment (docs/api.md, "Back-pressure"): the message
+      // stays "sending" and goes again after Retry-After, with the same client_id.
+      pending.retries += 1;
+      pending.timer = setTimeout(() => sendPendingRest(clientId), (error.retryAfter || 1) * 1000);
+      return;
+    }
+    pending.failed = error.message;
+    rerenderPending(clientId);
+  }
+}

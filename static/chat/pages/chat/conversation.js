@@ -1,0 +1,130 @@
+// Which conversation is open, and its header: loading the list and single conversations,
+// opening and closing one (URL, history, joining its socket group), the title and status
+// line, and the notice when the open conversation is gone.
+
+import { api, ApiError } from "../../lib/api.js";
+import { clear } from "../../lib/dom.js";
+import { bindComposer } from "./composer.js";
+import { fillViewport, loadHistory, markRead, renderMessages, scrollToBottom } from "./messages.js";
+import { conversationTitle, otherMember } from "./names.js";
+import { app, els, pageVisible, presence, socket } from "./page.js";
+import {
+  forgetConversation,
+  onConversationForgotten,
+  setConversationsLoaded,
+  setOpenConversation,
+  state,
+  upsertConversation,
+} from "./state.js";
+
+export async function loadConversations() {
+  const list = await api.get("/api/conversations");
+  const seen = new Set();
+  for (const conversation of list) {
+    seen.add(conversation.id);
+    upsertConversation(conversation);
+  }
+  for (const id of [...state.conversations.keys()]) {
+    if (!seen.has(id)) forgetConversation(id, "You are no longer a member of this conversation.");
+  }
+  setConversationsLoaded();
+  for (const conversation of list) {
+    const other = conversation.type === "direct" ? otherMember(conversation) : null;
+    if (other && other.is_online !== undefined) presence.set(other.id, Boolean(other.is_online));
+  }
+}
+
+export async function fetchConversation(id) {
+  try {
+    const conversation = upsertConversation(await api.get(`/api/conversations/${id}`));
+    if (id === state.openId) renderHeader();
+    return conversation;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      forgetConversation(id, "You are no longer a member of this conversation.");
+    }
+    return null;
+  }
+}
+
+onConversationForgotten((id, notice) => {
+  if (state.openId !== id) return;
+  els.notice.textContent = notice;
+  els.notice.hidden = false;
+  els.composer.hidden = true;
+  els.detailsButton.hidden = true;
+});
+
+export async function openConversation(id, { push = false } = {}) {
+  if (state.openId && state.openId !== id) socket.send({ type: "leave_conversation", conversation_id: state.openId });
+  setOpenConversation(id);
+  bindComposer(id);
+  if (push && location.pathname !== `/c/${id}/`) history.pushState({ id }, "", `/c/${id}/`);
+  els.layout.classList.add("has-open");
+  els.placeholder.hidden = true;
+  els.conversation.hidden = false;
+  els.notice.hidden = true;
+  els.composer.hidden = false;
+  els.detailsButton.hidden = false;
+  clear(els.messageList);
+  els.typing.textContent = "";
+  let conversation = state.conversations.get(id);
+  if (!conversation) conversation = await fetchConversation(id);
+  if (!conversation || state.openId !== id) {
+    if (!conversation) {
+      els.title.textContent = "Conversation not found";
+      els.sub.textContent = "";
+    }
+    return;
+  }
+  renderHeader();
+  app.bell.conversationSeen(id);
+  socket.send({ type: "join_conversation", conversation_id: id });
+  if (!(await loadHistory(id))) return;
+  if (state.openId !== id) return;
+  renderMessages();
+  scrollToBottom();
+  markRead(id);
+  if (window.matchMedia("(min-width: 721px)").matches) els.input.focus();
+  fillViewport(id);
+}
+
+export function closeConversation() {
+  if (state.openId) socket.send({ type: "leave_conversation", conversation_id: state.openId });
+  setOpenConversation(null);
+  bindComposer(null);
+  els.layout.classList.remove("has-open");
+  els.conversation.hidden = true;
+  els.placeholder.hidden = false;
+}
+
+export function renderHeader() {
+  const conversation = state.conversations.get(state.openId);
+  if (!conversation) return;
+  els.title.textContent = conversationTitle(conversation);
+  if (conversation.type === "direct") {
+    const other = otherMember(conversation);
+    const online = other && presence.has(other.id);
+    els.sub.textContent = online ? "Online" : "Offline";
+    els.sub.dataset.online = String(Boolean(online));
+  } else {
+    const count = (conversation.members || conversation.member_ids || []).length;
+    els.sub.textContent = `${conversation.is_public ? "Public room" : "Group"} · ${count} member${count === 1 ? "" : "s"}`;
+    delete els.sub.dataset.online;
+  }
+}
+
+els.back.addEventListener("click", () => {
+  history.pushState({}, "", "/");
+  closeConversation();
+});
+
+window.addEventListener("popstate", () => {
+  const match = location.pathname.match(/^\/c\/(\d+)\/$/);
+  if (match) openConversation(Number(match[1]));
+  else closeConversation();
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (pageVisible() && state.openId) markRead(state.openId);
+});

@@ -1,0 +1,213 @@
+// The chat screen's dialogs: a new group or public room, and a conversation's details
+// (members, rename, add and remove members, leave).
+
+import { api } from "../../lib/api.js";
+import { $, clear, h, initial, toast } from "../../lib/dom.js";
+import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
+import { conversationTitle, displayName, myRole, otherMember } from "./names.js";
+import { els, me, presence } from "./page.js";
+import { forgetConversation, historyFor, state, upsertConversation } from "./state.js";
+
+export async function loadFriends() {
+  try {
+    state.friends = await api.get("/api/friends");
+    state.friends.forEach((f) => presence.set(f.id, Boolean(f.is_online)));
+  } catch {
+    state.friends = [];
+  }
+  return state.friends;
+}
+
+// --- New group or room ------------------------------------------------------------------
+
+export async function openGroupDialog({ isPublic = false } = {}) {
+  const form = $("#group-form");
+  form.reset();
+  $("#group-public").checked = isPublic;
+  $("#group-dialog-title").textContent = isPublic ? "New public room" : "New group";
+  $("#group-error").textContent = "";
+  const list = clear($("#group-friends"));
+  const friends = await loadFriends();
+  $("#group-friends-empty").hidden = friends.length > 0;
+  for (const friend of friends) {
+    const inputId = `group-friend-${friend.id}`;
+    list.append(
+      h(
+        "li",
+        {},
+        h("input", { type: "checkbox", id: inputId, value: String(friend.id), name: "members" }),
+        h("label", { for: inputId, text: displayName(friend) }),
+        friend.display_name ? h("span", { class: "muted", text: ` @${friend.username}` }) : null,
+      ),
+    );
+  }
+  els.groupDialog.showModal();
+  $("#group-name").focus();
+}
+
+$("#new-group-button").addEventListener("click", () => openGroupDialog());
+$("#group-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const memberIds = [...form.querySelectorAll("input[name=members]:checked")].map((i) => Number(i.value));
+  const body = {
+    type: "group",
+    name: form.name.value.trim(),
+    description: form.description.value.trim(),
+    is_public: form.is_public.checked,
+    member_user_ids: memberIds,
+  };
+  if (form.max_participants.value) body.max_participants = Number(form.max_participants.value);
+  try {
+    const conversation = await api.post("/api/conversations", body);
+    upsertConversation(conversation);
+    historyFor(conversation.id);
+    els.groupDialog.close();
+    openConversation(conversation.id, { push: true });
+  } catch (error) {
+    $("#group-error").textContent = error.message;
+  }
+});
+
+// --- Details (members, rename, leave) ------------------------------------------------------
+
+async function openDetails() {
+  const conversation = (await fetchConversation(state.openId)) || state.conversations.get(state.openId);
+  if (!conversation) return;
+  $("#details-error").textContent = "";
+  renderDetails(conversation);
+  els.detailsDialog.showModal();
+}
+
+els.detailsButton.addEventListener("click", openDetails);
+
+function detailsError(error) {
+  $("#details-error").textContent = error.message;
+}
+
+function renderDetails(conversation) {
+  const content = clear($("#details-content"));
+  $("#details-title").textContent = conversationTitle(conversation);
+  const isAdmin = myRole(conversation) === "admin";
+  if (conversation.type === "direct") {
+    const other = otherMember(conversation);
+    content.append(
+      h("p", {}, "Direct chat with ", h("strong", { text: displayName(other) }), ` (@${other?.username ?? "?"})`),
+      h("p", { class: "muted", text: presence.has(other?.id) ? "Online now" : "Offline" }),
+      h("p", {}, h("a", { href: "/friends/", text: "Manage friends and blocks" })),
+    );
+    return;
+  }
+  if (conversation.description) content.append(h("p", { class: "prewrap", text: conversation.description }));
+  if (isAdmin) content.append(renameForm(conversation));
+  const members = conversation.members || [];
+  content.append(h("h3", { text: `Members (${members.length}${conversation.max_participants ? ` of ${conversation.max_participants}` : ""})` }));
+  const list = h("ul", { class: "people" });
+  for (const member of members) {
+    list.append(
+      h(
+        "li",
+        { class: "person", dataset: { userId: String(member.id) } },
+        h("span", { class: "avatar avatar-sm", "aria-hidden": "true" }, initial(displayName(member))),
+        h("span", { class: "person-name" }, h("span", { text: member.id === me.id ? `${displayName(member)} (you)` : displayName(member) }), member.role === "admin" ? h("span", { class: "tag", text: "admin" }) : null),
+        isAdmin && member.id !== me.id
+          ? h("button", {
+              type: "button",
+              class: "small ghost",
+              text: "Remove",
+              "aria-label": `Remove ${displayName(member)}`,
+              onclick: async () => {
+                try {
+                  await api.del(`/api/conversations/${conversation.id}/members/${member.id}`);
+                  renderDetails((await fetchConversation(conversation.id)) || conversation);
+                } catch (error) {
+                  detailsError(error);
+                }
+              },
+            })
+          : null,
+      ),
+    );
+  }
+  content.append(list);
+  if (isAdmin) content.append(addMembersForm(conversation, members));
+  content.append(
+    h("div", { class: "danger-zone" }, h("button", {
+      type: "button",
+      class: "danger",
+      text: conversation.is_public ? "Leave room" : "Leave group",
+      onclick: async () => {
+        if (!window.confirm("Leave this conversation?")) return;
+        try {
+          await api.post(`/api/conversations/${conversation.id}/leave`);
+          els.detailsDialog.close();
+          forgetConversation(conversation.id, "You left this conversation.");
+          history.pushState({}, "", "/");
+          closeConversation();
+        } catch (error) {
+          detailsError(error);
+        }
+      },
+    })),
+  );
+}
+
+function renameForm(conversation) {
+  const nameInput = h("input", { id: "rename-input", maxlength: "100", value: conversation.name || "" });
+  const descriptionInput = h("textarea", { id: "describe-input", rows: "2" });
+  descriptionInput.value = conversation.description || "";
+  return h(
+    "form",
+    {
+      class: "stacked",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          const updated = await api.patch(`/api/conversations/${conversation.id}`, {
+            name: nameInput.value.trim(),
+            description: descriptionInput.value.trim(),
+          });
+          upsertConversation(updated);
+          renderHeader();
+          renderDetails(state.conversations.get(conversation.id));
+          toast("Saved.");
+        } catch (error) {
+          detailsError(error);
+        }
+      },
+    },
+    h("div", { class: "field" }, h("label", { for: "rename-input", text: "Name" }), nameInput),
+    h("div", { class: "field" }, h("label", { for: "describe-input", text: "Description" }), descriptionInput),
+    h("button", { type: "submit", class: "small", text: "Save" }),
+  );
+}
+
+function addMembersForm(conversation, members) {
+  const select = h("select", { id: "add-member-select", multiple: true, size: "4" });
+  const addForm = h(
+    "form",
+    {
+      class: "stacked",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const ids = [...select.selectedOptions].map((o) => Number(o.value));
+        if (!ids.length) return;
+        try {
+          upsertConversation(await api.post(`/api/conversations/${conversation.id}/members`, { user_ids: ids }));
+          renderDetails((await fetchConversation(conversation.id)) || conversation);
+        } catch (error) {
+          detailsError(error);
+        }
+      },
+    },
+    h("div", { class: "field" }, h("label", { for: "add-member-select", text: "Add friends" }), select),
+    h("button", { type: "submit", class: "small", text: "Add selected" }),
+  );
+  loadFriends().then((friends) => {
+    const inside = new Set(members.map((m) => m.id));
+    const candidates = friends.filter((f) => !inside.has(f.id));
+    for (const friend of candidates) select.append(h("option", { value: String(friend.id), text: displayName(friend) }));
+    if (!candidates.length) addForm.replaceWith(h("p", { class: "muted", text: "All your friends are already here." }));
+  });
+  return addForm;
+}

@@ -1,0 +1,97 @@
+// The one dispatcher of the socket's events (and presence) to the chat screen's modules.
+
+import { sendPendingRest } from "./composer.js";
+import { fetchConversation, loadConversations, renderHeader } from "./conversation.js";
+import { applyDeleted } from "./editing.js";
+import { catchUp, markRead, placeMessage, receiveMessages, resolvePending } from "./messages.js";
+import { memberName } from "./names.js";
+import { me, pageVisible, presence, socket } from "./page.js";
+import { addUnread, forgetConversation, replaceLastMessage, setUnread, state, upsertConversation } from "./state.js";
+import { setTyping } from "./typing.js";
+
+socket.on("connected", async (frame) => {
+  if (state.openId) socket.send({ type: "join_conversation", conversation_id: state.openId });
+  if (!frame.reconnected) return;
+  // Back after a drop: refresh the list, fetch what we missed, resend what was in flight.
+  try {
+    await loadConversations();
+  } catch {
+    return;
+  }
+  await Promise.all([...state.histories.keys()].map((id) => catchUp(id)));
+  for (const clientId of [...state.pending.keys()]) sendPendingRest(clientId);
+  if (state.openId) renderHeader();
+});
+
+socket.on("new_message", ({ message }) => onIncomingMessage(message));
+socket.on("message_ack", ({ message, client_id: clientId }) => {
+  if (clientId) resolvePending(clientId);
+  if (message) onIncomingMessage(message);
+});
+
+function onIncomingMessage(message) {
+  const id = message.conversation_id;
+  if (!state.conversations.has(id)) {
+    fetchConversation(id); // a conversation we have not seen yet
+    return;
+  }
+  const hist = state.histories.get(id);
+  const gap = hist?.loaded && hist.lastSeq && message.seq > hist.lastSeq + 1;
+  const fresh = receiveMessages(id, [message]);
+  if (fresh.length && message.sender_id !== me.id && !(id === state.openId && pageVisible())) addUnread(id);
+  if (message.sender_id !== me.id) setTyping(id, message.sender_id, "", false);
+  if (gap) catchUp(id);
+  if (id === state.openId) markRead(id);
+}
+
+socket.on("message_updated", ({ message }) => {
+  const hist = state.histories.get(message.conversation_id);
+  if (hist?.byId.has(message.id)) {
+    hist.add(message);
+    placeMessage(message);
+  }
+  replaceLastMessage(message.conversation_id, message);
+});
+
+socket.on("error", (frame) => {
+  // A refused send (too long, throttled, not a member): REST with the same client_id
+  // tells us exactly why and shows it on the pending message.
+  if (frame.request_type === "send_message") {
+    for (const [clientId, pending] of state.pending) if (!pending.failed) sendPendingRest(clientId);
+  }
+});
+
+socket.on("message_deleted", ({ conversation_id: cid, message_id: mid }) => applyDeleted(cid, mid));
+
+socket.on("typing", ({ conversation_id: cid, user_id: uid, username, is_typing: isTyping }) => {
+  if (uid === me.id) return;
+  const conversation = state.conversations.get(cid);
+  setTyping(cid, uid, memberName(conversation, uid, username), isTyping);
+});
+
+socket.on("read", ({ conversation_id: cid, user_id: uid }) => {
+  if (uid === me.id) setUnread(cid, 0); // read on another device
+});
+
+socket.on("conversation_created", ({ conversation }) => upsertConversation(conversation));
+
+socket.on("conversation_updated", ({ conversation }) => {
+  upsertConversation(conversation);
+  if (conversation.id === state.openId) renderHeader();
+});
+
+socket.on("conversation_deleted", ({ conversation_id: cid }) =>
+  forgetConversation(cid, "This conversation was deleted."),
+);
+socket.on("removed_from_conversation", ({ conversation_id: cid }) =>
+  forgetConversation(cid, "You were removed from this conversation."),
+);
+
+socket.on("member_added", ({ conversation_id: cid }) => fetchConversation(cid));
+socket.on("member_removed", ({ conversation_id: cid, user_id: uid }) => {
+  if (uid === me.id) forgetConversation(cid, "You were removed from this conversation.");
+  else if (state.conversations.has(cid)) fetchConversation(cid);
+});
+
+// The sidebar follows presence itself; the header is ours to refresh.
+presence.addEventListener("change", renderHeader);

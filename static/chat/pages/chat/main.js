@@ -1,0 +1,32 @@
+// The chat screen's entry point (templates/messaging/chat.html loads it): conversation
+// sidebar, the open conversation with its history, composer, typing, live events,
+// reconnect catch-up and group management, each in the module named for it
+// (docs/architecture.md, "Web UI: the chat page's modules").
+
+import { toast } from "../../lib/dom.js";
+import { openConversation, loadConversations } from "./conversation.js";
+import { loadFriends, openGroupDialog } from "./dialogs.js";
+import "./events.js";
+import { catchUp } from "./messages.js";
+import { app } from "./page.js";
+import { initSidebar } from "./sidebar.js";
+import { state } from "./state.js";
+
+initSidebar({ onOpen: (id) => openConversation(id, { push: true }) });
+
+app.chat = { state, openConversation, catchUp };
+
+(async () => {
+  try {
+    await loadConversations();
+  } catch (error) {
+    toast(`Could not load conversations: ${error.message}`, "error");
+  }
+  loadFriends();
+  const params = new URLSearchParams(location.search);
+  if (params.get("new") === "room" || params.get("new") === "group") {
+    history.replaceState({}, "", "/");
+    openGroupDialog({ isPublic: params.get("new") === "room" });
+  }
+  if (app.config.conversation_id) openConversation(app.config.conversation_id);
+})();

@@ -1,0 +1,263 @@
+// The message list of the open conversation: rendering (sent and pending messages),
+// receiving messages from any source, infinite scroll to older pages, catch-up after a
+// reconnect or a seq gap, and marking what is on screen as read.
+//
+// Buttons inside the list carry `data-action`; the module that owns the action listens
+// for it (editing.js: edit, delete; composer.js: retry, discard).
+
+import { api, ApiError } from "../../lib/api.js";
+import { clear, fullTime, h, linkify, shortTime } from "../../lib/dom.js";
+import { memberName, myRole } from "./names.js";
+import { els, me, pageVisible, socket } from "./page.js";
+import {
+  forgetConversation,
+  historyFor,
+  noteLastMessage,
+  setLastRead,
+  setUnread,
+  state,
+  takePending,
+} from "./state.js";
+
+const PAGE_SIZE = 50;
+const CATCH_UP_PAGE = 100;
+
+// --- Rendering ----------------------------------------------------------------------
+
+function messageElement(message, conversation) {
+  const mine = message.sender_id === me.id;
+  const canDelete = !message.is_deleted && (mine || (conversation?.type === "group" && myRole(conversation) === "admin"));
+  const body = message.is_deleted
+    ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
+    : h("div", { class: "msg-body" }, linkify(message.content));
+  return h(
+    "li",
+    {
+      class: `msg${mine ? " mine" : ""}${message.is_deleted ? " is-deleted" : ""}`,
+      dataset: { id: String(message.id), seq: String(message.seq ?? "") },
+    },
+    h(
+      "div",
+      { class: "msg-meta" },
+      h("span", { class: "msg-author", text: memberName(conversation, message.sender_id, message.sender_username) }),
+      h("time", { datetime: message.created_at, title: fullTime(message.created_at), text: shortTime(message.created_at) }),
+      message.edited_at && !message.is_deleted
+        ? h("span", { class: "msg-edited", title: `Edited ${fullTime(message.edited_at)}`, text: "(edited)" })
+        : null,
+    ),
+    body,
+    mine || canDelete
+      ? h(
+          "div",
+          { class: "msg-actions" },
+          mine && !message.is_deleted ? actionButton("edit", "Edit") : null,
+          canDelete ? actionButton("delete", "Delete") : null,
+        )
+      : null,
+  );
+}
+
+function actionButton(action, text) {
+  return h("button", { type: "button", class: "link-button", text, dataset: { action } });
+}
+
+export function pendingElement(clientId, pending) {
+  return h(
+    "li",
+    { class: `msg mine pending${pending.failed ? " failed" : ""}`, dataset: { clientId } },
+    h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: "You" }), h("span", { class: "muted", text: pending.failed ? "Not sent" : "Sending…" })),
+    h("div", { class: "msg-body" }, linkify(pending.content)),
+    pending.failed
+      ? h(
+          "div",
+          { class: "msg-actions visible" },
+          h("span", { class: "form-error", text: pending.failed }),
+          actionButton("retry", "Retry"),
+          actionButton("discard", "Discard"),
+        )
+      : null,
+  );
+}
+
+export function renderMessages() {
+  const id = state.openId;
+  const conversation = state.conversations.get(id);
+  const hist = state.histories.get(id);
+  if (!hist) return;
+  clear(els.messageList);
+  for (const message of hist.sorted) els.messageList.append(messageElement(message, conversation));
+  for (const [clientId, pending] of state.pending) {
+    if (pending.conversationId === id) els.messageList.append(pendingElement(clientId, pending));
+  }
+  els.historyStatus.textContent = hist.hasOlder ? "" : hist.byId.size ? "Beginning of the conversation" : "No messages yet. Say hello!";
+}
+
+/** Put one message in place (insert in id order, or replace), without a full re-render. */
+export function placeMessage(message) {
+  if (message.conversation_id !== state.openId) return;
+  const conversation = state.conversations.get(state.openId);
+  const element = messageElement(historyFor(state.openId).byId.get(message.id) || message, conversation);
+  const existing = els.messageList.querySelector(`.msg[data-id="${message.id}"]`);
+  if (existing) {
+    existing.replaceWith(element);
+    return;
+  }
+  const stick = nearBottom();
+  let before = null;
+  for (const node of els.messageList.querySelectorAll(".msg[data-id]")) {
+    if (Number(node.dataset.id) > message.id) {
+      before = node;
+      break;
+    }
+  }
+  if (!before) before = els.messageList.querySelector(".msg.pending");
+  els.messageList.insertBefore(element, before);
+  els.historyStatus.textContent = historyFor(state.openId).hasOlder ? "" : "Beginning of the conversation";
+  if (stick || message.sender_id === me.id) scrollToBottom();
+}
+
+function pendingNode(clientId) {
+  return els.messageList.querySelector(`.msg.pending[data-client-id="${CSS.escape(clientId)}"]`);
+}
+
+export function rerenderPending(clientId) {
+  const pending = state.pending.get(clientId);
+  const node = pendingNode(clientId);
+  if (node && pending) node.replaceWith(pendingElement(clientId, pending));
+}
+
+/** A pending send is settled (acknowledged, received, discarded): it leaves the list. */
+export function resolvePending(clientId) {
+  takePending(clientId);
+  pendingNode(clientId)?.remove();
+}
+
+function nearBottom() {
+  const el = els.messages;
+  return el.scrollHeight - el.scrollTop - el.clientHeight < 120;
+}
+
+export function scrollToBottom() {
+  els.messages.scrollTop = els.messages.scrollHeight;
+}
+
+// --- Receiving and loading --------------------------------------------------------------
+
+/** Add messages we received (any source); returns those that were new. */
+export function receiveMessages(conversationId, messages) {
+  const hist = state.histories.get(conversationId);
+  const fresh = [];
+  let newest = null;
+  for (const message of messages) {
+    if (hist && hist.add(message)) fresh.push(message);
+    if (message.client_id && state.pending.has(message.client_id) && message.sender_id === me.id) {
+      resolvePending(message.client_id);
+    }
+    if (!newest || newest.id <= message.id) newest = message;
+  }
+  if (newest) noteLastMessage(conversationId, newest);
+  if (conversationId === state.openId) messages.forEach(placeMessage);
+  return hist ? fresh : messages;
+}
+
+/**
+ * Have the conversation's messages: the newest page the first time, what came since
+ * afterwards. False (and the reason on screen) if the first page could not be loaded.
+ */
+export async function loadHistory(id) {
+  const hist = historyFor(id);
+  if (hist.loaded) {
+    await catchUp(id);
+    return true;
+  }
+  els.historyStatus.textContent = "Loading messages…";
+  try {
+    const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE });
+    page.forEach((m) => hist.add(m));
+    hist.hasOlder = page.length >= PAGE_SIZE;
+    hist.loaded = true;
+    return true;
+  } catch (error) {
+    els.historyStatus.textContent = `Could not load messages: ${error.message}`;
+    return false;
+  }
+}
+
+async function loadOlder() {
+  const id = state.openId;
+  const hist = state.histories.get(id);
+  if (!hist || !hist.loaded || !hist.hasOlder || hist.loadingOlder) return;
+  hist.loadingOlder = true;
+  els.historyStatus.textContent = "Loading older messages…";
+  try {
+    const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE, before: hist.oldestId });
+    page.forEach((m) => hist.add(m));
+    hist.hasOlder = page.length >= PAGE_SIZE;
+    if (state.openId === id) {
+      const fromBottom = els.messages.scrollHeight - els.messages.scrollTop;
+      renderMessages();
+      els.messages.scrollTop = els.messages.scrollHeight - fromBottom;
+    }
+  } catch (error) {
+    els.historyStatus.textContent = `Could not load older messages: ${error.message}`;
+  } finally {
+    hist.loadingOlder = false;
+  }
+}
+
+/** Load older pages until the list overflows, so there is something to scroll. */
+export async function fillViewport(id) {
+  for (let i = 0; i < 5 && state.openId === id; i += 1) {
+    const hist = state.histories.get(id);
+    if (!hist?.hasOlder || els.messages.scrollHeight > els.messages.clientHeight + 40) return;
+    await loadOlder();
+  }
+}
+
+els.messages.addEventListener("scroll", () => {
+  if (els.messages.scrollTop < 80) loadOlder();
+});
+
+/** Fetch everything after the newest message we hold (reconnect, or a seq gap). */
+export function catchUp(conversationId) {
+  const hist = state.histories.get(conversationId);
+  if (!hist || !hist.loaded) return Promise.resolve();
+  if (hist.catchingUp) return hist.catchingUp;
+  hist.catchingUp = (async () => {
+    try {
+      for (;;) {
+        const after = hist.lastId;
+        const page = await api.get(`/api/messages/conversation/${conversationId}`, {
+          after: after || undefined,
+          limit: CATCH_UP_PAGE,
+        });
+        receiveMessages(conversationId, page);
+        if (page.length < CATCH_UP_PAGE || !after) break;
+      }
+      if (conversationId === state.openId) markRead(conversationId);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        forgetConversation(conversationId, "You are no longer a member of this conversation.");
+      }
+    } finally {
+      hist.catchingUp = null;
+    }
+  })();
+  return hist.catchingUp;
+}
+
+export function markRead(conversationId) {
+  const conversation = state.conversations.get(conversationId);
+  const hist = state.histories.get(conversationId);
+  if (!conversation || !hist || !pageVisible()) return;
+  const lastId = hist.lastId;
+  if (!lastId) return;
+  const alreadyRead = (conversation.last_read_message_id || 0) >= lastId;
+  setUnread(conversationId, 0);
+  if (alreadyRead) return;
+  setLastRead(conversationId, lastId);
+  const frame = { type: "mark_read", conversation_id: conversationId, message_id: lastId };
+  if (!socket.send(frame)) {
+    api.post(`/api/conversations/${conversationId}/read`, { message_id: lastId }).catch(() => {});
+  }
+}

@@ -1,0 +1,34 @@
+// The page the chat screen runs on: the shell every logged-in page shares (who I am, the
+// one socket, friends' presence) and the chat template's elements.
+
+import { $, setupDialog } from "../../lib/dom.js";
+import { startShell } from "../../lib/shell.js";
+
+export const app = startShell();
+export const { me, socket, presence } = app;
+
+export const els = {
+  layout: $("#chat-layout"),
+  convList: $("#conv-list"),
+  convEmpty: $("#conv-empty"),
+  placeholder: $("#pane-placeholder"),
+  conversation: $("#conversation"),
+  title: $("#pane-title"),
+  sub: $("#pane-sub"),
+  messages: $("#messages"),
+  messageList: $("#message-list"),
+  historyStatus: $("#history-status"),
+  typing: $("#typing"),
+  notice: $("#pane-notice"),
+  composer: $("#composer"),
+  input: $("#composer-input"),
+  sendButton: $("#send-button"),
+  back: $("#back-button"),
+  detailsButton: $("#details-button"),
+  groupDialog: setupDialog($("#group-dialog")),
+  detailsDialog: setupDialog($("#details-dialog")),
+};
+
+export function pageVisible() {
+  return document.visibilityState === "visible";
+}

@@ -1,0 +1,134 @@
+// The conversation list. Each conversation has one row, built once and then updated in
+// place: state.js announces which conversation changed (a message, its unread count, a
+// rename, opening it) and only that row is refilled; presence refills the rows of direct
+// chats with that person; a new conversation inserts one row; a forgotten one removes
+// its row. Rows stay ordered by recent activity, newest first, by moving the changed row.
+
+import { h, initial, shortTime } from "../../lib/dom.js";
+import { activityOf, conversationTitle, memberName, otherMember } from "./names.js";
+import { els, me, pageVisible, presence } from "./page.js";
+import { onConversationChange, state } from "./state.js";
+
+const rows = new Map(); // conversation id -> its <li>
+let open = () => {};
+
+/** Start following the state; `onOpen(id)` is called when a row is chosen. */
+export function initSidebar({ onOpen }) {
+  open = onOpen;
+  onConversationChange((id) => {
+    if (id !== null) updateRow(id);
+    updateSummary();
+  });
+  presence.addEventListener("change", ({ detail }) => {
+    for (const conversation of state.conversations.values()) {
+      if (conversation.type === "direct" && otherMember(conversation)?.id === detail.userId) {
+        updateRow(conversation.id);
+      }
+    }
+  });
+}
+
+function updateRow(id) {
+  const conversation = state.conversations.get(id);
+  let row = rows.get(id);
+  if (!conversation) {
+    row?.remove();
+    rows.delete(id);
+    return;
+  }
+  if (!row) {
+    const button = h("button", { type: "button", dataset: { id: String(id) }, onclick: () => open(id) });
+    row = h("li", {}, button);
+    rows.set(id, row);
+  }
+  const button = row.firstElementChild;
+  const focused = document.activeElement === button;
+  fillRow(button, conversation);
+  place(row, activityOf(conversation));
+  if (focused && document.activeElement !== button) button.focus(); // moving a node blurs it
+}
+
+function fillRow(button, conversation) {
+  const title = conversationTitle(conversation);
+  const other = conversation.type === "direct" ? otherMember(conversation) : null;
+  const online = other ? presence.has(other.id) : false;
+  const active = conversation.id === state.openId;
+  const unread = active && pageVisible() ? 0 : conversation.unread_count || 0;
+  const activity = activityOf(conversation);
+  button.className = `conv-item${active ? " active" : ""}${unread ? " has-unread" : ""}`;
+  if (active) button.setAttribute("aria-current", "true");
+  else button.removeAttribute("aria-current");
+  button.replaceChildren(
+    h(
+      "span",
+      { class: `avatar${conversation.type === "group" ? " avatar-group" : ""}`, "aria-hidden": "true" },
+      initial(title),
+      other ? h("span", { class: `dot${online ? " online" : ""}` }) : null,
+    ),
+    h(
+      "span",
+      { class: "conv-main" },
+      h("span", { class: "conv-name", text: title }),
+      h("span", { class: "conv-preview", text: preview(conversation) }),
+    ),
+    h(
+      "span",
+      { class: "conv-side" },
+      h("time", { text: shortTime(activity), datetime: activity }),
+      unread ? h("span", { class: "badge", text: unread > 99 ? "99+" : String(unread) }) : null,
+    ),
+    h(
+      "span",
+      { class: "visually-hidden" },
+      [other ? (online ? ", online" : ", offline") : "", unread ? `, ${unread} unread` : ""].join(""),
+    ),
+  );
+}
+
+function preview(conversation) {
+  const last = conversation.last_message;
+  if (!last) return "No messages yet";
+  // In a direct chat only "You:" needs saying; in groups every sender is named.
+  const who =
+    last.sender_id === me.id
+      ? "You: "
+      : conversation.type === "group"
+        ? `${memberName(conversation, last.sender_id, last.sender_username)}: `
+        : "";
+  return last.is_deleted ? `${who}message deleted` : `${who}${last.content}`;
+}
+
+function rowActivity(row) {
+  const conversation = state.conversations.get(Number(row.firstElementChild.dataset.id));
+  return conversation ? activityOf(conversation) : "";
+}
+
+/** Keep the list newest first: move `row` only if its neighbours say it is out of place. */
+function place(row, activity) {
+  const list = els.convList;
+  if (row.parentNode === list) {
+    const prev = row.previousElementSibling;
+    const next = row.nextElementSibling;
+    const afterPrev = !prev || rowActivity(prev).localeCompare(activity) >= 0;
+    const beforeNext = !next || rowActivity(next).localeCompare(activity) <= 0;
+    if (afterPrev && beforeNext) return;
+  }
+  let before = null;
+  for (const other of list.children) {
+    if (other !== row && rowActivity(other).localeCompare(activity) < 0) {
+      before = other;
+      break;
+    }
+  }
+  list.insertBefore(row, before);
+}
+
+/** The empty state and the unread total in the window title. */
+function updateSummary() {
+  els.convEmpty.hidden = !state.loadedList || state.conversations.size > 0;
+  let total = 0;
+  for (const conversation of state.conversations.values()) {
+    if (conversation.id !== state.openId) total += conversation.unread_count || 0;
+  }
+  document.title = total ? `(${total}) Chats · Chat` : "Chats · Chat";
+}

@@ -1,0 +1,170 @@
+// The chat page's one state object, and the functions that change it.
+//
+// Everything the chat screen knows lives here, in plain Maps keyed by id; the DOM is
+// derived from it. What the sidebar shows of a conversation (its fields, last message,
+// unread count, whether it is open) changes only through the mutators below, which
+// announce the conversation that changed, so the sidebar updates that one row. This
+// module is the bottom of the page: it imports nothing of the page itself.
+
+import { Drafts } from "../../lib/drafts.js";
+
+export const state = {
+  conversations: new Map(), // id -> conversation (API shape)
+  histories: new Map(), // id -> History
+  openId: null,
+  typing: new Map(), // conversation id -> Map(user id -> {name, timer}), kept by typing.js
+  pending: new Map(), // client_id -> {conversationId, content, timer, failed, retries}
+  drafts: new Drafts(), // unsent text per conversation
+  composerFor: null, // the conversation whose draft the composer shows (and sends to)
+  friends: [],
+  loadedList: false,
+};
+
+/**
+ * The messages we hold for one conversation, deduplicated by id: REST pages, socket
+ * events and catch-up can all deliver the same message. `seq` (gapless per conversation)
+ * tells when a live event skipped something.
+ */
+export class History {
+  constructor() {
+    this.byId = new Map();
+    this.hasOlder = true;
+    this.loadingOlder = false;
+    this.catchingUp = null;
+    this.loaded = false;
+  }
+
+  add(message) {
+    const had = this.byId.get(message.id);
+    this.byId.set(message.id, had ? { ...had, ...message } : message);
+    return !had;
+  }
+
+  get sorted() {
+    return [...this.byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  get lastId() {
+    let last = 0;
+    for (const id of this.byId.keys()) last = Math.max(last, id);
+    return last;
+  }
+
+  get lastSeq() {
+    let last = 0;
+    for (const message of this.byId.values()) last = Math.max(last, message.seq || 0);
+    return last;
+  }
+
+  get oldestId() {
+    let oldest = Infinity;
+    for (const id of this.byId.keys()) oldest = Math.min(oldest, id);
+    return oldest === Infinity ? null : oldest;
+  }
+}
+
+export function historyFor(conversationId) {
+  if (!state.histories.has(conversationId)) state.histories.set(conversationId, new History());
+  return state.histories.get(conversationId);
+}
+
+// --- Announcements ----------------------------------------------------------------
+
+const changes = new EventTarget();
+
+function announce(type, detail) {
+  changes.dispatchEvent(new CustomEvent(type, { detail }));
+}
+
+/** `listener(id)` after conversation `id` changed as the sidebar shows it (null: the list). */
+export function onConversationChange(listener) {
+  changes.addEventListener("change", (event) => listener(event.detail.id));
+}
+
+/** `listener(id, notice)` when the user is no longer in conversation `id`. */
+export function onConversationForgotten(listener) {
+  changes.addEventListener("forget", (event) => listener(event.detail.id, event.detail.notice));
+}
+
+// --- Conversations ------------------------------------------------------------------
+
+export function upsertConversation(conversation) {
+  const known = state.conversations.get(conversation.id);
+  const merged = { ...(known || {}), ...conversation };
+  // Events may carry a conversation without the per-user fields: keep ours.
+  if (known && conversation.unread_count === undefined) merged.unread_count = known.unread_count;
+  if (known && !conversation.last_message && known.last_message) merged.last_message = known.last_message;
+  state.conversations.set(conversation.id, merged);
+  announce("change", { id: conversation.id });
+  return merged;
+}
+
+/** The whole list came from the server (an empty list now means "no conversations"). */
+export function setConversationsLoaded() {
+  state.loadedList = true;
+  announce("change", { id: null });
+}
+
+export function setOpenConversation(id) {
+  const previous = state.openId;
+  state.openId = id;
+  if (previous !== null && previous !== id) announce("change", { id: previous });
+  if (id !== null) announce("change", { id });
+}
+
+/** `message` is the conversation's last one unless we hold a newer one. */
+export function noteLastMessage(conversationId, message) {
+  const conversation = state.conversations.get(conversationId);
+  if (!conversation || (conversation.last_message && conversation.last_message.id > message.id)) return;
+  conversation.last_message = message;
+  announce("change", { id: conversationId });
+}
+
+/** A new version (edited, deleted) of the message, if it is the conversation's last one. */
+export function replaceLastMessage(conversationId, message) {
+  const conversation = state.conversations.get(conversationId);
+  if (conversation?.last_message?.id !== message.id) return;
+  conversation.last_message = message;
+  announce("change", { id: conversationId });
+}
+
+export function setUnread(conversationId, count) {
+  const conversation = state.conversations.get(conversationId);
+  if (!conversation || conversation.unread_count === count) return;
+  conversation.unread_count = count;
+  announce("change", { id: conversationId });
+}
+
+export function addUnread(conversationId) {
+  const conversation = state.conversations.get(conversationId);
+  if (conversation) setUnread(conversationId, (conversation.unread_count || 0) + 1);
+}
+
+export function setLastRead(conversationId, messageId) {
+  const conversation = state.conversations.get(conversationId);
+  if (conversation) conversation.last_read_message_id = messageId;
+}
+
+/** Drop everything about a conversation the user is no longer in (left, removed, deleted). */
+export function forgetConversation(id, notice) {
+  state.drafts.delete(id);
+  state.conversations.delete(id);
+  state.histories.delete(id);
+  state.typing.delete(id);
+  announce("forget", { id, notice });
+  announce("change", { id });
+}
+
+// --- Pending sends ------------------------------------------------------------------
+
+export function addPending(clientId, pending) {
+  state.pending.set(clientId, pending);
+}
+
+/** Stop tracking a pending send (acknowledged, received or discarded); returns it. */
+export function takePending(clientId) {
+  const pending = state.pending.get(clientId);
+  if (pending) clearTimeout(pending.timer);
+  state.pending.delete(clientId);
+  return pending;
+}
