@@ -66,7 +66,16 @@ class AuthViewSet(viewsets.GenericViewSet):
         user = services.user_register(**data, site_url=request.build_absolute_uri("/"))
         return Response(s.UserCreatedSerializer(user).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.EmailConfirmInputSerializer, responses={200: s.UserCreatedSerializer})
+    @extend_schema(
+        request=s.EmailConfirmInputSerializer,
+        responses={
+            200: s.UserCreatedSerializer,
+            400: invalid(
+                "a token that is not a mailed link, or an expired or outdated one; an "
+                "address another account confirmed meanwhile."
+            ),
+        },
+    )
     @action(detail=False, methods=["post"], url_path="email/confirm")
     def email_confirm(self, request: Request) -> Response:
         data = _valid(s.EmailConfirmInputSerializer, request)

@@ -37,6 +37,10 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "password": WEAK_PASSWORD,
     },
     ("PATCH", "/api/auth/me/"): {"email": TAKEN},
+    ("POST", "/api/auth/email/confirm/"): {
+        "token": r"This link is invalid or has expired\.",
+        "email": TAKEN,
+    },
     ("POST", "/api/auth/password/"): {
         "old_password": r"The current password is incorrect\.",
         "new_password": WEAK_PASSWORD,

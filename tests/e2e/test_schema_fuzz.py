@@ -28,8 +28,8 @@ import pytest
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conversations import services as conversation_services
-from conversations.tests.factories import make_friends
 from friends import services as friend_services
+from friends.tests.factories import make_friends
 from messaging import services as message_services
 
 # Ids from 1, whatever ran before in this session: the same seed makes the same run.
