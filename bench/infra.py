@@ -159,11 +159,11 @@ class ServerGroup:
 
     def command(self, port: int) -> list[str]:
         """`python -m chat_project.serve`, the command production runs, plus quiet logs."""
-        extra = ["--log-level", "warning"]
+        extra: list[str] = []
         if self.kind == "uvicorn":
-            extra += ["--ws", self.ws, "--no-access-log"]
+            extra += ["--log-level", "warning", "--ws", self.ws, "--no-access-log"]
         elif self.kind == "granian":
-            extra += ["--no-access-log"]
+            extra += ["--log-level", "warning", "--no-access-log"]
         serve = [sys.executable, "-m", "chat_project.serve", "--server", self.kind]
         return [*serve, "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--", *extra]
 

@@ -24,6 +24,7 @@ none (a sync view runs to its end either way).
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
@@ -35,6 +36,8 @@ from django.core.handlers import asgi, base
 from django.core.handlers.asgi import get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import set_script_prefix
+
+from chat_project.realtime.hub import note_request_wait
 
 
 class ASGIHandler(asgi.ASGIHandler):
@@ -57,15 +60,18 @@ class ASGIHandler(asgi.ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        response = await self._respond(scope, body_file)
+        response = await self._respond(scope, body_file, time.monotonic())
         try:
             await self.send_response(response, send)
         finally:
             if response.streaming:
                 await sync_to_async(response.close, thread_sensitive=False)()
 
-    def _respond_sync(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
+    def _respond_sync(
+        self, scope: dict[str, Any], body_file: Any, queued: float
+    ) -> HttpResponseBase:
         """Everything between reading the body and sending the response, in this thread."""
+        note_request_wait(time.monotonic() - queued)  # back-pressure (realtime/hub.py)
         with body_file:
             set_script_prefix(get_script_prefix(scope))
             signals.request_started.send(sender=self.__class__, scope=scope)

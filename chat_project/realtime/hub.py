@@ -186,6 +186,18 @@ def _mark_overloaded(until_us: int) -> None:
         _overloaded_until_us = until_us
 
 
+def note_request_wait(seconds: float) -> None:
+    """A request waited `seconds` for a thread to run it (chat_project/handler.py).
+
+    When sends arrive faster than they are handled, the backlog builds in the HTTP layer
+    before their events exist, where the hub cannot see it: a wait past
+    DELIVERY_LAG_LIMIT_MS counts as overload too, and sends are refused (429) until the
+    queue is short again — refusing costs far less than storing, so the queue drains.
+    """
+    if seconds * 1000 > settings.DELIVERY_LAG_LIMIT_MS:
+        _mark_overloaded(buses.now_us() + int(settings.DELIVERY_OVERLOAD_HOLD_MS * 1000))
+
+
 class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop, bus: buses.Bus) -> None:
         self.loop = loop

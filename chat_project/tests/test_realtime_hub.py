@@ -203,3 +203,13 @@ def test_an_event_that_is_not_json_fails_where_it_is_built(db):
     instead of an on-commit log line."""
     with pytest.raises(TypeError):
         realtime.broadcast_on_commit(GROUP, {"type": "x", "when": object()})
+
+
+def test_requests_waiting_for_a_thread_mark_the_process_overloaded(monkeypatch, settings):
+    """Sends queued in the HTTP layer are a backlog the hub cannot see: past the lag
+    limit, a request's wait for a thread counts as overload too."""
+    monkeypatch.setattr(hubs, "_overloaded_until_us", 0)
+    hubs.note_request_wait(settings.DELIVERY_LAG_LIMIT_MS / 2000)
+    assert realtime.overloaded_for() == 0
+    hubs.note_request_wait(settings.DELIVERY_LAG_LIMIT_MS / 500)
+    assert 0 < realtime.overloaded_for() <= settings.DELIVERY_OVERLOAD_HOLD_MS / 1000
