@@ -14,11 +14,12 @@ import math
 import time
 from typing import Any
 
-from django.core.cache import cache
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
+
+from chat_project.ratelimit import counter_cache
 
 _REVOKED = "revoked-access:"
 
@@ -28,12 +29,14 @@ def revoke_access_token(token: Any) -> None:
     jti = token.get(api_settings.JTI_CLAIM)
     remaining = float(token.get("exp", 0)) - time.time()
     if jti and remaining > 0:
-        cache.set(f"{_REVOKED}{jti}", 1, timeout=math.ceil(remaining))
+        counter_cache().set(f"{_REVOKED}{jti}", 1, timeout=math.ceil(remaining))
 
 
 def access_token_revoked(token: Any) -> bool:
     jti = token.get(api_settings.JTI_CLAIM)
-    return bool(jti) and cache.get(f"{_REVOKED}{jti}") is not None
+    # The process's one cache object: Django's `cache` would build one (and django-redis a
+    # client, ~12 KB) per task context, held by every open socket (idle-1000).
+    return bool(jti) and counter_cache().get(f"{_REVOKED}{jti}") is not None
 
 
 def access_token_of(authorization: str) -> Any:
