@@ -65,6 +65,7 @@ async def call(app, method: str, path: str, body: bytes = b"", headers=()) -> di
     return response
 
 
+@pytest.mark.needs_services  # SQLite's in-memory test database is never closed by Django
 async def test_a_request_runs_start_to_finish_in_one_pool_thread(app, monkeypatch):
     """request_started, the middleware, the view and request_finished (which returns the
     database connection) all run in one thread of the handler's pool, not on the loop."""
