@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
+from chat_project import ratelimit
 from chat_project.client_ip import rate_limit_ident
 from chat_project.ratelimit import parse_rate
 
@@ -54,17 +55,9 @@ class LoginRefused(PermissionDenied):
 
 
 def _incr(key: str, period: int) -> int:
-    """Atomically count one for `key`, which lives `period` s from its first count."""
-    incr_window = getattr(cache, "incr_window", None)
-    if incr_window is not None:
-        return incr_window(key, period)
-    if cache.add(key, 1, timeout=period):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=period)
-        return 1
+    """Atomically count one for `key`, which lives `period` s from its first count (the
+    project's one counter: `chat_project.ratelimit.incr_window`)."""
+    return ratelimit.incr_window(cache, key, period)
 
 
 def _give_back(key: str) -> None:
