@@ -4,18 +4,15 @@ either way) notifies that member once per message, on send or on the edit that a
 notifications makes "once" a database fact).
 """
 
-import re
-
 from django.db.models.functions import Lower
 
 from accounts import services as accounts_services
 from accounts.models import Notification, User
 from conversations.models import ConversationMember
 from friends.selectors import blocked_ids_either_way
+from messaging.formatting import MENTION_RE
 from messaging.models import Message
 
-#: `@name` not preceded by a username character (so e-mail addresses do not count).
-MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{3,32})")
 #: Distinct names looked at per message: a wall of @s costs one bounded query.
 MENTION_MAX_NAMES = 50
 
