@@ -253,6 +253,9 @@ CONVERSATION_MAX_PARTICIPANTS_LIMIT = env.int(
     "CONVERSATION_MAX_PARTICIPANTS_LIMIT", default=100_000
 )
 CONVERSATION_MAX_ADD_PER_REQUEST = env.int("CONVERSATION_MAX_ADD_PER_REQUEST", default=100)
+# Different emoji on one message (an emoji already on it can always be added to).
+REACTION_MAX_EMOJI_PER_MESSAGE = env.int("REACTION_MAX_EMOJI_PER_MESSAGE", default=20)
+PINS_MAX_PER_CONVERSATION = env.int("PINS_MAX_PER_CONVERSATION", default=50)
 
 THROTTLE_RATES = {
     "anon": env("THROTTLE_ANON", default="120/min"),

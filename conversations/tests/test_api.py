@@ -57,6 +57,7 @@ def test_list_shape(user, other_user, alice):
         "created_at": item["created_at"],
         "last_message": None,
         "unread_count": 0,
+        "unread_mentions": 0,
         "last_read_message_id": None,
     }
     assert item["created_at"].endswith("Z")
@@ -113,15 +114,16 @@ def test_list_query_count_is_constant(user, alice):
     _make_conversations(user, 3)
     with CaptureQueriesContext(connection) as large:
         assert len(alice.get(URL).json()) == 12
-    assert len(small) == len(large) == 3  # conversations, memberships+users, last messages
+    # conversations, memberships+users, last messages, their reactions, unread mentions
+    assert len(small) == len(large) == 5
 
 
 def test_list_query_count_at_n_and_2n(user, alice, django_assert_num_queries):
     _make_conversations(user, 5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         alice.get(URL)
     _make_conversations(user, 5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         alice.get(URL)
 
 

@@ -16,6 +16,8 @@ from messaging import selectors, services
 from messaging.models import Message, Report
 
 from . import serializers as s
+from .pins import PinActions
+from .reactions import ReactionActions
 from .send import lean_send
 
 
@@ -36,8 +38,9 @@ def _valid(serializer_class: type, data: object) -> dict:
 HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
 
 
-class MessageViewSet(viewsets.GenericViewSet):
-    """Send, edit and delete messages; read a conversation's history; search."""
+class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
+    """Send, edit and delete messages; read a conversation's history; search; react and
+    pin (the mixins)."""
 
     serializer_class = s.MessageSerializer
     pagination_class = None
@@ -54,11 +57,18 @@ class MessageViewSet(viewsets.GenericViewSet):
     def get_queryset(self):  # schema generation only: every action goes through a selector
         return Message.objects.none()
 
+    def _message_id(self, pk: str) -> int:
+        return _path_id(pk, services.MESSAGE_NOT_FOUND)
+
     @extend_schema(
         request=s.MessageCreateInputSerializer,
         responses={
             201: s.MessageSerializer,
             200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
+            400: invalid(
+                "a `reply_to` that is not a message of this conversation, or is deleted "
+                "(`reply_to`)."
+            ),
             403: error("A direct chat where either user blocks the other."),
             404: error("Unknown conversation, or not a member (`not_found`)."),
             409: error("The client_id was used in another conversation (`client_id_reused`)."),
@@ -72,7 +82,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         data = _valid(s.MessageCreateInputSerializer, request.data)
         message, created = services.message_send(actor=request.user, **data)
         return Response(
-            s.MessageSerializer(message).data,
+            s.sent_representation(message, created=created, viewer_id=request.user.id),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -81,7 +91,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         message = selectors.message_get_for_user(
             user_id=request.user.id, message_id=_path_id(pk, services.MESSAGE_NOT_FOUND)
         )
-        return Response(s.MessageSerializer(message).data)
+        return Response(s.represent_messages([message], viewer_id=request.user.id)[0])
 
     @extend_schema(
         request=s.MessageEditInputSerializer,
@@ -91,7 +101,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
         data = _valid(s.MessageEditInputSerializer, request.data)
         message = services.message_edit(actor=request.user, message_id=message_id, **data)
-        return Response(s.MessageSerializer(message).data)
+        return Response(s.represent_messages([message], viewer_id=request.user.id)[0])
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -131,7 +141,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             conversation_id=_path_id(conversation_id, "Conversation not found."),
             **params,
         )
-        return Response(s.MessageSerializer(messages, many=True).data)
+        return Response(s.represent_messages(messages, viewer_id=request.user.id))
 
     @extend_schema(
         parameters=[s.SearchQuerySerializer],
@@ -145,7 +155,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         """Best match first, over the caller's conversations only; deleted messages never."""
         params = _valid(s.SearchQuerySerializer, request.query_params)
         messages = selectors.message_search(user_id=request.user.id, **params)
-        return Response(s.MessageSerializer(messages, many=True).data)
+        return Response(s.represent_messages(messages, viewer_id=request.user.id))
 
 
 class UserReportViewSet(viewsets.GenericViewSet):
@@ -178,5 +188,10 @@ class UserReportViewSet(viewsets.GenericViewSet):
 
 def register(router: object) -> None:
     """Add this app's viewsets to the project's one router."""
+    from .conversation_routes import ConversationMessagesViewSet  # it uses `_path_id`
+
     router.register("messages", MessageViewSet, basename="messages")
     router.register("users", UserReportViewSet, basename="user-reports")
+    # Only detail routes (`/api/conversations/{id}/pins` ...): the conversations app owns
+    # the rest of the prefix and never imports messaging for these.
+    router.register("conversations", ConversationMessagesViewSet, basename="conversation-messages")

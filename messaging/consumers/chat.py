@@ -34,6 +34,7 @@ from chat_project.text import BadText, parse_json
 from messaging import events
 
 from . import database
+from .catch_up import ReactionAndCatchUpFrames
 from .frames import FrameError, FrameRate, bool_field, id_field, str_field, utf8_length_over
 from .presence_keeper import announce_presence, presence_keeper
 
@@ -52,7 +53,7 @@ CLOSE_TOO_MANY_SOCKETS = 4029
 CLOSE_FLUSH_SECONDS = 2.0
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
     """One client socket. See docs/api.md for the protocol."""
 
     # No channel layer: the hub delivers (no per-socket queue or receive loop in Redis).
@@ -402,7 +403,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = id_field(content, "conversation_id")
         text = str_field(content, "content")
         client_id = str_field(content, "client_id", required=False)
-        message = await database.send_message(self.user, conversation_id, text, client_id)
+        reply_to = content.get("reply_to")  # the service checks it (`invalid` if wrong)
+        message = await database.send_message(self.user, conversation_id, text, client_id, reply_to)
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
     async def on_typing(self, content: dict[str, Any]) -> None:
@@ -431,4 +433,5 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         "send_message": on_send_message,
         "typing": on_typing,
         "mark_read": on_mark_read,
+        **ReactionAndCatchUpFrames.frame_handlers,
     }

@@ -21,6 +21,13 @@ MESSAGE_KEYS = {
     "created_at",
     "edited_at",
     "is_deleted",
+    "content_html",
+    "mentions",
+    "reply_to",
+    "reactions",
+    "pinned_at",
+    "pinned_by_id",
+    "change_seq",
 }
 
 
@@ -292,7 +299,12 @@ def test_delete_own_message(alice, user, group, sent_events, django_capture_on_c
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_deleted", "conversation_id": group.id, "message_id": message.id},
+            {
+                "type": "message_deleted",
+                "conversation_id": group.id,
+                "message_id": message.id,
+                "change_seq": 2,  # sent (1), deleted (2)
+            },
         )
     ]
     body = alice.get(f"/api/messages/{message.id}").json()
@@ -402,11 +414,11 @@ def test_history_query_count_constant(alice, user, user_factory, group, django_a
             ConversationMember.objects.create(conversation=group, user=sender)
             MessageFactory(conversation=group, sender=sender)
 
-    add(10)
-    with django_assert_num_queries(2):
+    add(10)  # membership, the page (senders and replied-to joined), its reactions
+    with django_assert_num_queries(3):
         assert len(history(alice, group.id).json()) == 10
     add(10)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(history(alice, group.id).json()) == 20
 
 
@@ -464,11 +476,11 @@ def test_search_query_count_constant(alice, user_factory, group, django_assert_n
         for _ in range(count):
             MessageFactory(conversation=group, sender=user_factory(), content="needle")
 
-    add(5)
-    with django_assert_num_queries(1):
+    add(5)  # the matches (senders and replied-to joined), their reactions
+    with django_assert_num_queries(2):
         assert len(search(alice, q="needle").json()) == 5
     add(5)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert len(search(alice, q="needle").json()) == 10
 
 
