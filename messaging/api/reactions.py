@@ -90,7 +90,10 @@ class ReactionActions:
 
     @extend_schema(
         parameters=[ReactionListQuerySerializer, *PAGINATION_HEADERS],
-        responses={200: ReactionSerializer(many=True)},
+        responses={
+            200: ReactionSerializer(many=True),
+            400: invalid("an `emoji` that is not exactly one emoji (`emoji`)."),
+        },
     )
     @action(detail=True, methods=["get"], url_path="reactions")
     def reactions(self, request: Request, pk: str) -> Response:

@@ -28,6 +28,10 @@ TAKEN = r"A user with that (username|email) already exists\."
 WEAK_PASSWORD = r"This password is too common\.|The password is too similar to the .*"
 NOT_A_GROUP = r"A direct conversation cannot be changed: it always links the same two people\."
 CAP_BELOW_MEMBERS = r"The conversation already has \d+ members\."
+NOT_ONE_EMOJI = (
+    r"Exactly one emoji is required \(at most \d+ code points\), not text or a :shortcode:\."
+)
+REACTED_DELETED = r"A deleted message cannot be reacted to\."
 
 #: (method, path) -> {field: messages}: the rules of that operation no schema can state.
 RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
@@ -54,6 +58,26 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "non_field_errors": r"You cannot report your own message\."
     },
     ("PATCH", "/api/messages/{id}/"): {"non_field_errors": r"A deleted message cannot be edited\."},
+    ("POST", "/api/messages/"): {
+        "reply_to": r"Reply to a message of this conversation that is not deleted\."
+    },
+    ("PUT", "/api/messages/{id}/reactions/{emoji}/"): {
+        "emoji": NOT_ONE_EMOJI
+        + r"|A message can have at most \d+ different emoji: use one it has\.",
+        "non_field_errors": REACTED_DELETED,
+    },
+    ("DELETE", "/api/messages/{id}/reactions/{emoji}/"): {
+        "emoji": NOT_ONE_EMOJI,
+        "non_field_errors": REACTED_DELETED,
+    },
+    ("GET", "/api/messages/{id}/reactions/"): {"emoji": NOT_ONE_EMOJI},
+    ("PUT", "/api/messages/{id}/pin/"): {
+        "non_field_errors": r"A deleted message cannot be pinned\.|A conversation can have at "
+        r"most \d+ pinned messages: unpin one first\."
+    },
+    ("GET", "/api/conversations/{id}/changes/"): {
+        "since": r"Ahead of this conversation's last change \(\d+\): start from 0\."
+    },
     ("GET", "/api/messages/conversation/{conversation_id}/"): {
         "non_field_errors": r"Use at most one of before, after and skip \(got .*\)\."
     },
