@@ -69,7 +69,10 @@ class ReactionSerializer(serializers.Serializer):
 
 class ReactionListQuerySerializer(serializers.Serializer):
     emoji = serializers.CharField(
-        required=False, max_length=64, help_text="Only this emoji. " + EMOJI_HELP
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Only this emoji (empty: all). " + EMOJI_HELP,
     )
     limit = StrictIntegerField(
         required=False,
@@ -101,7 +104,7 @@ class ReactionActions:
         message_id = self._message_id(pk)
         query = ReactionListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        emoji = query.validated_data.get("emoji")
+        emoji = query.validated_data.get("emoji") or None
         reactions = selectors.reaction_list_for_user(
             user_id=request_user(request).id,
             message_id=message_id,

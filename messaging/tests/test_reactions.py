@@ -287,6 +287,7 @@ def test_who_reacted_is_paginated(alice, user, user_factory, group, message):
         }
     ]
     assert alice.get(url(message.id), {"emoji": "x"}).status_code == 400
+    assert alice.get(url(message.id), {"emoji": ""})["X-Total-Count"] == "6"  # empty: all
 
 
 def test_messages_carry_a_summary_in_order_of_first_use(alice, bob, user, other_user, message):
