@@ -641,3 +641,16 @@ def test_the_sidebar_updates_the_rows_that_changed_in_place(people, shots):
     expect(names).to_have_text(["Picnic", "Bob", "Carol"])
     assert tags() == [[None, None, None], ["Bob", "Bob", None], ["Carol", "Carol", "Carol"]]
     shots(a, "sidebar-in-place.png")
+
+
+def test_a_conversation_never_joined_is_not_found_rather_than_left(people):
+    """Issue 16, bug 6: opening /c/<id>/ of someone else's conversation said "You are no
+    longer a member"; it must say the conversation does not exist (and leak nothing)."""
+    alice, bob, carol = (UserFactory(password=PASSWORD) for _ in range(3))
+    befriend(alice, bob)
+    theirs = direct_chat(alice, bob)
+    c = people(carol).page
+    c.goto(f"/c/{theirs}/")
+    expect(c.locator("#pane-title")).to_have_text("Conversation not found")
+    expect(c.locator("#pane-notice")).to_have_text("This conversation does not exist.")
+    expect(c.get_by_text("no longer a member")).to_have_count(0)

@@ -35,13 +35,19 @@ export async function loadConversations() {
 }
 
 export async function fetchConversation(id) {
+  const known = state.conversations.has(id);
   try {
     const conversation = upsertConversation(await api.get(`/api/conversations/${id}`));
     if (id === state.openId) renderHeader();
     return conversation;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      forgetConversation(id, "You are no longer a member of this conversation.");
+      // The server answers 404 alike for "gone" and "never yours"; only a conversation this
+      // page had listed can be one the user was in.
+      forgetConversation(
+        id,
+        known ? "You are no longer a member of this conversation." : "This conversation does not exist.",
+      );
     }
     return null;
   }
