@@ -654,3 +654,29 @@ def test_a_conversation_never_joined_is_not_found_rather_than_left(people):
     expect(c.locator("#pane-title")).to_have_text("Conversation not found")
     expect(c.locator("#pane-notice")).to_have_text("This conversation does not exist.")
     expect(c.get_by_text("no longer a member")).to_have_count(0)
+
+
+def test_a_removal_updates_the_member_count_of_those_who_stay(people):
+    """Issue 16, bug 7: after an admin removed a member, the header of a member who stayed
+    still counted the removed one."""
+    from conversations import services as conversations
+
+    alice, bob, carol = (UserFactory(password=PASSWORD) for _ in range(3))
+    befriend(alice, bob)
+    befriend(alice, carol)
+    group = off_loop(
+        lambda: conversations.conversation_group_create(
+            actor=alice, name="Trio", member_user_ids=[bob.id, carol.id]
+        )
+    )
+    a, b = people(alice).page, people(bob).page
+    a.goto(f"/c/{group.id}/")
+    b.goto("/")  # bob is elsewhere when it happens, and opens the group afterwards
+    for page in (a, b):
+        wait_connected(page)
+    expect(a.locator("#pane-sub")).to_have_text("Group · 3 members")
+    a.locator("#details-button").click()
+    a.get_by_role("button", name=f"Remove {carol.display_name or carol.username}").click()
+    expect(a.locator("#pane-sub")).to_have_text("Group · 2 members")
+    open_conversation(b, "Trio")
+    expect(b.locator("#pane-sub")).to_have_text("Group · 2 members")
