@@ -680,3 +680,33 @@ def test_a_removal_updates_the_member_count_of_those_who_stay(people):
     expect(a.locator("#pane-sub")).to_have_text("Group · 2 members")
     open_conversation(b, "Trio")
     expect(b.locator("#pane-sub")).to_have_text("Group · 2 members")
+
+
+def test_presence_is_unknown_while_our_own_connection_is_down(people):
+    """Issue 16, bug 3: with "Connection lost" on screen, friends still showed a green
+    "Online". While we hear nothing it must read unknown, and be asked again on reconnect
+    (bob leaves while alice is cut off: she must then see him offline)."""
+    alice_user, bob_user = UserFactory(username="alice"), UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    conversation_id = direct_chat(alice_user, bob_user)
+    alice, bob = people(alice_user), people(bob_user)
+    for person in (alice, bob):
+        person.page.goto(f"/c/{conversation_id}/")
+        wait_connected(person.page)
+    a = alice.page
+    row_dot = conv_item(a, bob_user.display_name or "bob").locator(".dot")
+    expect(a.locator("#pane-sub")).to_have_text("Online")
+    expect(row_dot).to_have_class(re.compile(r"\bonline\b"))
+
+    alice.context.set_offline(True)
+    a.evaluate("window.chatApp.socket.drop()")
+    expect(a.locator("#conn-status")).to_contain_text(re.compile("Connection lost|Reconnecting"))
+    expect(a.locator("#pane-sub")).to_have_text("Status unknown")
+    expect(row_dot).to_have_class(re.compile(r"\bunknown\b"))
+    expect(row_dot).not_to_have_class(re.compile(r"\bonline\b"))
+
+    bob.context.close()  # bob goes away while alice hears nothing
+    alice.context.set_offline(False)
+    wait_connected(a)
+    expect(a.locator("#pane-sub")).to_have_text("Offline", timeout=15_000)
+    expect(row_dot).to_have_class(re.compile(r"\boffline\b"))
