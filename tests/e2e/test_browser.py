@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -710,3 +711,44 @@ def test_presence_is_unknown_while_our_own_connection_is_down(people):
     wait_connected(a)
     expect(a.locator("#pane-sub")).to_have_text("Offline", timeout=15_000)
     expect(row_dot).to_have_class(re.compile(r"\boffline\b"))
+
+
+def test_a_failed_send_shows_its_retry_row_in_view(people, settings):
+    """Issue 16, bug 4: a send that failed grew an error row (reason, Retry, Discard) but the
+    pane did not scroll, so the row's bottom with Retry was cut off."""
+    from messaging import services as messaging
+
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "message_send": "100000/min"}
+    alice_user, bob_user = UserFactory(username="alice"), UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    conversation_id = direct_chat(alice_user, bob_user)
+
+    def write_history() -> None:
+        for n in range(1, 41):
+            messaging.message_send(
+                actor=bob_user, conversation_id=conversation_id, content=f"line {n}"
+            )
+
+    off_loop(write_history)
+    alice = people(alice_user)
+    a = alice.page
+    a.goto(f"/c/{conversation_id}/")
+    wait_connected(a)
+    expect(messages_with(a, "line 40")).to_be_in_viewport()
+    alice.context.set_offline(True)
+    a.evaluate("window.chatApp.socket.drop()")
+    a.locator("#composer-input").fill("this one cannot go")
+    a.locator("#composer-input").press("Enter")
+    failed = a.locator("#message-list .msg.pending.failed")
+    expect(failed).to_have_count(1)
+    expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+    # Whole inside the scrolling pane (Playwright's in-viewport ignores the pane's clipping).
+    fits = """row => {
+        const pane = document.getElementById("messages").getBoundingClientRect();
+        const box = row.getBoundingClientRect();
+        return box.top >= pane.top - 1 && box.bottom <= pane.bottom + 1;
+    }"""
+    deadline = time.monotonic() + 5
+    while not failed.evaluate(fits) and time.monotonic() < deadline:
+        a.wait_for_timeout(100)
+    assert failed.evaluate(fits), "the failed send's row is cut off by the message pane"
