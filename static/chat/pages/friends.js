@@ -111,7 +111,17 @@ function render() {
   }
   for (const user of data.blocked) {
     lists.blocked.append(
-      person(user, {}, button("Unblock", () => run(() => api.del(`/api/users/${user.id}/block`), "Unblocked."), "small ghost", `Unblock ${user.username}`)),
+      person(
+        user,
+        {},
+        button(
+          "Unblock",
+          // Blocking ended any friendship for good: say so, or people wait for it to come back.
+          () => run(() => api.del(`/api/users/${user.id}/block`), `${nameOf(user)} is unblocked. You are no longer friends: send a new friend request to chat again.`),
+          "small ghost",
+          `Unblock ${user.username}`,
+        ),
+      ),
     );
   }
   $("#friends-empty").hidden = data.friends.length > 0;
