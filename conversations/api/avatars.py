@@ -38,6 +38,10 @@ class MyAvatarViewSet(viewsets.GenericViewSet):
     def get_queryset(self):  # schema generation only
         return User.objects.none()
 
+    def get_object(self) -> User:
+        """You (DRF's OPTIONS asks for the object a PUT would change)."""
+        return request_user(self.request)
+
     @extend_schema(
         methods=["PUT"],
         request=FILE_BODY,

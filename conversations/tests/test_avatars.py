@@ -225,3 +225,10 @@ def test_rooms_in_the_public_list_show_their_avatar(alice, bob, user, committed)
         body = put(alice, f"/api/conversations/{room.id}/avatar", files.image_bytes()).json()
     (listed,) = bob.get("/api/conversations/public").json()
     assert listed["avatar_url"] == body["avatar_url"]
+
+
+def test_options_describes_the_avatar_routes(alice, user, other_user):
+    """DRF's OPTIONS asks for the object a PUT changes: a route without an id was a 500."""
+    assert alice.options(ME).status_code == 200
+    group = group_with(user, other_user)
+    assert alice.options(f"/api/conversations/{group.id}/avatar").status_code == 200
