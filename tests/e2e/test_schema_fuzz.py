@@ -4,8 +4,7 @@ A real server process (the e2e `uvicorn_factory`: `chat_project.serve` as produc
 starts it, this run's PostgreSQL and Redis), not schemathesis' in-process ASGI/WSGI
 transport: it is the stack clients meet — the ASGI server, every middleware (size limit,
 query-string check, dependency failures), DRF, throttles on Redis — and the fuzzer's
-thousands of requests
-never share the test's thread, event loop or database connection.
+thousands of requests never share the test's thread, event loop or database connection.
 
 schemathesis runs every phase (examples, coverage, fuzzing, stateful sequences over the
 links it infers between operations) with every check, as a real user who has friends,
