@@ -39,7 +39,8 @@ class User(AbstractUser):
     email = models.EmailField(blank=True, default="")
     display_name = models.CharField(max_length=64, blank=True, default="")
     bio = models.TextField(max_length=500, blank=True, default="")
-    avatar = models.URLField(max_length=500, blank=True, default="")
+    #: The key of the current avatar's files (chat_project.avatars), "" for none.
+    avatar = models.CharField(max_length=32, blank=True, default="")
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
@@ -150,6 +151,8 @@ class ModerationLog(models.Model):
         RESOLVE_REPORT = "resolve_report", "resolve report"
         DISMISS_REPORT = "dismiss_report", "dismiss report"
         OPEN_CONVERSATION = "open_conversation", "open private conversation"
+        REMOVE_ATTACHMENT = "remove_attachment", "remove attachment"
+        PURGE_UPLOADS = "purge_uploads", "purge a banned user's uploads"
 
     moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)

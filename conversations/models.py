@@ -40,6 +40,8 @@ class Conversation(models.Model):
     #: an edit, a deletion, a reaction, a pin): allocated under this row's lock by the
     #: messaging services, so numbers commit in order (messaging.services.changes).
     last_change_seq = models.BigIntegerField(default=0)
+    #: The key of the group's or room's avatar files (chat_project.avatars), "" for none.
+    avatar = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

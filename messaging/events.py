@@ -12,11 +12,13 @@ from messaging.api.serializers import iso_datetime, message_representation, repr
 from messaging.models import Message
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+def message_payload(message: Message, viewer_id: int | None = None) -> dict[str, Any]:
     # What MessageSerializer(message).data holds, as a plain dict (the channel layer's
-    # msgpack wants one), without instantiating the serializer for every event. A message
-    # just sent has no reactions, so this costs no query.
-    return message_representation(message)
+    # msgpack wants one), without instantiating the serializer for every event. Without a
+    # viewer the attachment URLs are signed for nobody: the hub signs them per recipient
+    # (messaging.attachments.register_event_signing). A message just sent has no
+    # reactions, so this costs no query.
+    return message_representation(message, viewer_id)
 
 
 def new_message(message: Message) -> dict[str, Any]:

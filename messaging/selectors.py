@@ -11,14 +11,26 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Case, Count, F, Min, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from conversations.models import ConversationMember
 from conversations.selectors import membership_get, staff_can_read_q
 from friends.models import Block
 
-from .models import SEARCH_CONFIG, Message, Reaction, Report
+from .models import SEARCH_CONFIG, Attachment, Message, Reaction, Report
 
 HISTORY_DEFAULT_LIMIT = 50
 HISTORY_MAX_LIMIT = 100
@@ -32,9 +44,24 @@ CHANGES_MAX_LIMIT = 100
 REPRESENTATION_RELATED = ("sender", "reply_to__sender")
 
 
+def with_representation(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Messages with what their representation reads: sender and quoted original joined,
+    whether the original has attachments (a subquery), their own attachments (one more
+    query for any number of messages)."""
+    return (
+        messages.select_related(*REPRESENTATION_RELATED)
+        .prefetch_related("attachments")
+        .annotate(reply_to_has_attachments=reply_to_has_attachments())
+    )
+
+
+def reply_to_has_attachments() -> Exists:
+    return Exists(Attachment.objects.filter(message_id=OuterRef("reply_to_id")))
+
+
 def message_get_for_user(*, user_id: int, message_id: int) -> Message:
     try:
-        message = Message.objects.select_related(*REPRESENTATION_RELATED).get(pk=int(message_id))
+        message = with_representation(Message.objects.all()).get(pk=int(message_id))
         membership_get(user_id=user_id, conversation_id=message.conversation_id)
     except (Message.DoesNotExist, Http404, TypeError, ValueError) as exc:
         raise Http404("Message not found.") from exc
@@ -64,9 +91,7 @@ def message_history_queryset(
         raise ValidationError("Use at most one of before, after and skip.", code="cursor")
     if skip is not None and skip < 0:
         raise ValidationError({"skip": ["Ensure this value is greater than or equal to 0."]})
-    messages = Message.objects.filter(conversation_id=conversation_id).select_related(
-        *REPRESENTATION_RELATED
-    )
+    messages = with_representation(Message.objects.filter(conversation_id=conversation_id))
     if after is not None:  # catching up: oldest first straight from the index
         return messages.filter(id__gt=after).order_by("id")[:limit], False
     if before is not None:
@@ -142,7 +167,7 @@ def message_search(
             {"q": [f"Ensure this field has no more than {SEARCH_MAX_QUERY_LENGTH} characters."]}
         )
     _check_limit(limit, SEARCH_MAX_LIMIT)
-    messages = Message.objects.filter(is_deleted=False).select_related(*REPRESENTATION_RELATED)
+    messages = with_representation(Message.objects.filter(is_deleted=False))
     if conversation_id is not None:
         membership = membership_get(user_id=user_id, conversation_id=conversation_id)
         messages = messages.filter(conversation_id=membership.conversation_id)
@@ -181,9 +206,9 @@ def message_changes(
             {"since": [f"Ahead of this conversation's last change ({last}): start from 0."]}
         )
     page = list(
-        Message.objects.filter(conversation_id=conversation_id, change_seq__gt=since)
-        .select_related(*REPRESENTATION_RELATED)
-        .order_by("change_seq")[: limit + 1]
+        with_representation(
+            Message.objects.filter(conversation_id=conversation_id, change_seq__gt=since)
+        ).order_by("change_seq")[: limit + 1]
     )
     has_more = len(page) > limit
     page = page[:limit]
@@ -231,9 +256,11 @@ def pinned_messages(*, user_id: int, conversation_id: int) -> list[Message]:
     """A conversation's pinned messages, most recently pinned first."""
     membership = membership_get(user_id=user_id, conversation_id=conversation_id)
     return list(
-        Message.objects.filter(conversation_id=membership.conversation_id, pinned_at__isnull=False)
-        .select_related(*REPRESENTATION_RELATED)
-        .order_by("-pinned_at", "-id")
+        with_representation(
+            Message.objects.filter(
+                conversation_id=membership.conversation_id, pinned_at__isnull=False
+            )
+        ).order_by("-pinned_at", "-id")
     )
 
 

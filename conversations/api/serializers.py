@@ -10,9 +10,12 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat_project import avatars
+from chat_project.avatars import AvatarURLField
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
 from conversations.models import MAX_ID, Conversation
+from messaging import attachments
 from messaging.api.serializers import (
     MESSAGE_ROW_FIELDS,
     MessageSerializer,
@@ -21,7 +24,11 @@ from messaging.api.serializers import (
     represent_rows,
 )
 from messaging.models import Message
-from messaging.selectors import REPRESENTATION_RELATED, unread_mention_counts
+from messaging.selectors import (
+    reply_to_has_attachments,
+    unread_mention_counts,
+    with_representation,
+)
 
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 MAX_PARTICIPANTS_LIMIT = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
@@ -31,12 +38,21 @@ RECENT_MESSAGES = 20
 def last_messages_for(
     conversations: Iterable[Conversation], viewer_id: int | None = None
 ) -> dict[int, dict]:
-    """The last message of every conversation given, represented, in one query and one
-    for their reactions (none if there is nothing); read as rows, not model instances."""
+    """The last message of every conversation given, represented, in three queries (the
+    messages, their attachments, their reactions; none if there is nothing); read as rows,
+    not model instances. Attachment URLs are signed for nobody: `_last_message` signs them
+    for the viewer; reactions show `viewer_id`'s `me`."""
     ids = [c.last_message_id for c in conversations if c.last_message_id]
     if not ids:
         return {}
-    rows = list(Message.objects.filter(id__in=ids).values(*MESSAGE_ROW_FIELDS))
+    rows = list(
+        Message.objects.filter(id__in=ids)
+        .annotate(reply_to_has_attachments=reply_to_has_attachments())
+        .values(*MESSAGE_ROW_FIELDS, "reply_to_has_attachments")
+    )
+    files = attachments.rows_by_message(row["id"] for row in rows if not row["is_deleted"])
+    for row in rows:
+        row["attachments"] = files.get(row["id"], [])
     return {m["id"]: m for m in represent_rows(rows, viewer_id=viewer_id)}
 
 
@@ -47,9 +63,7 @@ def unread_mentions_for(viewer_id: int, conversation_ids: list[int] | None = Non
 
 def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
     """The newest `limit` messages of a conversation, oldest first (for a room's preview)."""
-    newest = Message.objects.filter(conversation_id=conversation_id).select_related(
-        *REPRESENTATION_RELATED
-    )
+    newest = with_representation(Message.objects.filter(conversation_id=conversation_id))
     return list(reversed(newest.order_by("-id")[:limit]))
 
 
@@ -58,6 +72,8 @@ class MemberSerializer(serializers.Serializer):
     username = serializers.CharField(source="user.username")
     display_name = serializers.CharField(source="user.display_name")
     role = serializers.CharField()
+    avatar_url = AvatarURLField("u", source="user")
+    avatar_thumbnail_url = AvatarURLField("u", small=True, source="user")
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -70,6 +86,8 @@ class ConversationSerializer(serializers.ModelSerializer):
     costs one query) and `unread_mentions` (from `unread_mentions_for`, likewise).
     """
 
+    avatar_url = AvatarURLField("c")
+    avatar_thumbnail_url = AvatarURLField("c", small=True)
     member_ids = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
@@ -90,6 +108,8 @@ class ConversationSerializer(serializers.ModelSerializer):
             "is_public",
             "max_participants",
             "private_pair_key",
+            "avatar_url",
+            "avatar_thumbnail_url",
             "member_ids",
             "members",
             "created_at",
@@ -106,7 +126,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         cache = self.context.setdefault("last_messages", {})
         if obj.last_message_id not in cache:  # a single conversation: fetch just this one
             cache.update(last_messages_for([obj], self.context.get("viewer_id")))
-        return cache.get(obj.last_message_id)
+        return attachments.for_viewer(cache.get(obj.last_message_id), self.context.get("viewer_id"))
 
     def _member_rows(self, obj: Conversation) -> list[dict]:
         """Plain member rows: attached by `selectors.conversation_page_for_user`, else
@@ -121,6 +141,7 @@ class ConversationSerializer(serializers.ModelSerializer):
                     "last_read_message_id": m.last_read_message_id,
                     "user__username": m.user.username,
                     "user__display_name": m.user.display_name,
+                    "user__avatar": m.user.avatar,
                 }
                 for m in obj.memberships.all()
             ]
@@ -134,15 +155,22 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, obj: Conversation) -> list[dict]:
-        return [
-            {
-                "id": row["user_id"],
-                "username": row["user__username"],
-                "display_name": row["user__display_name"],
-                "role": row["role"],
-            }
-            for row in self._member_rows(obj)
-        ]
+        members = []
+        for row in self._member_rows(obj):
+            avatar_url, avatar_thumbnail_url = avatars.urls(
+                "u", row["user_id"], row["user__avatar"]
+            )
+            members.append(
+                {
+                    "id": row["user_id"],
+                    "username": row["user__username"],
+                    "display_name": row["user__display_name"],
+                    "role": row["role"],
+                    "avatar_url": avatar_url,
+                    "avatar_thumbnail_url": avatar_thumbnail_url,
+                }
+            )
+        return members
 
     @extend_schema_field(MessageSerializer(allow_null=True))
     def get_last_message(self, obj: Conversation) -> dict | None:
@@ -174,6 +202,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         return counts.get(obj.id, 0)
 
     def to_representation(self, instance: Conversation) -> dict:
+        avatar_url, avatar_thumbnail_url = avatars.urls("c", instance.id, instance.avatar)
         data = {
             "id": instance.id,
             "type": instance.type,
@@ -182,6 +211,8 @@ class ConversationSerializer(serializers.ModelSerializer):
             "is_public": instance.is_public,
             "max_participants": instance.max_participants,
             "private_pair_key": instance.private_pair_key,
+            "avatar_url": avatar_url,
+            "avatar_thumbnail_url": avatar_thumbnail_url,
             "member_ids": self.get_member_ids(instance),
             "members": self.get_members(instance),
             "created_at": iso_datetime(instance.created_at),
@@ -199,6 +230,8 @@ class PublicRoomSerializer(serializers.ModelSerializer):
     member_count = serializers.IntegerField()
     is_full = serializers.SerializerMethodField()
     last_activity = serializers.DateTimeField()
+    avatar_url = AvatarURLField("c")
+    avatar_thumbnail_url = AvatarURLField("c", small=True)
 
     class Meta:
         model = Conversation
@@ -206,6 +239,8 @@ class PublicRoomSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "description",
+            "avatar_url",
+            "avatar_thumbnail_url",
             "member_count",
             "max_participants",
             "is_full",

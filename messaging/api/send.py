@@ -196,6 +196,8 @@ class _LeanSend:
             return None
         if reply_to is not None and type(reply_to) is not int:
             return None
+        if "attachment_ids" in data:  # attaching takes a transaction: the DRF view's
+            return None
         try:
             services.message_send_clean(
                 conversation_id=conversation_id,

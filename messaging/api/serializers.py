@@ -7,6 +7,8 @@ from rest_framework import serializers
 
 from chat_project.openapi import NOT_BLANK, document
 from conversations.models import MAX_ID
+from messaging import attachments
+from messaging.attachments import MAX_ATTACHMENTS, attachment_representation
 from messaging.models import Message, Report
 from messaging.selectors import reaction_summaries
 
@@ -69,18 +71,20 @@ def _reply_to(row: Mapping[str, Any]) -> dict | None:
             "display_name": row["reply_to__sender__display_name"],
         },
         "preview": "" if deleted else reply_preview(row["reply_to__content"]),
-        # Messages carry no attachments until attachments land (issue 14): then this is
-        # whether the original has any.
-        "has_attachments": False,
+        "has_attachments": bool(row.get("reply_to_has_attachments")),
         "deleted": deleted,
     }
 
 
-def message_row_representation(row: Mapping[str, Any], reactions: Iterable[dict] = ()) -> dict:
-    """A message as every client sees it, from its `MESSAGE_ROW_FIELDS` and its reaction
-    summary (`selectors.reaction_summaries`; a new message has none); a deleted message
-    shows its place and nothing else. Lists read rows: a model instance per message costs
-    several times more (docs/benchmarks.md, convlist-1k)."""
+def message_row_representation(
+    row: Mapping[str, Any], viewer_id: int | None = None, reactions: Iterable[dict] = ()
+) -> dict:
+    """A message as every client sees it, from its `MESSAGE_ROW_FIELDS` plus its
+    `attachments` rows (`messaging.attachments.rows_by_message`; none if left out), their
+    URLs signed for `viewer_id`, and its reaction summary (`selectors.reaction_summaries`;
+    a new message has none). A deleted message shows its place and nothing else: no text,
+    files, quote or reactions. Lists read rows: a model instance per message costs several
+    times more (docs/benchmarks.md, convlist-1k)."""
     deleted = row["is_deleted"]
     return {
         "id": row["id"],
@@ -94,6 +98,9 @@ def message_row_representation(row: Mapping[str, Any], reactions: Iterable[dict]
         "created_at": iso_datetime(row["created_at"]),
         "edited_at": iso_datetime(row["edited_at"]),
         "is_deleted": deleted,
+        "attachments": []
+        if deleted
+        else [attachment_representation(a, viewer_id) for a in row.get("attachments", ())],
         "content_html": "" if deleted else row["content_html"],
         "mentions": [] if deleted else row["mention_ids"],
         "reply_to": None if deleted else _reply_to(row),
@@ -107,6 +114,7 @@ def message_row_representation(row: Mapping[str, Any], reactions: Iterable[dict]
 def _instance_row(message: Message) -> dict[str, Any]:
     row = {name: getattr(message, name) for name in MESSAGE_ROW_FIELDS if "__" not in name}
     row["sender__username"] = message.sender.username
+    row["attachments"] = [] if message.is_deleted else attachments.rows_of(message)
     original = message.reply_to if message.reply_to_id is not None else None
     if original is not None:
         row["reply_to__sender_id"] = original.sender_id
@@ -114,39 +122,77 @@ def _instance_row(message: Message) -> dict[str, Any]:
         row["reply_to__sender__display_name"] = original.sender.display_name
         row["reply_to__content"] = original.content
         row["reply_to__is_deleted"] = original.is_deleted
+        has = getattr(message, "reply_to_has_attachments", None)  # annotated by selectors
+        if has is None:
+            has = bool(attachments.rows_by_message([original.id]))
+        row["reply_to_has_attachments"] = has
     return row
 
 
-def message_representation(message: Message, reactions: Iterable[dict] = ()) -> dict:
-    """The same representation from a model instance (responses and events). Load
-    `sender` and `reply_to__sender` with it (`select_related`), or each costs a query."""
-    return message_row_representation(_instance_row(message), reactions)
+def message_representation(
+    message: Message, viewer_id: int | None = None, reactions: Iterable[dict] = ()
+) -> dict:
+    """The same representation from a model instance (responses and events; an event's
+    is signed for nobody and re-signed per recipient: messaging.attachments). Load it
+    through `selectors.with_representation` (sender and quoted original joined), or each
+    costs a query."""
+    return message_row_representation(_instance_row(message), viewer_id, reactions)
 
 
 def represent_messages(messages: Sequence[Message], *, viewer_id: int | None) -> list[dict]:
     """Messages with their reactions (one query for all of them): what every read shows.
-    `viewer_id` says whose `me` the reactions show; None (an event to a whole
-    conversation) shows `me: null`."""
+    `viewer_id` says whose `me` the reactions show and for whom attachment URLs are signed;
+    None (an event to a whole conversation) shows `me: null` and signs for nobody."""
     summaries = reaction_summaries(
         [m.id for m in messages if not m.is_deleted], viewer_id=viewer_id
     )
-    return [message_representation(m, summaries.get(m.id, ())) for m in messages]
+    return [message_representation(m, viewer_id, summaries.get(m.id, ())) for m in messages]
 
 
 def represent_rows(rows: Sequence[Mapping[str, Any]], *, viewer_id: int | None) -> list[dict]:
-    """`represent_messages` for `MESSAGE_ROW_FIELDS` rows (conversation lists)."""
+    """`represent_messages` for `MESSAGE_ROW_FIELDS` rows that carry their `attachments`
+    (conversation lists)."""
     summaries = reaction_summaries(
         [row["id"] for row in rows if not row["is_deleted"]], viewer_id=viewer_id
     )
-    return [message_row_representation(row, summaries.get(row["id"], ())) for row in rows]
+    return [
+        message_row_representation(row, viewer_id, summaries.get(row["id"], ())) for row in rows
+    ]
 
 
 def sent_representation(message: Message, *, created: bool, viewer_id: int) -> dict:
     """The answer to a send: a new message has no reactions yet (no query); a `client_id`
     replay answers the first message as it is now."""
     if created:
-        return message_representation(message)
+        return message_representation(message, viewer_id)
     return represent_messages([message], viewer_id=viewer_id)[0]
+
+
+class AttachmentSerializer(serializers.Serializer):
+    """An attachment as messages carry it (built by `attachment_representation`)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    content_type = serializers.CharField(
+        help_text="Sniffed from the bytes. Only image/png, image/jpeg, image/gif and "
+        "image/webp are shown inline; every other file is a download."
+    )
+    width = serializers.IntegerField(allow_null=True, help_text="Pixels; null for non-images.")
+    height = serializers.IntegerField(allow_null=True, help_text="Pixels; null for non-images.")
+    url = serializers.CharField(
+        help_text="Same-origin path signed for you, valid for ATTACHMENT_URL_MAX_AGE seconds "
+        "while you may see the message; no Authorization header needed."
+    )
+    thumbnail_url = serializers.CharField(
+        allow_null=True, help_text="A WebP of at most 400 px a side; null for non-images."
+    )
+
+
+class UploadSerializer(AttachmentSerializer):
+    """`POST /api/uploads`: an attachment not yet in a message (its URLs: yours only)."""
+
+    created_at = serializers.DateTimeField()
 
 
 class ReplySenderSerializer(serializers.Serializer):
@@ -191,6 +237,7 @@ class MessageSerializer(serializers.ModelSerializer):
     conversation_id = serializers.IntegerField(read_only=True)
     sender_id = serializers.IntegerField(read_only=True)
     sender_username = serializers.CharField(source="sender.username", read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
     content_html = serializers.CharField(
         read_only=True,
         help_text="`content` rendered from Markdown and sanitised (docs/api.md, Formatting); "
@@ -227,6 +274,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "created_at",
             "edited_at",
             "is_deleted",
+            "attachments",
             "content_html",
             "mentions",
             "reply_to",
@@ -238,9 +286,9 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance: Message) -> dict:
-        """Without reactions (a message just sent has none): reads use
-        `represent_messages`."""
-        return message_representation(instance)
+        """Context `viewer_id`: whom the attachment URLs are signed for. Without
+        reactions (a message just sent has none): reads use `represent_messages`."""
+        return message_representation(instance, self.context.get("viewer_id"))
 
 
 # --- input shapes (the services do the rules) ------------------------------------------------
@@ -286,7 +334,20 @@ class JSONIntegerField(StrictIntegerField):
 
 class MessageCreateInputSerializer(serializers.Serializer):
     conversation_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    content = _message_text()
+    # Not blank unless attachments are given: the service's rule (REST and WebSocket).
+    content = document(
+        StrictCharField(required=False, default="", allow_blank=True, trim_whitespace=False),
+        maxLength=settings.MESSAGE_MAX_LENGTH,
+        description="Trimmed, then 1 to MESSAGE_MAX_LENGTH characters; may be empty or left "
+        "out when `attachment_ids` are given.",
+    )
+    attachment_ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=MAX_ATTACHMENTS,
+        help_text="Your own uploads (POST /api/uploads) not yet attached and not expired, "
+        "in the order to show them.",
+    )
     client_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
     )

@@ -35,6 +35,11 @@ def _valid(serializer_class: type, data: object) -> dict:
     return dict(serializer.validated_data)
 
 
+def _viewer(request: Request) -> dict:
+    """Serializer context: attachment URLs are signed for the one who asked."""
+    return {"viewer_id": request.user.id}
+
+
 HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
 
 
@@ -66,8 +71,9 @@ class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
             201: s.MessageSerializer,
             200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
             400: invalid(
-                "a `reply_to` that is not a message of this conversation, or is deleted "
-                "(`reply_to`)."
+                "empty `content` without `attachment_ids`; an id in `attachment_ids` that is "
+                "not your own upload, is attached already or has expired; a `reply_to` that "
+                "is not a message of this conversation, or is deleted (`reply_to`)."
             ),
             403: error("A direct chat where either user blocks the other."),
             404: error("Unknown conversation, or not a member (`not_found`)."),

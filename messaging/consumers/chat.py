@@ -35,7 +35,15 @@ from messaging import events
 
 from . import database
 from .catch_up import ReactionAndCatchUpFrames
-from .frames import FrameError, FrameRate, bool_field, id_field, str_field, utf8_length_over
+from .frames import (
+    FrameError,
+    FrameRate,
+    bool_field,
+    id_field,
+    id_list_field,
+    str_field,
+    utf8_length_over,
+)
 from .presence_keeper import announce_presence, presence_keeper
 
 logger = logging.getLogger(__name__)
@@ -401,10 +409,13 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
 
     async def on_send_message(self, content: dict[str, Any]) -> None:
         conversation_id = id_field(content, "conversation_id")
-        text = str_field(content, "content")
+        attachment_ids = id_list_field(content, "attachment_ids")
+        text = str_field(content, "content", required=not attachment_ids)
         client_id = str_field(content, "client_id", required=False)
         reply_to = content.get("reply_to")  # the service checks it (`invalid` if wrong)
-        message = await database.send_message(self.user, conversation_id, text, client_id, reply_to)
+        message = await database.send_message(
+            self.user, conversation_id, text, client_id, attachment_ids, reply_to
+        )
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
     async def on_typing(self, content: dict[str, Any]) -> None:

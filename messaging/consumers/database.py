@@ -44,14 +44,21 @@ def _membership_check(user_id: int, conversation_id: int) -> None:
 
 
 def _send_message(
-    user: Any, conversation_id: int, content: str, client_id: str | None, reply_to: object = None
+    user: Any,
+    conversation_id: int,
+    content: str | None,
+    client_id: str | None,
+    attachment_ids: list[int] | None = None,
+    reply_to: object = None,
 ) -> dict[str, Any]:
-    """The stored message (its event is published from this thread after commit)."""
+    """The stored message, its attachment URLs signed for the sender (its event is
+    published from this thread after commit)."""
     message, created = messaging_services.message_send(
         actor=user,
         conversation_id=conversation_id,
-        content=content,
+        content=content or "",
         client_id=client_id,
+        attachment_ids=attachment_ids,
         reply_to=reply_to,  # type: ignore[arg-type]  # the service checks it
     )
     return sent_representation(message, created=created, viewer_id=user.pk)

@@ -9,7 +9,8 @@
 * `pins` — pinned messages;
 * `mentions` — `@username` parsing and mention notifications;
 * `reports` — message and user reports and the moderators' handling of them;
-* `checks` — input and access checks they share.
+* `checks` — input and access checks they share;
+* `attachments` — uploads, attaching them to messages, their moderation and purge.
 
 Callers use this package, never its modules: `from messaging import services;
 services.message_send(...)`. The names below are its whole public surface.
@@ -17,6 +18,16 @@ services.message_send(...)`. The names below are its whole public surface.
 
 from messaging.models import Message  # callers reach the model through services (tests do)
 
+from .attachments import (
+    MAX_ATTACHMENTS,
+    UPLOAD_NOT_FOUND,
+    attachment_delete,
+    attachment_remove,
+    attachment_upload,
+    attachments_purge,
+    storage_used,
+    user_uploads_purge,
+)
 from .checks import CLIENT_ID_MAX_LENGTH, MESSAGE_NOT_FOUND, REPLY_TO_INVALID
 from .mentions import MENTION_MAX_NAMES, MENTION_RE, mentioned_names
 from .pins import message_pin, message_unpin
@@ -46,13 +57,19 @@ __all__ = [
     "ALREADY_REPORTED",
     "CLIENT_ID_MAX_LENGTH",
     "EMOJI_INVALID",
+    "MAX_ATTACHMENTS",
     "MENTION_MAX_NAMES",
     "MENTION_RE",
     "MESSAGE_NOT_FOUND",
     "REPLY_TO_INVALID",
     "REPORT_NOT_FOUND",
     "REPORT_REASON_MAX_LENGTH",
+    "UPLOAD_NOT_FOUND",
     "Message",
+    "attachment_delete",
+    "attachment_remove",
+    "attachment_upload",
+    "attachments_purge",
     "clean_emoji",
     "mentioned_names",
     "message_delete",
@@ -71,5 +88,7 @@ __all__ = [
     "report_dismiss",
     "report_redact_message",
     "report_resolve",
+    "storage_used",
     "user_report",
+    "user_uploads_purge",
 ]

@@ -43,6 +43,7 @@ from conversations.selectors import membership_get
 from messaging import events
 from messaging.models import Message
 
+from . import attachments
 from .changes import record_change
 from .checks import (
     MESSAGE_NOT_FOUND,
@@ -111,6 +112,7 @@ def message_send(
     client_id: str | None = None,
     counted: tuple[int, float] | None = None,
     reply_to: int | None = None,
+    attachment_ids: list[int] | None = None,
 ) -> tuple[Message, bool]:
     """Store a message and announce it; returns (message, created).
 
@@ -126,23 +128,28 @@ def message_send(
     apart). `counted` is this send's (total, wait) in `message_send_window` when the
     caller counted it already (the lean path does, in one round trip with its throttles).
 
-    `reply_to` makes the message a reply to an earlier message of the same conversation.
+    `attachment_ids`: up to MAX_ATTACHMENTS of the sender's own unattached uploads
+    (`services.attachments`), locked and attached in the send's transaction; the text may
+    then be empty. `reply_to` makes the message a reply to an earlier message of the same
+    conversation.
 
     Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
-    content, client_id or reply_to (not a message of this conversation, or deleted) ->
-    ValidationError; client_id reused in another conversation ->
+    content, client_id, attachment_ids or reply_to (not a message of this conversation,
+    or deleted) -> ValidationError; client_id reused in another conversation ->
     Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled; while
     this process delivers events late (back-pressure) -> Overloaded.
     """
     conversation_id = as_id(conversation_id, "Conversation not found.")
-    text = clean_content(content)
+    upload_ids = attachments.clean_attachment_ids(attachment_ids)
+    text = attachments.clean_text(content, with_attachments=bool(upload_ids))
     key = clean_client_id(client_id)
     reply_to = clean_reply_to(reply_to)
     try:
         _check_not_overloaded()
         window = message_send_window(actor.id)
         ratelimit.hit(window.key, settings.THROTTLE_RATES["message_send"], counted)
-        with write_block(text):
+        with write_block(text, attachments=bool(upload_ids)):
+            claimed = attachments.claim(actor_id=actor.id, attachment_ids=upload_ids)
             # Inside: with a mention, the members it names are read in the transaction
             # that stores the message and its notifications.
             rendered = render_content(conversation_id, text)
@@ -154,6 +161,7 @@ def message_send(
                 rendered=rendered,
                 reply_to=reply_to,
             )
+            attachments.attach(message=message, claimed=claimed, attachment_ids=upload_ids)
             if reply_to is not None:  # the quoted preview (the statement checked it exists)
                 message.reply_to = Message.objects.select_related("sender").get(pk=reply_to)
             realtime.broadcast_on_commit(

@@ -122,11 +122,11 @@ def test_the_feed_costs_the_same_at_n_and_2n(
             )
             services.reaction_add(actor=other_user, message_id=reply.id, emoji="👍")
 
-    churn(5)  # membership, the page (senders and replied-to joined), its reactions
-    with django_assert_num_queries(3):
+    churn(5)  # membership, the page (senders, quotes joined), its attachments, its reactions
+    with django_assert_num_queries(4):
         assert len(changes(alice, group.id, since=0).json()["messages"]) == 10
     churn(5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(changes(alice, group.id, since=0).json()["messages"]) == 20
 
 
@@ -145,8 +145,8 @@ def test_history_costs_the_same_at_n_and_2n_with_reactions_and_replies(
                 services.reaction_add(actor=sender, message_id=reply.id, emoji=emoji)
             services.reaction_add(actor=user, message_id=original.id, emoji="👀")
 
-    add(5)  # membership, the page (senders and replied-to joined), its reactions
-    with django_assert_num_queries(3):
+    add(5)  # membership, the page (senders, quotes joined), its attachments, its reactions
+    with django_assert_num_queries(4):
         page = alice.get(f"/api/messages/conversation/{group.id}").json()
     assert len(page) == 10 and page[-1]["reply_to"]["preview"] == "q4"
     assert page[-1]["reactions"] == [
@@ -154,7 +154,7 @@ def test_history_costs_the_same_at_n_and_2n_with_reactions_and_replies(
         {"emoji": "🎉", "count": 1, "me": False},
     ]
     add(5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(alice.get(f"/api/messages/conversation/{group.id}").json()) == 20
 
 

@@ -161,9 +161,9 @@ def test_pins_query_count_is_constant(alice, user, group, django_assert_num_quer
             message = MessageFactory(conversation=group, sender=user)
             services.message_pin(actor=user, message_id=message.id)
 
-    pin(3)  # membership, the pins (senders and replied-to joined), their reactions
-    with django_assert_num_queries(3):
+    pin(3)  # membership, the pins (senders, quotes joined), their attachments and reactions
+    with django_assert_num_queries(4):
         assert len(alice.get(f"/api/conversations/{group.id}/pins").json()) == 3
     pin(3)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(alice.get(f"/api/conversations/{group.id}/pins").json()) == 6

@@ -129,3 +129,19 @@ def test_a_deleted_reply_shows_no_quote(alice, user, group, original):
     )
     services.message_delete(actor=user, message_id=reply.id)
     assert alice.get(f"/api/messages/{reply.id}").json()["reply_to"] is None
+
+
+def test_the_quote_says_whether_the_original_has_attachments(alice, user, group, original):
+    from messaging.tests.factories import AttachmentFactory
+
+    AttachmentFactory(message=original)
+    reply, _ = services.message_send(
+        actor=user, conversation_id=group.id, content="nice", reply_to=original.id
+    )
+    from messaging.api.serializers import message_representation
+
+    assert message_representation(reply)["reply_to"]["has_attachments"] is True  # as sent
+    page = alice.get(f"/api/messages/conversation/{group.id}").json()
+    assert page[-1]["reply_to"]["has_attachments"] is True  # as read (a subquery)
+    listed = alice.get("/api/conversations").json()
+    assert listed[0]["last_message"]["reply_to"]["has_attachments"] is True

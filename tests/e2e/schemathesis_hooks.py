@@ -33,6 +33,15 @@ NOT_ONE_EMOJI = (
 )
 REACTED_DELETED = r"A deleted message cannot be reacted to\."
 
+NOT_ATTACHABLE = r"Not an upload of yours that can still be attached: \d+ \(.*\)\."
+#: What an uploaded file may be refused for, from its bytes (docs/api.md, "Uploads").
+FILE_REFUSED = (
+    r"The submitted file is empty\.|The image has too many pixels .*|"
+    r"The file looks like \w+ but cannot be (read|decoded)\."
+)
+AVATAR_REFUSED = FILE_REFUSED + r"|An avatar must be a PNG, JPEG, GIF or WebP image\."
+NO_DIRECT_AVATAR = r"A direct chat has no avatar of its own: it shows the other person's\."
+
 #: (method, path) -> {field: messages}: the rules of that operation no schema can state.
 RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/auth/register/"): {
@@ -59,7 +68,9 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     },
     ("PATCH", "/api/messages/{id}/"): {"non_field_errors": r"A deleted message cannot be edited\."},
     ("POST", "/api/messages/"): {
-        "reply_to": r"Reply to a message of this conversation that is not deleted\."
+        "content": r"Message content cannot be empty\.",
+        "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
+        "reply_to": r"Reply to a message of this conversation that is not deleted\.",
     },
     ("PUT", "/api/messages/{id}/reactions/{emoji}/"): {
         "emoji": NOT_ONE_EMOJI
@@ -78,6 +89,13 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/conversations/{id}/changes/"): {
         "since": r"Ahead of this conversation's last change \(\d+\): start from 0\."
     },
+    ("POST", "/api/uploads/"): {"file": FILE_REFUSED},
+    ("PUT", "/api/users/me/avatar/"): {"file": AVATAR_REFUSED},
+    ("PUT", "/api/conversations/{id}/avatar/"): {
+        "file": AVATAR_REFUSED,
+        "non_field_errors": NO_DIRECT_AVATAR,
+    },
+    ("DELETE", "/api/conversations/{id}/avatar/"): {"non_field_errors": NO_DIRECT_AVATAR},
     ("GET", "/api/messages/conversation/{conversation_id}/"): {
         "non_field_errors": r"Use at most one of before, after and skip \(got .*\)\."
     },

@@ -12,24 +12,57 @@ export function readConfig() {
 }
 
 /** Who is online, among the user's friends: seeded from REST, kept live by events. */
+/**
+ * Friends' presence as this page last heard it. While our own socket is down we hear
+ * nothing, so what we knew is stale: it reads "unknown" until the reconnect's fresh list
+ * arrives (`replace`). A "change" event with `userId: null` means "everyone".
+ */
 export class Presence extends EventTarget {
   constructor() {
     super();
     this.online = new Set();
+    this.known = true;
   }
 
   set(userId, isOnline) {
     const had = this.online.has(userId);
     if (isOnline) this.online.add(userId);
     else this.online.delete(userId);
-    if (had !== isOnline) {
+    if (had !== isOnline && this.known) {
       this.dispatchEvent(new CustomEvent("change", { detail: { userId, isOnline } }));
     }
   }
 
+  /** Online for sure (false while unknown). */
   has(userId) {
-    return this.online.has(userId);
+    return this.known && this.online.has(userId);
   }
+
+  /** "online", "offline" or "unknown" (our own connection is down). */
+  status(userId) {
+    if (!this.known) return "unknown";
+    return this.online.has(userId) ? "online" : "offline";
+  }
+
+  forget() {
+    if (!this.known) return;
+    this.known = false;
+    this.dispatchEvent(new CustomEvent("change", { detail: { userId: null } }));
+  }
+
+  /** The whole truth again: exactly these users are online. */
+  replace(onlineIds) {
+    this.online = new Set(onlineIds);
+    this.known = true;
+    this.dispatchEvent(new CustomEvent("change", { detail: { userId: null } }));
+  }
+}
+
+const PRESENCE_TEXT = { online: "Online", offline: "Offline", unknown: "Status unknown" };
+
+/** The words for a presence status, capitalised as a label. */
+export function presenceText(status) {
+  return PRESENCE_TEXT[status];
 }
 
 function connectionIndicator(socket) {
@@ -254,13 +287,16 @@ export function startShell() {
   socket.on("unauthenticated", () => window.location.assign("/accounts/login/"));
   socket.on("session_ended", () => checkSession(socket));
   socket.on("connected", (frame) => {
-    if (frame.reconnected) {
+    if (frame.reconnected || !presence.known) {
       // Events we missed while away include presence changes: ask again.
       api.get("/api/friends").then(
-        (friends) => friends.forEach((f) => presence.set(f.id, Boolean(f.is_online))),
+        (friends) => presence.replace(friends.filter((f) => f.is_online).map((f) => f.id)),
         () => {},
       );
     }
+  });
+  socket.addEventListener("state", ({ detail }) => {
+    if (detail.state !== "open" && socket.connections > 0) presence.forget();
   });
   socket.on("state", ({ state, attempt }) => {
     // A refused handshake looks like a network error to the browser; after a few

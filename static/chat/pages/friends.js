@@ -3,7 +3,7 @@
 
 import { api } from "../lib/api.js";
 import { $, clear, h, initial, toast } from "../lib/dom.js";
-import { startShell } from "../lib/shell.js";
+import { presenceText, startShell } from "../lib/shell.js";
 
 const app = startShell();
 const { socket, presence } = app;
@@ -19,7 +19,8 @@ const data = { friends: [], incoming: [], outgoing: [], blocked: [] };
 
 const nameOf = (person) => (person ? person.display_name || person.username : "?");
 
-function person(user, { online = null, extra = [] } = {}, ...actions) {
+/** A person row; `status` is a presence status ("online", "offline", "unknown") or null. */
+function person(user, { status = null, extra = [] } = {}, ...actions) {
   return h(
     "li",
     { class: "person", dataset: { userId: String(user.id), username: user.username } },
@@ -27,14 +28,14 @@ function person(user, { online = null, extra = [] } = {}, ...actions) {
       "span",
       { class: "avatar avatar-sm", "aria-hidden": "true" },
       initial(nameOf(user)),
-      online === null ? null : h("span", { class: `dot${online ? " online" : ""}` }),
+      status === null ? null : h("span", { class: `dot ${status}` }),
     ),
     h(
       "span",
       { class: "person-name" },
       h("span", { class: "name", text: nameOf(user) }),
       user.display_name ? h("span", { class: "muted", text: `@${user.username}` }) : null,
-      online === null ? null : h("span", { class: `presence ${online ? "online" : "offline"}`, text: online ? "online" : "offline" }),
+      status === null ? null : h("span", { class: `presence ${status}`, text: presenceText(status).toLowerCase() }),
       ...extra,
     ),
     h("span", { class: "person-actions" }, ...actions),
@@ -80,7 +81,7 @@ function render() {
     lists.friends.append(
       person(
         friend,
-        { online: presence.has(friend.id) },
+        { status: presence.status(friend.id) },
         button("Message", () => messageFriend(friend), "small", `Message ${label}`),
         button("Unfriend", () => confirm(`Remove ${label} from your friends?`) && run(() => api.del(`/api/friends/${friend.id}`), "Friend removed."), "small ghost", `Unfriend ${label}`),
         button("Block", () => confirm(`Block ${label}? You will no longer be friends.`) && run(() => api.post(`/api/users/${friend.id}/block`), `${label} is blocked.`), "small ghost danger-text", `Block ${label}`),
@@ -110,7 +111,17 @@ function render() {
   }
   for (const user of data.blocked) {
     lists.blocked.append(
-      person(user, {}, button("Unblock", () => run(() => api.del(`/api/users/${user.id}/block`), "Unblocked."), "small ghost", `Unblock ${user.username}`)),
+      person(
+        user,
+        {},
+        button(
+          "Unblock",
+          // Blocking ended any friendship for good: say so, or people wait for it to come back.
+          () => run(() => api.del(`/api/users/${user.id}/block`), `${nameOf(user)} is unblocked. You are no longer friends: send a new friend request to chat again.`),
+          "small ghost",
+          `Unblock ${user.username}`,
+        ),
+      ),
     );
   }
   $("#friends-empty").hidden = data.friends.length > 0;
@@ -134,7 +145,7 @@ async function refresh() {
   data.incoming = value(incoming);
   data.outgoing = value(outgoing);
   data.blocked = value(blocked);
-  data.friends.forEach((f) => presence.set(f.id, Boolean(f.is_online)));
+  if (friends.status === "fulfilled") presence.replace(data.friends.filter((f) => f.is_online).map((f) => f.id));
   render();
 }
 

@@ -3,6 +3,7 @@
 
 import { api } from "../../lib/api.js";
 import { $, clear, h, initial, toast } from "../../lib/dom.js";
+import { presenceText } from "../../lib/shell.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
 import { conversationTitle, displayName, myRole, otherMember } from "./names.js";
 import { els, me, presence } from "./page.js";
@@ -93,7 +94,7 @@ function renderDetails(conversation) {
     const other = otherMember(conversation);
     content.append(
       h("p", {}, "Direct chat with ", h("strong", { text: displayName(other) }), ` (@${other?.username ?? "?"})`),
-      h("p", { class: "muted", text: presence.has(other?.id) ? "Online now" : "Offline" }),
+      h("p", { class: "muted", text: presenceText(presence.status(other?.id)) }),
       h("p", {}, h("a", { href: "/friends/", text: "Manage friends and blocks" })),
     );
     return;

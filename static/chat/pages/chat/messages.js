@@ -123,7 +123,13 @@ function pendingNode(clientId) {
 export function rerenderPending(clientId) {
   const pending = state.pending.get(clientId);
   const node = pendingNode(clientId);
-  if (node && pending) node.replaceWith(pendingElement(clientId, pending));
+  if (!node || !pending) return;
+  const stick = nearBottom();
+  const element = pendingElement(clientId, pending);
+  node.replaceWith(element);
+  // A failure grows the row (reason, Retry, Discard): keep all of it in view.
+  if (stick) scrollToBottom();
+  else if (pending.failed) element.scrollIntoView({ block: "nearest" });
 }
 
 /** A pending send is settled (acknowledged, received, discarded): it leaves the list. */

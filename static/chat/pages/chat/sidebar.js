@@ -5,6 +5,7 @@
 // its row. Rows stay ordered by recent activity, newest first, by moving the changed row.
 
 import { h, initial, shortTime } from "../../lib/dom.js";
+import { presenceText } from "../../lib/shell.js";
 import { activityOf, conversationTitle, memberName, otherMember } from "./names.js";
 import { els, me, pageVisible, presence } from "./page.js";
 import { onConversationChange, state } from "./state.js";
@@ -21,7 +22,8 @@ export function initSidebar({ onOpen }) {
   });
   presence.addEventListener("change", ({ detail }) => {
     for (const conversation of state.conversations.values()) {
-      if (conversation.type === "direct" && otherMember(conversation)?.id === detail.userId) {
+      const other = conversation.type === "direct" ? otherMember(conversation) : null;
+      if (other && (detail.userId === null || other.id === detail.userId)) {
         updateRow(conversation.id);
       }
     }
@@ -51,7 +53,7 @@ function updateRow(id) {
 function fillRow(button, conversation) {
   const title = conversationTitle(conversation);
   const other = conversation.type === "direct" ? otherMember(conversation) : null;
-  const online = other ? presence.has(other.id) : false;
+  const status = other ? presence.status(other.id) : "offline";
   const active = conversation.id === state.openId;
   const unread = active && pageVisible() ? 0 : conversation.unread_count || 0;
   const activity = activityOf(conversation);
@@ -63,7 +65,7 @@ function fillRow(button, conversation) {
       "span",
       { class: `avatar${conversation.type === "group" ? " avatar-group" : ""}`, "aria-hidden": "true" },
       initial(title),
-      other ? h("span", { class: `dot${online ? " online" : ""}` }) : null,
+      other ? h("span", { class: `dot ${status}`, title: presenceText(status) }) : null,
     ),
     h(
       "span",
@@ -80,7 +82,7 @@ function fillRow(button, conversation) {
     h(
       "span",
       { class: "visually-hidden" },
-      [other ? (online ? ", online" : ", offline") : "", unread ? `, ${unread} unread` : ""].join(""),
+      [other ? `, ${presenceText(status).toLowerCase()}` : "", unread ? `, ${unread} unread` : ""].join(""),
     ),
   );
 }

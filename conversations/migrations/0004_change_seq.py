@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0002_staff_access_grant'),
+        ('conversations', '0003_avatars'),
     ]
 
     operations = [

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0003_change_seq'),
-        ('messaging', '0006_moderators_group'),
+        ('conversations', '0004_change_seq'),
+        ('messaging', '0008_attachment_moderation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -69,8 +69,8 @@ def moderators_see_reactions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conversations", "0003_change_seq"),
-        ("messaging", "0007_reactions_replies_pins_changes"),
+        ("conversations", "0004_change_seq"),
+        ("messaging", "0009_reactions_replies_pins_changes"),
     ]
 
     operations = [
