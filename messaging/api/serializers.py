@@ -31,6 +31,7 @@ MESSAGE_ROW_FIELDS = (
     "created_at",
     "edited_at",
     "is_deleted",
+    "payload",
 )
 
 
@@ -50,7 +51,16 @@ def message_row_representation(row: Mapping[str, Any]) -> dict:
         "created_at": iso_datetime(row["created_at"]),
         "edited_at": iso_datetime(row["edited_at"]),
         "is_deleted": row["is_deleted"],
+        "transfer": _payload_of(row, Message.Type.TRANSFER),
     }
+
+
+def _payload_of(row: Mapping[str, Any], message_type: str) -> Any:
+    """The payload a service posted with a message of `message_type` (None for any other
+    type, and for a deleted message, whose payload is hidden like its text)."""
+    if row["message_type"] != message_type or row["is_deleted"]:
+        return None
+    return row["payload"]
 
 
 def message_representation(message: Message) -> dict:
@@ -58,6 +68,18 @@ def message_representation(message: Message) -> dict:
     row = {name: getattr(message, name) for name in MESSAGE_ROW_FIELDS if "__" not in name}
     row["sender__username"] = message.sender.username
     return message_row_representation(row)
+
+
+class MessageTransferSerializer(serializers.Serializer):
+    """What a `transfer` message shows of the money transfer it announces (payments posts
+    it; `GET /api/payments/transfers/{id}` has the whole transfer)."""
+
+    id = serializers.IntegerField(help_text="The transfer's id.")
+    amount = serializers.IntegerField(help_text="In minor units of the currency (1050: 10.50).")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    exponent = serializers.IntegerField(help_text="Digits after the decimal point to display.")
+    note = serializers.CharField()
+    status = serializers.ChoiceField(choices=["completed", "reversed"])
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -71,6 +93,11 @@ class MessageSerializer(serializers.ModelSerializer):
     conversation_id = serializers.IntegerField(read_only=True)
     sender_id = serializers.IntegerField(read_only=True)
     sender_username = serializers.CharField(source="sender.username", read_only=True)
+    transfer = MessageTransferSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The transfer a `transfer` message announces; null for other types.",
+    )
 
     class Meta:
         model = Message
@@ -86,6 +113,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "created_at",
             "edited_at",
             "is_deleted",
+            "transfer",
         ]
         read_only_fields = fields
 

@@ -5,6 +5,7 @@
 * `send_write` — the write of a send: PostgreSQL's one statement, SQLite's steps;
 * `mentions` — `@username` parsing and mention notifications;
 * `reports` — message and user reports and the moderators' handling of them;
+* `typed` — messages of another type than text that a higher app posts (a transfer);
 * `checks` — input and access checks they share.
 
 Callers use this package, never its modules: `from messaging import services;
@@ -35,6 +36,7 @@ from .store import (
     message_send_clean,
     message_send_window,
 )
+from .typed import message_payload_update, message_post
 
 __all__ = [
     "ALREADY_REPORTED",
@@ -49,6 +51,8 @@ __all__ = [
     "message_delete",
     "message_edit",
     "message_mark_read",
+    "message_payload_update",
+    "message_post",
     "message_redact",
     "message_report",
     "message_send",

@@ -21,6 +21,7 @@ MESSAGE_KEYS = {
     "created_at",
     "edited_at",
     "is_deleted",
+    "transfer",
 }
 
 
@@ -60,6 +61,7 @@ def test_send_returns_201_message(alice, user, group):
     assert body["client_id"] == "c1"
     assert body["edited_at"] is None
     assert body["is_deleted"] is False
+    assert body["transfer"] is None
     assert body["created_at"].endswith("Z")
 
 
