@@ -16,9 +16,10 @@ def build_router() -> OptionalSlashRouter:
     from conversations.api import views as conversations_api
     from friends.api import views as friends_api
     from messaging.api import views as messaging_api
+    from payments.api import views as payments_api
 
     router = OptionalSlashRouter()
-    for module in (accounts_api, friends_api, conversations_api, messaging_api):
+    for module in (accounts_api, friends_api, conversations_api, messaging_api, payments_api):
         module.register(router)
     return router
 
