@@ -53,14 +53,19 @@ const parts = {
 };
 
 // Made here rather than in the template: the composer is another module's markup.
-const button = h("button", {
-  type: "button",
-  class: "ghost small send-money-button",
-  id: "send-money-button",
-  text: "Send money",
-  "aria-haspopup": "dialog",
-  hidden: true,
-});
+const button = h(
+  "button",
+  {
+    type: "button",
+    class: "ghost small send-money-button",
+    id: "send-money-button",
+    "aria-label": "Send money",
+    "aria-haspopup": "dialog",
+    hidden: true,
+  },
+  h("span", { class: "send-money-long", text: "Send money" }),
+  h("span", { class: "send-money-short", text: "Pay", "aria-hidden": "true" }),
+);
 els.sendButton.before(button);
 
 /** What the open dialog is about: the recipient, the wallet, and the confirmed send. */
