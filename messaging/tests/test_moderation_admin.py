@@ -55,6 +55,10 @@ def test_the_group_has_exactly_the_moderation_permissions():
         ("messaging", "redact_message"),
         ("messaging", "view_report"),
         ("messaging", "resolve_report"),
+        # payments/migrations/0002: moderators may look at the ledger, not move money.
+        ("payments", "view_wallet"),
+        ("payments", "view_transfer"),
+        ("payments", "view_ledgerentry"),
     }
 
 
