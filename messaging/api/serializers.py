@@ -33,6 +33,7 @@ MESSAGE_ROW_FIELDS = (
     "created_at",
     "edited_at",
     "is_deleted",
+    "payload",
 )
 
 
@@ -58,7 +59,16 @@ def message_row_representation(row: Mapping[str, Any], viewer_id: int | None = N
         "attachments": []
         if deleted
         else [attachment_representation(a, viewer_id) for a in row.get("attachments", ())],
+        "transfer": _payload_of(row, Message.Type.TRANSFER),
     }
+
+
+def _payload_of(row: Mapping[str, Any], message_type: str) -> Any:
+    """The payload a service posted with a message of `message_type` (None for any other
+    type, and for a deleted message, whose payload is hidden like its text)."""
+    if row["message_type"] != message_type or row["is_deleted"]:
+        return None
+    return row["payload"]
 
 
 def message_representation(message: Message, viewer_id: int | None = None) -> dict:
@@ -97,6 +107,18 @@ class UploadSerializer(AttachmentSerializer):
     created_at = serializers.DateTimeField()
 
 
+class MessageTransferSerializer(serializers.Serializer):
+    """What a `transfer` message shows of the money transfer it announces (payments posts
+    it; `GET /api/payments/transfers/{id}` has the whole transfer)."""
+
+    id = serializers.IntegerField(help_text="The transfer's id.")
+    amount = serializers.IntegerField(help_text="In minor units of the currency (1050: 10.50).")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    exponent = serializers.IntegerField(help_text="Digits after the decimal point to display.")
+    note = serializers.CharField()
+    status = serializers.ChoiceField(choices=["completed", "reversed"])
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """The one message representation: REST responses, `new_message` events, `last_message`.
 
@@ -109,6 +131,11 @@ class MessageSerializer(serializers.ModelSerializer):
     sender_id = serializers.IntegerField(read_only=True)
     sender_username = serializers.CharField(source="sender.username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    transfer = MessageTransferSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The transfer a `transfer` message announces; null for other types.",
+    )
 
     class Meta:
         model = Message
@@ -125,6 +152,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "edited_at",
             "is_deleted",
             "attachments",
+            "transfer",
         ]
         read_only_fields = fields
 

@@ -10,6 +10,7 @@ import functools
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+import orjson
 import psycopg
 from django.db import connection, transaction
 from django.db.models import DEFERRED, F
@@ -47,9 +48,9 @@ WITH {actor}m AS (
     FROM c, m WHERE {members}.id = m.id AND {members}.last_read_seq < c.last_seq
 )
 INSERT INTO {messages} (id, conversation_id, seq, sender_id, content, message_type,
-    client_id, created_at, is_deleted)
+    client_id, payload, created_at, is_deleted)
 SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s, %(type)s,
-    %(client_id)s, %(now)s, false FROM c
+    %(client_id)s, CAST(%(payload)s AS jsonb), %(now)s, false FROM c
 RETURNING id, seq{actor_username}
 """
 
@@ -106,7 +107,13 @@ def _why_not_sent(*, actor: User | TokenActor, conversation_id: int) -> Exceptio
 
 
 def insert_message(
-    *, actor: User | TokenActor, conversation_id: int, content: str, client_id: str | None
+    *,
+    actor: User | TokenActor,
+    conversation_id: int,
+    content: str,
+    client_id: str | None,
+    message_type: str = Message.Type.TEXT,
+    payload: dict[str, Any] | None = None,
 ) -> Message:
     """Check the sender may write here and store the message: next seq, the row itself,
     the conversation's last message and the sender's read marker (your own message is
@@ -121,6 +128,8 @@ def insert_message(
     atomic by itself, so a send needs no BEGIN/COMMIT round trips, and a `client_id`
     collision fails all of it, increment included. SQLite (the embedded mode) serialises
     writers itself and runs the same steps one by one inside the caller's transaction.
+    `message_type` and `payload` are for the messages other apps' services post
+    (`typed.message_post`); a client's send is text without one.
     """
     now = timezone.now()
     token_actor = isinstance(actor, TokenActor)
@@ -130,7 +139,8 @@ def insert_message(
             sender_id=actor.id,
             content=content,
             client_id=client_id,
-            message_type=Message.Type.TEXT,
+            message_type=message_type,
+            payload=payload,
             created_at=now,
         )
         if not token_actor:
@@ -163,8 +173,9 @@ def insert_message(
         "sender": actor.id,
         "direct": Conversation.Type.DIRECT.value,
         "content": content,
-        "type": Message.Type.TEXT,
+        "type": message_type,
         "client_id": client_id,
+        "payload": None if payload is None else orjson.dumps(payload).decode(),
     }
     if token_actor:
         params["actor_id"] = actor.id
@@ -180,8 +191,9 @@ def insert_message(
         seq=row[1],
         sender_id=actor.id,
         content=content,
-        message_type=Message.Type.TEXT,
+        message_type=message_type,
         client_id=client_id,
+        payload=payload,
         created_at=now,
         edited_at=None,
         is_deleted=False,

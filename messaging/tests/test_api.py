@@ -22,6 +22,7 @@ MESSAGE_KEYS = {
     "edited_at",
     "is_deleted",
     "attachments",
+    "transfer",
 }
 
 
@@ -61,6 +62,7 @@ def test_send_returns_201_message(alice, user, group):
     assert body["client_id"] == "c1"
     assert body["edited_at"] is None
     assert body["is_deleted"] is False
+    assert body["transfer"] is None
     assert body["created_at"].endswith("Z")
 
 

@@ -427,7 +427,9 @@ def test_friends_page_unfriend_block_and_unblock(people):
     a.get_by_role("button", name="Unblock bob").click()
     expect(a.locator("#blocked-list .person")).to_have_count(0)
     # Issue 16, bug 8: unblocking says that the friendship ended and must be asked again.
-    expect(a.get_by_text(re.compile("no longer friends: send a new friend request"))).to_be_visible()
+    expect(
+        a.get_by_text(re.compile("no longer friends: send a new friend request"))
+    ).to_be_visible()
     # Blocking ended the friendship: asking again is a fresh request.
     a.locator("#add-friend-input").fill("bob")
     a.get_by_role("button", name="Send request").click()

@@ -211,6 +211,7 @@ class Bell {
       friend_request_accepted: " accepted your friend request",
       added_to_conversation: " added you to a conversation",
       mention: " mentioned you",
+      transfer_received: " sent you money",
     };
     const target = notification.conversation_id ? `/c/${notification.conversation_id}/` : "/friends/";
     const open = async (event) => {

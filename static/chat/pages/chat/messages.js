@@ -9,6 +9,7 @@ import { api, ApiError } from "../../lib/api.js";
 import { clear, fullTime, h, linkify, shortTime } from "../../lib/dom.js";
 import { memberName, myRole } from "./names.js";
 import { els, me, pageVisible, socket } from "./page.js";
+import { transferBody } from "./payments.js";
 import {
   forgetConversation,
   historyFor,
@@ -29,7 +30,7 @@ function messageElement(message, conversation) {
   const canDelete = !message.is_deleted && (mine || (conversation?.type === "group" && myRole(conversation) === "admin"));
   const body = message.is_deleted
     ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
-    : h("div", { class: "msg-body" }, linkify(message.content));
+    : transferBody(message) || h("div", { class: "msg-body" }, linkify(message.content));
   return h(
     "li",
     {
