@@ -79,7 +79,12 @@ async def test_the_transfer_message_and_balances_reach_both_sockets(ws, user, ot
     assert (theirs["balance"], theirs["daily_sent"]) == (7_50, 0)
     notification = got["bob"]["notification"]["notification"]
     assert notification["type"] == "transfer_received"
-    assert notification["actor"] == {"id": user.id, "username": "alice"}
+    assert notification["actor"] == {
+        "id": user.id,
+        "username": "alice",
+        "avatar_url": None,
+        "avatar_thumbnail_url": None,
+    }
     assert notification["message_id"] == transfer.message_id
 
 
