@@ -183,5 +183,10 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/settings.html",
-        {"profile_form": profile_form, "password_form": password_form, "page": "settings"},
+        {
+            "profile_form": profile_form,
+            "password_form": password_form,
+            "page": "settings",
+            "config": client_config(request),
+        },
     )

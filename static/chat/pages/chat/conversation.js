@@ -6,7 +6,7 @@ import { api, ApiError } from "../../lib/api.js";
 import { clear } from "../../lib/dom.js";
 import { bindComposer } from "./composer.js";
 import { fillViewport, loadHistory, markRead, renderMessages, scrollToBottom } from "./messages.js";
-import { conversationTitle, otherMember } from "./names.js";
+import { conversationPicture, conversationTitle, otherMember } from "./names.js";
 import { app, els, pageVisible, presence, socket } from "./page.js";
 import {
   forgetConversation,
@@ -72,6 +72,7 @@ export async function openConversation(id, { push = false } = {}) {
   if (!conversation) conversation = await fetchConversation(id);
   if (!conversation || state.openId !== id) {
     if (!conversation) {
+      els.paneAvatar.replaceChildren();
       els.title.textContent = "Conversation not found";
       els.sub.textContent = "";
     }
@@ -102,6 +103,7 @@ export function renderHeader() {
   const conversation = state.conversations.get(state.openId);
   if (!conversation) return;
   els.title.textContent = conversationTitle(conversation);
+  els.paneAvatar.replaceChildren(conversationPicture(conversation));
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     const online = other && presence.has(other.id);

@@ -4,8 +4,9 @@
 // chats with that person; a new conversation inserts one row; a forgotten one removes
 // its row. Rows stay ordered by recent activity, newest first, by moving the changed row.
 
-import { h, initial, shortTime } from "../../lib/dom.js";
-import { activityOf, conversationTitle, memberName, otherMember } from "./names.js";
+import { h, shortTime } from "../../lib/dom.js";
+import { attachmentSummary } from "../../lib/files.js";
+import { activityOf, conversationPicture, conversationTitle, memberName, otherMember } from "./names.js";
 import { els, me, pageVisible, presence } from "./page.js";
 import { onConversationChange, state } from "./state.js";
 
@@ -59,12 +60,7 @@ function fillRow(button, conversation) {
   if (active) button.setAttribute("aria-current", "true");
   else button.removeAttribute("aria-current");
   button.replaceChildren(
-    h(
-      "span",
-      { class: `avatar${conversation.type === "group" ? " avatar-group" : ""}`, "aria-hidden": "true" },
-      initial(title),
-      other ? h("span", { class: `dot${online ? " online" : ""}` }) : null,
-    ),
+    conversationPicture(conversation, { extra: other ? h("span", { class: `dot${online ? " online" : ""}` }) : null }),
     h(
       "span",
       { class: "conv-main" },
@@ -95,7 +91,9 @@ function preview(conversation) {
       : conversation.type === "group"
         ? `${memberName(conversation, last.sender_id, last.sender_username)}: `
         : "";
-  return last.is_deleted ? `${who}message deleted` : `${who}${last.content}`;
+  if (last.is_deleted) return `${who}message deleted`;
+  const text = last.content || attachmentSummary(last.attachments) || "an attachment";
+  return `${who}${last.content ? "" : "📎 "}${text}`;
 }
 
 function rowActivity(row) {
