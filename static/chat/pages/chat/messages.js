@@ -306,9 +306,17 @@ export async function fillViewport(id) {
   }
 }
 
+// Whether the newest message is in view: when the list's box shrinks (the composer grew
+// with lines of text or attached files) it stays in view.
+let pinned = true;
+
 els.messages.addEventListener("scroll", () => {
+  pinned = nearBottom();
   if (els.messages.scrollTop < 80) loadOlder();
 });
+new ResizeObserver(() => {
+  if (pinned) scrollToBottom();
+}).observe(els.messages);
 
 /** Fetch everything after the newest message we hold (reconnect, or a seq gap). */
 export function catchUp(conversationId) {

@@ -57,6 +57,8 @@ export function addFiles(files) {
   trayNotice(refused ? `Up to ${MAX_ATTACHMENTS} files per message: ${refused} not added.` : "");
   for (const file of taken) start(conversationId, file);
   renderTray();
+  const refusedAtOnce = items.find((u) => u.status === "failed" && taken.includes(u.file));
+  if (refusedAtOnce) showChip(refusedAtOnce);
 }
 
 function start(conversationId, file) {
@@ -90,6 +92,7 @@ async function upload(item) {
     item.status = "failed";
     item.error = tooLarge();
     refresh(item);
+    showChip(item);
     return;
   }
   item.status = "uploading";
@@ -113,6 +116,12 @@ async function upload(item) {
     item.error = uploadErrorText(error);
   }
   refresh(item);
+  if (item.status === "failed") showChip(item);
+}
+
+/** Bring a chip into view (the tray scrolls sideways at phone width). */
+function showChip(item) {
+  chips.get(item.key)?.scrollIntoView({ block: "nearest", inline: "nearest" });
 }
 
 function tooLarge() {
@@ -192,7 +201,7 @@ function fillChip(chip, item) {
     ? h("img", { src: item.preview, alt: "", class: "upload-preview" })
     : fileIcon(item.file.type, item.name);
   const cancelLabel = item.status === "uploading" ? `Cancel upload of ${item.name}` : `Remove ${item.name}`;
-  chip.replaceChildren(
+  const parts = [
     h("span", { class: "upload-thumb" }, thumb),
     h(
       "span",
@@ -203,12 +212,13 @@ function fillChip(chip, item) {
         ? h("progress", { class: "upload-progress", max: "1", value: String(item.progress), "aria-label": `Uploading ${item.name}` })
         : null,
       item.error ? h("span", { class: "upload-error", role: "alert", text: item.error }) : null,
+      item.status === "failed"
+        ? h("button", { type: "button", class: "link-button upload-retry", text: "Try again", "aria-label": `Try ${item.name} again`, onclick: () => upload(item) })
+        : null,
     ),
-    item.status === "failed"
-      ? h("button", { type: "button", class: "link-button upload-retry", text: "Retry", "aria-label": `Retry ${item.name}`, onclick: () => upload(item) })
-      : null,
     h("button", { type: "button", class: "icon-button upload-remove", "aria-label": cancelLabel, title: cancelLabel, text: "✕", onclick: () => remove(item) }),
-  );
+  ];
+  chip.replaceChildren(...parts);
 }
 
 function updateProgress(item) {
