@@ -150,6 +150,8 @@ class ModerationLog(models.Model):
         RESOLVE_REPORT = "resolve_report", "resolve report"
         DISMISS_REPORT = "dismiss_report", "dismiss report"
         OPEN_CONVERSATION = "open_conversation", "open private conversation"
+        REMOVE_ATTACHMENT = "remove_attachment", "remove attachment"
+        PURGE_UPLOADS = "purge_uploads", "purge a banned user's uploads"
 
     moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)

@@ -12,10 +12,12 @@ from messaging.api.serializers import message_representation
 from messaging.models import Message
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+def message_payload(message: Message, viewer_id: int | None = None) -> dict[str, Any]:
     # What MessageSerializer(message).data holds, as a plain dict (the channel layer's
-    # msgpack wants one), without instantiating the serializer for every event.
-    return message_representation(message)
+    # msgpack wants one), without instantiating the serializer for every event. Without a
+    # viewer the attachment URLs are signed for nobody: the hub signs them per recipient
+    # (messaging.attachments.register_event_signing).
+    return message_representation(message, viewer_id)
 
 
 def new_message(message: Message) -> dict[str, Any]:

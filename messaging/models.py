@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from conversations.models import Conversation
 
@@ -137,3 +138,50 @@ class Report(models.Model):
     def __str__(self) -> str:
         target = f"message {self.message_id}" if self.target_type == "message" else "user"
         return f"Report #{self.pk} on {target} (user {self.user_id})"
+
+
+class Attachment(models.Model):
+    """An uploaded file: owned by its uploader until it is attached to one message.
+
+    `file` and `thumbnail` are names in Django's default storage (MEDIA_ROOT or a bucket),
+    never public: downloads go through `messaging.downloads` with a signed URL. An upload
+    not attached within UPLOAD_UNUSED_TTL, and the files of a deleted message, are removed
+    by `manage.py purge_attachments`. `message` is SET_NULL, not CASCADE: the row outlives
+    a deleted conversation so the purge can still find its files (`attached_at` set,
+    `message` gone).
+    """
+
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    #: Its place among the message's attachments (the order of `attachment_ids`).
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=255)
+    size = models.BigIntegerField(help_text="Bytes of the stored file.")
+    content_type = models.CharField(max_length=100)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    file = models.CharField(max_length=255)
+    thumbnail = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    attached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            # The purge of uploads never attached: oldest first, unattached only.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(attached_at__isnull=True),
+                name="messaging_att_unattached_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes) by {self.uploader_id}"

@@ -25,7 +25,11 @@ SEARCH_MAX_QUERY_LENGTH = 200
 
 def message_get_for_user(*, user_id: int, message_id: int) -> Message:
     try:
-        message = Message.objects.select_related("sender").get(pk=int(message_id))
+        message = (
+            Message.objects.select_related("sender")
+            .prefetch_related("attachments")
+            .get(pk=int(message_id))
+        )
         membership_get(user_id=user_id, conversation_id=message.conversation_id)
     except (Message.DoesNotExist, Http404, TypeError, ValueError) as exc:
         raise Http404("Message not found.") from exc
@@ -55,7 +59,11 @@ def message_history_queryset(
         raise ValidationError("Use at most one of before, after and skip.", code="cursor")
     if skip is not None and skip < 0:
         raise ValidationError({"skip": ["Ensure this value is greater than or equal to 0."]})
-    messages = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
+    messages = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("sender")
+        .prefetch_related("attachments")  # one more query, whatever the page size
+    )
     if after is not None:  # catching up: oldest first straight from the index
         return messages.filter(id__gt=after).order_by("id")[:limit], False
     if before is not None:
@@ -131,7 +139,11 @@ def message_search(
             {"q": [f"Ensure this field has no more than {SEARCH_MAX_QUERY_LENGTH} characters."]}
         )
     _check_limit(limit, SEARCH_MAX_LIMIT)
-    messages = Message.objects.filter(is_deleted=False).select_related("sender")
+    messages = (
+        Message.objects.filter(is_deleted=False)
+        .select_related("sender")
+        .prefetch_related("attachments")
+    )
     if conversation_id is not None:
         membership = membership_get(user_id=user_id, conversation_id=conversation_id)
         messages = messages.filter(conversation_id=membership.conversation_id)

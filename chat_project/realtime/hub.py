@@ -43,6 +43,18 @@ SELF_EXCLUDED = frozenset({"typing", "user_joined", "user_left"})
 
 _eager_task = asyncio.eager_task_factory
 
+#: Per event type, how to make a frame per recipient: given the event, a function of the
+#: recipient's user id returning their event, or None when every recipient gets the same
+#: frame (the common case, decided once per event). Registered by the apps: attachment
+#: URLs are signed for each viewer (messaging.attachments).
+PerRecipient = Callable[[dict[str, Any]], Callable[[int], dict[str, Any]] | None]
+_per_recipient: dict[str, PerRecipient] = {}
+
+
+def per_recipient(kind: str, builder: PerRecipient) -> None:
+    """Make the frames of `kind` events per recipient (see `_per_recipient`)."""
+    _per_recipient[kind] = builder
+
 
 class Outbox:
     """A socket's outgoing frames, written in order without ever blocking the hub.
@@ -351,8 +363,19 @@ class Hub:
                 if member.user_id == removed and cid is not None:
                     member.on_removed(cid)
         else:
+            builder = _per_recipient.get(kind) if isinstance(kind, str) else None
+            personal = builder(event) if builder is not None else None
+            if personal is None:
+                for member in members:
+                    member.outbox.put(message)
+                return
+            frames: dict[int, dict[str, Any]] = {}
             for member in members:
-                member.outbox.put(message)
+                frame = frames.get(member.user_id)
+                if frame is None:
+                    text = orjson.dumps(personal(member.user_id)).decode()
+                    frame = frames[member.user_id] = {"type": "websocket.send", "text": text}
+                member.outbox.put(frame)
 
     # --- back-pressure ------------------------------------------------------------------
 

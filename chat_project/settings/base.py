@@ -254,6 +254,28 @@ CONVERSATION_MAX_PARTICIPANTS_LIMIT = env.int(
 )
 CONVERSATION_MAX_ADD_PER_REQUEST = env.int("CONVERSATION_MAX_ADD_PER_REQUEST", default=100)
 
+# --- Uploads: attachments and avatars (docs/api.md, "Uploads and attachments") ---
+# One file's largest size (attachments and avatars); a bigger body is refused with 413
+# before it is parsed, and nothing is stored.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+# What one user's uploads may take together (attachments not yet purged).
+UPLOAD_QUOTA_BYTES = env.int("UPLOAD_QUOTA_BYTES", default=1024 * 1024 * 1024)
+# The most pixels an image may decode to (all frames of an animation together): larger
+# ones, decompression bombs among them, are refused before they are decoded.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=50_000_000)
+# An upload not attached to a message within this many seconds is purged
+# (`manage.py purge_attachments`, run from cron) and can no longer be attached.
+UPLOAD_UNUSED_TTL = env.int("UPLOAD_UNUSED_TTL", default=24 * 3600)
+# How long a signed attachment URL works at least (it may work up to 10 minutes longer:
+# URLs are stable within a 10-minute window so that browsers can cache them).
+ATTACHMENT_URL_MAX_AGE = env.int("ATTACHMENT_URL_MAX_AGE", default=3600)
+# When a front proxy serves protected files: the internal location prefix it maps to the
+# storage (nginx `internal;`), e.g. "/protected-files/". Empty: Django streams the bytes.
+FILES_ACCEL_REDIRECT_PREFIX = env("FILES_ACCEL_REDIRECT_PREFIX", default="")
+# Uploaded files live under MEDIA_ROOT unless an S3 bucket is configured (storage_config).
+# They are never served from MEDIA_URL: every download goes through a permission check.
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+
 THROTTLE_RATES = {
     "anon": env("THROTTLE_ANON", default="120/min"),
     "user": env("THROTTLE_USER", default="1200/min"),
@@ -266,6 +288,7 @@ THROTTLE_RATES = {
     "message_send": env("THROTTLE_MESSAGE_SEND", default="30/10s"),
     "friend_request": env("THROTTLE_FRIEND_REQUEST", default="50/hour"),
     "report": env("THROTTLE_REPORT", default="30/hour"),
+    "upload": env("THROTTLE_UPLOAD", default="120/hour"),
 }
 
 LOGIN_BACKOFF_MAX_SECONDS = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=900)
@@ -360,8 +383,36 @@ STATIC_URL = "/static/"
 # Where collectstatic writes and WhiteNoise serves from (a volume, or a test's own folder).
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def storage_config(bucket: str) -> dict:
+    """Where uploads are stored: MEDIA_ROOT, or an S3-compatible bucket when S3_BUCKET is
+    set (django-storages; credentials, endpoint and region from the variables below, or
+    from boto3's own environment/instance role when those are empty). Objects are
+    private: downloads always go through the server's permission check."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": bucket,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "location": env("S3_PREFIX", default=""),
+    }
+    for option, variable in [
+        ("endpoint_url", "S3_ENDPOINT_URL"),
+        ("region_name", "S3_REGION"),
+        ("access_key", "S3_ACCESS_KEY_ID"),
+        ("secret_key", "S3_SECRET_ACCESS_KEY"),
+    ]:
+        value = env(variable, default="")
+        if value:
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_config(env("S3_BUCKET", default="")),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
 from conversations.models import MAX_ID, Conversation
+from messaging import attachments
 from messaging.api.serializers import (
     MESSAGE_ROW_FIELDS,
     MessageSerializer,
@@ -27,18 +28,27 @@ RECENT_MESSAGES = 20
 
 
 def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, dict]:
-    """The last message of every conversation given, represented, in one query (none if
-    there is nothing); read as rows, not model instances."""
+    """The last message of every conversation given, represented, in two queries (the
+    messages, their attachments; none if there is nothing); read as rows, not model
+    instances. Attachment URLs are signed for nobody: `_last_message` signs them for the
+    viewer."""
     ids = [c.last_message_id for c in conversations if c.last_message_id]
     if not ids:
         return {}
-    rows = Message.objects.filter(id__in=ids).values(*MESSAGE_ROW_FIELDS)
+    rows = list(Message.objects.filter(id__in=ids).values(*MESSAGE_ROW_FIELDS))
+    files = attachments.rows_by_message(row["id"] for row in rows if not row["is_deleted"])
+    for row in rows:
+        row["attachments"] = files.get(row["id"], [])
     return {row["id"]: message_row_representation(row) for row in rows}
 
 
 def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
     """The newest `limit` messages of a conversation, oldest first (for a room's preview)."""
-    newest = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
+    newest = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("sender")
+        .prefetch_related("attachments")
+    )
     return list(reversed(newest.order_by("-id")[:limit]))
 
 
@@ -89,7 +99,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         cache = self.context.setdefault("last_messages", {})
         if obj.last_message_id not in cache:  # a single conversation: fetch just this one
             cache.update(last_messages_for([obj]))
-        return cache.get(obj.last_message_id)
+        return attachments.for_viewer(cache.get(obj.last_message_id), self.context.get("viewer_id"))
 
     def _member_rows(self, obj: Conversation) -> list[dict]:
         """Plain member rows: attached by `selectors.conversation_page_for_user`, else

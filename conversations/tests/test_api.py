@@ -6,7 +6,7 @@ from accounts.tests.factories import UserFactory
 from conversations.models import Conversation, ConversationMember
 from conversations.tests.factories import direct_conversation, group_with, public_room_with
 from friends.tests.factories import block, make_friends
-from messaging.tests.factories import MessageFactory
+from messaging.tests.factories import AttachmentFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,30 +98,35 @@ def test_list_excludes_other_peoples_conversations(user, other_user, alice):
 
 
 def _make_conversations(user, count: int) -> None:
+    """`count` groups and direct chats whose last messages carry attachments."""
     for _ in range(count):
         friend = UserFactory()
         conversation = group_with(user, friend, UserFactory())
-        MessageFactory(conversation=conversation, sender=friend)
+        AttachmentFactory.create_batch(
+            2, message=MessageFactory(conversation=conversation, sender=friend)
+        )
         direct = direct_conversation(user, friend)
-        MessageFactory(conversation=direct, sender=user)
+        AttachmentFactory(message=MessageFactory(conversation=direct, sender=user))
 
 
 def test_list_query_count_is_constant(user, alice):
     _make_conversations(user, 3)
     with CaptureQueriesContext(connection) as small:
-        assert len(alice.get(URL).json()) == 6
+        items = alice.get(URL).json()
+        assert len(items) == 6 and all(i["last_message"]["attachments"] for i in items)
     _make_conversations(user, 3)
     with CaptureQueriesContext(connection) as large:
         assert len(alice.get(URL).json()) == 12
-    assert len(small) == len(large) == 3  # conversations, memberships+users, last messages
+    # conversations, memberships+users, last messages, their attachments
+    assert len(small) == len(large) == 4
 
 
 def test_list_query_count_at_n_and_2n(user, alice, django_assert_num_queries):
     _make_conversations(user, 5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         alice.get(URL)
     _make_conversations(user, 5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         alice.get(URL)
 
 

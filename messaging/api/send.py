@@ -189,6 +189,8 @@ class _LeanSend:
             return None
         if client_id is not None and type(client_id) is not str:
             return None
+        if "attachment_ids" in data:  # attaching takes a transaction: the DRF view's
+            return None
         try:
             services.message_send_clean(
                 conversation_id=conversation_id, content=content, client_id=client_id

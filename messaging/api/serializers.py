@@ -7,6 +7,8 @@ from rest_framework import serializers
 
 from chat_project.openapi import NOT_BLANK, document
 from conversations.models import MAX_ID
+from messaging import attachments
+from messaging.attachments import MAX_ATTACHMENTS, attachment_representation
 from messaging.models import Message, Report
 
 
@@ -34,10 +36,13 @@ MESSAGE_ROW_FIELDS = (
 )
 
 
-def message_row_representation(row: Mapping[str, Any]) -> dict:
-    """A message as every client sees it, from its `MESSAGE_ROW_FIELDS`; deleted text is
-    never exposed. Lists read rows: a model instance per message costs several times more
-    (docs/benchmarks.md, convlist-1k)."""
+def message_row_representation(row: Mapping[str, Any], viewer_id: int | None = None) -> dict:
+    """A message as every client sees it, from its `MESSAGE_ROW_FIELDS` plus its
+    `attachments` rows (`messaging.attachments.rows_by_message`; none if left out), their
+    URLs signed for `viewer_id`. Deleted text and files are never exposed. Lists read
+    rows: a model instance per message costs several times more (docs/benchmarks.md,
+    convlist-1k)."""
+    deleted = row["is_deleted"]
     return {
         "id": row["id"],
         "conversation_id": row["conversation_id"],
@@ -49,15 +54,47 @@ def message_row_representation(row: Mapping[str, Any]) -> dict:
         "client_id": row["client_id"],
         "created_at": iso_datetime(row["created_at"]),
         "edited_at": iso_datetime(row["edited_at"]),
-        "is_deleted": row["is_deleted"],
+        "is_deleted": deleted,
+        "attachments": []
+        if deleted
+        else [attachment_representation(a, viewer_id) for a in row.get("attachments", ())],
     }
 
 
-def message_representation(message: Message) -> dict:
-    """The same representation from a model instance (responses and events)."""
+def message_representation(message: Message, viewer_id: int | None = None) -> dict:
+    """The same representation from a model instance (responses and events; an event's
+    is signed for nobody and re-signed per recipient: messaging.attachments)."""
     row = {name: getattr(message, name) for name in MESSAGE_ROW_FIELDS if "__" not in name}
     row["sender__username"] = message.sender.username
-    return message_row_representation(row)
+    row["attachments"] = [] if message.is_deleted else attachments.rows_of(message)
+    return message_row_representation(row, viewer_id)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    """An attachment as messages carry it (built by `attachment_representation`)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    content_type = serializers.CharField(
+        help_text="Sniffed from the bytes. Only image/png, image/jpeg, image/gif and "
+        "image/webp are shown inline; every other file is a download."
+    )
+    width = serializers.IntegerField(allow_null=True, help_text="Pixels; null for non-images.")
+    height = serializers.IntegerField(allow_null=True, help_text="Pixels; null for non-images.")
+    url = serializers.CharField(
+        help_text="Same-origin path signed for you, valid for ATTACHMENT_URL_MAX_AGE seconds "
+        "while you may see the message; no Authorization header needed."
+    )
+    thumbnail_url = serializers.CharField(
+        allow_null=True, help_text="A WebP of at most 400 px a side; null for non-images."
+    )
+
+
+class UploadSerializer(AttachmentSerializer):
+    """`POST /api/uploads`: an attachment not yet in a message (its URLs: yours only)."""
+
+    created_at = serializers.DateTimeField()
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -71,6 +108,7 @@ class MessageSerializer(serializers.ModelSerializer):
     conversation_id = serializers.IntegerField(read_only=True)
     sender_id = serializers.IntegerField(read_only=True)
     sender_username = serializers.CharField(source="sender.username", read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Message
@@ -86,11 +124,13 @@ class MessageSerializer(serializers.ModelSerializer):
             "created_at",
             "edited_at",
             "is_deleted",
+            "attachments",
         ]
         read_only_fields = fields
 
     def to_representation(self, instance: Message) -> dict:
-        return message_representation(instance)
+        # Context `viewer_id`: whom the attachment URLs are signed for.
+        return message_representation(instance, self.context.get("viewer_id"))
 
 
 # --- input shapes (the services do the rules) ------------------------------------------------
@@ -127,7 +167,20 @@ def _message_text() -> StrictCharField:
 
 class MessageCreateInputSerializer(serializers.Serializer):
     conversation_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    content = _message_text()
+    # Not blank unless attachments are given: the service's rule (REST and WebSocket).
+    content = document(
+        StrictCharField(required=False, default="", allow_blank=True, trim_whitespace=False),
+        maxLength=settings.MESSAGE_MAX_LENGTH,
+        description="Trimmed, then 1 to MESSAGE_MAX_LENGTH characters; may be empty or left "
+        "out when `attachment_ids` are given.",
+    )
+    attachment_ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=MAX_ATTACHMENTS,
+        help_text="Your own uploads (POST /api/uploads) not yet attached and not expired, "
+        "in the order to show them.",
+    )
     client_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
     )

@@ -33,6 +33,11 @@ def _valid(serializer_class: type, data: object) -> dict:
     return dict(serializer.validated_data)
 
 
+def _viewer(request: Request) -> dict:
+    """Serializer context: attachment URLs are signed for the one who asked."""
+    return {"viewer_id": request.user.id}
+
+
 HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
 
 
@@ -59,6 +64,10 @@ class MessageViewSet(viewsets.GenericViewSet):
         responses={
             201: s.MessageSerializer,
             200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
+            400: invalid(
+                "empty `content` without `attachment_ids`; an id in `attachment_ids` that is "
+                "not your own upload, is attached already or has expired."
+            ),
             403: error("A direct chat where either user blocks the other."),
             404: error("Unknown conversation, or not a member (`not_found`)."),
             409: error("The client_id was used in another conversation (`client_id_reused`)."),
@@ -72,7 +81,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         data = _valid(s.MessageCreateInputSerializer, request.data)
         message, created = services.message_send(actor=request.user, **data)
         return Response(
-            s.MessageSerializer(message).data,
+            s.MessageSerializer(message, context=_viewer(request)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -81,7 +90,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         message = selectors.message_get_for_user(
             user_id=request.user.id, message_id=_path_id(pk, services.MESSAGE_NOT_FOUND)
         )
-        return Response(s.MessageSerializer(message).data)
+        return Response(s.MessageSerializer(message, context=_viewer(request)).data)
 
     @extend_schema(
         request=s.MessageEditInputSerializer,
@@ -91,7 +100,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
         data = _valid(s.MessageEditInputSerializer, request.data)
         message = services.message_edit(actor=request.user, message_id=message_id, **data)
-        return Response(s.MessageSerializer(message).data)
+        return Response(s.MessageSerializer(message, context=_viewer(request)).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -131,7 +140,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             conversation_id=_path_id(conversation_id, "Conversation not found."),
             **params,
         )
-        return Response(s.MessageSerializer(messages, many=True).data)
+        return Response(s.MessageSerializer(messages, many=True, context=_viewer(request)).data)
 
     @extend_schema(
         parameters=[s.SearchQuerySerializer],
@@ -145,7 +154,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         """Best match first, over the caller's conversations only; deleted messages never."""
         params = _valid(s.SearchQuerySerializer, request.query_params)
         messages = selectors.message_search(user_id=request.user.id, **params)
-        return Response(s.MessageSerializer(messages, many=True).data)
+        return Response(s.MessageSerializer(messages, many=True, context=_viewer(request)).data)
 
 
 class UserReportViewSet(viewsets.GenericViewSet):

@@ -34,7 +34,15 @@ from chat_project.text import BadText, parse_json
 from messaging import events
 
 from . import database
-from .frames import FrameError, FrameRate, bool_field, id_field, str_field, utf8_length_over
+from .frames import (
+    FrameError,
+    FrameRate,
+    bool_field,
+    id_field,
+    id_list_field,
+    str_field,
+    utf8_length_over,
+)
 from .presence_keeper import announce_presence, presence_keeper
 
 logger = logging.getLogger(__name__)
@@ -400,9 +408,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_send_message(self, content: dict[str, Any]) -> None:
         conversation_id = id_field(content, "conversation_id")
-        text = str_field(content, "content")
+        attachment_ids = id_list_field(content, "attachment_ids")
+        text = str_field(content, "content", required=not attachment_ids)
         client_id = str_field(content, "client_id", required=False)
-        message = await database.send_message(self.user, conversation_id, text, client_id)
+        message = await database.send_message(
+            self.user, conversation_id, text, client_id, attachment_ids
+        )
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
     async def on_typing(self, content: dict[str, Any]) -> None:

@@ -43,13 +43,22 @@ def _membership_check(user_id: int, conversation_id: int) -> None:
 
 
 def _send_message(
-    user: Any, conversation_id: int, content: str, client_id: str | None
+    user: Any,
+    conversation_id: int,
+    content: str | None,
+    client_id: str | None,
+    attachment_ids: list[int] | None = None,
 ) -> dict[str, Any]:
-    """The stored message (its event is published from this thread after commit)."""
+    """The stored message, its attachment URLs signed for the sender (its event is
+    published from this thread after commit)."""
     message, _created = messaging_services.message_send(
-        actor=user, conversation_id=conversation_id, content=content, client_id=client_id
+        actor=user,
+        conversation_id=conversation_id,
+        content=content or "",
+        client_id=client_id,
+        attachment_ids=attachment_ids,
     )
-    return message_payload(message)
+    return message_payload(message, viewer_id=user.pk)
 
 
 def _mark_read(user: Any, conversation_id: int, message_id: int) -> None:

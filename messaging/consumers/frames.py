@@ -31,6 +31,18 @@ def id_field(content: dict[str, Any], field: str) -> int:
     return value
 
 
+def id_list_field(content: dict[str, Any], field: str) -> list[int] | None:
+    """An optional list of ids (`attachment_ids`); None when left out or null."""
+    value = content.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in value
+    ):
+        raise _invalid(field, "A list of positive integers is required.")
+    return value
+
+
 def str_field(content: dict[str, Any], field: str, *, required: bool = True) -> str | None:
     if field not in content or content[field] is None:
         if required:

@@ -5,7 +5,8 @@
 * `send_write` — the write of a send: PostgreSQL's one statement, SQLite's steps;
 * `mentions` — `@username` parsing and mention notifications;
 * `reports` — message and user reports and the moderators' handling of them;
-* `checks` — input and access checks they share.
+* `checks` — input and access checks they share;
+* `attachments` — uploads, attaching them to messages, their moderation and purge.
 
 Callers use this package, never its modules: `from messaging import services;
 services.message_send(...)`. The names below are its whole public surface.
@@ -13,6 +14,16 @@ services.message_send(...)`. The names below are its whole public surface.
 
 from messaging.models import Message  # callers reach the model through services (tests do)
 
+from .attachments import (
+    MAX_ATTACHMENTS,
+    UPLOAD_NOT_FOUND,
+    attachment_delete,
+    attachment_remove,
+    attachment_upload,
+    attachments_purge,
+    storage_used,
+    user_uploads_purge,
+)
 from .checks import CLIENT_ID_MAX_LENGTH, MESSAGE_NOT_FOUND
 from .mentions import MENTION_MAX_NAMES, MENTION_RE, mentioned_names
 from .reports import (
@@ -39,12 +50,18 @@ from .store import (
 __all__ = [
     "ALREADY_REPORTED",
     "CLIENT_ID_MAX_LENGTH",
+    "MAX_ATTACHMENTS",
     "MENTION_MAX_NAMES",
     "MENTION_RE",
     "MESSAGE_NOT_FOUND",
     "REPORT_NOT_FOUND",
     "REPORT_REASON_MAX_LENGTH",
+    "UPLOAD_NOT_FOUND",
     "Message",
+    "attachment_delete",
+    "attachment_remove",
+    "attachment_upload",
+    "attachments_purge",
     "mentioned_names",
     "message_delete",
     "message_edit",
@@ -58,5 +75,7 @@ __all__ = [
     "report_dismiss",
     "report_redact_message",
     "report_resolve",
+    "storage_used",
     "user_report",
+    "user_uploads_purge",
 ]

@@ -202,10 +202,11 @@ def _as_loaded(**columns: Any) -> Message:
     return Message.from_db(connection.alias, list(columns), values)
 
 
-def write_block(text: str) -> AbstractContextManager[object]:
+def write_block(text: str, *, attachments: bool = False) -> AbstractContextManager[object]:
     """The transaction a send needs: none for PostgreSQL's single statement, unless
-    mention notifications must commit with the message, or a caller's transaction needs a
-    savepoint so a `client_id` collision does not abort it."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block and "@" not in text:
+    mention notifications or attachments must commit with the message, or a caller's
+    transaction needs a savepoint so a `client_id` collision does not abort it."""
+    single = "@" not in text and not attachments
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and single:
         return nullcontext()
     return transaction.atomic()

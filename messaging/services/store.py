@@ -38,6 +38,7 @@ from conversations.selectors import membership_get
 from messaging import events
 from messaging.models import Message
 
+from . import attachments
 from .checks import (
     MESSAGE_NOT_FOUND,
     as_id,
@@ -99,6 +100,7 @@ def message_send(
     content: str,
     client_id: str | None = None,
     counted: tuple[int, float] | None = None,
+    attachment_ids: list[int] | None = None,
 ) -> tuple[Message, bool]:
     """Store a message and announce it; returns (message, created).
 
@@ -114,22 +116,30 @@ def message_send(
     apart). `counted` is this send's (total, wait) in `message_send_window` when the
     caller counted it already (the lean path does, in one round trip with its throttles).
 
+    `attachment_ids`: up to MAX_ATTACHMENTS of the sender's own unattached uploads
+    (`services.attachments`), locked and attached in the send's transaction; the text may
+    then be empty.
+
     Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
-    content or client_id -> ValidationError; client_id reused in another conversation ->
+    content, client_id or attachment_ids -> ValidationError; client_id reused in another
+    conversation ->
     Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled; while
     this process delivers events late (back-pressure) -> Overloaded.
     """
     conversation_id = as_id(conversation_id, "Conversation not found.")
-    text = clean_content(content)
+    upload_ids = attachments.clean_attachment_ids(attachment_ids)
+    text = attachments.clean_text(content, with_attachments=bool(upload_ids))
     key = clean_client_id(client_id)
     try:
         _check_not_overloaded()
         window = message_send_window(actor.id)
         ratelimit.hit(window.key, settings.THROTTLE_RATES["message_send"], counted)
-        with write_block(text):
+        with write_block(text, attachments=bool(upload_ids)):
+            claimed = attachments.claim(actor_id=actor.id, attachment_ids=upload_ids)
             message = insert_message(
                 actor=actor, conversation_id=conversation_id, content=text, client_id=key
             )
+            attachments.attach(message=message, claimed=claimed, attachment_ids=upload_ids)
             realtime.broadcast_on_commit(
                 realtime.conversation_group(conversation_id), events.new_message(message)
             )

@@ -11,7 +11,7 @@ from django.db.models import F
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation
 from conversations.tests.factories import ConversationFactory
-from messaging.models import Message
+from messaging.models import Attachment, Message
 
 
 class MessageFactory(factory.django.DjangoModelFactory):
@@ -34,3 +34,23 @@ class MessageFactory(factory.django.DjangoModelFactory):
             last_message_id=message.id, last_message_at=message.created_at
         )
         return message
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """An attachment row of `message` (attached) or of nobody's message (an upload); its
+    file names point nowhere: for representation and query tests, not downloads (those
+    upload through `services.attachment_upload` into a `media_root`)."""
+
+    class Meta:
+        model = Attachment
+
+    uploader = factory.LazyAttribute(lambda a: a.message.sender if a.message else None)
+    message = None
+    name = factory.Sequence(lambda n: f"picture-{n}.png")
+    size = 1234
+    content_type = "image/png"
+    width = 640
+    height = 480
+    file = factory.Sequence(lambda n: f"attachments/test/{n}.png")
+    thumbnail = factory.Sequence(lambda n: f"attachments/test/{n}-thumb.webp")
+    attached_at = factory.LazyAttribute(lambda a: a.message.created_at if a.message else None)

@@ -5,7 +5,7 @@ from conversations.models import ConversationMember
 from conversations.tests.factories import group_with
 from friends.models import Block
 from messaging.models import Message
-from messaging.tests.factories import MessageFactory
+from messaging.tests.factories import AttachmentFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,7 @@ MESSAGE_KEYS = {
     "created_at",
     "edited_at",
     "is_deleted",
+    "attachments",
 }
 
 
@@ -400,13 +401,16 @@ def test_history_query_count_constant(alice, user, user_factory, group, django_a
         for _ in range(count):
             sender = user_factory()
             ConversationMember.objects.create(conversation=group, user=sender)
-            MessageFactory(conversation=group, sender=sender)
+            message = MessageFactory(conversation=group, sender=sender)
+            AttachmentFactory.create_batch(2, message=message)
 
+    # Membership, the page, the attachments of the page.
     add(10)
-    with django_assert_num_queries(2):
-        assert len(history(alice, group.id).json()) == 10
+    with django_assert_num_queries(3):
+        page = history(alice, group.id).json()
+        assert len(page) == 10 and all(len(m["attachments"]) == 2 for m in page)
     add(10)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(history(alice, group.id).json()) == 20
 
 
@@ -462,13 +466,15 @@ def test_search_bad_params_are_400(alice, params, field):
 def test_search_query_count_constant(alice, user_factory, group, django_assert_num_queries):
     def add(count):
         for _ in range(count):
-            MessageFactory(conversation=group, sender=user_factory(), content="needle")
+            message = MessageFactory(conversation=group, sender=user_factory(), content="needle")
+            AttachmentFactory(message=message)
 
+    # The matches, their attachments.
     add(5)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert len(search(alice, q="needle").json()) == 5
     add(5)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert len(search(alice, q="needle").json()) == 10
 
 

@@ -1,0 +1,93 @@
+"""`/api/uploads`: files to attach to a message (docs/api.md, "Uploads and attachments").
+
+Multipart with one field, `file`. The answer is the attachment as messages will carry it,
+with URLs signed for the uploader; `attachment_ids` of `POST /api/messages` (or the
+WebSocket's `send_message`) then puts it into one message.
+"""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.request_user import request_user
+from chat_project import uploads
+from chat_project.openapi import error, invalid
+from conversations.models import MAX_ID
+from messaging import services
+from messaging.attachments import as_row, attachment_representation
+from messaging.models import Attachment
+
+from . import serializers as s
+
+
+class FileInputSerializer(serializers.Serializer):
+    """The multipart body of an upload (the schema's; the view reads `request.FILES`)."""
+
+    file = serializers.FileField(
+        help_text="At most UPLOAD_MAX_BYTES (25 MiB by default); its type is read from its "
+        "bytes, never from its name or declared type."
+    )
+
+
+TOO_LARGE = error(
+    "Over UPLOAD_MAX_BYTES, nothing stored (`file_too_large`); or your uploads would pass "
+    "UPLOAD_QUOTA_BYTES (`quota_exceeded`)."
+)
+FILE_REFUSED = invalid(
+    "an empty file; an image with more pixels than UPLOAD_MAX_PIXELS (a decompression "
+    "bomb) or one whose bytes cannot be decoded."
+)
+
+
+def upload_representation(attachment: Attachment, viewer_id: int) -> dict:
+    data = attachment_representation(as_row(attachment), viewer_id)
+    data["created_at"] = s.iso_datetime(attachment.created_at)
+    return data
+
+
+class UploadViewSet(viewsets.GenericViewSet):
+    """Upload a file; delete your own upload that no message has taken yet."""
+
+    serializer_class = s.UploadSerializer
+    parser_classes = [MultiPartParser]
+    pagination_class = None
+
+    def get_queryset(self):  # schema generation only: every action calls a service
+        return Attachment.objects.none()
+
+    @extend_schema(
+        request={"multipart/form-data": FileInputSerializer},
+        responses={
+            201: s.UploadSerializer,
+            400: FILE_REFUSED,
+            413: TOO_LARGE,
+            415: error("The body is not `multipart/form-data` (`unsupported_media_type`)."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        user = request_user(request)
+        file = uploads.uploaded_file(request)
+        attachment = services.attachment_upload(actor=user, file=file)
+        return Response(upload_representation(attachment, user.id), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={
+            204: None,
+            404: error("Not your upload, or attached to a message already (`not_found`)."),
+        },
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        text = str(pk)
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+            raise Http404(services.UPLOAD_NOT_FOUND)
+        services.attachment_delete(actor=request_user(request), attachment_id=int(text))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def register(router: object) -> None:
+    """Add this module's viewset to the project's one router."""
+    router.register("uploads", UploadViewSet, basename="uploads")  # type: ignore[attr-defined]
