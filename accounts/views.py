@@ -36,6 +36,11 @@ def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
         "me": {"id": user.id, "username": user.username, "display_name": user.display_name},
         "ws_path": "/ws/",
         "message_max_length": settings.MESSAGE_MAX_LENGTH,
+        # The composer refuses a file over the limit before sending it, and says the limits
+        # in its own words; attachment URLs older than this are fetched again.
+        "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
+        "upload_quota_bytes": settings.UPLOAD_QUOTA_BYTES,
+        "attachment_url_max_age": settings.ATTACHMENT_URL_MAX_AGE,
         **extra,
     }
 

@@ -6,11 +6,14 @@
 
 import { openViewer } from "../../lib/viewer.js";
 import { refreshMessage } from "./messages.js";
-import { els } from "./page.js";
+import { app, els } from "./page.js";
 import { historyFor, state } from "./state.js";
 
-/** How long a signed URL is trusted before a download fetches a fresh one. */
-const FRESH_FOR_MS = 4 * 60 * 1000;
+/**
+ * How long a message's signed URLs are trusted before a download fetches fresh ones: the
+ * server's guaranteed life (ATTACHMENT_URL_MAX_AGE), less a minute for the clocks.
+ */
+const FRESH_FOR_MS = Math.max(60, (app.config.attachment_url_max_age || 300) - 60) * 1000;
 
 function attachmentOf(row, attachmentId) {
   if (!row) return null;
