@@ -39,7 +39,8 @@ class User(AbstractUser):
     email = models.EmailField(blank=True, default="")
     display_name = models.CharField(max_length=64, blank=True, default="")
     bio = models.TextField(max_length=500, blank=True, default="")
-    avatar = models.URLField(max_length=500, blank=True, default="")
+    #: The key of the current avatar's files (chat_project.avatars), "" for none.
+    avatar = models.CharField(max_length=32, blank=True, default="")
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

@@ -25,10 +25,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
 from . import images
+from .openapi import error
 
 #: Paths whose bodies are files: their limit is UPLOAD_MAX_BYTES (plus the multipart
 #: envelope), not REQUEST_MAX_BYTES.
@@ -51,6 +52,19 @@ SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"ID3", 0, "audio/mpeg"),
     (b"fLaC", 0, "audio/flac"),
 )
+
+
+class FileInputSerializer(serializers.Serializer):
+    """The multipart body of an upload, for the schema (views read `uploaded_file`)."""
+
+    file = serializers.FileField(
+        help_text="At most UPLOAD_MAX_BYTES (25 MiB by default); its type is read from its "
+        "bytes, never from its name or declared type."
+    )
+
+
+#: The 415 of the file endpoints, for their schema.
+NOT_MULTIPART = error("The body is not `multipart/form-data` (`unsupported_media_type`).")
 
 
 class UploadRefused(APIException):

@@ -36,6 +36,8 @@ class Conversation(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_message_id = models.BigIntegerField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    #: The key of the group's or room's avatar files (chat_project.avatars), "" for none.
+    avatar = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

@@ -51,6 +51,7 @@ MEMBER_COLUMNS = (
     "last_read_message_id",
     "user__username",
     "user__display_name",
+    "user__avatar",
 )
 
 
@@ -93,6 +94,7 @@ class ConversationRow:
     created_at: datetime
     last_message_id: int | None
     last_seq: int
+    avatar: str
     member_rows: list[dict] = field(default_factory=list)
 
 

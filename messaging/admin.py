@@ -317,3 +317,6 @@ class ReportAdmin(admin.ModelAdmin):
     )
     def ban_and_resolve(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._each(request, queryset, services.report_ban_user, "Banned and resolved")
+
+
+from . import attachment_admin  # noqa: E402, F401  (the attachments' admin, its own module)

@@ -174,6 +174,9 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        permissions = [
+            ("remove_attachment", "Can remove attachments and purge a banned user's uploads")
+        ]
         indexes = [
             # The purge of uploads never attached: oldest first, unattached only.
             models.Index(

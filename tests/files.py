@@ -13,8 +13,13 @@ from PIL import ExifTags, Image
 GPS_LATITUDE = (52.0, 31.0, 12.0)
 
 
-def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), **options) -> bytes:
-    image = Image.new("RGB", size, (200, 40, 40))
+def image_bytes(
+    fmt: str = "PNG",
+    size: tuple[int, int] = (640, 480),
+    color: tuple[int, int, int] = (200, 40, 40),
+    **options,
+) -> bytes:
+    image = Image.new("RGB", size, color)
     out = io.BytesIO()
     image.save(out, fmt, **options)
     return out.getvalue()

@@ -10,6 +10,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat_project import avatars
+from chat_project.avatars import AvatarURLField
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
 from conversations.models import MAX_ID, Conversation
@@ -57,6 +59,8 @@ class MemberSerializer(serializers.Serializer):
     username = serializers.CharField(source="user.username")
     display_name = serializers.CharField(source="user.display_name")
     role = serializers.CharField()
+    avatar_url = AvatarURLField("u", source="user")
+    avatar_thumbnail_url = AvatarURLField("u", small=True, source="user")
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -68,6 +72,8 @@ class ConversationSerializer(serializers.ModelSerializer):
     every member) and `last_messages` (from `last_messages_for`, so a list costs one query).
     """
 
+    avatar_url = AvatarURLField("c")
+    avatar_thumbnail_url = AvatarURLField("c", small=True)
     member_ids = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
@@ -84,6 +90,8 @@ class ConversationSerializer(serializers.ModelSerializer):
             "is_public",
             "max_participants",
             "private_pair_key",
+            "avatar_url",
+            "avatar_thumbnail_url",
             "member_ids",
             "members",
             "created_at",
@@ -114,6 +122,7 @@ class ConversationSerializer(serializers.ModelSerializer):
                     "last_read_message_id": m.last_read_message_id,
                     "user__username": m.user.username,
                     "user__display_name": m.user.display_name,
+                    "user__avatar": m.user.avatar,
                 }
                 for m in obj.memberships.all()
             ]
@@ -127,15 +136,22 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, obj: Conversation) -> list[dict]:
-        return [
-            {
-                "id": row["user_id"],
-                "username": row["user__username"],
-                "display_name": row["user__display_name"],
-                "role": row["role"],
-            }
-            for row in self._member_rows(obj)
-        ]
+        members = []
+        for row in self._member_rows(obj):
+            avatar_url, avatar_thumbnail_url = avatars.urls(
+                "u", row["user_id"], row["user__avatar"]
+            )
+            members.append(
+                {
+                    "id": row["user_id"],
+                    "username": row["user__username"],
+                    "display_name": row["user__display_name"],
+                    "role": row["role"],
+                    "avatar_url": avatar_url,
+                    "avatar_thumbnail_url": avatar_thumbnail_url,
+                }
+            )
+        return members
 
     @extend_schema_field(MessageSerializer(allow_null=True))
     def get_last_message(self, obj: Conversation) -> dict | None:
@@ -159,6 +175,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         return self._viewer_fields(obj)[1]
 
     def to_representation(self, instance: Conversation) -> dict:
+        avatar_url, avatar_thumbnail_url = avatars.urls("c", instance.id, instance.avatar)
         data = {
             "id": instance.id,
             "type": instance.type,
@@ -167,6 +184,8 @@ class ConversationSerializer(serializers.ModelSerializer):
             "is_public": instance.is_public,
             "max_participants": instance.max_participants,
             "private_pair_key": instance.private_pair_key,
+            "avatar_url": avatar_url,
+            "avatar_thumbnail_url": avatar_thumbnail_url,
             "member_ids": self.get_member_ids(instance),
             "members": self.get_members(instance),
             "created_at": iso_datetime(instance.created_at),
@@ -183,6 +202,8 @@ class PublicRoomSerializer(serializers.ModelSerializer):
     member_count = serializers.IntegerField()
     is_full = serializers.SerializerMethodField()
     last_activity = serializers.DateTimeField()
+    avatar_url = AvatarURLField("c")
+    avatar_thumbnail_url = AvatarURLField("c", small=True)
 
     class Meta:
         model = Conversation
@@ -190,6 +211,8 @@ class PublicRoomSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "description",
+            "avatar_url",
+            "avatar_thumbnail_url",
             "member_count",
             "max_participants",
             "is_full",

@@ -49,10 +49,26 @@ def test_list_shape(user, other_user, alice):
         "is_public": False,
         "max_participants": 9,
         "private_pair_key": None,
+        "avatar_url": None,
+        "avatar_thumbnail_url": None,
         "member_ids": [user.id, other_user.id],
         "members": [
-            {"id": user.id, "username": "alice", "display_name": "Alice", "role": "admin"},
-            {"id": other_user.id, "username": "bob", "display_name": "Bob", "role": "member"},
+            {
+                "id": user.id,
+                "username": "alice",
+                "display_name": "Alice",
+                "role": "admin",
+                "avatar_url": None,
+                "avatar_thumbnail_url": None,
+            },
+            {
+                "id": other_user.id,
+                "username": "bob",
+                "display_name": "Bob",
+                "role": "member",
+                "avatar_url": None,
+                "avatar_thumbnail_url": None,
+            },
         ],
         "created_at": item["created_at"],
         "last_message": None,
@@ -98,10 +114,12 @@ def test_list_excludes_other_peoples_conversations(user, other_user, alice):
 
 
 def _make_conversations(user, count: int) -> None:
-    """`count` groups and direct chats whose last messages carry attachments."""
-    for _ in range(count):
-        friend = UserFactory()
-        conversation = group_with(user, friend, UserFactory())
+    """`count` groups and direct chats with avatars (people and groups), whose last
+    messages carry attachments."""
+    for n in range(count):
+        friend = UserFactory(avatar=f"{n:032x}")
+        conversation = group_with(user, friend, UserFactory(avatar=f"{n + 100:032x}"))
+        Conversation.objects.filter(pk=conversation.pk).update(avatar=f"{n + 200:032x}")
         AttachmentFactory.create_batch(
             2, message=MessageFactory(conversation=conversation, sender=friend)
         )
@@ -114,6 +132,8 @@ def test_list_query_count_is_constant(user, alice):
     with CaptureQueriesContext(connection) as small:
         items = alice.get(URL).json()
         assert len(items) == 6 and all(i["last_message"]["attachments"] for i in items)
+        assert all(m["avatar_url"] for i in items for m in i["members"] if m["id"] != user.id)
+        assert all(i["avatar_url"] for i in items if i["type"] == "group")
     _make_conversations(user, 3)
     with CaptureQueriesContext(connection) as large:
         assert len(alice.get(URL).json()) == 12
@@ -485,6 +505,8 @@ def test_public_rooms_list(user, other_user, bob):
             "id": busy.id,
             "name": "Busy",
             "description": "",
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
             "member_count": 2,
             "max_participants": 2,
             "is_full": True,
@@ -494,6 +516,8 @@ def test_public_rooms_list(user, other_user, bob):
             "id": quiet.id,
             "name": "Quiet",
             "description": "nothing here",
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
             "member_count": 1,
             "max_participants": None,
             "is_full": False,

@@ -7,7 +7,7 @@ WebSocket's `send_message`) then puts it into one message.
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,16 +21,6 @@ from messaging.attachments import as_row, attachment_representation
 from messaging.models import Attachment
 
 from . import serializers as s
-
-
-class FileInputSerializer(serializers.Serializer):
-    """The multipart body of an upload (the schema's; the view reads `request.FILES`)."""
-
-    file = serializers.FileField(
-        help_text="At most UPLOAD_MAX_BYTES (25 MiB by default); its type is read from its "
-        "bytes, never from its name or declared type."
-    )
-
 
 TOO_LARGE = error(
     "Over UPLOAD_MAX_BYTES, nothing stored (`file_too_large`); or your uploads would pass "
@@ -59,12 +49,12 @@ class UploadViewSet(viewsets.GenericViewSet):
         return Attachment.objects.none()
 
     @extend_schema(
-        request={"multipart/form-data": FileInputSerializer},
+        request={"multipart/form-data": uploads.FileInputSerializer},
         responses={
             201: s.UploadSerializer,
             400: FILE_REFUSED,
             413: TOO_LARGE,
-            415: error("The body is not `multipart/form-data` (`unsupported_media_type`)."),
+            415: uploads.NOT_MULTIPART,
         },
     )
     def create(self, request: Request) -> Response:

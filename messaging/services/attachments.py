@@ -213,7 +213,12 @@ def attach(*, message: Message, claimed: list[Attachment], attachment_ids: list[
 
 
 def _require_moderator(actor: User) -> None:
-    if not (actor.is_active and actor.is_staff):
+    """Active staff with `messaging.remove_attachment` (the moderators group) or the
+    model's delete permission (superusers have both)."""
+    allowed = actor.has_perm("messaging.remove_attachment") or actor.has_perm(
+        "messaging.delete_attachment"
+    )
+    if not (actor.is_active and actor.is_staff and allowed):
         raise PermissionDenied("Only moderators can remove attachments.")
 
 

@@ -55,6 +55,8 @@ def test_the_group_has_exactly_the_moderation_permissions():
         ("messaging", "redact_message"),
         ("messaging", "view_report"),
         ("messaging", "resolve_report"),
+        ("messaging", "view_attachment"),
+        ("messaging", "remove_attachment"),
     }
 
 

@@ -29,6 +29,15 @@ WEAK_PASSWORD = r"This password is too common\.|The password is too similar to t
 NOT_A_GROUP = r"A direct conversation cannot be changed: it always links the same two people\."
 CAP_BELOW_MEMBERS = r"The conversation already has \d+ members\."
 
+NOT_ATTACHABLE = r"Not an upload of yours that can still be attached: \d+ \(.*\)\."
+#: What an uploaded file may be refused for, from its bytes (docs/api.md, "Uploads").
+FILE_REFUSED = (
+    r"The submitted file is empty\.|The image has too many pixels .*|"
+    r"The file looks like \w+ but cannot be (read|decoded)\."
+)
+AVATAR_REFUSED = FILE_REFUSED + r"|An avatar must be a PNG, JPEG, GIF or WebP image\."
+NO_DIRECT_AVATAR = r"A direct chat has no avatar of its own: it shows the other person's\."
+
 #: (method, path) -> {field: messages}: the rules of that operation no schema can state.
 RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/auth/register/"): {
@@ -54,6 +63,17 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "non_field_errors": r"You cannot report your own message\."
     },
     ("PATCH", "/api/messages/{id}/"): {"non_field_errors": r"A deleted message cannot be edited\."},
+    ("POST", "/api/messages/"): {
+        "content": r"Message content cannot be empty\.",
+        "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
+    },
+    ("POST", "/api/uploads/"): {"file": FILE_REFUSED},
+    ("PUT", "/api/users/me/avatar/"): {"file": AVATAR_REFUSED},
+    ("PUT", "/api/conversations/{id}/avatar/"): {
+        "file": AVATAR_REFUSED,
+        "non_field_errors": NO_DIRECT_AVATAR,
+    },
+    ("DELETE", "/api/conversations/{id}/avatar/"): {"non_field_errors": NO_DIRECT_AVATAR},
     ("GET", "/api/messages/conversation/{conversation_id}/"): {
         "non_field_errors": r"Use at most one of before, after and skip \(got .*\)\."
     },
