@@ -66,11 +66,11 @@ export function fitBox(width, height, maxWidth, maxHeight) {
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-/** "3 files", "photo.png": what a message with these attachments and no text says. */
+/** "Image: photo.png", "3 files": what a message with these attachments and no text says. */
 export function attachmentSummary(attachments) {
   if (!attachments?.length) return "";
-  if (attachments.length === 1) return attachments[0].name;
   const images = attachments.every(isImageAttachment);
+  if (attachments.length === 1) return `${images ? "Image" : "File"}: ${attachments[0].name}`;
   return `${attachments.length} ${images ? "images" : "files"}`;
 }
 

@@ -214,7 +214,7 @@ export async function refreshMessage(message) {
   if (Date.now() - (refreshedAt.get(message.id) || 0) < 30000) return null;
   refreshedAt.set(message.id, Date.now());
   try {
-    const [fresh] = await api.get(`/api/messages/conversation/${message.conversation_id}`, { before: message.id + 1, limit: 1 });
+    const fresh = await api.get(`/api/messages/${message.id}`);
     if (!fresh || fresh.id !== message.id) return null;
     historyFor(fresh.conversation_id).add(fresh);
     placeMessage(fresh);

@@ -92,8 +92,7 @@ function preview(conversation) {
         ? `${memberName(conversation, last.sender_id, last.sender_username)}: `
         : "";
   if (last.is_deleted) return `${who}message deleted`;
-  const text = last.content || attachmentSummary(last.attachments) || "an attachment";
-  return `${who}${last.content ? "" : "📎 "}${text}`;
+  return `${who}${last.content || attachmentSummary(last.attachments) || "Attachment"}`;
 }
 
 function rowActivity(row) {
