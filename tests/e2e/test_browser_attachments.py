@@ -447,12 +447,12 @@ def test_avatars_set_in_settings_and_group_details_change_what_others_see_live(p
     preview = a.locator("#avatar-preview .avatar img")
     expect(preview).to_have_attribute("src", re.compile(r"^data:image/png"))
     expect(a.locator("#avatar-status")).to_have_text("Preview: save to use this picture.")
+    shots(a, "settings-avatar.png")
     a.get_by_role("button", name="Save picture").click()
     expect(a.locator("#avatar-status")).to_have_text("Picture saved.")
     expect(preview).not_to_have_attribute("src", re.compile(r"^data:"))
     expect(a.locator(".me-link .avatar img")).to_have_count(1)
     expect(a.get_by_role("button", name="Remove picture")).to_be_visible()
-    shots(a, "settings-avatar.png")
 
     # Bob sees it at once, without a reload: sidebar, header, messages, friends page.
     expect(alice_row.locator(".avatar img")).to_have_count(1)
@@ -474,6 +474,7 @@ def test_avatars_set_in_settings_and_group_details_change_what_others_see_live(p
     )
     expect(a.locator("#details-content .conv-avatar-editor .avatar img")).to_have_count(1)
     expect(a.locator("#pane-avatar .avatar img")).to_have_count(1)
+    a.evaluate("() => document.querySelectorAll('.toast').forEach((toast) => toast.remove())")
     shots(a, "group-avatar.png")
     a.locator("#details-dialog").get_by_role("button", name="Close").click()
     expect(group_row.locator(".avatar img")).to_have_count(1)
