@@ -102,6 +102,20 @@ class Bell {
     socket.on("friend_request", () => this.refresh());
     socket.on("friend_request_accepted", () => this.refresh());
     socket.on("connected", (frame) => frame.reconnected && this.refresh());
+    socket.on("user_updated", ({ user }) => this.updatePerson(user));
+  }
+
+  /** Someone's new picture or name, on the requests and notifications they sent. */
+  updatePerson(user) {
+    if (!user) return;
+    const people = [...this.requests.map((r) => r.requester), ...this.notifications.map((n) => n.actor)];
+    let found = false;
+    for (const person of people) {
+      if (person?.id !== user.id) continue;
+      Object.assign(person, user);
+      found = true;
+    }
+    if (found) this.render();
   }
 
   toggle(open = this.panel.hidden) {
