@@ -273,3 +273,20 @@ def test_a_banned_user_s_uploads_are_purged(user, other_user, moderator, group, 
     assert services.user_uploads_purge(actor=moderator, user_id=other_user.id) == 2
     assert list(Attachment.objects.all()) == [mine]
     assert ModerationLog.objects.filter(action="purge_uploads", target_id=other_user.id).exists()
+
+
+def test_a_bearer_json_send_with_attachments_keeps_them(user, group, api_client):
+    """Such a send would take the lean path (messaging/api/send.py), which knows nothing of
+    attachments: it must hand the request to the DRF view instead of dropping them."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    picture = upload(user)
+    token = str(RefreshToken.for_user(user).access_token)
+    response = api_client.post(
+        "/api/messages",
+        {"conversation_id": group.id, "content": "see", "attachment_ids": [picture.id]},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201
+    assert [a["id"] for a in response.json()["attachments"]] == [picture.id]
