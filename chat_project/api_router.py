@@ -18,9 +18,18 @@ def build_router() -> OptionalSlashRouter:
     from friends.api import views as friends_api
     from messaging.api import uploads as uploads_api
     from messaging.api import views as messaging_api
+    from payments.api import views as payments_api
 
     router = OptionalSlashRouter()
-    apis = (accounts_api, friends_api, conversations_api, messaging_api, uploads_api, avatars_api)
+    apis = (
+        accounts_api,
+        friends_api,
+        conversations_api,
+        messaging_api,
+        uploads_api,
+        avatars_api,
+        payments_api,
+    )
     for module in apis:
         module.register(router)
     return router

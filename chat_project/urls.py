@@ -41,5 +41,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("friends/", include("friends.urls")),
     path("rooms/", include("conversations.urls")),
+    path("wallet/", include("payments.urls")),
     path("", include("messaging.urls")),
 ]

@@ -18,6 +18,9 @@ class Message(models.Model):
 
     class Type(models.TextChoices):
         TEXT = "text"
+        #: Posted by another app's service with a `payload` it provides (payments: a money
+        #: transfer); never sent by a client, never edited.
+        TRANSFER = "transfer"
 
     # No single-column FK index: messaging_conv_id_idx (conversation_id, id) serves every
     # lookup by conversation, and a second index only costs writes and misleads the planner
@@ -45,6 +48,9 @@ class Message(models.Model):
     )
     message_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
     client_id = models.CharField(max_length=64, null=True, blank=True)
+    #: What a message of another type than text carries, as the app that posts it wrote it
+    #: (messaging stores and shows it, and knows nothing of its meaning); null for text.
+    payload = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)

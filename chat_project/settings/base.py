@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "friends",
     "conversations",
     "messaging",
+    "payments",
 ]
 
 # Every middleware and view is sync. chat_project.handler (the ASGI entry point) runs the
@@ -292,7 +293,30 @@ THROTTLE_RATES = {
     "friend_request": env("THROTTLE_FRIEND_REQUEST", default="50/hour"),
     "report": env("THROTTLE_REPORT", default="30/hour"),
     "upload": env("THROTTLE_UPLOAD", default="120/hour"),
+    # Money transfers per user (POST /api/payments/transfers); a replay is never refused.
+    "transfer": env("THROTTLE_TRANSFER", default="20/min"),
 }
+
+# --- Payments (docs/api.md, "Payments") ------------------------------------------
+# The currencies the ledger keeps, ISO 4217 code -> exponent (minor units per major unit
+# are 10**exponent: 1050 EUR cents are 10.50 EUR, 1050 JPY are 1050 yen). Amounts are
+# integers in minor units everywhere; a code not listed here is refused (400).
+PAYMENTS_CURRENCIES = {
+    "EUR": 2,
+    "USD": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "SEK": 2,
+    "JPY": 0,
+    "KWD": 3,
+}
+# The currency of a transfer that names none, and of the wallet page.
+PAYMENTS_CURRENCY = env("PAYMENTS_CURRENCY", default="EUR")
+# Limits in *major* units of the transfer's currency (1000 is 1,000.00 EUR or 1,000 JPY):
+# one transfer, what one sender may send in any 24 hours, and one issue by staff.
+PAYMENTS_TRANSFER_LIMIT = env.int("PAYMENTS_TRANSFER_LIMIT", default=1000)
+PAYMENTS_DAILY_LIMIT = env.int("PAYMENTS_DAILY_LIMIT", default=5000)
+PAYMENTS_ISSUE_LIMIT = env.int("PAYMENTS_ISSUE_LIMIT", default=1_000_000)
 
 LOGIN_BACKOFF_MAX_SECONDS = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=900)
 LOGIN_KNOWN_IP_DAYS = env.int("LOGIN_KNOWN_IP_DAYS", default=30)

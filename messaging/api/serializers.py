@@ -45,6 +45,7 @@ MESSAGE_ROW_FIELDS = (
     "pinned_at",
     "pinned_by_id",
     "change_seq",
+    "payload",
 )
 #: A reply's quote of the original: its first line, at most this many characters.
 REPLY_PREVIEW_LENGTH = 100
@@ -101,6 +102,7 @@ def message_row_representation(
         "attachments": []
         if deleted
         else [attachment_representation(a, viewer_id) for a in row.get("attachments", ())],
+        "transfer": _payload_of(row, Message.Type.TRANSFER),
         "content_html": "" if deleted else row["content_html"],
         "mentions": [] if deleted else row["mention_ids"],
         "reply_to": None if deleted else _reply_to(row),
@@ -109,6 +111,14 @@ def message_row_representation(
         "pinned_by_id": row["pinned_by_id"],
         "change_seq": row["change_seq"],
     }
+
+
+def _payload_of(row: Mapping[str, Any], message_type: str) -> Any:
+    """The payload a service posted with a message of `message_type` (None for any other
+    type, and for a deleted message, whose payload is hidden like its text)."""
+    if row["message_type"] != message_type or row["is_deleted"]:
+        return None
+    return row["payload"]
 
 
 def _instance_row(message: Message) -> dict[str, Any]:
@@ -195,6 +205,18 @@ class UploadSerializer(AttachmentSerializer):
     created_at = serializers.DateTimeField()
 
 
+class MessageTransferSerializer(serializers.Serializer):
+    """What a `transfer` message shows of the money transfer it announces (payments posts
+    it; `GET /api/payments/transfers/{id}` has the whole transfer)."""
+
+    id = serializers.IntegerField(help_text="The transfer's id.")
+    amount = serializers.IntegerField(help_text="In minor units of the currency (1050: 10.50).")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    exponent = serializers.IntegerField(help_text="Digits after the decimal point to display.")
+    note = serializers.CharField()
+    status = serializers.ChoiceField(choices=["completed", "reversed"])
+
+
 class ReplySenderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -238,6 +260,11 @@ class MessageSerializer(serializers.ModelSerializer):
     sender_id = serializers.IntegerField(read_only=True)
     sender_username = serializers.CharField(source="sender.username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    transfer = MessageTransferSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The transfer a `transfer` message announces; null for other types.",
+    )
     content_html = serializers.CharField(
         read_only=True,
         help_text="`content` rendered from Markdown and sanitised (docs/api.md, Formatting); "
@@ -275,6 +302,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "edited_at",
             "is_deleted",
             "attachments",
+            "transfer",
             "content_html",
             "mentions",
             "reply_to",

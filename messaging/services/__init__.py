@@ -10,7 +10,8 @@
 * `mentions` — `@username` parsing and mention notifications;
 * `reports` — message and user reports and the moderators' handling of them;
 * `checks` — input and access checks they share;
-* `attachments` — uploads, attaching them to messages, their moderation and purge.
+* `attachments` — uploads, attaching them to messages, their moderation and purge;
+* `typed` — messages of another type than text that a higher app posts (a transfer).
 
 Callers use this package, never its modules: `from messaging import services;
 services.message_send(...)`. The names below are its whole public surface.
@@ -52,6 +53,7 @@ from .store import (
     message_send_clean,
     message_send_window,
 )
+from .typed import message_payload_update, message_post
 
 __all__ = [
     "ALREADY_REPORTED",
@@ -75,7 +77,9 @@ __all__ = [
     "message_delete",
     "message_edit",
     "message_mark_read",
+    "message_payload_update",
     "message_pin",
+    "message_post",
     "message_redact",
     "message_report",
     "message_send",

@@ -22,7 +22,7 @@ from accounts.tokens import TOKEN_ACTOR_VALID_SQL, TokenActor, actor_is_valid
 from conversations.models import Conversation, ConversationMember
 from conversations.selectors import membership_get
 from friends.models import Block
-from messaging.formatting import Rendered
+from messaging.formatting import Rendered, render
 from messaging.models import Message
 
 from .checks import check_not_blocked, check_reply_to
@@ -53,10 +53,11 @@ WITH {actor}m AS (
     FROM c, m WHERE {members}.id = m.id AND {members}.last_read_seq < c.last_seq
 )
 INSERT INTO {messages} (id, conversation_id, seq, sender_id, content, content_html,
-    mention_ids, reply_to_id, change_seq, message_type, client_id, created_at, is_deleted)
+    mention_ids, reply_to_id, change_seq, message_type, client_id, payload, created_at,
+    is_deleted)
 SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s,
     %(content_html)s, %(mention_ids)s::jsonb, %(reply_to)s::bigint, c.last_change_seq, %(type)s,
-    %(client_id)s, %(now)s, false FROM c
+    %(client_id)s, CAST(%(payload)s AS jsonb), %(now)s, false FROM c
 RETURNING id, seq, change_seq{actor_username}
 """
 
@@ -122,8 +123,10 @@ def insert_message(
     conversation_id: int,
     content: str,
     client_id: str | None,
-    rendered: Rendered,
+    rendered: Rendered | None = None,
     reply_to: int | None = None,
+    message_type: str = Message.Type.TEXT,
+    payload: dict[str, Any] | None = None,
 ) -> Message:
     """Check the sender may write here and store the message: next seq, the row itself,
     the conversation's last message and the sender's read marker (your own message is
@@ -141,10 +144,15 @@ def insert_message(
 
     The same statement checks that `reply_to` (if any) is a message of this conversation
     that is not deleted, takes the conversation's next change number
-    (messaging.services.changes) and stores the rendered text and its mentions.
+    (messaging.services.changes) and stores the rendered text and its mentions
+    (`rendered`; None: rendered here, mentioning nobody).
+    `message_type` and `payload` are for the messages other apps' services post
+    (`typed.message_post`); a client's send is text without one.
     """
     now = timezone.now()
     token_actor = isinstance(actor, TokenActor)
+    if rendered is None:
+        rendered = render(content)
     if connection.vendor != "postgresql":
         message = Message(
             conversation_id=conversation_id,
@@ -154,7 +162,8 @@ def insert_message(
             mention_ids=rendered.mention_ids,
             reply_to_id=reply_to,
             client_id=client_id,
-            message_type=Message.Type.TEXT,
+            message_type=message_type,
+            payload=payload,
             created_at=now,
         )
         if not token_actor:
@@ -193,8 +202,9 @@ def insert_message(
         "content_html": rendered.html,
         "mention_ids": orjson.dumps(rendered.mention_ids).decode(),
         "reply_to": reply_to,
-        "type": Message.Type.TEXT,
+        "type": message_type,
         "client_id": client_id,
+        "payload": None if payload is None else orjson.dumps(payload).decode(),
     }
     if token_actor:
         params["actor_id"] = actor.id
@@ -216,8 +226,9 @@ def insert_message(
         reply_to_id=reply_to,
         pinned_at=None,
         pinned_by_id=None,
-        message_type=Message.Type.TEXT,
+        message_type=message_type,
         client_id=client_id,
+        payload=payload,
         created_at=now,
         edited_at=None,
         is_deleted=False,

@@ -183,8 +183,9 @@ def message_send(
 def message_edit(*, actor: User, message_id: int, content: str) -> Message:
     """Change the text of your own message; members get `message_updated`.
 
-    Not a member -> Http404; not the sender -> PermissionDenied; a deleted message ->
-    ValidationError (400: it keeps its place in history but has no text to edit); blocked in
+    Not a member -> Http404; not the sender -> PermissionDenied; a deleted message or one
+    of another type than text (a transfer) -> ValidationError (400: it keeps its place in
+    history but has no text to edit); blocked in
     a direct chat -> PermissionDenied. Saving the same text again changes nothing and
     emits nothing.
     """
@@ -193,6 +194,8 @@ def message_edit(*, actor: User, message_id: int, content: str) -> Message:
         raise PermissionDenied("Only the sender can edit a message.")
     if message.is_deleted:
         raise ValidationError("A deleted message cannot be edited.", code="deleted")
+    if message.message_type != Message.Type.TEXT:
+        raise ValidationError("Only a text message can be edited.", code="not_text")
     text = clean_content(content)
     check_not_blocked(membership.conversation, actor.id)
     if text == message.content:

@@ -29,6 +29,7 @@ MESSAGE_KEYS = {
     "pinned_at",
     "pinned_by_id",
     "change_seq",
+    "transfer",
 }
 
 
@@ -68,6 +69,7 @@ def test_send_returns_201_message(alice, user, group):
     assert body["client_id"] == "c1"
     assert body["edited_at"] is None
     assert body["is_deleted"] is False
+    assert body["transfer"] is None
     assert body["created_at"].endswith("Z")
 
 

@@ -1,4 +1,4 @@
-"""Migration messaging.0010 gives messages stored before issue 15 what new ones get:
+"""Migration messaging.0011 gives messages stored before issue 15 what new ones get:
 rendered HTML, mentions and change numbers."""
 
 import pytest
@@ -7,8 +7,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("messaging", "0009_reactions_replies_pins_changes")]
-AFTER = [("messaging", "0010_backfill_html_mentions_changes")]
+BEFORE = [("messaging", "0010_reactions_replies_pins_changes")]
+AFTER = [("messaging", "0011_backfill_html_mentions_changes")]
 
 
 def migrate(targets):

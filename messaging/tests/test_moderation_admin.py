@@ -58,6 +58,10 @@ def test_the_group_has_exactly_the_moderation_permissions():
         ("messaging", "resolve_report"),
         ("messaging", "view_attachment"),
         ("messaging", "remove_attachment"),
+        # payments/migrations/0002: moderators may look at the ledger, not move money.
+        ("payments", "view_wallet"),
+        ("payments", "view_transfer"),
+        ("payments", "view_ledgerentry"),
     }
 
 

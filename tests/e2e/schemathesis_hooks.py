@@ -6,9 +6,10 @@ wrapper that runs it and forgives exactly the documented case, nothing more:
 - `positive_data_acceptance` fails whenever a request the schema allows gets a 400. A few
   400s answer rules that no JSON Schema can state, because they depend on what is stored
   or on who asks: the username is taken, you cannot befriend or block yourself, the
-  current password is wrong, a direct chat cannot be renamed. The schema says them in
-  words (each operation's 400 description, "Also refused: ..."). The wrapper forgives a
-  400 only when every message of its body is one of those rules of that very operation.
+  current password is wrong, a direct chat cannot be renamed, you cannot pay yourself.
+  The schema says them in words (each operation's 400 description, "Also refused: ...").
+  The wrapper forgives a 400 only when every message of its body is one of those rules of
+  that very operation.
 - `use_after_free` expects a 404 for anything read after a successful DELETE. Deleting a
   message is soft by contract (docs/api.md: it keeps its place and `seq`, with empty
   `content` and `is_deleted: true`), so the message still answers; nothing else is.
@@ -32,6 +33,7 @@ NOT_ONE_EMOJI = (
     r"Exactly one emoji is required \(at most \d+ code points\), not text or a :shortcode:\."
 )
 REACTED_DELETED = r"A deleted message cannot be reacted to\."
+NOT_EDITABLE = r"A deleted message cannot be edited\.|Only a text message can be edited\."
 
 NOT_ATTACHABLE = r"Not an upload of yours that can still be attached: \d+ \(.*\)\."
 #: What an uploaded file may be refused for, from its bytes (docs/api.md, "Uploads").
@@ -66,7 +68,7 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/messages/{id}/report/"): {
         "non_field_errors": r"You cannot report your own message\."
     },
-    ("PATCH", "/api/messages/{id}/"): {"non_field_errors": r"A deleted message cannot be edited\."},
+    ("PATCH", "/api/messages/{id}/"): {"non_field_errors": NOT_EDITABLE},
     ("POST", "/api/messages/"): {
         "content": r"Message content cannot be empty\.",
         "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
@@ -111,6 +113,7 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/conversations/{id}/members/"): {"non_field_errors": NOT_A_GROUP},
     ("POST", "/api/conversations/{id}/leave/"): {"non_field_errors": NOT_A_GROUP},
     ("DELETE", "/api/conversations/{id}/members/{user_id}/"): {"non_field_errors": NOT_A_GROUP},
+    ("POST", "/api/payments/transfers/"): {"to_user_id": r"You cannot send money to yourself\."},
 }
 
 

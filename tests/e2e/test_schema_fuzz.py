@@ -31,6 +31,8 @@ from conversations import services as conversation_services
 from friends import services as friend_services
 from friends.tests.factories import make_friends
 from messaging import services as message_services
+from payments import services as payment_services
+from payments.tests.factories import fund
 
 # Ids from 1, whatever ran before in this session: the same seed makes the same run.
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
@@ -45,7 +47,8 @@ MAX_EXAMPLES = 60
 
 def seed_a_life(user) -> None:
     """A friend, a direct chat and a group with messages (one mentions the user: a
-    notification), someone else's public room, an incoming request and a block."""
+    notification), money and a payment to the friend, someone else's public room, an
+    incoming request and a block."""
     friend = UserFactory(username="fuzzfriend")
     make_friends(user, friend)
     direct, _ = conversation_services.conversation_direct_get_or_create(
@@ -63,6 +66,10 @@ def seed_a_life(user) -> None:
         message_services.message_send(actor=sender, conversation_id=conversation.id, content=text)
     conversation_services.conversation_group_create(
         actor=friend, name="Fuzz room", description="open to all", is_public=True
+    )
+    fund(user, 500_00)
+    payment_services.transfer_send(  # money in the wallet, a transfer message in the chat
+        actor=user, to_user_id=friend.id, amount=12_50, idempotency_key="fuzz", note="lunch"
     )
     friend_services.friend_request_send(actor=UserFactory(username="fuzzasker"), username="fuzzer")
     friend_services.user_block(actor=user, user_id=UserFactory(username="fuzzblocked").id)

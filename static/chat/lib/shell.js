@@ -1,8 +1,10 @@
 // What every logged-in page shares: the config from the server, the one socket,
-// the connection indicator, presence of friends, and the bell (notifications, or
-// pending friend requests until the notifications API exists).
+// the connection indicator, presence of friends, the bell (notifications, or
+// pending friend requests until the notifications API exists) and the user's own
+// avatar in the top bar.
 
 import { api, ApiError } from "./api.js";
+import { personAvatar } from "./avatar.js";
 import { clear, h, shortTime, toast } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 
@@ -133,6 +135,20 @@ class Bell {
     socket.on("friend_request", () => this.refresh());
     socket.on("friend_request_accepted", () => this.refresh());
     socket.on("connected", (frame) => frame.reconnected && this.refresh());
+    socket.on("user_updated", ({ user }) => this.updatePerson(user));
+  }
+
+  /** Someone's new picture or name, on the requests and notifications they sent. */
+  updatePerson(user) {
+    if (!user) return;
+    const people = [...this.requests.map((r) => r.requester), ...this.notifications.map((n) => n.actor)];
+    let found = false;
+    for (const person of people) {
+      if (person?.id !== user.id) continue;
+      Object.assign(person, user);
+      found = true;
+    }
+    if (found) this.render();
   }
 
   toggle(open = this.panel.hidden) {
@@ -194,7 +210,7 @@ class Bell {
     return h(
       "li",
       { class: "bell-item unread" },
-      h("span", {}, h("strong", { text: who }), " wants to be your friend"),
+      h("span", { class: "bell-text" }, personAvatar(request.requester, { size: "xs" }), h("span", {}, h("strong", { text: who }), " wants to be your friend")),
       h(
         "span",
         { class: "bell-actions" },
@@ -211,6 +227,7 @@ class Bell {
       friend_request_accepted: " accepted your friend request",
       added_to_conversation: " added you to a conversation",
       mention: " mentioned you",
+      transfer_received: " sent you money",
     };
     const target = notification.conversation_id ? `/c/${notification.conversation_id}/` : "/friends/";
     const open = async (event) => {
@@ -221,7 +238,12 @@ class Bell {
     return h(
       "li",
       { class: "bell-item unread" },
-      h("a", { href: target, onclick: open }, h("strong", { text: who }), texts[notification.type] ?? ` (${notification.type})`),
+      h(
+        "a",
+        { href: target, onclick: open, class: "bell-text" },
+        personAvatar(notification.actor, { size: "xs" }),
+        h("span", {}, h("strong", { text: who }), texts[notification.type] ?? ` (${notification.type})`),
+      ),
       h("time", { class: "muted", datetime: notification.created_at, text: shortTime(notification.created_at) }),
     );
   }
@@ -272,6 +294,18 @@ async function checkSession(socket) {
 }
 
 /**
+ * Show `me` (the config's, with any new name or picture merged in) in the top bar's
+ * account link. Pages call it after changing the user's avatar; `user_updated` does too.
+ */
+export function showMe(me) {
+  const link = document.querySelector(".me-link");
+  if (!link || !me) return;
+  link.querySelector(".avatar")?.replaceWith(personAvatar(me, { size: "sm" }));
+  const name = link.querySelector(".me-name");
+  if (name) name.textContent = me.display_name || me.username;
+}
+
+/**
  * Start what every page needs. Returns `{config, me, socket, presence, api, bell}`,
  * also exposed as `window.chatApp` for debugging and the browser tests.
  */
@@ -282,6 +316,12 @@ export function startShell() {
   connectionIndicator(socket);
   const bell = new Bell(socket);
 
+  if (config.me?.avatar_thumbnail_url || config.me?.avatar_url) showMe(config.me);
+  socket.on("user_updated", ({ user }) => {
+    if (!user || user.id !== config.me?.id) return;
+    Object.assign(config.me, user);
+    showMe(config.me);
+  });
   socket.on("user_online", (frame) => presence.set(frame.user_id, true));
   socket.on("user_offline", (frame) => presence.set(frame.user_id, false));
   socket.on("unauthenticated", () => window.location.assign("/accounts/login/"));

@@ -1,8 +1,9 @@
-// The friends page: friends with presence, incoming and outgoing requests, add by
-// username with search-as-you-type over /api/users, unfriend, block and unblock.
+// The friends page: friends with presence and avatars, incoming and outgoing requests,
+// add by username with search-as-you-type over /api/users, unfriend, block and unblock.
 
 import { api } from "../lib/api.js";
-import { $, clear, h, initial, toast } from "../lib/dom.js";
+import { personAvatar } from "../lib/avatar.js";
+import { $, clear, h, toast } from "../lib/dom.js";
 import { presenceText, startShell } from "../lib/shell.js";
 
 const app = startShell();
@@ -24,12 +25,7 @@ function person(user, { status = null, extra = [] } = {}, ...actions) {
   return h(
     "li",
     { class: "person", dataset: { userId: String(user.id), username: user.username } },
-    h(
-      "span",
-      { class: "avatar avatar-sm", "aria-hidden": "true" },
-      initial(nameOf(user)),
-      status === null ? null : h("span", { class: `dot ${status}` }),
-    ),
+    personAvatar(user, { size: "sm", extra: status === null ? null : h("span", { class: `dot ${status}` }) }),
     h(
       "span",
       { class: "person-name" },
@@ -193,6 +189,7 @@ async function search(text) {
             choose(user);
           },
         },
+        personAvatar(user, { size: "xs" }),
         h("strong", { text: user.username }),
         user.display_name ? h("span", { class: "muted", text: ` ${user.display_name}` }) : null,
         data.friends.some((f) => f.id === user.id) ? h("span", { class: "tag", text: "friend" }) : null,
@@ -251,6 +248,19 @@ els.form.addEventListener("submit", async (event) => {
 
 for (const type of ["friend_request", "friend_request_accepted", "connected"]) socket.on(type, () => refresh());
 document.addEventListener("friends:changed", () => refresh());
+// A new name or picture shows at once wherever the person is listed.
+socket.on("user_updated", ({ user }) => {
+  if (!user) return;
+  const people = [...data.friends, ...data.blocked, ...data.incoming.map((r) => r.requester), ...data.outgoing.map((r) => r.receiver)];
+  const fields = ["username", "display_name", "avatar_url", "avatar_thumbnail_url"].filter((f) => user[f] !== undefined);
+  let found = false;
+  for (const person of people) {
+    if (person?.id !== user.id) continue;
+    fields.forEach((field) => (person[field] = user[field]));
+    found = true;
+  }
+  if (found) render();
+});
 presence.addEventListener("change", render);
 
 app.friends = { refresh, data };

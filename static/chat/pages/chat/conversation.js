@@ -7,7 +7,7 @@ import { clear } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
 import { bindComposer } from "./composer.js";
 import { fillViewport, loadHistory, markRead, renderMessages, scrollToBottom } from "./messages.js";
-import { conversationTitle, otherMember } from "./names.js";
+import { conversationPicture, conversationTitle, otherMember } from "./names.js";
 import { app, els, pageVisible, presence, socket } from "./page.js";
 import {
   forgetConversation,
@@ -79,6 +79,7 @@ export async function openConversation(id, { push = false } = {}) {
   if (!conversation) conversation = await fetchConversation(id);
   if (!conversation || state.openId !== id) {
     if (!conversation) {
+      els.paneAvatar.replaceChildren();
       els.title.textContent = "Conversation not found";
       els.sub.textContent = "";
     }
@@ -109,6 +110,7 @@ export function renderHeader() {
   const conversation = state.conversations.get(state.openId);
   if (!conversation) return;
   els.title.textContent = conversationTitle(conversation);
+  els.paneAvatar.replaceChildren(conversationPicture(conversation));
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     const status = other ? presence.status(other.id) : "offline";

@@ -4,9 +4,10 @@
 // chats with that person; a new conversation inserts one row; a forgotten one removes
 // its row. Rows stay ordered by recent activity, newest first, by moving the changed row.
 
-import { h, initial, shortTime } from "../../lib/dom.js";
+import { h, shortTime } from "../../lib/dom.js";
+import { attachmentSummary } from "../../lib/files.js";
 import { presenceText } from "../../lib/shell.js";
-import { activityOf, conversationTitle, memberName, otherMember } from "./names.js";
+import { activityOf, conversationPicture, conversationTitle, memberName, otherMember } from "./names.js";
 import { els, me, pageVisible, presence } from "./page.js";
 import { onConversationChange, state } from "./state.js";
 
@@ -61,12 +62,9 @@ function fillRow(button, conversation) {
   if (active) button.setAttribute("aria-current", "true");
   else button.removeAttribute("aria-current");
   button.replaceChildren(
-    h(
-      "span",
-      { class: `avatar${conversation.type === "group" ? " avatar-group" : ""}`, "aria-hidden": "true" },
-      initial(title),
-      other ? h("span", { class: `dot ${status}`, title: presenceText(status) }) : null,
-    ),
+    conversationPicture(conversation, {
+      extra: other ? h("span", { class: `dot ${status}`, title: presenceText(status) }) : null,
+    }),
     h(
       "span",
       { class: "conv-main" },
@@ -97,7 +95,8 @@ function preview(conversation) {
       : conversation.type === "group"
         ? `${memberName(conversation, last.sender_id, last.sender_username)}: `
         : "";
-  return last.is_deleted ? `${who}message deleted` : `${who}${last.content}`;
+  if (last.is_deleted) return `${who}message deleted`;
+  return `${who}${last.content || attachmentSummary(last.attachments) || "Attachment"}`;
 }
 
 function rowActivity(row) {

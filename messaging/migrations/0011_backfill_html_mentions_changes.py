@@ -70,7 +70,7 @@ def moderators_see_reactions(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("conversations", "0004_change_seq"),
-        ("messaging", "0009_reactions_replies_pins_changes"),
+        ("messaging", "0010_reactions_replies_pins_changes"),
     ]
 
     operations = [

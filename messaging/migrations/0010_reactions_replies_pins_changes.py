@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('conversations', '0004_change_seq'),
-        ('messaging', '0008_attachment_moderation'),
+        ('messaging', '0009_message_transfer_payload'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
