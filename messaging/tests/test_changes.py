@@ -203,3 +203,22 @@ def test_change_numbers_are_gapless_and_unique_under_concurrency(user_factory):
     numbers = list(Message.objects.filter(conversation=group).values_list("change_seq", flat=True))
     assert len(numbers) == len(set(numbers)) == 7  # target + six sends
     assert max(numbers) <= group.last_change_seq
+
+
+def test_a_posted_message_and_its_payload_update_are_changes(alice, user, direct):
+    payload = {"id": 7, "amount": 1050, "currency": "EUR", "exponent": 2, "note": "", "status": "x"}
+    posted = services.message_post(
+        actor=user,
+        conversation_id=direct.id,
+        content="Sent **10.50** EUR",
+        message_type="transfer",
+        payload=payload,
+    )
+    assert (posted.change_seq, posted.content_html) == (1, "<p>Sent <strong>10.50</strong> EUR</p>")
+    services.message_payload_update(message_id=posted.id, payload={**payload, "status": "y"})
+    (changed,) = changes(alice, direct.id, since=1).json()["messages"]
+    assert (changed["id"], changed["change_seq"], changed["transfer"]["status"]) == (
+        posted.id,
+        2,
+        "y",
+    )
