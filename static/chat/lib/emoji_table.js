@@ -204,7 +204,8 @@ export const EMOJI = [
   ["ℹ️", "information", "info"], ["💲", "heavy dollar sign", "dollar money"],
   ["💶", "euro banknote", "euro money"],
   ["👋🏻", "waving hand: light skin tone", "hello wave"],
-  ["🙏🏾", "folded hands: medium-dark skin tone", "please thanks"],];
+  ["🙏🏾", "folded hands: medium-dark skin tone", "please thanks"],
+];
 
 /** What the picker shows before anything is typed, and before the user has favourites. */
 export const DEFAULT_FREQUENT = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀", "🔥", "✅", "👏", "😄"];
