@@ -158,6 +158,17 @@ def test_reactions_picker_toggle_live_and_who_reacted(people):
     chip(b, "Lunch", "🎉").click()
     expect(chip(a, "Lunch", "🎉")).to_contain_text("2")
 
+    # An edit reaches everyone alike (`me: null` in its reactions): each keeps whose is whose.
+    from messaging import services
+
+    lunch = int(row(a, "Lunch").get_attribute("data-id"))
+    off_loop(lambda: services.message_edit(actor=bob_user, message_id=lunch, content="Lunch at 1?"))
+    expect(row(a, "Lunch at 1?")).to_have_count(1)
+    expect(chip(a, "Lunch at 1?", "🎉")).to_have_attribute("aria-pressed", "true")
+    expect(chip(a, "Lunch at 1?", "👍")).to_have_attribute("aria-pressed", "false")
+    expect(row(b, "Lunch at 1?")).to_have_count(1)
+    expect(chip(b, "Lunch at 1?", "👍")).to_have_attribute("aria-pressed", "true")
+
     # The "+" chip, and the picker remembers what this browser uses.
     row(a, "Lunch").locator(".reaction-add").click()
     frequent = a.locator(".emoji-picker .picker-emoji").evaluate_all(

@@ -10,10 +10,12 @@ const GAP = 6;
 
 /**
  * Put `el` (already in the page) next to `anchor`: below it when there is room, else
- * above; aligned to its start (or its end with `align: "end"`), kept inside the window.
+ * above; aligned to its start or end (`align`; "auto": the end in the window's right
+ * half), kept inside the window.
  */
-export function placeNear(el, anchor, { prefer = "below", align = "start" } = {}) {
+export function placeNear(el, anchor, { prefer = "below", align = "auto" } = {}) {
   const box = anchor.getBoundingClientRect();
+  if (align === "auto") align = box.left + box.width / 2 > window.innerWidth / 2 ? "end" : "start";
   const width = el.offsetWidth;
   const height = el.offsetHeight;
   const fitsBelow = box.bottom + GAP + height <= window.innerHeight;

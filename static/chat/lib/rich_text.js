@@ -97,6 +97,13 @@ export function richText(html, { meId = null } = {}) {
   return fragment;
 }
 
+/** The first non-blank line of formatted text, as plain text (the pinned list's preview). */
+export function firstLine(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html || "";
+  return (template.content.textContent || "").split("\n").map((line) => line.trim()).find(Boolean) || "";
+}
+
 /** Whether a message mentions the reader (its `mentions` ids). */
 export function mentionsMe(message, meId) {
   return Array.isArray(message?.mentions) && message.mentions.includes(meId);

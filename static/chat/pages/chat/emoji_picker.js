@@ -103,7 +103,7 @@ export function openPicker(anchor, onPick) {
 
   fill();
   document.body.append(picker);
-  placeNear(picker, anchor, { prefer: "above", align: "end" });
+  placeNear(picker, anchor, { prefer: "above" });
   anchor.setAttribute("aria-expanded", "true");
   open = { picker, anchor, stop: dismissable(picker, anchor, () => closePicker()) };
   search.focus();

@@ -71,9 +71,17 @@ function run(actionId, messageId, anchor) {
   action.run(message, { row: rowOf(messageId), anchor });
 }
 
+// Touch screens have no hover: tapping a bubble (not a link or button in it) shows its bar.
+const touch = window.matchMedia("(hover: none)");
+
 els.messageList.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-menu-action], button.msg-more");
   const row = button?.closest(".msg[data-id]");
+  if (!button && touch.matches && !event.target.closest("a, button, textarea")) {
+    const tapped = event.target.closest(".msg[data-id]");
+    for (const other of els.messageList.querySelectorAll(".msg.actions-open")) if (other !== tapped) other.classList.remove("actions-open");
+    tapped?.classList.toggle("actions-open");
+  }
   if (!row) return;
   if (button.classList.contains("msg-more")) openMenu(row, button);
   else run(button.dataset.menuAction, Number(row.dataset.id), button);

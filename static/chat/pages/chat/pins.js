@@ -9,13 +9,13 @@ import { api } from "../../lib/api.js";
 import { h, shortTime, toast } from "../../lib/dom.js";
 import { attachmentSummary } from "../../lib/files.js";
 import { dismissable, placeNear } from "../../lib/floating.js";
+import { firstLine } from "../../lib/rich_text.js";
 import { jumpToMessage } from "./jump.js";
 import { registerMessageAction } from "./menu.js";
 import { ICONS, addRowPart, icon } from "./message_parts.js";
 import { placeMessage } from "./messages.js";
 import { memberName, myRole } from "./names.js";
 import { els } from "./page.js";
-import { previewOf } from "./replies.js";
 import { onConversationForgotten, onConversationOpened, state } from "./state.js";
 
 const pins = new Map(); // conversation id -> pinned messages, most recently pinned first
@@ -146,7 +146,7 @@ function fillPanel() {
           "button",
           { type: "button", class: "pins-open", dataset: { id: String(message.id) } },
           h("span", { class: "pins-meta" }, h("strong", { text: memberName(conversation, message.sender_id, message.sender_username) }), " ", h("time", { datetime: message.created_at, text: shortTime(message.created_at) })),
-          h("span", { class: "pins-text", text: previewOf(message.content) || attachmentSummary(message.attachments) || "Attachment" }),
+          h("span", { class: "pins-text", text: firstLine(message.content_html) || attachmentSummary(message.attachments) || "Attachment" }),
         ),
         mayUnpin ? h("button", { type: "button", class: "link-button pins-unpin", text: "Unpin", dataset: { id: String(message.id) } }) : null,
       ),
