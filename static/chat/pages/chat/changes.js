@@ -41,9 +41,11 @@ export function applyMessage(message) {
     applyDeletion(cid, message.id, message.change_seq);
     return;
   }
-  // A message older than the oldest we hold is shown when its page is loaded (as it is
-  // then); adding it now would leave a hole in the list.
-  if (held || (hist && (!hist.hasOlder || message.id > (hist.oldestId ?? 0)))) receiveMessages(cid, [message]);
+  // A message outside the stretch we hold is shown when its page is loaded (as it is then);
+  // adding it now would leave a hole in the list: older than the oldest held, or — in a
+  // history opened in the middle (`hasNewer`) — newer than the newest held.
+  const inside = hist && (!hist.hasOlder || message.id > (hist.oldestId ?? 0)) && !(hist.hasNewer && message.id > hist.lastId);
+  if (held || inside) receiveMessages(cid, [message]);
   replaceLastMessage(cid, message);
   refreshQuotes(message);
   syncPin(message);
