@@ -127,9 +127,15 @@ def _lock(conversation_id: int) -> Conversation:
 def _locked_membership(
     *, actor: User, conversation_id: int
 ) -> tuple[Conversation, ConversationMember]:
-    """Lock the conversation, then the actor's membership; 404 when either is missing."""
-    selectors.membership_get(user_id=actor.id, conversation_id=conversation_id)  # 404 first
-    conversation = _lock(conversation_id)
+    """Lock the conversation if the actor is a member (a stranger gets 404 and never waits
+    for or holds the lock), then read the membership under the lock (a role changed while
+    waiting counts)."""
+    try:
+        conversation = Conversation.objects.select_for_update(of=("self",)).get(
+            id=conversation_id, memberships__user_id=actor.id
+        )
+    except (Conversation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(selectors.NOT_FOUND) from exc
     membership = selectors.membership_get(user_id=actor.id, conversation_id=conversation_id)
     return conversation, membership
 

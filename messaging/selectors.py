@@ -5,6 +5,9 @@ messages keep their place in history (the serializer blanks their text) but neve
 search: their original text is kept for moderation only.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -21,6 +24,24 @@ HISTORY_MAX_LIMIT = 100
 SEARCH_DEFAULT_LIMIT = 50
 SEARCH_MAX_LIMIT = 100
 SEARCH_MAX_QUERY_LENGTH = 200
+#: How many messages a public room's preview shows.
+RECENT_MESSAGES = 20
+
+#: The columns a message's representation reads (`messaging.api.serializers`), as
+#: `values()` names: lists read rows, not model instances (docs/architecture.md).
+MESSAGE_ROW_FIELDS = (
+    "id",
+    "conversation_id",
+    "seq",
+    "sender_id",
+    "sender__username",
+    "content",
+    "message_type",
+    "client_id",
+    "created_at",
+    "edited_at",
+    "is_deleted",
+)
 
 
 def message_get_for_user(*, user_id: int, message_id: int) -> Message:
@@ -30,6 +51,22 @@ def message_get_for_user(*, user_id: int, message_id: int) -> Message:
     except (Message.DoesNotExist, Http404, TypeError, ValueError) as exc:
         raise Http404("Message not found.") from exc
     return message
+
+
+def message_rows(*, message_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The `MESSAGE_ROW_FIELDS` of these messages, in one query. No permission check: for
+    the last messages of conversations the caller was given by a selector that checked."""
+    if not message_ids:
+        return []
+    return list(Message.objects.filter(id__in=message_ids).values(*MESSAGE_ROW_FIELDS))
+
+
+def recent_messages(*, conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
+    """The newest `limit` messages of a conversation, oldest first, with their senders. No
+    permission check: for a public room's preview (`conversations.selectors.public_room_get`
+    decided that the caller may see it)."""
+    newest = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
+    return list(reversed(newest.order_by("-id")[:limit]))
 
 
 def _check_limit(limit: int, maximum: int) -> None:

@@ -1,6 +1,5 @@
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,11 +8,11 @@ from rest_framework.response import Response
 from accounts import email_address, selectors, services
 from accounts.authentication import access_token_of
 from accounts.models import Notification
+from chat_project import api
 from chat_project.client_ip import client_ip
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
 from . import serializers as s
-from .pagination import paginated
 from .throttles import LoginIPThrottle, RegisterThrottle
 
 TOKEN_NOT_VALID = error(
@@ -21,7 +20,7 @@ TOKEN_NOT_VALID = error(
 )
 
 
-class AuthViewSet(viewsets.GenericViewSet):
+class AuthViewSet(api.ViewSet):
     """Register, log in, rotate and revoke tokens, profile, password, WebSocket tickets."""
 
     serializer_class = s.MeSerializer
@@ -62,7 +61,7 @@ class AuthViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def register(self, request: Request) -> Response:
-        data = _valid(s.RegisterInputSerializer, request)
+        data = api.valid_input(s.RegisterInputSerializer, request.data)
         user = services.user_register(**data, site_url=request.build_absolute_uri("/"))
         return Response(s.UserCreatedSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -78,7 +77,7 @@ class AuthViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="email/confirm")
     def email_confirm(self, request: Request) -> Response:
-        data = _valid(s.EmailConfirmInputSerializer, request)
+        data = api.valid_input(s.EmailConfirmInputSerializer, request.data)
         user = email_address.email_confirm(token=data["token"])
         return Response(s.UserCreatedSerializer(user).data)
 
@@ -94,7 +93,7 @@ class AuthViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def login(self, request: Request) -> Response:
-        data = _valid(s.LoginInputSerializer, request)
+        data = api.valid_input(s.LoginInputSerializer, request.data)
         return Response(services.auth_login(**data, client_ip=client_ip(request)))
 
     @extend_schema(
@@ -103,13 +102,13 @@ class AuthViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def refresh(self, request: Request) -> Response:
-        data = _valid(s.RefreshInputSerializer, request)
+        data = api.valid_input(s.RefreshInputSerializer, request.data)
         return Response(services.token_refresh(refresh_token=data["refresh_token"]))
 
     @extend_schema(request=s.RefreshInputSerializer, responses={204: None, 401: TOKEN_NOT_VALID})
     @action(detail=False, methods=["post"])
     def logout(self, request: Request) -> Response:
-        data = _valid(s.RefreshInputSerializer, request)
+        data = api.valid_input(s.RefreshInputSerializer, request.data)
         access = access_token_of(request.META.get("HTTP_AUTHORIZATION", ""))
         services.token_revoke(refresh_token=data["refresh_token"], access_token=access)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -123,7 +122,7 @@ class AuthViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get", "patch"])
     def me(self, request: Request) -> Response:
         if request.method == "PATCH":
-            data = _valid(s.ProfileUpdateInputSerializer, request)
+            data = api.valid_input(s.ProfileUpdateInputSerializer, request.data)
             site_url = request.build_absolute_uri("/")
             services.user_profile_update(user=request.user, site_url=site_url, **data)
         return Response(s.MeSerializer(request.user).data)
@@ -140,7 +139,7 @@ class AuthViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def password(self, request: Request) -> Response:
-        data = _valid(s.PasswordChangeInputSerializer, request)
+        data = api.valid_input(s.PasswordChangeInputSerializer, request.data)
         services.user_password_change(user=request.user, **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -150,11 +149,10 @@ class AuthViewSet(viewsets.GenericViewSet):
         return Response(services.ws_ticket_issue(user=request.user))
 
 
-class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class UserViewSet(mixins.ListModelMixin, api.ViewSet):
     """Find people to befriend: prefix search over username and display name."""
 
     serializer_class = s.UserPublicSerializer
-    pagination_class = None
 
     def get_queryset(self):
         return selectors.user_search(
@@ -168,40 +166,33 @@ class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class NotificationViewSet(viewsets.GenericViewSet):
+class NotificationViewSet(api.ViewSet):
     """The caller's notifications, newest first; mark one or all read; the unread count."""
 
     serializer_class = s.NotificationSerializer
-    pagination_class = None
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Notification.objects.none()
-        return selectors.notification_list_for_user(user=self.request.user)
+    queryset = api.schema_only(Notification)
 
     @extend_schema(
         parameters=[s.NotificationQuerySerializer, *PAGINATION_HEADERS],
         responses={200: s.NotificationSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
-        query = s.NotificationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        unread = query.validated_data["unread"]
-        return paginated(
-            request,
-            selectors.notification_list_for_user(user=request.user, unread=unread),
-            lambda page: s.NotificationSerializer(page, many=True).data,
-            limit=query.validated_data["limit"],
-            offset=query.validated_data["offset"],
-            params={"unread": "true"} if unread else None,
+        query = api.valid_input(s.NotificationQuerySerializer, request.query_params)
+        pages = api.LimitOffsetPagination(
+            limit=query["limit"],
+            offset=query["offset"],
+            params={"unread": "true"} if query["unread"] else None,
         )
+        notifications = selectors.notification_list_for_user(
+            user=request.user, unread=query["unread"]
+        )
+        page = pages.paginate_queryset(notifications, request)
+        return pages.get_paginated_response(s.NotificationSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={200: s.NotificationSerializer})
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
-        notification = services.notification_mark_read(
-            actor=request.user, notification_id=_notification_id(pk)
-        )
+        notification = services.notification_mark_read(actor=request.user, notification_id=int(pk))
         return Response(s.NotificationSerializer(notification).data)
 
     @extend_schema(request=None, responses={204: None})
@@ -214,19 +205,6 @@ class NotificationViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request: Request) -> Response:
         return Response({"unread_count": selectors.notification_unread_count(user=request.user)})
-
-
-def _notification_id(value: object) -> int:
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) < 2**63:
-        raise Http404(services.NOTIFICATION_NOT_FOUND)
-    return int(text)
-
-
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def register(router: object) -> None:

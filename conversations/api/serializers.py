@@ -1,45 +1,47 @@
 """The conversation representation (REST and events) and the input shapes.
 
-The REST layer composes: `last_message` uses messaging's one MessageSerializer
-(docs/architecture.md), so a conversation looks the same in every response and event.
+A conversation shows its `last_message` as messaging represents messages, but messaging
+sits above conversations, so it is not imported here: messaging hands in its reader at
+start-up (`represent_messages_with`, from `messaging.apps`), and the schema names its
+`Message` component (docs/architecture.md, "The REST layer composes").
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat_project.api import iso_datetime
+from chat_project.ids import MAX_ID
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
-from conversations.models import MAX_ID, Conversation
-from messaging.api.serializers import (
-    MESSAGE_ROW_FIELDS,
-    MessageSerializer,
-    iso_datetime,
-    message_row_representation,
-)
-from messaging.models import Message
+from conversations.models import Conversation
 
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 MAX_PARTICIPANTS_LIMIT = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
-RECENT_MESSAGES = 20
+
+#: Message ids -> their representations (one query): set by messaging at start-up.
+MessageReader = Callable[[list[int]], dict[int, dict]]
+_represent_messages: MessageReader | None = None
+
+
+def represent_messages_with(reader: MessageReader) -> None:
+    """Called once by the app that owns messages (`messaging.apps.MessagingConfig.ready`)."""
+    global _represent_messages
+    _represent_messages = reader
 
 
 def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, dict]:
     """The last message of every conversation given, represented, in one query (none if
-    there is nothing); read as rows, not model instances."""
+    there is nothing)."""
     ids = [c.last_message_id for c in conversations if c.last_message_id]
     if not ids:
         return {}
-    rows = Message.objects.filter(id__in=ids).values(*MESSAGE_ROW_FIELDS)
-    return {row["id"]: message_row_representation(row) for row in rows}
-
-
-def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
-    """The newest `limit` messages of a conversation, oldest first (for a room's preview)."""
-    newest = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
-    return list(reversed(newest.order_by("-id")[:limit]))
+    if _represent_messages is None:
+        raise ImproperlyConfigured("messaging did not hand in its message reader")
+    return _represent_messages(ids)
 
 
 class MemberSerializer(serializers.Serializer):
@@ -127,7 +129,8 @@ class ConversationSerializer(serializers.ModelSerializer):
             for row in self._member_rows(obj)
         ]
 
-    @extend_schema_field(MessageSerializer(allow_null=True))
+    # Messaging's `MessageSerializer`, named by its component (see the module docstring).
+    @extend_schema_field({"allOf": [{"$ref": "#/components/schemas/Message"}], "nullable": True})
     def get_last_message(self, obj: Conversation) -> dict | None:
         return self._last_message(obj)
 
@@ -189,17 +192,6 @@ class PublicRoomSerializer(serializers.ModelSerializer):
 
     def get_is_full(self, obj: Conversation) -> bool:
         return obj.max_participants is not None and obj.member_count >= obj.max_participants
-
-
-class PublicRoomPreviewSerializer(PublicRoomSerializer):
-    recent_messages = serializers.SerializerMethodField()
-
-    class Meta(PublicRoomSerializer.Meta):
-        fields = [*PublicRoomSerializer.Meta.fields, "recent_messages"]
-        read_only_fields = fields
-
-    def get_recent_messages(self, obj: Conversation) -> list[dict]:
-        return MessageSerializer(recent_messages(obj.id), many=True).data
 
 
 # --- Input: shape only; the services decide what is allowed --------------------------
@@ -274,10 +266,6 @@ class GroupConversationCreateInputSerializer(serializers.Serializer):
 
 class MembersAddInputSerializer(StrictJSONInput):
     user_ids = _user_ids_field(allow_empty=False)
-
-
-class MarkReadInputSerializer(StrictJSONInput):
-    message_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class PublicRoomQuerySerializer(serializers.Serializer):

@@ -4,56 +4,48 @@ Every route that names a conversation answers 404 to a non-member (the public ro
 `preview`/`join` excepted), so nobody learns that a private conversation exists.
 """
 
-from urllib.parse import urlencode
+from functools import partial
 
-from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chat_project import api
+from chat_project.ids import ID_PATTERN
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 from conversations import selectors, services
 from conversations.models import Conversation
 
 from . import serializers as s
 
-MAX_ID = s.MAX_ID
-PUBLIC_MAX_LIMIT = 100
 DIRECT_CHAT_FIXED = invalid("a direct chat: it always links the same two people.")
 CONVERSATION_FULL = error(
     "The new members would not all fit under `max_participants` (`conversation_full`)."
 )
 
 
-def _id(value: object) -> int:
-    """A path id: anything that is not a plausible id is simply not found."""
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or int(text) > MAX_ID or int(text) < 1:
-        raise Http404(selectors.NOT_FOUND)
-    return int(text)
-
-
-def _valid(serializer_class: type, data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-class ConversationViewSet(viewsets.GenericViewSet):
+class ConversationViewSet(api.ViewSet):
     """The caller's conversations; public rooms can be listed, previewed and joined."""
 
-    serializer_class = s.ConversationSerializer
-    pagination_class = None
+    # Membership is for the services and selectors to check (404 for a stranger): a view
+    # checks it only for a bad body (`_input`), whose 400 must not tell a stranger more.
+    # Previewing and the read marker are messaging's routes (messaging/api/views.py).
 
-    def get_queryset(self):
-        return selectors.conversation_list_for_user(user_id=self.request.user.id)
+    serializer_class = s.ConversationSerializer
+    queryset = api.schema_only(Conversation)
+
+    def _input(self, serializer_class: type, data: object, conversation_id: int) -> dict:
+        member_or_404 = partial(
+            selectors.membership_get, user_id=self.request.user.id, conversation_id=conversation_id
+        )
+        return api.valid_input(serializer_class, data, check_first=member_or_404)
 
     def _render(self, conversations: list[Conversation], **kwargs: object) -> Response:
         context = {
@@ -87,7 +79,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.ConversationSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        return self._detail(_id(pk))
+        return self._detail(int(pk))
 
     @extend_schema(
         request=PolymorphicProxySerializer(
@@ -110,7 +102,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request) -> Response:
-        data = _valid(s.ConversationCreateInputSerializer, request.data)
+        data = api.valid_input(s.ConversationCreateInputSerializer, request.data)
         if data["type"] == Conversation.Type.DIRECT:
             ids = data["member_user_ids"]
             others = [uid for uid in dict.fromkeys(ids) if uid != request.user.id]
@@ -147,15 +139,14 @@ class ConversationViewSet(viewsets.GenericViewSet):
         },
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        conversation_id = _id(pk)
-        selectors.membership_get(user_id=request.user.id, conversation_id=conversation_id)
-        data = _valid(s.ConversationUpdateInputSerializer, request.data)
+        conversation_id = int(pk)
+        data = self._input(s.ConversationUpdateInputSerializer, request.data, conversation_id)
         services.conversation_update(actor=request.user, conversation_id=conversation_id, **data)
         return self._detail(conversation_id)
 
     @extend_schema(responses={204: None, 400: DIRECT_CHAT_FIXED})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.conversation_delete(actor=request.user, conversation_id=_id(pk))
+        services.conversation_delete(actor=request.user, conversation_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- Members -----------------------------------------------------------------------
@@ -166,9 +157,8 @@ class ConversationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], url_path="members")
     def members(self, request: Request, pk: str) -> Response:
-        conversation_id = _id(pk)
-        selectors.membership_get(user_id=request.user.id, conversation_id=conversation_id)
-        data = _valid(s.MembersAddInputSerializer, request.data)
+        conversation_id = int(pk)
+        data = self._input(s.MembersAddInputSerializer, request.data, conversation_id)
         services.conversation_members_add(
             actor=request.user, conversation_id=conversation_id, user_ids=data["user_ids"]
         )
@@ -179,36 +169,17 @@ class ConversationViewSet(viewsets.GenericViewSet):
         responses={204: None, 400: DIRECT_CHAT_FIXED},
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
     )
-    @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/.]+)")
+    @action(detail=True, methods=["delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})")
     def member_remove(self, request: Request, pk: str, user_id: str) -> Response:
-        conversation_id = _id(pk)
-        selectors.membership_get(user_id=request.user.id, conversation_id=conversation_id)
-        try:
-            target = _id(user_id)
-        except Http404 as exc:
-            raise Http404("This user is not a member of the conversation.") from exc
         services.conversation_member_remove(
-            actor=request.user, conversation_id=conversation_id, user_id=target
+            actor=request.user, conversation_id=int(pk), user_id=int(user_id)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None, 400: DIRECT_CHAT_FIXED})
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:
-        services.conversation_leave(actor=request.user, conversation_id=_id(pk))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(request=s.MarkReadInputSerializer, responses={204: None})
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
-        from messaging import services as messaging_services  # the layer above ours
-
-        conversation_id = _id(pk)
-        selectors.membership_get(user_id=request.user.id, conversation_id=conversation_id)
-        data = _valid(s.MarkReadInputSerializer, request.data)
-        messaging_services.message_mark_read(
-            actor=request.user, conversation_id=conversation_id, message_id=data["message_id"]
-        )
+        services.conversation_leave(actor=request.user, conversation_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- Public rooms ------------------------------------------------------------------
@@ -219,43 +190,20 @@ class ConversationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def public(self, request: Request) -> Response:
-        query = _valid(s.PublicRoomQuerySerializer, request.query_params)
-        limit, offset = min(query["limit"], PUBLIC_MAX_LIMIT), query["offset"]
-        rooms = selectors.public_room_list(search=query["search"])
-        total = rooms.count()
-        page = list(rooms[offset : offset + limit])
-        response = Response(s.PublicRoomSerializer(page, many=True).data)
-        response["X-Total-Count"] = str(total)
-        links = []
-        base = request.build_absolute_uri(request.path)
-
-        def url(new_offset: int) -> str:
-            params = {"limit": limit, "offset": new_offset}
-            if query["search"]:
-                params["search"] = query["search"]
-            return f"{base}?{urlencode(params)}"
-
-        if offset + limit < total:
-            links.append(f'<{url(offset + limit)}>; rel="next"')
-        if offset > 0:
-            links.append(f'<{url(max(0, offset - limit))}>; rel="prev"')
-        links.append(f'<{url(0)}>; rel="first"')
-        last_offset = max(0, (total - 1) // limit * limit) if total else 0
-        links.append(f'<{url(last_offset)}>; rel="last"')
-        response["Link"] = ", ".join(links)
-        return response
-
-    @extend_schema(responses={200: s.PublicRoomPreviewSerializer})
-    @action(detail=True, methods=["get"])
-    def preview(self, request: Request, pk: str) -> Response:
-        room = selectors.public_room_get(conversation_id=_id(pk))
-        return Response(s.PublicRoomPreviewSerializer(room).data)
+        query = api.valid_input(s.PublicRoomQuerySerializer, request.query_params)
+        pages = api.LimitOffsetPagination(
+            limit=query["limit"],
+            offset=query["offset"],
+            params={"search": query["search"]} if query["search"] else None,
+        )
+        page = pages.paginate_queryset(selectors.public_room_list(search=query["search"]), request)
+        return pages.get_paginated_response(s.PublicRoomSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={200: s.ConversationSerializer, 409: CONVERSATION_FULL})
     @action(detail=True, methods=["post"])
     def join(self, request: Request, pk: str) -> Response:
         conversation, _joined = services.conversation_join(
-            actor=request.user, conversation_id=_id(pk)
+            actor=request.user, conversation_id=int(pk)
         )
         return self._detail(conversation.id)
 

@@ -2,12 +2,12 @@
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chat_project import realtime
+from chat_project import api, realtime
 from chat_project.openapi import error, invalid
 from friends import selectors, services
 
@@ -21,11 +21,10 @@ USER_ID = OpenApiParameter("user_id", int, OpenApiParameter.PATH, description="A
 REQUEST_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A request's id.")
 
 
-class FriendViewSet(viewsets.GenericViewSet):
+class FriendViewSet(api.ViewSet):
     """The caller's friends: list (with presence), send a request, unfriend."""
 
     serializer_class = s.FriendSerializer
-    pagination_class = None
     lookup_url_kwarg = "user_id"
 
     def get_queryset(self) -> QuerySet:
@@ -43,7 +42,7 @@ class FriendViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[USER_ID], responses={204: None, 404: error("Not friends.")})
     def destroy(self, request: Request, user_id: str) -> Response:
-        services.friendship_remove(actor=request.user, user_id=user_id)
+        services.friendship_remove(actor=request.user, user_id=int(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -60,7 +59,7 @@ class FriendViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="request")
     def send_request(self, request: Request) -> Response:
-        data = _valid(s.FriendRequestInputSerializer, request)
+        data = api.valid_input(s.FriendRequestInputSerializer, request.data)
         outcome = services.friend_request_send(actor=request.user, username=data["username"])
         body = {
             "message": REQUEST_ACCEPTED if outcome.accepted else REQUEST_SENT,
@@ -70,11 +69,10 @@ class FriendViewSet(viewsets.GenericViewSet):
         return Response(body, status=code)
 
 
-class FriendRequestViewSet(viewsets.GenericViewSet):
+class FriendRequestViewSet(api.ViewSet):
     """Pending requests: list by direction, accept/reject (receiver), cancel (requester)."""
 
     serializer_class = s.FriendRequestSerializer
-    pagination_class = None
 
     def get_queryset(self) -> QuerySet:
         direction = self.request.query_params.get("direction", selectors.INCOMING)
@@ -96,7 +94,7 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[REQUEST_ID], responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.friend_request_cancel(actor=request.user, request_id=pk)
+        services.friend_request_cancel(actor=request.user, request_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -104,7 +102,7 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def accept(self, request: Request, pk: str) -> Response:
-        services.friend_request_accept(actor=request.user, request_id=pk)
+        services.friend_request_accept(actor=request.user, request_id=int(pk))
         return Response({"message": REQUEST_ACCEPTED})
 
     @extend_schema(
@@ -112,15 +110,14 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def reject(self, request: Request, pk: str) -> Response:
-        services.friend_request_reject(actor=request.user, request_id=pk)
+        services.friend_request_reject(actor=request.user, request_id=int(pk))
         return Response({"message": REQUEST_REJECTED})
 
 
-class UserBlockViewSet(viewsets.GenericViewSet):
+class UserBlockViewSet(api.ViewSet):
     """`/api/users/{id}/block`: detail routes only (accounts owns the `users` list)."""
 
     serializer_class = s.BlockSerializer
-    pagination_class = None
     lookup_url_kwarg = "user_id"
 
     @extend_schema(
@@ -134,18 +131,17 @@ class UserBlockViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post", "delete"])
     def block(self, request: Request, user_id: str) -> Response:
         if request.method == "DELETE":
-            services.user_unblock(actor=request.user, user_id=user_id)
+            services.user_unblock(actor=request.user, user_id=int(user_id))
             return Response(status=status.HTTP_204_NO_CONTENT)
-        block, created = services.user_block(actor=request.user, user_id=user_id)
+        block, created = services.user_block(actor=request.user, user_id=int(user_id))
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.BlockSerializer(block).data, status=code)
 
 
-class BlockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class BlockViewSet(mixins.ListModelMixin, api.ViewSet):
     """`GET /api/blocks`: the users the caller blocks, newest first."""
 
     serializer_class = s.BlockSerializer
-    pagination_class = None
 
     def get_queryset(self) -> QuerySet:
         return selectors.block_list_for_user(user=self.request.user)
@@ -154,12 +150,6 @@ class BlockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 def _viewer(request: Request) -> dict:
     """Serializer context naming who the representation is for (emails depend on it)."""
     return {"viewer_id": request.user.pk}
-
-
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def register(router: object) -> None:

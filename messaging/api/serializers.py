@@ -1,37 +1,21 @@
-from collections.abc import Mapping
-from datetime import UTC, datetime
+"""Messages and reports as the API shows them, and the input shapes of REST bodies and
+WebSocket frames (the consumer validates frames with these serializers, as REST does)."""
+
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
 
+from chat_project.api import StrictCharField, StrictIntegerField, iso_datetime
+from chat_project.ids import MAX_ID
+from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
-from conversations.models import MAX_ID
+from conversations.api.serializers import PublicRoomSerializer
+from conversations.models import Conversation
+from messaging import selectors
 from messaging.models import Message, Report
-
-
-def iso_datetime(value: datetime | None) -> str | None:
-    """The same text as DRF's DateTimeField (UTC, "Z"), without its per-field machinery."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-#: The columns a message's representation reads, as `values()` names.
-MESSAGE_ROW_FIELDS = (
-    "id",
-    "conversation_id",
-    "seq",
-    "sender_id",
-    "sender__username",
-    "content",
-    "message_type",
-    "client_id",
-    "created_at",
-    "edited_at",
-    "is_deleted",
-)
+from messaging.selectors import MESSAGE_ROW_FIELDS
 
 
 def message_row_representation(row: Mapping[str, Any]) -> dict:
@@ -51,6 +35,13 @@ def message_row_representation(row: Mapping[str, Any]) -> dict:
         "edited_at": iso_datetime(row["edited_at"]),
         "is_deleted": row["is_deleted"],
     }
+
+
+def represent_messages(message_ids: Iterable[int]) -> dict[int, dict]:
+    """Message id -> representation, in one query: what a conversation shows as its
+    `last_message` (handed to conversations at start-up: messaging/apps.py)."""
+    rows = selectors.message_rows(message_ids=list(message_ids))
+    return {row["id"]: message_row_representation(row) for row in rows}
 
 
 def message_representation(message: Message) -> dict:
@@ -94,24 +85,6 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 # --- input shapes (the services do the rules) ------------------------------------------------
-
-
-class StrictCharField(serializers.CharField):
-    """A string and nothing else: DRF's CharField would turn 123 into "123"."""
-
-    def to_internal_value(self, data: object) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer (or digits in a string, as query parameters are); never true/false."""
-
-    def to_internal_value(self, data: object) -> int:
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 def _message_text() -> StrictCharField:
@@ -180,6 +153,23 @@ class SearchQuerySerializer(serializers.Serializer):
 # --- reports ---------------------------------------------------------------------------------
 
 
+class MarkReadInputSerializer(StrictJSONInput):
+    message_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class PublicRoomPreviewSerializer(PublicRoomSerializer):
+    # A public room's summary with its newest messages, for anyone logged in.
+    recent_messages = serializers.SerializerMethodField()
+
+    class Meta(PublicRoomSerializer.Meta):
+        fields = [*PublicRoomSerializer.Meta.fields, "recent_messages"]
+        read_only_fields = fields
+
+    def get_recent_messages(self, obj: Conversation) -> list[dict]:
+        messages = selectors.recent_messages(conversation_id=obj.id)
+        return [message_representation(message) for message in messages]
+
+
 class ReportInputSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=1000, help_text="1-1000 characters.")
 
@@ -194,3 +184,24 @@ class ReportSerializer(serializers.ModelSerializer):
         model = Report
         fields = ["id", "target_type", "message_id", "user_id", "reason", "status", "created_at"]
         read_only_fields = fields
+
+
+# --- WebSocket frames: the REST shapes, as JSON types (a frame is JSON, never a form) --------
+
+
+class ConversationFrameSerializer(StrictJSONInput):
+    """`join_conversation`, `leave_conversation`."""
+
+    conversation_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class TypingFrameSerializer(ConversationFrameSerializer):
+    is_typing = serializers.BooleanField()
+
+
+class MarkReadFrameSerializer(ConversationFrameSerializer, MarkReadInputSerializer):
+    """`mark_read`: `POST /api/conversations/{id}/read` with the id in the frame."""
+
+
+class SendMessageFrameSerializer(StrictJSONInput, MessageCreateInputSerializer):
+    """`send_message`: the body of `POST /api/messages`."""

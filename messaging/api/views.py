@@ -4,43 +4,33 @@ The sender is always `request.user`. Every route that names a message or a conve
 answers 404 to a non-member, so ids leak nothing.
 """
 
-from django.http import Http404
+from functools import partial
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from chat_project import api
+from chat_project.ids import ID_PATTERN
 from chat_project.openapi import error, invalid
+from conversations import selectors as conversation_selectors
+from conversations.models import Conversation
 from messaging import selectors, services
 from messaging.models import Message, Report
 
 from . import serializers as s
 from .send import lean_send
 
-
-def _path_id(value: object, not_found: str) -> int:
-    """A path id: anything that is not a plausible id is simply not found."""
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= s.MAX_ID:
-        raise Http404(not_found)
-    return int(text)
-
-
-def _valid(serializer_class: type, data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
 
 
-class MessageViewSet(viewsets.GenericViewSet):
+class MessageViewSet(api.ViewSet):
     """Send, edit and delete messages; read a conversation's history; search."""
 
     serializer_class = s.MessageSerializer
-    pagination_class = None
+    queryset = api.schema_only(Message)
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
@@ -50,9 +40,6 @@ class MessageViewSet(viewsets.GenericViewSet):
         if actions and actions.get("post") == "create":
             return lean_send(view)
         return view
-
-    def get_queryset(self):  # schema generation only: every action goes through a selector
-        return Message.objects.none()
 
     @extend_schema(
         request=s.MessageCreateInputSerializer,
@@ -69,7 +56,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request) -> Response:
-        data = _valid(s.MessageCreateInputSerializer, request.data)
+        data = api.valid_input(s.MessageCreateInputSerializer, request.data)
         message, created = services.message_send(actor=request.user, **data)
         return Response(
             s.MessageSerializer(message).data,
@@ -78,9 +65,7 @@ class MessageViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.MessageSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        message = selectors.message_get_for_user(
-            user_id=request.user.id, message_id=_path_id(pk, services.MESSAGE_NOT_FOUND)
-        )
+        message = selectors.message_get_for_user(user_id=request.user.id, message_id=int(pk))
         return Response(s.MessageSerializer(message).data)
 
     @extend_schema(
@@ -88,15 +73,13 @@ class MessageViewSet(viewsets.GenericViewSet):
         responses={200: s.MessageSerializer, 400: invalid("a deleted message.")},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
-        data = _valid(s.MessageEditInputSerializer, request.data)
-        message = services.message_edit(actor=request.user, message_id=message_id, **data)
+        data = api.valid_input(s.MessageEditInputSerializer, request.data)
+        message = services.message_edit(actor=request.user, message_id=int(pk), **data)
         return Response(s.MessageSerializer(message).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
-        services.message_delete(actor=request.user, message_id=message_id)
+        services.message_delete(actor=request.user, message_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -110,9 +93,8 @@ class MessageViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> Response:
         """Report a message of one of your conversations to the moderators."""
-        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
-        data = _valid(s.ReportInputSerializer, request.data)
-        report = services.message_report(actor=request.user, message_id=message_id, **data)
+        data = api.valid_input(s.ReportInputSerializer, request.data)
+        report = services.message_report(actor=request.user, message_id=int(pk), **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -122,14 +104,14 @@ class MessageViewSet(viewsets.GenericViewSet):
             400: invalid("more than one of `before`, `after` and `skip`."),
         },
     )
-    @action(detail=False, methods=["get"], url_path=r"conversation/(?P<conversation_id>[^/]+)")
+    @action(
+        detail=False, methods=["get"], url_path=rf"conversation/(?P<conversation_id>{ID_PATTERN})"
+    )
     def conversation(self, request: Request, conversation_id: str) -> Response:
         """History, oldest first; see the contract for the cursors."""
-        params = _valid(s.HistoryQuerySerializer, request.query_params)
+        params = api.valid_input(s.HistoryQuerySerializer, request.query_params)
         messages = selectors.message_history(
-            user_id=request.user.id,
-            conversation_id=_path_id(conversation_id, "Conversation not found."),
-            **params,
+            user_id=request.user.id, conversation_id=int(conversation_id), **params
         )
         return Response(s.MessageSerializer(messages, many=True).data)
 
@@ -143,20 +125,17 @@ class MessageViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def search(self, request: Request) -> Response:
         """Best match first, over the caller's conversations only; deleted messages never."""
-        params = _valid(s.SearchQuerySerializer, request.query_params)
+        params = api.valid_input(s.SearchQuerySerializer, request.query_params)
         messages = selectors.message_search(user_id=request.user.id, **params)
         return Response(s.MessageSerializer(messages, many=True).data)
 
 
-class UserReportViewSet(viewsets.GenericViewSet):
+class UserReportViewSet(api.ViewSet):
     """`/api/users/{id}/report`: a detail route only (accounts owns the `users` list)."""
 
     serializer_class = s.ReportSerializer
-    pagination_class = None
+    queryset = api.schema_only(Report)
     lookup_url_kwarg = "user_id"
-
-    def get_queryset(self):  # schema generation only
-        return Report.objects.none()
 
     @extend_schema(
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
@@ -170,13 +149,48 @@ class UserReportViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request: Request, user_id: str) -> Response:
         """Report a user to the moderators."""
-        target_id = _path_id(user_id, "User not found.")
-        data = _valid(s.ReportInputSerializer, request.data)
-        report = services.user_report(actor=request.user, user_id=target_id, **data)
+        data = api.valid_input(s.ReportInputSerializer, request.data)
+        report = services.user_report(actor=request.user, user_id=int(user_id), **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ConversationMessagesViewSet(api.ViewSet):
+    """The caller's conversations; public rooms can be listed, previewed and joined."""
+
+    # The routes under `/api/conversations/{id}/` that are about messages: messaging
+    # registers them, because conversations sits below messaging and cannot import it
+    # (docs/architecture.md). The docstring above is the resource's, as in the schema.
+
+    serializer_class = s.PublicRoomPreviewSerializer
+    queryset = api.schema_only(Conversation)
+
+    @extend_schema(request=s.MarkReadInputSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        # A non-member gets 404, even for a bad body; the service checks membership, so a
+        # good body is not checked twice.
+        conversation_id = int(pk)
+        member_or_404 = partial(
+            conversation_selectors.membership_get,
+            user_id=request.user.id,
+            conversation_id=conversation_id,
+        )
+        data = api.valid_input(s.MarkReadInputSerializer, request.data, check_first=member_or_404)
+        services.message_mark_read(
+            actor=request.user, conversation_id=conversation_id, message_id=data["message_id"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: s.PublicRoomPreviewSerializer})
+    @action(detail=True, methods=["get"])
+    def preview(self, request: Request, pk: str) -> Response:
+        # A public room for anyone logged in, with its newest messages (private: 404).
+        room = conversation_selectors.public_room_get(conversation_id=int(pk))
+        return Response(s.PublicRoomPreviewSerializer(room).data)
 
 
 def register(router: object) -> None:
     """Add this app's viewsets to the project's one router."""
     router.register("messages", MessageViewSet, basename="messages")
     router.register("users", UserReportViewSet, basename="user-reports")
+    router.register("conversations", ConversationMessagesViewSet, basename="conversation-messages")

@@ -28,13 +28,20 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from chat_project import realtime
+from chat_project.api import valid_input
 from chat_project.exceptions import error_payload
 from chat_project.realtime.hub import Hub, Outbox
 from chat_project.text import BadText, parse_json
 from messaging import events
+from messaging.api.serializers import (
+    ConversationFrameSerializer,
+    MarkReadFrameSerializer,
+    SendMessageFrameSerializer,
+    TypingFrameSerializer,
+)
 
 from . import database
-from .frames import FrameError, FrameRate, bool_field, id_field, str_field, utf8_length_over
+from .frames import FrameRate, utf8_length_over
 from .presence_keeper import announce_presence, presence_keeper
 
 logger = logging.getLogger(__name__)
@@ -351,8 +358,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             await handler(self, content)
-        except FrameError as exc:
-            await self._error(exc.code, exc.detail, request_type)
         except Exception as exc:
             payload = error_payload(exc)
             if payload is None:
@@ -364,7 +369,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def on_join_conversation(self, content: dict[str, Any]) -> None:
-        conversation_id = id_field(content, "conversation_id")
+        conversation_id = valid_input(ConversationFrameSerializer, content)["conversation_id"]
         # Always from the database: joining is rare and must never show a room to a
         # non-member, even one whose removal event is still on its way.
         await database.membership_check(self.user_id, conversation_id)
@@ -393,21 +398,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def on_leave_conversation(self, content: dict[str, Any]) -> None:
-        conversation_id = id_field(content, "conversation_id")
+        conversation_id = valid_input(ConversationFrameSerializer, content)["conversation_id"]
         if conversation_id in self.viewing:
             await self._stop_viewing(conversation_id)
         await self.send_json({"type": "left_conversation", "conversation_id": conversation_id})
 
     async def on_send_message(self, content: dict[str, Any]) -> None:
-        conversation_id = id_field(content, "conversation_id")
-        text = str_field(content, "content")
-        client_id = str_field(content, "client_id", required=False)
-        message = await database.send_message(self.user, conversation_id, text, client_id)
+        frame = valid_input(SendMessageFrameSerializer, content)
+        client_id = frame.get("client_id")
+        message = await database.send_message(
+            self.user, frame["conversation_id"], frame["content"], client_id
+        )
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
     async def on_typing(self, content: dict[str, Any]) -> None:
-        conversation_id = id_field(content, "conversation_id")
-        is_typing = bool_field(content, "is_typing")
+        frame = valid_input(TypingFrameSerializer, content)
+        conversation_id = frame["conversation_id"]
         await self._ensure_member(conversation_id)
         await realtime.send_async(
             realtime.conversation_group(conversation_id),
@@ -415,14 +421,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 conversation_id=conversation_id,
                 user_id=self.user_id,
                 username=self.username,
-                is_typing=is_typing,
+                is_typing=frame["is_typing"],
             ),
         )
 
     async def on_mark_read(self, content: dict[str, Any]) -> None:
-        conversation_id = id_field(content, "conversation_id")
-        message_id = id_field(content, "message_id")
-        await database.mark_read(self.user, conversation_id, message_id)
+        frame = valid_input(MarkReadFrameSerializer, content)
+        await database.mark_read(self.user, frame["conversation_id"], frame["message_id"])
 
     frame_handlers: dict[str, Callable[[ChatConsumer, dict[str, Any]], Awaitable[None]]] = {
         "ping": on_ping,

@@ -14,9 +14,10 @@ from accounts import services as accounts_services
 from accounts.models import ModerationLog, User
 from chat_project import ratelimit
 from chat_project.exceptions import Conflict
+from chat_project.ids import id_or_404
 from messaging.models import Report
 
-from .checks import as_id, membership_for_message
+from .checks import membership_for_message
 from .store import message_redact
 
 REPORT_REASON_MAX_LENGTH = 1000
@@ -97,8 +98,8 @@ def user_report(*, actor: User, user_id: int, reason: str) -> Report:
 def _handle_report(*, actor: User, report_id: int, status: str, action: str, note: str) -> bool:
     accounts_services.require_permission(actor, "messaging.resolve_report")
     try:
-        report = Report.objects.select_for_update().get(pk=as_id(report_id))
-    except (Report.DoesNotExist, Http404) as exc:
+        report = Report.objects.select_for_update().get(pk=id_or_404(report_id, REPORT_NOT_FOUND))
+    except Report.DoesNotExist as exc:
         raise Http404(REPORT_NOT_FOUND) from exc
     if report.status != Report.Status.OPEN:
         return False
@@ -143,8 +144,8 @@ def report_dismiss(*, actor: User, report_id: int, note: str = "") -> bool:
 
 def _open_report_for_update(report_id: int) -> Report:
     try:
-        return Report.objects.select_for_update().get(pk=as_id(report_id))
-    except (Report.DoesNotExist, Http404) as exc:
+        return Report.objects.select_for_update().get(pk=id_or_404(report_id, REPORT_NOT_FOUND))
+    except Report.DoesNotExist as exc:
         raise Http404(REPORT_NOT_FOUND) from exc
 
 

@@ -33,14 +33,15 @@ from accounts.models import ModerationLog, User
 from accounts.tokens import TokenActor
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict, Overloaded, Throttled
+from chat_project.ids import id_or_404
 from conversations.models import Conversation, ConversationMember
+from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from conversations.selectors import membership_get
 from messaging import events
 from messaging.models import Message
 
 from .checks import (
     MESSAGE_NOT_FOUND,
-    as_id,
     check_not_blocked,
     clean_client_id,
     clean_content,
@@ -82,7 +83,7 @@ def _check_not_overloaded() -> None:
 
 def message_send_clean(*, conversation_id: object, content: object, client_id: object) -> None:
     """The input checks of `message_send` alone (no side effect): ValidationError/Http404."""
-    as_id(conversation_id, "Conversation not found.")
+    id_or_404(conversation_id, CONVERSATION_NOT_FOUND)
     clean_content(content)
     clean_client_id(client_id)
 
@@ -119,7 +120,7 @@ def message_send(
     Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled; while
     this process delivers events late (back-pressure) -> Overloaded.
     """
-    conversation_id = as_id(conversation_id, "Conversation not found.")
+    conversation_id = id_or_404(conversation_id, CONVERSATION_NOT_FOUND)
     text = clean_content(content)
     key = clean_client_id(client_id)
     try:
@@ -214,7 +215,9 @@ def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
     if not (actor.is_active and actor.is_staff):
         raise PermissionDenied("Only moderators can redact messages.")
     try:
-        message = Message.objects.select_for_update().get(pk=as_id(message_id))
+        message = Message.objects.select_for_update().get(
+            pk=id_or_404(message_id, MESSAGE_NOT_FOUND)
+        )
     except Message.DoesNotExist as exc:
         raise Http404(MESSAGE_NOT_FOUND) from exc
     if message.is_deleted:
@@ -243,7 +246,9 @@ def message_mark_read(*, actor: User, conversation_id: int, message_id: int) -> 
     """
     membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
     row = (
-        Message.objects.filter(pk=as_id(message_id), conversation_id=membership.conversation_id)
+        Message.objects.filter(
+            pk=id_or_404(message_id, MESSAGE_NOT_FOUND), conversation_id=membership.conversation_id
+        )
         .values_list("id", "seq")
         .first()
     )
