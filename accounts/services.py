@@ -26,6 +26,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from chat_project import realtime
 from chat_project.exceptions import Throttled
+from chat_project.permissions import require_permission
 
 from . import events
 from .authentication import revoke_access_token
@@ -230,12 +231,6 @@ def moderation_log_write(
     entry.full_clean()
     entry.save()
     return entry
-
-
-def require_permission(actor: User, permission: str) -> None:
-    """Moderation services check the permission themselves, whatever the caller."""
-    if not (actor.is_active and actor.is_staff and actor.has_perm(permission)):
-        raise PermissionDenied("You are not allowed to do this.")
 
 
 def _lock_target(user_id: int) -> User:

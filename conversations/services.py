@@ -26,6 +26,7 @@ from accounts import services as accounts_services
 from accounts.models import ModerationLog, Notification, User
 from chat_project import realtime
 from chat_project.exceptions import Conflict
+from chat_project.permissions import SUPERUSER, require_permission
 from friends import selectors as friends_selectors
 
 from . import events, selectors
@@ -42,6 +43,7 @@ NOT_A_GROUP = "A direct conversation cannot be changed: it always links the same
 NOT_ADMIN = "Only an admin of this conversation can do this."
 NOT_FRIENDS = "You can only add your friends."
 ROOM_FULL = "This conversation is full."
+NOT_MODERATOR = "Only moderators can do this."
 
 
 # --- Helpers ---------------------------------------------------------------------------
@@ -446,22 +448,21 @@ def conversation_leave(*, actor: User, conversation_id: int) -> None:
 # --- Moderation (admin site) -----------------------------------------------------------
 
 
-def _require_moderator(actor: User) -> None:
-    if not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only moderators can do this.")
-
-
 @transaction.atomic
 def conversation_moderate_delete(*, actor: User, conversation_id: int) -> None:
-    """A moderator deletes any conversation (direct ones too); its members are told."""
-    _require_moderator(actor)
+    """A moderator deletes any conversation (direct ones too); its members are told.
+
+    Needs `conversations.delete_conversation` (what the admin's delete asks for)."""
+    require_permission(actor, "conversations.delete_conversation", message=NOT_MODERATOR)
     _delete(_lock(conversation_id))
 
 
 @transaction.atomic
 def conversation_member_moderate_remove(*, actor: User, conversation_id: int, user_id: int) -> None:
-    """A moderator removes someone from a group, with the same consequences as leaving."""
-    _require_moderator(actor)
+    """A moderator removes someone from a group, with the same consequences as leaving.
+
+    Needs `conversations.delete_conversationmember` (what the admin's remove asks for)."""
+    require_permission(actor, "conversations.delete_conversationmember", message=NOT_MODERATOR)
     conversation = _lock(conversation_id)
     _require_group(conversation)
     try:
@@ -484,8 +485,9 @@ def conversation_staff_open(*, actor: User, conversation_id: int, reason: str) -
     reason is required and goes into the audit log with the grant. A public room needs no
     opening (its messages are visible anyway) -> ValidationError; unknown id -> Http404.
     """
-    if not (actor.is_active and actor.is_staff and actor.is_superuser):
-        raise PermissionDenied("Only a superuser can open a private conversation.")
+    require_permission(
+        actor, SUPERUSER, message="Only a superuser can open a private conversation."
+    )
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         raise ValidationError({"reason": ["Say why you need to read this conversation."]})

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.http import Http404
 
+from chat_project.permissions import require_permission
 from conversations.models import ConversationMember
 from conversations.selectors import membership_get, staff_can_read_q
 
@@ -231,8 +232,9 @@ def report_context_for_staff(
 
     Needs the permission to view reports (moderators, superusers).
     """
-    if not (viewer.is_active and viewer.is_staff and viewer.has_perm("messaging.view_report")):
-        raise PermissionDenied("You are not allowed to read reports.")
+    require_permission(
+        viewer, "messaging.view_report", message="You are not allowed to read reports."
+    )
     if report.message_id is None:
         return []
     anchor = (

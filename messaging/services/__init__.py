@@ -27,6 +27,7 @@ from .reports import (
     user_report,
 )
 from .store import (
+    REDACT_PERMISSIONS,
     message_delete,
     message_edit,
     message_mark_read,
@@ -42,6 +43,7 @@ __all__ = [
     "MENTION_MAX_NAMES",
     "MENTION_RE",
     "MESSAGE_NOT_FOUND",
+    "REDACT_PERMISSIONS",
     "REPORT_NOT_FOUND",
     "REPORT_REASON_MAX_LENGTH",
     "Message",

@@ -15,6 +15,7 @@ from accounts.models import ModerationLog, User
 from chat_project import ratelimit
 from chat_project.exceptions import Conflict
 from chat_project.ids import id_or_404
+from chat_project.permissions import require_permission
 from messaging.models import Report
 
 from .checks import membership_for_message
@@ -96,7 +97,7 @@ def user_report(*, actor: User, user_id: int, reason: str) -> Report:
 
 
 def _handle_report(*, actor: User, report_id: int, status: str, action: str, note: str) -> bool:
-    accounts_services.require_permission(actor, "messaging.resolve_report")
+    require_permission(actor, "messaging.resolve_report")
     try:
         report = Report.objects.select_for_update().get(pk=id_or_404(report_id, REPORT_NOT_FOUND))
     except Report.DoesNotExist as exc:
@@ -156,8 +157,8 @@ def report_redact_message(*, actor: User, report_id: int, note: str = "") -> boo
     Needs `messaging.redact_message` and `messaging.resolve_report`. A user report, or one
     whose message is gone, is a ValidationError. Returns whether the report was open.
     """
-    accounts_services.require_permission(actor, "messaging.redact_message")
-    accounts_services.require_permission(actor, "messaging.resolve_report")
+    require_permission(actor, "messaging.redact_message")
+    require_permission(actor, "messaging.resolve_report")
     report = _open_report_for_update(report_id)
     if report.message_id is None:
         raise ValidationError("This report has no message to redact.", code="no_message")
@@ -171,7 +172,7 @@ def report_ban_user(*, actor: User, report_id: int, note: str = "") -> bool:
 
     Needs `accounts.ban_user` and `messaging.resolve_report`; see `accounts.services.user_ban`.
     """
-    accounts_services.require_permission(actor, "messaging.resolve_report")
+    require_permission(actor, "messaging.resolve_report")
     report = _open_report_for_update(report_id)
     if report.user_id is None:
         raise ValidationError("This report names no user.", code="no_user")

@@ -34,6 +34,7 @@ from accounts.tokens import TokenActor
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict, Overloaded, Throttled
 from chat_project.ids import id_or_404
+from chat_project.permissions import require_permission
 from conversations.models import Conversation, ConversationMember
 from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from conversations.selectors import membership_get
@@ -49,6 +50,9 @@ from .checks import (
 )
 from .mentions import notify_mentions
 from .send_write import insert_message, write_block
+
+#: Either permission lets staff redact (`message_redact`; the admin asks the same).
+REDACT_PERMISSIONS = ("messaging.redact_message", "messaging.change_message")
 
 # --- send --------------------------------------------------------------------------------
 
@@ -208,12 +212,11 @@ def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
     """Moderation: staff delete any message (the admin action), live clients are told.
 
     The text stays in the database for the moderation record; `deleted_by` names the
-    moderator, and the audit log records the action. Not staff -> PermissionDenied (the
-    admin also asks for the `messaging.redact_message` permission); unknown id -> Http404;
-    idempotent (a second call neither emits nor logs).
+    moderator, and the audit log records the action. Needs `messaging.redact_message` (the
+    moderators group) or the model's `change_message`, else PermissionDenied; unknown id ->
+    Http404; idempotent (a second call neither emits nor logs).
     """
-    if not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only moderators can redact messages.")
+    require_permission(actor, *REDACT_PERMISSIONS, message="Only moderators can redact messages.")
     try:
         message = Message.objects.select_for_update().get(
             pk=id_or_404(message_id, MESSAGE_NOT_FOUND)
