@@ -134,7 +134,7 @@ DEFAULT_DESCRIPTIONS = {
 }
 
 
-def document(field: serializers.Field, **schema: Any) -> serializers.Field:
+def document[F: serializers.Field](field: F, **schema: Any) -> F:
     """Schema-only rules of `field` that a service enforces after the serializer (such as
     "not blank after trimming" for a message's `content`): merged into its schema, the
     field itself is unchanged."""

@@ -7,6 +7,7 @@ start-up (`represent_messages_with`, from `messaging.apps`), and the schema name
 """
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,9 +19,13 @@ from chat_project.ids import MAX_ID
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
 from conversations.models import Conversation
+from conversations.selectors import ConversationRow
 
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 MAX_PARTICIPANTS_LIMIT = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
+
+#: What a conversation's representation is built from: an instance, or a row of a list.
+Shown = Conversation | ConversationRow
 
 #: Message ids -> their representations (one query): set by messaging at start-up.
 MessageReader = Callable[[list[int]], dict[int, dict]]
@@ -33,7 +38,7 @@ def represent_messages_with(reader: MessageReader) -> None:
     _represent_messages = reader
 
 
-def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, dict]:
+def last_messages_for(conversations: Iterable[Shown]) -> dict[int, dict]:
     """The last message of every conversation given, represented, in one query (none if
     there is nothing)."""
     ids = [c.last_message_id for c in conversations if c.last_message_id]
@@ -85,40 +90,40 @@ class ConversationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _last_message(self, obj: Conversation) -> dict | None:
+    def _last_message(self, obj: Shown) -> dict | None:
         if not obj.last_message_id:
             return None
-        cache = self.context.setdefault("last_messages", {})
+        # The caller's cache, shared by the serializers of one list or event.
+        cache: dict[int, dict] = self.context.get("last_messages", {})
         if obj.last_message_id not in cache:  # a single conversation: fetch just this one
             cache.update(last_messages_for([obj]))
         return cache.get(obj.last_message_id)
 
-    def _member_rows(self, obj: Conversation) -> list[dict]:
+    def _member_rows(self, obj: Shown) -> list[dict]:
         """Plain member rows: attached by `selectors.conversation_page_for_user`, else
         read from the prefetched memberships (single conversations, events)."""
-        rows = getattr(obj, "member_rows", None)
-        if rows is None:
-            rows = [
-                {
-                    "user_id": m.user_id,
-                    "role": m.role,
-                    "last_read_seq": m.last_read_seq,
-                    "last_read_message_id": m.last_read_message_id,
-                    "user__username": m.user.username,
-                    "user__display_name": m.user.display_name,
-                }
-                for m in obj.memberships.all()
-            ]
-        return rows
+        if isinstance(obj, ConversationRow):
+            return obj.member_rows
+        return [
+            {
+                "user_id": m.user_id,
+                "role": m.role,
+                "last_read_seq": m.last_read_seq,
+                "last_read_message_id": m.last_read_message_id,
+                "user__username": m.user.username,
+                "user__display_name": m.user.display_name,
+            }
+            for m in obj.memberships.all()
+        ]
 
     # The SerializerMethodFields above describe the schema; `to_representation` builds the
     # output directly (DRF's field machinery was most of the cost of a 1,000-conversation
     # list: docs/benchmarks.md, convlist-1k).
-    def get_member_ids(self, obj: Conversation) -> list[int]:
+    def get_member_ids(self, obj: Shown) -> list[int]:
         return [row["user_id"] for row in self._member_rows(obj)]
 
     @extend_schema_field(MemberSerializer(many=True))
-    def get_members(self, obj: Conversation) -> list[dict]:
+    def get_members(self, obj: Shown) -> list[dict]:
         return [
             {
                 "id": row["user_id"],
@@ -131,27 +136,27 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     # Messaging's `MessageSerializer`, named by its component (see the module docstring).
     @extend_schema_field({"allOf": [{"$ref": "#/components/schemas/Message"}], "nullable": True})
-    def get_last_message(self, obj: Conversation) -> dict | None:
+    def get_last_message(self, obj: Shown) -> dict | None:
         return self._last_message(obj)
 
-    def _viewer_row(self, obj: Conversation) -> dict | None:
+    def _viewer_row(self, obj: Shown) -> dict | None:
         viewer_id = self.context.get("viewer_id")
         return next((r for r in self._member_rows(obj) if r["user_id"] == viewer_id), None)
 
-    def _viewer_fields(self, obj: Conversation) -> tuple[int, int | None]:
+    def _viewer_fields(self, obj: Shown) -> tuple[int, int | None]:
         """(unread_count, last_read_message_id) of the viewer, from one scan of the rows."""
         mine = self._viewer_row(obj)
         if mine is None:
             return 0, None
         return max(0, obj.last_seq - mine["last_read_seq"]), mine["last_read_message_id"]
 
-    def get_unread_count(self, obj: Conversation) -> int:
+    def get_unread_count(self, obj: Shown) -> int:
         return self._viewer_fields(obj)[0]
 
-    def get_last_read_message_id(self, obj: Conversation) -> int | None:
+    def get_last_read_message_id(self, obj: Shown) -> int | None:
         return self._viewer_fields(obj)[1]
 
-    def to_representation(self, instance: Conversation) -> dict:
+    def to_representation(self, instance: Shown) -> dict:
         data = {
             "id": instance.id,
             "type": instance.type,
@@ -191,13 +196,14 @@ class PublicRoomSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_full(self, obj: Conversation) -> bool:
-        return obj.max_participants is not None and obj.member_count >= obj.max_participants
+        members: int = obj.member_count  # type: ignore[attr-defined]  # annotated by the selector
+        return obj.max_participants is not None and members >= obj.max_participants
 
 
 # --- Input: shape only; the services decide what is allowed --------------------------
 
 
-def _user_ids_field(**kwargs: object) -> serializers.ListField:
+def _user_ids_field(**kwargs: Any) -> serializers.ListField:
     return serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=MAX_USER_IDS,

@@ -4,6 +4,7 @@ Every route that names a conversation answers 404 to a non-member (the public ro
 `preview`/`join` excepted), so nobody learns that a private conversation exists.
 """
 
+from collections.abc import Sequence
 from functools import partial
 
 from drf_spectacular.utils import (
@@ -16,12 +17,15 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
+from accounts.request_user import request_user
 from chat_project import api
 from chat_project.ids import ID_PATTERN
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 from conversations import selectors, services
 from conversations.models import Conversation
+from conversations.selectors import ConversationRow
 
 from . import serializers as s
 
@@ -43,13 +47,17 @@ class ConversationViewSet(api.ViewSet):
 
     def _input(self, serializer_class: type, data: object, conversation_id: int) -> dict:
         member_or_404 = partial(
-            selectors.membership_get, user_id=self.request.user.id, conversation_id=conversation_id
+            selectors.membership_get,
+            user_id=request_user(self.request).id,
+            conversation_id=conversation_id,
         )
         return api.valid_input(serializer_class, data, check_first=member_or_404)
 
-    def _render(self, conversations: list[Conversation], **kwargs: object) -> Response:
+    def _render(
+        self, conversations: Sequence[Conversation | ConversationRow], *, many: bool = False
+    ) -> Response:
         context = {
-            "viewer_id": self.request.user.id,
+            "viewer_id": request_user(self.request).id,
             "last_messages": s.last_messages_for(conversations),
             "request": self.request,
         }
@@ -57,24 +65,24 @@ class ConversationViewSet(api.ViewSet):
         # so a list's thousands of dicts were left to the cyclic garbage collector, whose
         # full passes were the latency tail of convlist-1k (docs/benchmarks.md).
         serializer = s.ConversationSerializer(context=context)
-        if kwargs.pop("many", False):
-            data: object = [serializer.to_representation(c) for c in conversations]
-        else:
-            data = serializer.to_representation(conversations[0])
-        return Response(data, **kwargs)
+        if many:
+            return Response([serializer.to_representation(c) for c in conversations])
+        return Response(serializer.to_representation(conversations[0]))
 
-    def _detail(self, conversation_id: int, **kwargs: object) -> Response:
+    def _detail(self, conversation_id: int, code: int = status.HTTP_200_OK) -> Response:
         conversation = selectors.conversation_detail_for_user(
-            user_id=self.request.user.id, conversation_id=conversation_id
+            user_id=request_user(self.request).id, conversation_id=conversation_id
         )
-        return self._render([conversation], **kwargs)
+        response = self._render([conversation])
+        response.status_code = code
+        return response
 
     # --- The caller's conversations --------------------------------------------------
 
     @extend_schema(responses={200: s.ConversationSerializer(many=True)})
     def list(self, request: Request) -> Response:
         return self._render(
-            selectors.conversation_page_for_user(user_id=request.user.id), many=True
+            selectors.conversation_page_for_user(user_id=request_user(request).id), many=True
         )
 
     @extend_schema(responses={200: s.ConversationSerializer})
@@ -105,18 +113,18 @@ class ConversationViewSet(api.ViewSet):
         data = api.valid_input(s.ConversationCreateInputSerializer, request.data)
         if data["type"] == Conversation.Type.DIRECT:
             ids = data["member_user_ids"]
-            others = [uid for uid in dict.fromkeys(ids) if uid != request.user.id]
+            others = [uid for uid in dict.fromkeys(ids) if uid != request_user(request).id]
             if len(others) != 1:
                 detail = "A direct chat takes exactly one other user."
                 if ids and not others:
                     detail = "You cannot start a direct chat with yourself."
                 return Response({"member_user_ids": [detail]}, status=status.HTTP_400_BAD_REQUEST)
             conversation, created = services.conversation_direct_get_or_create(
-                actor=request.user, other_user_id=others[0]
+                actor=request_user(request), other_user_id=others[0]
             )
         else:
             conversation = services.conversation_group_create(
-                actor=request.user,
+                actor=request_user(request),
                 name=data.get("name", ""),
                 member_user_ids=data["member_user_ids"],
                 description=data.get("description", ""),
@@ -125,7 +133,7 @@ class ConversationViewSet(api.ViewSet):
             )
             created = True
         return self._detail(
-            conversation.id, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            conversation.id, status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @extend_schema(
@@ -141,12 +149,14 @@ class ConversationViewSet(api.ViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         conversation_id = int(pk)
         data = self._input(s.ConversationUpdateInputSerializer, request.data, conversation_id)
-        services.conversation_update(actor=request.user, conversation_id=conversation_id, **data)
+        services.conversation_update(
+            actor=request_user(request), conversation_id=conversation_id, **data
+        )
         return self._detail(conversation_id)
 
     @extend_schema(responses={204: None, 400: DIRECT_CHAT_FIXED})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.conversation_delete(actor=request.user, conversation_id=int(pk))
+        services.conversation_delete(actor=request_user(request), conversation_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- Members -----------------------------------------------------------------------
@@ -160,7 +170,7 @@ class ConversationViewSet(api.ViewSet):
         conversation_id = int(pk)
         data = self._input(s.MembersAddInputSerializer, request.data, conversation_id)
         services.conversation_members_add(
-            actor=request.user, conversation_id=conversation_id, user_ids=data["user_ids"]
+            actor=request_user(request), conversation_id=conversation_id, user_ids=data["user_ids"]
         )
         return self._detail(conversation_id)
 
@@ -172,14 +182,14 @@ class ConversationViewSet(api.ViewSet):
     @action(detail=True, methods=["delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})")
     def member_remove(self, request: Request, pk: str, user_id: str) -> Response:
         services.conversation_member_remove(
-            actor=request.user, conversation_id=int(pk), user_id=int(user_id)
+            actor=request_user(request), conversation_id=int(pk), user_id=int(user_id)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None, 400: DIRECT_CHAT_FIXED})
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:
-        services.conversation_leave(actor=request.user, conversation_id=int(pk))
+        services.conversation_leave(actor=request_user(request), conversation_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- Public rooms ------------------------------------------------------------------
@@ -203,11 +213,11 @@ class ConversationViewSet(api.ViewSet):
     @action(detail=True, methods=["post"])
     def join(self, request: Request, pk: str) -> Response:
         conversation, _joined = services.conversation_join(
-            actor=request.user, conversation_id=int(pk)
+            actor=request_user(request), conversation_id=int(pk)
         )
         return self._detail(conversation.id)
 
 
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router."""
     router.register("conversations", ConversationViewSet, basename="conversations")

@@ -6,7 +6,9 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
+from accounts.request_user import request_user
 from chat_project import api, realtime
 from chat_project.openapi import error, invalid
 from friends import selectors, services
@@ -28,7 +30,7 @@ class FriendViewSet(api.ViewSet):
     lookup_url_kwarg = "user_id"
 
     def get_queryset(self) -> QuerySet:
-        return selectors.friend_list_for_user(user=self.request.user)
+        return selectors.friend_list_for_user(user=request_user(self.request))
 
     @extend_schema(responses={200: s.FriendSerializer(many=True)})
     def list(self, request: Request) -> Response:
@@ -37,12 +39,16 @@ class FriendViewSet(api.ViewSet):
         ids = [friend.pk for friend in friends]
         online = realtime.online_user_ids(ids)
         # The selector lists accepted friends only: each of them may see the email.
-        context = {"viewer_id": request.user.pk, "friend_ids": set(ids), "online_ids": online}
+        context = {
+            "viewer_id": request_user(request).pk,
+            "friend_ids": set(ids),
+            "online_ids": online,
+        }
         return Response(s.FriendSerializer(friends, many=True, context=context).data)
 
     @extend_schema(parameters=[USER_ID], responses={204: None, 404: error("Not friends.")})
     def destroy(self, request: Request, user_id: str) -> Response:
-        services.friendship_remove(actor=request.user, user_id=int(user_id))
+        services.friendship_remove(actor=request_user(request), user_id=int(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -60,7 +66,9 @@ class FriendViewSet(api.ViewSet):
     @action(detail=False, methods=["post"], url_path="request")
     def send_request(self, request: Request) -> Response:
         data = api.valid_input(s.FriendRequestInputSerializer, request.data)
-        outcome = services.friend_request_send(actor=request.user, username=data["username"])
+        outcome = services.friend_request_send(
+            actor=request_user(request), username=data["username"]
+        )
         body = {
             "message": REQUEST_ACCEPTED if outcome.accepted else REQUEST_SENT,
             "request": s.FriendRequestSerializer(outcome.request, context=_viewer(request)).data,
@@ -76,7 +84,7 @@ class FriendRequestViewSet(api.ViewSet):
 
     def get_queryset(self) -> QuerySet:
         direction = self.request.query_params.get("direction", selectors.INCOMING)
-        return selectors.request_list_for_user(user=self.request.user, direction=direction)
+        return selectors.request_list_for_user(user=request_user(self.request), direction=direction)
 
     @extend_schema(
         parameters=[
@@ -94,7 +102,7 @@ class FriendRequestViewSet(api.ViewSet):
 
     @extend_schema(parameters=[REQUEST_ID], responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.friend_request_cancel(actor=request.user, request_id=int(pk))
+        services.friend_request_cancel(actor=request_user(request), request_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -102,7 +110,7 @@ class FriendRequestViewSet(api.ViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def accept(self, request: Request, pk: str) -> Response:
-        services.friend_request_accept(actor=request.user, request_id=int(pk))
+        services.friend_request_accept(actor=request_user(request), request_id=int(pk))
         return Response({"message": REQUEST_ACCEPTED})
 
     @extend_schema(
@@ -110,7 +118,7 @@ class FriendRequestViewSet(api.ViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def reject(self, request: Request, pk: str) -> Response:
-        services.friend_request_reject(actor=request.user, request_id=int(pk))
+        services.friend_request_reject(actor=request_user(request), request_id=int(pk))
         return Response({"message": REQUEST_REJECTED})
 
 
@@ -131,9 +139,9 @@ class UserBlockViewSet(api.ViewSet):
     @action(detail=True, methods=["post", "delete"])
     def block(self, request: Request, user_id: str) -> Response:
         if request.method == "DELETE":
-            services.user_unblock(actor=request.user, user_id=int(user_id))
+            services.user_unblock(actor=request_user(request), user_id=int(user_id))
             return Response(status=status.HTTP_204_NO_CONTENT)
-        block, created = services.user_block(actor=request.user, user_id=int(user_id))
+        block, created = services.user_block(actor=request_user(request), user_id=int(user_id))
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.BlockSerializer(block).data, status=code)
 
@@ -144,15 +152,15 @@ class BlockViewSet(mixins.ListModelMixin, api.ViewSet):
     serializer_class = s.BlockSerializer
 
     def get_queryset(self) -> QuerySet:
-        return selectors.block_list_for_user(user=self.request.user)
+        return selectors.block_list_for_user(user=request_user(self.request))
 
 
 def _viewer(request: Request) -> dict:
     """Serializer context naming who the representation is for (emails depend on it)."""
-    return {"viewer_id": request.user.pk}
+    return {"viewer_id": request_user(request).pk}
 
 
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router.
 
     `friends/requests` goes first so its routes win over `friends/{user_id}`.

@@ -11,7 +11,9 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
+from accounts.request_user import request_user
 from chat_project import api
 from chat_project.ids import ID_PATTERN
 from chat_project.openapi import error, invalid
@@ -57,7 +59,7 @@ class MessageViewSet(api.ViewSet):
     )
     def create(self, request: Request) -> Response:
         data = api.valid_input(s.MessageCreateInputSerializer, request.data)
-        message, created = services.message_send(actor=request.user, **data)
+        message, created = services.message_send(actor=request_user(request), **data)
         return Response(
             s.MessageSerializer(message).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -65,7 +67,9 @@ class MessageViewSet(api.ViewSet):
 
     @extend_schema(responses={200: s.MessageSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        message = selectors.message_get_for_user(user_id=request.user.id, message_id=int(pk))
+        message = selectors.message_get_for_user(
+            user_id=request_user(request).id, message_id=int(pk)
+        )
         return Response(s.MessageSerializer(message).data)
 
     @extend_schema(
@@ -74,12 +78,12 @@ class MessageViewSet(api.ViewSet):
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         data = api.valid_input(s.MessageEditInputSerializer, request.data)
-        message = services.message_edit(actor=request.user, message_id=int(pk), **data)
+        message = services.message_edit(actor=request_user(request), message_id=int(pk), **data)
         return Response(s.MessageSerializer(message).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.message_delete(actor=request.user, message_id=int(pk))
+        services.message_delete(actor=request_user(request), message_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -94,7 +98,7 @@ class MessageViewSet(api.ViewSet):
     def report(self, request: Request, pk: str) -> Response:
         """Report a message of one of your conversations to the moderators."""
         data = api.valid_input(s.ReportInputSerializer, request.data)
-        report = services.message_report(actor=request.user, message_id=int(pk), **data)
+        report = services.message_report(actor=request_user(request), message_id=int(pk), **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -111,7 +115,7 @@ class MessageViewSet(api.ViewSet):
         """History, oldest first; see the contract for the cursors."""
         params = api.valid_input(s.HistoryQuerySerializer, request.query_params)
         messages = selectors.message_history(
-            user_id=request.user.id, conversation_id=int(conversation_id), **params
+            user_id=request_user(request).id, conversation_id=int(conversation_id), **params
         )
         return Response(s.MessageSerializer(messages, many=True).data)
 
@@ -126,7 +130,7 @@ class MessageViewSet(api.ViewSet):
     def search(self, request: Request) -> Response:
         """Best match first, over the caller's conversations only; deleted messages never."""
         params = api.valid_input(s.SearchQuerySerializer, request.query_params)
-        messages = selectors.message_search(user_id=request.user.id, **params)
+        messages = selectors.message_search(user_id=request_user(request).id, **params)
         return Response(s.MessageSerializer(messages, many=True).data)
 
 
@@ -150,7 +154,7 @@ class UserReportViewSet(api.ViewSet):
     def report(self, request: Request, user_id: str) -> Response:
         """Report a user to the moderators."""
         data = api.valid_input(s.ReportInputSerializer, request.data)
-        report = services.user_report(actor=request.user, user_id=int(user_id), **data)
+        report = services.user_report(actor=request_user(request), user_id=int(user_id), **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -172,12 +176,14 @@ class ConversationMessagesViewSet(api.ViewSet):
         conversation_id = int(pk)
         member_or_404 = partial(
             conversation_selectors.membership_get,
-            user_id=request.user.id,
+            user_id=request_user(request).id,
             conversation_id=conversation_id,
         )
         data = api.valid_input(s.MarkReadInputSerializer, request.data, check_first=member_or_404)
         services.message_mark_read(
-            actor=request.user, conversation_id=conversation_id, message_id=data["message_id"]
+            actor=request_user(request),
+            conversation_id=conversation_id,
+            message_id=data["message_id"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -189,7 +195,7 @@ class ConversationMessagesViewSet(api.ViewSet):
         return Response(s.PublicRoomPreviewSerializer(room).data)
 
 
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router."""
     router.register("messages", MessageViewSet, basename="messages")
     router.register("users", UserReportViewSet, basename="user-reports")

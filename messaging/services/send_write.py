@@ -87,9 +87,10 @@ def _prepared_cursor() -> Any:
     """
     connection.ensure_connection()
     raw = _PreparedCursor(connection.connection)
+    # django-stubs type the argument as Django's CursorWrapper; Django wraps a DB-API cursor.
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
+        return connection.make_debug_cursor(raw)  # type: ignore[arg-type]
+    return connection.make_cursor(raw)  # type: ignore[arg-type]
 
 
 class _PreparedCursor(psycopg.Cursor):
@@ -133,13 +134,13 @@ def insert_message(
             message_type=Message.Type.TEXT,
             created_at=now,
         )
-        if not token_actor:
-            message.sender = actor
-        if token_actor:
+        if isinstance(actor, TokenActor):
             user = User.objects.filter(pk=actor.id).first()
-            if not actor_is_valid(actor, user):
+            if user is None or not actor_is_valid(actor, user):
                 raise Http404("Conversation not found.")
             message.sender = user
+        else:
+            message.sender = actor
         membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
         check_not_blocked(membership.conversation, actor.id)
         updated = Conversation.objects.filter(pk=conversation_id).update(
@@ -166,7 +167,7 @@ def insert_message(
         "type": Message.Type.TEXT,
         "client_id": client_id,
     }
-    if token_actor:
+    if isinstance(actor, TokenActor):
         params["actor_id"] = actor.id
         params["actor_digest"] = actor.password_digest
     with _prepared_cursor() as cursor:
@@ -188,7 +189,7 @@ def insert_message(
         deleted_at=None,
         deleted_by_id=None,
     )
-    message.sender = User(id=actor.id, username=row[2]) if token_actor else actor
+    message.sender = actor if isinstance(actor, User) else User(id=actor.id, username=row[2])
     return message
 
 

@@ -140,7 +140,9 @@ def message_send(
             )
             notify_mentions(actor=message.sender, message=message)
     except (IntegrityError, PermissionDenied, Throttled):
-        existing = key and _replay(actor=actor, client_id=key, conversation_id=conversation_id)
+        existing = (
+            _replay(actor=actor, client_id=key, conversation_id=conversation_id) if key else None
+        )
         if existing is None:
             raise
         return existing, False
