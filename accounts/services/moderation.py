@@ -52,6 +52,17 @@ def _check_can_moderate(actor: User, target: User) -> None:
         raise PermissionDenied("Only a superuser can ban or unban staff.")
 
 
+def _log(actor: User, action: str, target: User, reason: str) -> None:
+    moderation_log_write(
+        actor=actor,
+        action=action,
+        target_type="user",
+        target_id=target.pk,
+        target_repr=target.username,
+        reason=reason,
+    )
+
+
 @transaction.atomic
 def user_ban(*, actor: User, user_id: int, reason: str = "") -> bool:
     """Ban: deactivate, revoke every refresh token, close every socket, end every session.
@@ -65,14 +76,7 @@ def user_ban(*, actor: User, user_id: int, reason: str = "") -> bool:
         return False
     user_deactivate(user=target, actor=actor)
     user_sessions_end(user=target)
-    moderation_log_write(
-        actor=actor,
-        action=ModerationLog.Action.BAN_USER,
-        target_type="user",
-        target_id=target.pk,
-        target_repr=target.username,
-        reason=reason,
-    )
+    _log(actor, ModerationLog.Action.BAN_USER, target, reason)
     return True
 
 
@@ -85,12 +89,5 @@ def user_unban(*, actor: User, user_id: int, reason: str = "") -> bool:
     if target.is_active:
         return False
     user_reactivate(user=target, actor=actor)
-    moderation_log_write(
-        actor=actor,
-        action=ModerationLog.Action.UNBAN_USER,
-        target_type="user",
-        target_id=target.pk,
-        target_repr=target.username,
-        reason=reason,
-    )
+    _log(actor, ModerationLog.Action.UNBAN_USER, target, reason)
     return True

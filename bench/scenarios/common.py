@@ -94,3 +94,36 @@ def make_room(members: int, prefix: str) -> tuple[list[Any], int, dict[int, str]
     people = seed.users(prefix, members)
     (room,) = seed.groups([[u.id for u in people]], name=prefix)
     return people, room, seed.tokens(people)
+
+
+def socket_clients(people: list[Any], tokens: dict[int, str], urls: list[str]) -> list[dict]:
+    """One socket per user for the load generator, spread over the servers' URLs in turn."""
+    return [
+        {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
+        for i, u in enumerate(people)
+    ]
+
+
+def room_spec(
+    group: Any,
+    people: list[Any],
+    room: int,
+    tokens: dict[int, str],
+    *,
+    readers: list[Any] | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
+    """A `messages` spec for one room of `people`: each reader (everyone by default) on a
+    socket, spread over the servers, sending in random order; `spec` adds how they send
+    and the steps."""
+    readers = people if readers is None else readers
+    return {
+        "mode": "messages",
+        "clients": socket_clients(readers, tokens, group.ws_urls),
+        "conversations": {room: [u.id for u in people]},
+        "senders": [[u.id, room] for u in readers],
+        "sender_order": "random",
+        "tokens": tokens,
+        "http_bases": group.http_bases,
+        **spec,
+    }

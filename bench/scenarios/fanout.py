@@ -7,7 +7,7 @@ from typing import Any
 
 from bench import infra
 
-from .common import Ctx, Row, make_room, merge_errors, ms, spread
+from .common import Ctx, Row, make_room, merge_errors, ms, room_spec, spread
 
 FANOUT_RATES = [10, 25, 50, 75, 100, 150, 200, 250, 300, 400, 500]
 
@@ -37,26 +37,19 @@ def fanout_100(ctx: Ctx, procs: int | None = None) -> list[Row]:
     repeats = 1 if ctx.smoke else ctx.runs
     people, room, tokens = make_room(members, "fan")
     with ctx.servers(procs) as group:
-        urls = group.ws_urls
-        spec = {
-            "mode": "messages",
-            "clients": [
-                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                for i, u in enumerate(people)
-            ],
-            "conversations": {room: [u.id for u in people]},
-            "senders": [[u.id, room] for u in people],
-            "sender_order": "random",
-            "tokens": tokens,
-            "send_via": "rest",
-            "http_bases": group.http_bases,
-            "max_in_flight": 10,
-            "steps": [{"rate": 5, "duration": 2, "warmup": True}]
+        spec = room_spec(
+            group,
+            people,
+            room,
+            tokens,
+            send_via="rest",
+            max_in_flight=10,
+            steps=[{"rate": 5, "duration": 2, "warmup": True}]
             + [{"rate": r, "duration": step_seconds} for r in rates],
-            "stop_p99_ms": 250,
-            "drain_seconds": 4,
-            "deadline_seconds": 240,
-        }
+            stop_p99_ms=250,
+            drain_seconds=4,
+            deadline_seconds=240,
+        )
         results = [infra.run_loadgen(spec) for _ in range(repeats)]
     runs = []
     for result in results:
@@ -119,26 +112,19 @@ def fanout_1000(ctx: Ctx) -> list[Row]:
     procs = ctx.procs or 1
     people, room, tokens = make_room(members, "big")
     with ctx.servers(procs) as group:
-        urls = group.ws_urls
-        spec = {
-            "mode": "messages",
-            "clients": [
-                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                for i, u in enumerate(people)
-            ],
-            "connect_concurrency": 50,
-            "connect_timeout": 60,
-            "conversations": {room: [u.id for u in people]},
-            "senders": [[u.id, room] for u in people],
-            "sender_order": "random",
-            "tokens": tokens,
-            "send_via": "rest",
-            "http_bases": group.http_bases,
-            "max_in_flight": 1,
-            "steps": [{"rate": 1, "duration": messages}],
-            "drain_seconds": 10,
-            "deadline_seconds": 240,
-        }
+        spec = room_spec(
+            group,
+            people,
+            room,
+            tokens,
+            connect_concurrency=50,
+            connect_timeout=60,
+            send_via="rest",
+            max_in_flight=1,
+            steps=[{"rate": 1, "duration": messages}],
+            drain_seconds=10,
+            deadline_seconds=240,
+        )
         result = infra.run_loadgen(spec)
     (step,) = result["steps"]
     errors = merge_errors([result])

@@ -10,7 +10,7 @@ from typing import Any
 
 from bench import infra, seed
 
-from .common import Ctx, Row, make_room, merge_errors, ms
+from .common import Ctx, Row, make_room, merge_errors, ms, room_spec
 from .fanout import FANOUT_P99_MS, fanout_100, rate_key
 
 #: The reference run's fanout-100 x1 (75 msg/s): used only when no ramp could give R.
@@ -72,35 +72,30 @@ def overload(ctx: Ctx) -> list[Row]:
         urls = group.ws_urls
         ready = infra.temp_path(f"overload-ready-{time.time_ns()}.json")
         process, result_path, log = infra.start_loadgen(
-            {
-                "mode": "messages",
-                "clients": [
-                    {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                    for i, u in enumerate(readers)
-                ],
-                "non_readers": [
+            room_spec(
+                group,
+                people,
+                room,
+                tokens,
+                readers=readers,
+                non_readers=[
                     {
                         "uid": non_reader.id,
                         "token": tokens[non_reader.id],
                         "url": urls[members % len(urls)],
                     }
                 ],
-                "conversations": {room: [u.id for u in people]},
-                "senders": [[u.id, room] for u in readers],
-                "sender_order": "random",
-                "tokens": tokens,
-                "send_via": "rest",
-                "http_bases": group.http_bases,
-                "max_in_flight": OVERLOAD_IN_FLIGHT,
-                "steps": [
+                send_via="rest",
+                max_in_flight=OVERLOAD_IN_FLIGHT,
+                steps=[
                     {"rate": max(5.0, base_rate / 4), "duration": 1, "warmup": True},
                     {"rate": rate, "duration": seconds, "skip_when_full": True},
                 ],
-                "drain_seconds": drain,
-                "report_created": True,
-                "ready_file": str(ready),
-                "deadline_seconds": 180,
-            }
+                drain_seconds=drain,
+                report_created=True,
+                ready_file=str(ready),
+                deadline_seconds=180,
+            )
         )
         try:
             deadline = time.monotonic() + 200

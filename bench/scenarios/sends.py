@@ -3,43 +3,62 @@ WebSocket send ramp (ws-send)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bench import infra, seed
 
-from .common import Ctx, Row, make_room, median, merge_errors, ms, spread
+from .common import Ctx, Row, make_room, median, merge_errors, ms, room_spec, socket_clients, spread
+
+
+@dataclass(frozen=True)
+class _Couples:
+    """Pairs of friends, each with their direct chat, and their tokens."""
+
+    people: list[Any]
+    pairs: list[tuple[int, int]]
+    chats: list[int]
+    tokens: dict[int, str]
+
+    def spec(self, group: Any, **spec: Any) -> dict[str, Any]:
+        """A `messages` spec where both of each pair send to their chat over the socket."""
+        chats = list(zip(self.chats, self.pairs, strict=True))
+        return {
+            "mode": "messages",
+            "clients": socket_clients(self.people, self.tokens, group.ws_urls),
+            "conversations": {chat: list(pair) for chat, pair in chats},
+            "senders": [[a, chat] for chat, (a, _) in chats]
+            + [[b, chat] for chat, (_, b) in chats],
+            "send_via": "ws",
+            **spec,
+        }
+
+
+def _couples(prefix: str, count: int) -> _Couples:
+    """A fresh database with `count` pairs of friends and their direct chats."""
+    seed.reset()
+    people = seed.users(prefix, 2 * count)
+    pairs = [(people[2 * i].id, people[2 * i + 1].id) for i in range(count)]
+    seed.befriend(pairs)
+    return _Couples(people, pairs, seed.direct_chats(pairs), seed.tokens(people))
 
 
 def dm_burst(ctx: Ctx) -> list[Row]:
     pairs, rate, duration = (5, 20, 1.5) if ctx.smoke else (50, 100, 10)
     runs = 1 if ctx.smoke else ctx.runs
     procs = ctx.procs or 1
-    seed.reset()
-    people = seed.users("dm", 2 * pairs)
-    couples = [(people[2 * i].id, people[2 * i + 1].id) for i in range(pairs)]
-    seed.befriend(couples)
-    chats = seed.direct_chats(couples)
-    tokens = seed.tokens(people)
+    couples = _couples("dm", pairs)
     results = []
     with ctx.servers(procs) as group:
-        urls = group.ws_urls
-        spec = {
-            "mode": "messages",
-            "clients": [
-                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                for i, u in enumerate(people)
-            ],
-            "conversations": {c: list(pair) for c, pair in zip(chats, couples, strict=True)},
-            "senders": [[a, c] for (a, _), c in zip(couples, chats, strict=True)]
-            + [[b, c] for (_, b), c in zip(couples, chats, strict=True)],
-            "send_via": "ws",
-            "steps": [
+        spec = couples.spec(
+            group,
+            steps=[
                 {"rate": rate / 2, "duration": 1, "warmup": True},
                 {"rate": rate, "duration": duration},
             ],
-            "drain_seconds": 5,
-            "deadline_seconds": 120,
-        }
+            drain_seconds=5,
+            deadline_seconds=120,
+        )
         for _ in range(runs):
             results.append(infra.run_loadgen(spec))
     steps = [r["steps"][-1] for r in results]
@@ -104,26 +123,19 @@ def _burst(ctx: Ctx, procs: int, via: str, runs: int) -> Row:
     )
     people, room, tokens = make_room(members, "burst")
     with ctx.servers(procs) as group:
-        urls = group.ws_urls
-        spec = {
-            "mode": "messages",
-            "clients": [
-                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                for i, u in enumerate(people)
-            ],
-            "conversations": {room: [u.id for u in people]},
-            "senders": [[u.id, room] for u in people],
-            "sender_order": "random",
-            "tokens": tokens,
-            "send_via": via,
-            "http_bases": group.http_bases,
-            "steps": [
+        spec = room_spec(
+            group,
+            people,
+            room,
+            tokens,
+            send_via=via,
+            steps=[
                 {"count": warmup, "concurrency": in_flight, "warmup": True},
                 {"count": sends, "concurrency": in_flight},
             ],
-            "drain_seconds": 4 if ctx.smoke else 10,
-            "deadline_seconds": 180,
-        }
+            drain_seconds=4 if ctx.smoke else 10,
+            deadline_seconds=180,
+        )
         results = [infra.run_loadgen(spec) for _ in range(runs)]
     steps = [r["steps"][-1] for r in results]
     rates = [s["deliveries_per_s"] for s in steps]
@@ -191,32 +203,18 @@ def _ws_dm_ramp(ctx: Ctx, procs: int) -> Row:
     """
     pairs = 5 if ctx.smoke else 50
     rates = [20] if ctx.smoke else [r * procs for r in WS_RATES]
-    seed.reset()
-    people = seed.users("wsdm", 2 * pairs)
-    couples = [(people[2 * i].id, people[2 * i + 1].id) for i in range(pairs)]
-    seed.befriend(couples)
-    chats = seed.direct_chats(couples)
-    tokens = seed.tokens(people)
+    couples = _couples("wsdm", pairs)
     with ctx.servers(procs) as group:
-        urls = group.ws_urls
         result = infra.run_loadgen(
-            {
-                "mode": "messages",
-                "clients": [
-                    {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                    for i, u in enumerate(people)
-                ],
-                "conversations": {c: list(pair) for c, pair in zip(chats, couples, strict=True)},
-                "senders": [[a, c] for (a, _), c in zip(couples, chats, strict=True)]
-                + [[b, c] for (_, b), c in zip(couples, chats, strict=True)],
-                "send_via": "ws",
-                "steps": [{"rate": 50, "duration": 1, "warmup": True}]
+            couples.spec(
+                group,
+                steps=[{"rate": 50, "duration": 1, "warmup": True}]
                 + [{"rate": r, "duration": 1 if ctx.smoke else 2} for r in rates],
-                "stop_metrics": ["ack_ms", "latency_ms"],
-                "stop_p99_ms": 60,
-                "drain_seconds": 4,
-                "deadline_seconds": 180,
-            }
+                stop_metrics=["ack_ms", "latency_ms"],
+                stop_p99_ms=60,
+                drain_seconds=4,
+                deadline_seconds=180,
+            )
         )
     steps = [s for s in result["steps"] if not s["warmup"]]
     errors = merge_errors([result])

@@ -9,7 +9,7 @@ from typing import Any
 
 from bench import infra, seed
 
-from .common import Ctx, Row, merge_errors, ms
+from .common import Ctx, Row, merge_errors, ms, socket_clients
 
 
 def _crowd(users: int, per_user: int, group_size: int = 20) -> tuple[list[Any], dict[int, str]]:
@@ -34,10 +34,7 @@ def idle_1000(ctx: Ctx) -> list[Row]:
         urls = group.ws_urls
 
         def clients(sel: list[Any]) -> list[dict[str, Any]]:
-            return [
-                {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                for i, u in enumerate(sel)
-            ]
+            return socket_clients(sel, tokens, urls)
 
         infra.run_loadgen(
             {"mode": "storm", "clients": clients(people[:10]), "deadline_seconds": 60}
@@ -107,10 +104,7 @@ def connect_storm(ctx: Ctx) -> list[Row]:
         result = infra.run_loadgen(
             {
                 "mode": "storm",
-                "clients": [
-                    {"uid": u.id, "token": tokens[u.id], "url": urls[i % len(urls)]}
-                    for i, u in enumerate(people)
-                ],
+                "clients": socket_clients(people, tokens, urls),
                 "connect_timeout": 90,
                 "deadline_seconds": 180,
             }

@@ -124,6 +124,14 @@ def locked_membership(
     return conversation, membership
 
 
+def member_of(conversation: Conversation, user_id: int) -> ConversationMember:
+    """`user_id`'s membership of a (locked) conversation, else 404."""
+    try:
+        return conversation.memberships.get(user_id=user_id)
+    except (ConversationMember.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(NOT_A_MEMBER) from exc
+
+
 def require_group(conversation: Conversation) -> None:
     if conversation.type != Conversation.Type.GROUP:
         raise ValidationError(NOT_A_GROUP)

@@ -14,7 +14,6 @@ from conversations import events, selectors
 from conversations.models import Conversation, ConversationMember
 
 from .checks import (
-    NOT_A_MEMBER,
     ROOM_FULL,
     Role,
     check_can_invite,
@@ -22,6 +21,7 @@ from .checks import (
     existing_users,
     lock,
     locked_membership,
+    member_of,
     require_admin,
     require_group,
 )
@@ -101,11 +101,7 @@ def conversation_member_remove(*, actor: User, conversation_id: int, user_id: in
     conversation, membership = locked_membership(actor=actor, conversation_id=conversation_id)
     require_group(conversation)
     require_admin(membership)
-    try:
-        target = conversation.memberships.get(user_id=user_id)
-    except (ConversationMember.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(NOT_A_MEMBER) from exc
-    remove_member(conversation, target)
+    remove_member(conversation, member_of(conversation, user_id))
 
 
 @transaction.atomic

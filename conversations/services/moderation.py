@@ -12,9 +12,9 @@ from accounts import services as accounts_services
 from accounts.models import ModerationLog, User
 from chat_project.permissions import SUPERUSER, require_permission
 from conversations import selectors
-from conversations.models import Conversation, ConversationMember, StaffAccessGrant
+from conversations.models import Conversation, StaffAccessGrant
 
-from .checks import NOT_A_MEMBER, NOT_MODERATOR, lock, require_group
+from .checks import NOT_MODERATOR, lock, member_of, require_group
 from .membership import delete_conversation, remove_member
 
 
@@ -35,11 +35,7 @@ def conversation_member_moderate_remove(*, actor: User, conversation_id: int, us
     require_permission(actor, "conversations.delete_conversationmember", message=NOT_MODERATOR)
     conversation = lock(conversation_id)
     require_group(conversation)
-    try:
-        target = conversation.memberships.get(user_id=user_id)
-    except (ConversationMember.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(NOT_A_MEMBER) from exc
-    remove_member(conversation, target)
+    remove_member(conversation, member_of(conversation, user_id))
 
 
 #: How long a superuser may read a private conversation they opened.

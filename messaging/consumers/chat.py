@@ -115,15 +115,7 @@ class ChatConsumer(ChatSocket):
             }
         )
         if first and not already:
-            await realtime.send_async(
-                realtime.conversation_group(conversation_id),
-                events.viewer(
-                    "user_joined",
-                    conversation_id=conversation_id,
-                    user_id=self.user_id,
-                    username=self.username,
-                ),
-            )
+            await self._announce_viewer("user_joined", conversation_id)
 
     async def on_leave_conversation(self, content: dict[str, Any]) -> None:
         conversation_id = valid_input(ConversationFrameSerializer, content)["conversation_id"]

@@ -265,15 +265,16 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         self.viewing.discard(conversation_id)
         last = await realtime.viewer_leave(conversation_id, self.user_id, self.socket_id)
         if last:
-            await realtime.send_async(
-                realtime.conversation_group(conversation_id),
-                events.viewer(
-                    "user_left",
-                    conversation_id=conversation_id,
-                    user_id=self.user_id,
-                    username=self.username,
-                ),
-            )
+            await self._announce_viewer("user_left", conversation_id)
+
+    async def _announce_viewer(self, kind: str, conversation_id: int) -> None:
+        """`user_joined` / `user_left` to the conversation's group (room views)."""
+        await realtime.send_async(
+            realtime.conversation_group(conversation_id),
+            events.viewer(
+                kind, conversation_id=conversation_id, user_id=self.user_id, username=self.username
+            ),
+        )
 
     # --- frames to the client -------------------------------------------------------------
 
