@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
         "chat_project.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
-    # orjson renders a 1,000-conversation list in 0.5 ms instead of 4.7 (docs/benchmarks.md).
+    # orjson: DRF's JSON renderer was a large part of a long list (docs/benchmarks.md, convlist-1k).
     # Datetimes in UTC end in "Z" as DRF writes them; int dict keys become strings as in json.
     # JSON through chat_project.text.parse_json (depth cap, no NUL or lone surrogates);
     # forms stay for the browsable API.

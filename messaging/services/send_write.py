@@ -81,9 +81,9 @@ def _prepared_cursor() -> Any:
     Django binds parameters client-side (psycopg's ClientCursor, `server_side_binding`
     off), so psycopg re-renders the send statement's 19 placeholders into SQL text on
     every send; prepared, the text is parsed once per connection and each send only
-    sends the values: ~60 µs less CPU per send in this process (measured by alternating
-    both over 6 x 1,000 sends). The cursor keeps Django's wrapper (error translation, query
-    logging); the rest of the project keeps Django's default binding.
+    sends the values (what it saves: docs/benchmarks.md, "Figures behind the code", rest-send).
+    The cursor keeps Django's wrapper (error translation, query logging); the rest of the
+    project keeps Django's default binding.
     """
     connection.ensure_connection()
     raw = _PreparedCursor(connection.connection)
