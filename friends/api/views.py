@@ -12,6 +12,7 @@ from accounts.request_user import request_user
 from chat_project import api, realtime
 from chat_project.openapi import error, invalid
 from friends import selectors, services
+from friends.models import Block
 
 from . import serializers as s
 
@@ -126,6 +127,7 @@ class UserBlockViewSet(api.ViewSet):
     """`/api/users/{id}/block`: detail routes only (accounts owns the `users` list)."""
 
     serializer_class = s.BlockSerializer
+    queryset = api.schema_only(Block)
     lookup_url_kwarg = "user_id"
 
     @extend_schema(
