@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import User
+from accounts.selectors import USER_NOT_FOUND
 from chat_project.ids import id_or_404
 
 from .models import Block, Friendship
@@ -55,7 +56,6 @@ OUTGOING = "outgoing"
 DIRECTIONS = (INCOMING, OUTGOING)
 
 REQUEST_NOT_FOUND = "Friend request not found."
-USER_NOT_FOUND = "User not found."
 
 
 def user_get_by_username(*, username: str) -> User:

@@ -14,6 +14,7 @@ from accounts.models import Notification
 from accounts.request_user import request_user
 from chat_project import api
 from chat_project.client_ip import client_ip
+from chat_project.ids import id_or_404
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
 from . import serializers as s
@@ -183,7 +184,8 @@ class NotificationViewSet(api.ViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         notification = services.notification_mark_read(
-            actor=request_user(request), notification_id=int(pk)
+            actor=request_user(request),
+            notification_id=id_or_404(pk, services.NOTIFICATION_NOT_FOUND),
         )
         return Response(s.NotificationSerializer(notification).data)
 

@@ -6,13 +6,13 @@ from django.db import transaction
 from django.http import Http404
 
 from accounts.models import ModerationLog, User
+from accounts.selectors import USER_NOT_FOUND
 from chat_project.ids import id_or_404
 from chat_project.permissions import require_permission
 
 from .users import user_deactivate, user_reactivate, user_sessions_end
 
 REASON_MAX_LENGTH = 1000
-USER_NOT_FOUND = "User not found."
 
 
 def moderation_log_write(

@@ -13,6 +13,7 @@ from accounts.tests.factories import UserFactory
 from chat_project import api
 from chat_project.api_router import router
 from chat_project.ids import ID_PATTERN, MAX_ID, id_or_404
+from conversations.tests.factories import group_with
 
 # --- ids --------------------------------------------------------------------------------
 
@@ -61,20 +62,50 @@ def test_a_path_id_that_is_no_number_matches_no_route(client_for, path):
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
+PAST = MAX_ID + 1  # 19 digits, one past the bigint: SQLite cannot even bind it
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("path", "detail"),
+    ("method", "path", "detail"),
     [
-        ("/api/conversations/0", "Conversation not found."),
-        (f"/api/conversations/{MAX_ID + 1}", "Conversation not found."),
-        (f"/api/messages/{MAX_ID + 1}", "Message not found."),
-        (f"/api/messages/conversation/{'9' * 19}", "Conversation not found."),
+        ("get", "/api/conversations/0", "Conversation not found."),
+        ("get", f"/api/conversations/{PAST}", "Conversation not found."),
+        ("patch", f"/api/conversations/{PAST}", "Conversation not found."),
+        ("delete", f"/api/conversations/{PAST}", "Conversation not found."),
+        ("post", f"/api/conversations/{PAST}/read", "Conversation not found."),
+        ("get", f"/api/conversations/{PAST}/preview", "Conversation not found."),
+        ("post", f"/api/conversations/{PAST}/join", "Conversation not found."),
+        ("post", f"/api/conversations/{PAST}/leave", "Conversation not found."),
+        ("post", f"/api/conversations/{PAST}/members", "Conversation not found."),
+        ("get", f"/api/messages/{PAST}", "Message not found."),
+        ("patch", f"/api/messages/{PAST}", "Message not found."),
+        ("delete", f"/api/messages/{PAST}", "Message not found."),
+        ("post", f"/api/messages/{PAST}/report", "Message not found."),
+        ("get", f"/api/messages/conversation/{PAST}", "Conversation not found."),
+        ("post", f"/api/notifications/{PAST}/read", "Notification not found."),
+        ("delete", f"/api/friends/{PAST}", "User not found."),
+        ("put", f"/api/friends/requests/{PAST}/accept", "Friend request not found."),
+        ("delete", f"/api/friends/requests/{PAST}", "Friend request not found."),
+        ("post", f"/api/users/{PAST}/block", "User not found."),
+        ("post", f"/api/users/{PAST}/report", "User not found."),
     ],
 )
-def test_digits_that_name_nothing_are_the_resources_not_found(client_for, path, detail):
-    response = client_for(UserFactory()).get(path)
-    assert response.status_code == 404
+def test_digits_that_name_nothing_are_the_resources_not_found(client_for, method, path, detail):
+    """On PostgreSQL and on SQLite (the embedded mode), where the number cannot be bound."""
+    body = {"message_id": 1, "name": "x", "content": "x", "reason": "x", "user_ids": [1]}
+    response = getattr(client_for(UserFactory()), method)(path, body, format="json")
+    assert response.status_code == 404, response.content
     assert response.json() == {"detail": detail, "code": "not_found"}
+
+
+@pytest.mark.django_db
+def test_a_member_id_past_the_bigint_is_not_a_member(client_for):
+    admin = UserFactory()
+    conversation = group_with(admin, UserFactory())
+    response = client_for(admin).delete(f"/api/conversations/{conversation.id}/members/{PAST}")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "This user is not a member of the conversation."
 
 
 # --- input ------------------------------------------------------------------------------

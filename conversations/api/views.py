@@ -21,7 +21,7 @@ from rest_framework.routers import BaseRouter
 
 from accounts.request_user import request_user
 from chat_project import api
-from chat_project.ids import ID_PATTERN
+from chat_project.ids import ID_PATTERN, id_or_404
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 from conversations import selectors, services
 from conversations.models import Conversation
@@ -87,7 +87,7 @@ class ConversationViewSet(api.ViewSet):
 
     @extend_schema(responses={200: s.ConversationSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        return self._detail(int(pk))
+        return self._detail(id_or_404(pk, selectors.NOT_FOUND))
 
     @extend_schema(
         request=PolymorphicProxySerializer(
@@ -147,7 +147,7 @@ class ConversationViewSet(api.ViewSet):
         },
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        conversation_id = int(pk)
+        conversation_id = id_or_404(pk, selectors.NOT_FOUND)
         data = self._input(s.ConversationUpdateInputSerializer, request.data, conversation_id)
         services.conversation_update(
             actor=request_user(request), conversation_id=conversation_id, **data
@@ -156,7 +156,9 @@ class ConversationViewSet(api.ViewSet):
 
     @extend_schema(responses={204: None, 400: DIRECT_CHAT_FIXED})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.conversation_delete(actor=request_user(request), conversation_id=int(pk))
+        services.conversation_delete(
+            actor=request_user(request), conversation_id=id_or_404(pk, selectors.NOT_FOUND)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- Members -----------------------------------------------------------------------
@@ -167,7 +169,7 @@ class ConversationViewSet(api.ViewSet):
     )
     @action(detail=True, methods=["post"], url_path="members")
     def members(self, request: Request, pk: str) -> Response:
-        conversation_id = int(pk)
+        conversation_id = id_or_404(pk, selectors.NOT_FOUND)
         data = self._input(s.MembersAddInputSerializer, request.data, conversation_id)
         services.conversation_members_add(
             actor=request_user(request), conversation_id=conversation_id, user_ids=data["user_ids"]
@@ -182,14 +184,18 @@ class ConversationViewSet(api.ViewSet):
     @action(detail=True, methods=["delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})")
     def member_remove(self, request: Request, pk: str, user_id: str) -> Response:
         services.conversation_member_remove(
-            actor=request_user(request), conversation_id=int(pk), user_id=int(user_id)
+            actor=request_user(request),
+            conversation_id=id_or_404(pk, selectors.NOT_FOUND),
+            user_id=id_or_404(user_id, services.NOT_A_MEMBER),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None, 400: DIRECT_CHAT_FIXED})
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:
-        services.conversation_leave(actor=request_user(request), conversation_id=int(pk))
+        services.conversation_leave(
+            actor=request_user(request), conversation_id=id_or_404(pk, selectors.NOT_FOUND)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- Public rooms ------------------------------------------------------------------
@@ -213,7 +219,7 @@ class ConversationViewSet(api.ViewSet):
     @action(detail=True, methods=["post"])
     def join(self, request: Request, pk: str) -> Response:
         conversation, _joined = services.conversation_join(
-            actor=request_user(request), conversation_id=int(pk)
+            actor=request_user(request), conversation_id=id_or_404(pk, selectors.NOT_FOUND)
         )
         return self._detail(conversation.id)
 

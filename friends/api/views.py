@@ -10,6 +10,7 @@ from rest_framework.routers import BaseRouter
 
 from accounts.request_user import request_user
 from chat_project import api, realtime
+from chat_project.ids import id_or_404
 from chat_project.openapi import error, invalid
 from friends import selectors, services
 from friends.models import Block
@@ -49,7 +50,9 @@ class FriendViewSet(api.ViewSet):
 
     @extend_schema(parameters=[USER_ID], responses={204: None, 404: error("Not friends.")})
     def destroy(self, request: Request, user_id: str) -> Response:
-        services.friendship_remove(actor=request_user(request), user_id=int(user_id))
+        services.friendship_remove(
+            actor=request_user(request), user_id=id_or_404(user_id, selectors.USER_NOT_FOUND)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -103,7 +106,9 @@ class FriendRequestViewSet(api.ViewSet):
 
     @extend_schema(parameters=[REQUEST_ID], responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.friend_request_cancel(actor=request_user(request), request_id=int(pk))
+        services.friend_request_cancel(
+            actor=request_user(request), request_id=id_or_404(pk, selectors.REQUEST_NOT_FOUND)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -111,7 +116,9 @@ class FriendRequestViewSet(api.ViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def accept(self, request: Request, pk: str) -> Response:
-        services.friend_request_accept(actor=request_user(request), request_id=int(pk))
+        services.friend_request_accept(
+            actor=request_user(request), request_id=id_or_404(pk, selectors.REQUEST_NOT_FOUND)
+        )
         return Response({"message": REQUEST_ACCEPTED})
 
     @extend_schema(
@@ -119,7 +126,9 @@ class FriendRequestViewSet(api.ViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def reject(self, request: Request, pk: str) -> Response:
-        services.friend_request_reject(actor=request_user(request), request_id=int(pk))
+        services.friend_request_reject(
+            actor=request_user(request), request_id=id_or_404(pk, selectors.REQUEST_NOT_FOUND)
+        )
         return Response({"message": REQUEST_REJECTED})
 
 
@@ -141,9 +150,13 @@ class UserBlockViewSet(api.ViewSet):
     @action(detail=True, methods=["post", "delete"])
     def block(self, request: Request, user_id: str) -> Response:
         if request.method == "DELETE":
-            services.user_unblock(actor=request_user(request), user_id=int(user_id))
+            services.user_unblock(
+                actor=request_user(request), user_id=id_or_404(user_id, selectors.USER_NOT_FOUND)
+            )
             return Response(status=status.HTTP_204_NO_CONTENT)
-        block, created = services.user_block(actor=request_user(request), user_id=int(user_id))
+        block, created = services.user_block(
+            actor=request_user(request), user_id=id_or_404(user_id, selectors.USER_NOT_FOUND)
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.BlockSerializer(block).data, status=code)
 

@@ -14,8 +14,9 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from accounts.request_user import request_user
+from accounts.selectors import USER_NOT_FOUND
 from chat_project import api
-from chat_project.ids import ID_PATTERN
+from chat_project.ids import ID_PATTERN, id_or_404
 from chat_project.openapi import error, invalid
 from conversations import selectors as conversation_selectors
 from conversations.models import Conversation
@@ -68,7 +69,7 @@ class MessageViewSet(api.ViewSet):
     @extend_schema(responses={200: s.MessageSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
         message = selectors.message_get_for_user(
-            user_id=request_user(request).id, message_id=int(pk)
+            user_id=request_user(request).id, message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND)
         )
         return Response(s.MessageSerializer(message).data)
 
@@ -78,12 +79,18 @@ class MessageViewSet(api.ViewSet):
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         data = api.valid_input(s.MessageEditInputSerializer, request.data)
-        message = services.message_edit(actor=request_user(request), message_id=int(pk), **data)
+        message = services.message_edit(
+            actor=request_user(request),
+            message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND),
+            **data,
+        )
         return Response(s.MessageSerializer(message).data)
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.message_delete(actor=request_user(request), message_id=int(pk))
+        services.message_delete(
+            actor=request_user(request), message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -98,7 +105,11 @@ class MessageViewSet(api.ViewSet):
     def report(self, request: Request, pk: str) -> Response:
         """Report a message of one of your conversations to the moderators."""
         data = api.valid_input(s.ReportInputSerializer, request.data)
-        report = services.message_report(actor=request_user(request), message_id=int(pk), **data)
+        report = services.message_report(
+            actor=request_user(request),
+            message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND),
+            **data,
+        )
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -115,7 +126,9 @@ class MessageViewSet(api.ViewSet):
         """History, oldest first; see the contract for the cursors."""
         params = api.valid_input(s.HistoryQuerySerializer, request.query_params)
         messages = selectors.message_history(
-            user_id=request_user(request).id, conversation_id=int(conversation_id), **params
+            user_id=request_user(request).id,
+            conversation_id=id_or_404(conversation_id, conversation_selectors.NOT_FOUND),
+            **params,
         )
         return Response(s.MessageSerializer(messages, many=True).data)
 
@@ -154,7 +167,9 @@ class UserReportViewSet(api.ViewSet):
     def report(self, request: Request, user_id: str) -> Response:
         """Report a user to the moderators."""
         data = api.valid_input(s.ReportInputSerializer, request.data)
-        report = services.user_report(actor=request_user(request), user_id=int(user_id), **data)
+        report = services.user_report(
+            actor=request_user(request), user_id=id_or_404(user_id, USER_NOT_FOUND), **data
+        )
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -173,7 +188,7 @@ class ConversationMessagesViewSet(api.ViewSet):
     def read(self, request: Request, pk: str) -> Response:
         # A non-member gets 404, even for a bad body; the service checks membership, so a
         # good body is not checked twice.
-        conversation_id = int(pk)
+        conversation_id = id_or_404(pk, conversation_selectors.NOT_FOUND)
         member_or_404 = partial(
             conversation_selectors.membership_get,
             user_id=request_user(request).id,
@@ -191,7 +206,9 @@ class ConversationMessagesViewSet(api.ViewSet):
     @action(detail=True, methods=["get"])
     def preview(self, request: Request, pk: str) -> Response:
         # A public room for anyone logged in, with its newest messages (private: 404).
-        room = conversation_selectors.public_room_get(conversation_id=int(pk))
+        room = conversation_selectors.public_room_get(
+            conversation_id=id_or_404(pk, conversation_selectors.NOT_FOUND)
+        )
         return Response(s.PublicRoomPreviewSerializer(room).data)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, User
+from accounts.selectors import USER_NOT_FOUND
 from chat_project import ratelimit
 from chat_project.exceptions import Conflict
 from chat_project.ids import id_or_404
@@ -84,9 +85,9 @@ def message_report(*, actor: User, message_id: int, reason: str) -> Report:
 def user_report(*, actor: User, user_id: int, reason: str) -> Report:
     """Report another (active) user; unknown -> 404, yourself -> ValidationError."""
     try:
-        target = User.objects.get(pk=int(user_id), is_active=True)
-    except (User.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
-        raise Http404("User not found.") from exc
+        target = User.objects.get(pk=id_or_404(user_id, USER_NOT_FOUND), is_active=True)
+    except User.DoesNotExist as exc:
+        raise Http404(USER_NOT_FOUND) from exc
     text = _clean_reason(reason)
     if target.pk == actor.id:
         raise ValidationError("You cannot report yourself.", code="self_report")
