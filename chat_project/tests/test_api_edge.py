@@ -184,3 +184,13 @@ def test_a_page_has_the_total_and_links_with_the_views_filters_first():
 
 def test_a_page_is_at_most_max_limit_long():
     assert api.LimitOffsetPagination(limit=10**6, offset=0).page_limit == 100
+
+
+@pytest.mark.parametrize("data", [None, [1], "x", {"count": "many"}, {}])
+def test_valid_input_words_errors_as_is_valid_does(data):
+    """A body of `null` is `{"non_field_errors": ["No data provided"]}`, as DRF says it."""
+    expected = _Input(data=data)
+    assert not expected.is_valid()
+    with pytest.raises(serializers.ValidationError) as raised:
+        api.valid_input(_Input, data)
+    assert raised.value.detail == expected.errors
