@@ -50,9 +50,10 @@ run: $(BIN)/.runtime ## Serve on http://127.0.0.1:8000 (SQLite + in-memory layer
 	@echo ""
 	$(BIN)/python -m chat_project.serve --server daphne --host $(HOST) --port $(PORT)
 
-demo: $(BIN)/.runtime ## Create demo users (alice, bob, carol / password 'demo-pass-123'), friends and messages
+demo: $(BIN)/.runtime ## Create demo users (alice, bob, carol / password 'demo-pass-123'), friends, messages and money
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_payments
 
 test: $(BIN)/.dev ## The whole suite, on PostgreSQL + Redis when reachable
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -46,6 +46,13 @@ def _isolated_shared_state() -> None:
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """A fresh, empty MEDIA_ROOT for this test: the real filesystem storage, in tmp."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD
 

@@ -5,8 +5,8 @@ Services pass them to `chat_project.realtime`, which sends them after commit.
 
 from typing import Any
 
-from accounts.api.serializers import NotificationSerializer
-from accounts.models import Notification
+from accounts.api.serializers import NotificationSerializer, UserPublicSerializer
+from accounts.models import Notification, User
 
 
 def notification(notification: Notification) -> dict[str, Any]:
@@ -17,3 +17,9 @@ def notification(notification: Notification) -> dict[str, Any]:
         key: dict(value) if isinstance(value, dict) else value for key, value in data.items()
     }
     return {"type": "notification", "notification": payload}
+
+
+def user_updated(user: User) -> dict[str, Any]:
+    """To everyone who can see `user` (conversations.avatars.user_audience_groups): how
+    they look now — name and avatar, never the email."""
+    return {"type": "user_updated", "user": dict(UserPublicSerializer(user).data)}

@@ -13,13 +13,15 @@ from chat_project.exceptions import Throttled
 from . import services
 from .models import User
 
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length or 254
+
 
 class LoginForm(AuthenticationForm):
     """The web login: the same service, and so the same login limits, as the API."""
 
     username = forms.CharField(
         label="Username or email",
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
@@ -27,6 +29,14 @@ class LoginForm(AuthenticationForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        # AuthenticationForm sets the field's length to the username's (32), which cut an
+        # email address short in the browser and in validation: the field takes either.
+        field = cast(forms.CharField, self.fields["username"])
+        field.max_length = EMAIL_MAX_LENGTH
+        field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
 
     def clean(self) -> dict:
         username = self.cleaned_data.get("username")

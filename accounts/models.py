@@ -39,7 +39,8 @@ class User(AbstractUser):
     email = models.EmailField(blank=True, default="")
     display_name = models.CharField(max_length=64, blank=True, default="")
     bio = models.TextField(max_length=500, blank=True, default="")
-    avatar = models.URLField(max_length=500, blank=True, default="")
+    #: The key of the current avatar's files (chat_project.avatars), "" for none.
+    avatar = models.CharField(max_length=32, blank=True, default="")
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
@@ -98,6 +99,8 @@ class Notification(models.Model):
         FRIEND_REQUEST_ACCEPTED = "friend_request_accepted"
         ADDED_TO_CONVERSATION = "added_to_conversation"
         MENTION = "mention"
+        #: Someone sent you money (payments); points at the transfer's message in your chat.
+        TRANSFER_RECEIVED = "transfer_received"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -135,7 +138,8 @@ class Notification(models.Model):
 
 class ModerationLog(models.Model):
     """The audit log: one row per moderator action (ban, unban, redact, resolve, dismiss,
-    a superuser opening a private conversation).
+    a superuser opening a private conversation, issuing or withdrawing money, reversing a
+    transfer).
 
     In accounts, like notifications, so every app's moderation service can write it; the
     target is named by type and id (plus a readable snapshot), not by a foreign key, so
@@ -150,6 +154,11 @@ class ModerationLog(models.Model):
         RESOLVE_REPORT = "resolve_report", "resolve report"
         DISMISS_REPORT = "dismiss_report", "dismiss report"
         OPEN_CONVERSATION = "open_conversation", "open private conversation"
+        REMOVE_ATTACHMENT = "remove_attachment", "remove attachment"
+        PURGE_UPLOADS = "purge_uploads", "purge a banned user's uploads"
+        ISSUE_MONEY = "issue_money", "issue money"
+        WITHDRAW_MONEY = "withdraw_money", "withdraw money"
+        REVERSE_TRANSFER = "reverse_transfer", "reverse transfer"
 
     moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)

@@ -9,7 +9,7 @@ from .models import User
 
 
 def request_user(request: HttpRequest | Request) -> User:
-    """`request.user` where login is required (the admin, `login_required` views, API views
-    with `IsAuthenticated`, the default): the stubs type it as `User | AnonymousUser`, and
-    there it is always a `User`. A cast, nothing checked at run time."""
+    """`request.user` where login is required (the admin, `login_required` views, API
+    views with IsAuthenticated): the stubs type it as `User | AnonymousUser`, and there it
+    is always a `User`. A cast, nothing checked at run time."""
     return cast(User, request.user)

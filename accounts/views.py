@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from chat_project import realtime
+from chat_project import avatars, realtime
 
 from . import email_address, services
 from .api.throttles import LoginIPThrottle
@@ -32,10 +32,22 @@ def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
     It lives here, in the lowest app, so every app's page view can use it.
     """
     user = request_user(request)
+    avatar_url, avatar_thumbnail_url = avatars.urls("u", user.id, user.avatar)
     return {
-        "me": {"id": user.id, "username": user.username, "display_name": user.display_name},
+        "me": {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "avatar_url": avatar_url,
+            "avatar_thumbnail_url": avatar_thumbnail_url,
+        },
         "ws_path": "/ws/",
         "message_max_length": settings.MESSAGE_MAX_LENGTH,
+        # The composer refuses a file over the limit before sending it, and says the limits
+        # in its own words; attachment URLs older than this are fetched again.
+        "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
+        "upload_quota_bytes": settings.UPLOAD_QUOTA_BYTES,
+        "attachment_url_max_age": settings.ATTACHMENT_URL_MAX_AGE,
         **extra,
     }
 
@@ -183,5 +195,10 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/settings.html",
-        {"profile_form": profile_form, "password_form": password_form, "page": "settings"},
+        {
+            "profile_form": profile_form,
+            "password_form": password_form,
+            "page": "settings",
+            "config": client_config(request),
+        },
     )

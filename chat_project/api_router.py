@@ -25,12 +25,24 @@ class OptionalSlashRouter(DefaultRouter):
 
 def build_router() -> OptionalSlashRouter:
     from accounts.api import views as accounts_api
+    from conversations.api import avatars as avatars_api
     from conversations.api import views as conversations_api
     from friends.api import views as friends_api
+    from messaging.api import uploads as uploads_api
     from messaging.api import views as messaging_api
+    from payments.api import views as payments_api
 
     router = OptionalSlashRouter()
-    for module in (accounts_api, friends_api, conversations_api, messaging_api):
+    apis = (
+        accounts_api,
+        friends_api,
+        conversations_api,
+        messaging_api,
+        uploads_api,
+        avatars_api,
+        payments_api,
+    )
+    for module in apis:
         module.register(router)
     return router
 

@@ -34,7 +34,7 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import asgi, base
 from django.core.handlers.asgi import get_script_prefix
-from django.http import HttpResponseBase
+from django.http import HttpResponseBase, JsonResponse
 from django.urls import set_script_prefix
 
 from chat_project.realtime.hub import note_request_wait
@@ -56,6 +56,10 @@ class ASGIHandler(asgi.ASGIHandler):
         await self.handle(scope, receive, send)
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        refused = _declared_too_large(scope)
+        if refused is not None:  # not read at all, let alone spooled to disk
+            await self.send_response(refused, send)
+            return
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
@@ -85,6 +89,25 @@ class ASGIHandler(asgi.ASGIHandler):
                 # connection back to the pool, via request_finished) before sending.
                 response.close()
             return response
+
+
+def _declared_too_large(scope: dict[str, Any]) -> HttpResponseBase | None:
+    """The 413 for a body whose Content-Length is over its path's limit
+    (`chat_project.uploads.body_limit`), answered before the body is read: Django's
+    handler would first spool all of it to a temporary file."""
+    from chat_project import uploads  # imports DRF: not before django.setup()
+
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                return None  # the middleware answers 400
+            path = scope.get("path", "")[len(scope.get("root_path", "")) :]
+            if length > uploads.body_limit(path)[0]:
+                return JsonResponse(uploads.body_too_large(path), status=413)
+            return None
+    return None
 
 
 def get_asgi_application() -> ASGIHandler:

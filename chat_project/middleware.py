@@ -13,9 +13,9 @@ the request's thread instead of hopping threads for every hook under ASGI
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from . import uploads
 from .exceptions import UNAVAILABLE_RETRY_AFTER, ServiceUnavailable, is_dependency_failure
 from .text import BadText, check_text
 from .views import health
@@ -32,15 +32,8 @@ class RequestSizeLimitMiddleware:
             return JsonResponse(
                 {"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400
             )
-        if length > settings.REQUEST_MAX_BYTES:
-            return JsonResponse(
-                {
-                    "detail": f"Request body is too large (limit {settings.REQUEST_MAX_BYTES} "
-                    "bytes).",
-                    "code": "payload_too_large",
-                },
-                status=413,
-            )
+        if length > uploads.body_limit(request.path_info)[0]:  # REQUEST_MAX_BYTES, or a file's
+            return JsonResponse(uploads.body_too_large(request.path_info), status=413)
         return self.get_response(request)
 
 

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as accounts_views
 
+from . import avatars
 from .api_router import router
 from .views import health, not_found
 
@@ -35,8 +36,11 @@ urlpatterns = [
     ),
     path("api/", include(router.urls)),
     path("api-auth/", include(api_auth_urls)),
+    # Content-addressed avatar files (chat_project/avatars.py); never MEDIA_URL.
+    path("avatars/<str:kind>/<int:owner_id>/<str:name>", avatars.serve, name="avatar"),
     path("accounts/", include("accounts.urls")),
     path("friends/", include("friends.urls")),
     path("rooms/", include("conversations.urls")),
+    path("wallet/", include("payments.urls")),
     path("", include("messaging.urls")),
 ]

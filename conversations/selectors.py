@@ -53,6 +53,7 @@ MEMBER_COLUMNS = (
     "last_read_message_id",
     "user__username",
     "user__display_name",
+    "user__avatar",
 )
 
 
@@ -95,6 +96,7 @@ class ConversationRow:
     created_at: datetime
     last_message_id: int | None
     last_seq: int
+    avatar: str
     member_rows: list[dict] = field(default_factory=list)
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
+from django.utils import timezone
 
 from conversations.models import Conversation
 
@@ -17,6 +18,9 @@ class Message(models.Model):
 
     class Type(models.TextChoices):
         TEXT = "text"
+        #: Posted by another app's service with a `payload` it provides (payments: a money
+        #: transfer); never sent by a client, never edited.
+        TRANSFER = "transfer"
 
     # No single-column FK index: messaging_conv_id_idx (conversation_id, id) serves every
     # lookup by conversation, and a second index only costs writes and misleads the planner
@@ -29,8 +33,24 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_sent"
     )
     content = models.TextField()
+    #: `content` rendered when it was written (messaging.formatting): sanitised HTML.
+    content_html = models.TextField(blank=True, default="", db_default="")
+    #: The members `content` mentions (ids, ascending), found when it was rendered.
+    mention_ids = models.JSONField(blank=True, default=list, db_default=Value([], JSONField()))
+    #: The message this one answers: an earlier one of the same conversation.
+    reply_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        db_index=False,  # messaging_reply_to_idx: replies only
+    )
     message_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
     client_id = models.CharField(max_length=64, null=True, blank=True)
+    #: What a message of another type than text carries, as the app that posts it wrote it
+    #: (messaging stores and shows it, and knows nothing of its meaning); null for text.
+    payload = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
@@ -43,6 +63,18 @@ class Message(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    #: The conversation's change number of this message's latest change (sent, edited,
+    #: deleted, reacted to, pinned): `Conversation.last_change_seq` allocates it
+    #: (messaging.services.changes), and `GET .../changes?since=` reads by it.
+    change_seq = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["id"]
@@ -62,10 +94,59 @@ class Message(models.Model):
             models.Index(fields=["conversation", "id"], name="messaging_conv_id_idx"),
             # Full-text search: a GIN expression index created by migration 0002 on
             # PostgreSQL only (SQLite, the embedded mode, searches with icontains).
+            # Catch-up: what changed in a conversation since a change number.
+            models.Index(fields=["conversation", "change_seq"], name="messaging_conv_change_idx"),
+            # The pinned messages of a conversation (a handful among millions).
+            models.Index(
+                fields=["conversation", "pinned_at"],
+                name="messaging_pinned_idx",
+                condition=Q(pinned_at__isnull=False),
+            ),
+            # Replies to a message (SET_NULL when it goes): replies only.
+            models.Index(
+                fields=["reply_to"],
+                name="messaging_reply_to_idx",
+                condition=Q(reply_to__isnull=False),
+            ),
+            # Unread mentions: messages that mention anyone, after a read marker.
+            models.Index(
+                fields=["conversation", "seq"],
+                name="messaging_mentions_idx",
+                condition=~Q(mention_ids=[]),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.seq} in {self.conversation_id} by {self.sender_id}"
+
+
+class Reaction(models.Model):
+    """One user's emoji on one message: at most one per (message, emoji, user), a database
+    fact (two racing adds store one row). `emoji` is one emoji exactly as sent
+    (messaging.emoji)."""
+
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="reactions",
+        db_index=False,  # messaging_reaction_unique starts with message
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reactions"
+    )
+    emoji = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "emoji", "user"], name="messaging_reaction_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on message {self.message_id}"
 
 
 class Report(models.Model):
@@ -137,3 +218,53 @@ class Report(models.Model):
     def __str__(self) -> str:
         target = f"message {self.message_id}" if self.target_type == "message" else "user"
         return f"Report #{self.pk} on {target} (user {self.user_id})"
+
+
+class Attachment(models.Model):
+    """An uploaded file: owned by its uploader until it is attached to one message.
+
+    `file` and `thumbnail` are names in Django's default storage (MEDIA_ROOT or a bucket),
+    never public: downloads go through `messaging.downloads` with a signed URL. An upload
+    not attached within UPLOAD_UNUSED_TTL, and the files of a deleted message, are removed
+    by `manage.py purge_attachments`. `message` is SET_NULL, not CASCADE: the row outlives
+    a deleted conversation so the purge can still find its files (`attached_at` set,
+    `message` gone).
+    """
+
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    #: Its place among the message's attachments (the order of `attachment_ids`).
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=255)
+    size = models.BigIntegerField(help_text="Bytes of the stored file.")
+    content_type = models.CharField(max_length=100)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    file = models.CharField(max_length=255)
+    thumbnail = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    attached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        permissions = [
+            ("remove_attachment", "Can remove attachments and purge a banned user's uploads")
+        ]
+        indexes = [
+            # The purge of uploads never attached: oldest first, unattached only.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(attached_at__isnull=True),
+                name="messaging_att_unattached_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes) by {self.uploader_id}"

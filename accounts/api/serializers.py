@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import Notification, User, username_validator
 from accounts.tokens import access_token_lifetime
+from chat_project.avatars import AvatarURLField
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_ALL_DIGITS, document
 
@@ -92,11 +93,21 @@ class UserCreatedSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    avatar_url = serializers.CharField(source="avatar", read_only=True)
+    avatar_url = AvatarURLField("u")
+    avatar_thumbnail_url = AvatarURLField("u", small=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name", "bio", "avatar_url", "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "display_name",
+            "bio",
+            "avatar_url",
+            "avatar_thumbnail_url",
+            "date_joined",
+        ]
         read_only_fields = fields
 
 
@@ -136,16 +147,22 @@ class ViewerEmailField(serializers.Field):
 class UserPublicSerializer(serializers.ModelSerializer):
     """How one user appears to others: never the email."""
 
+    avatar_url = AvatarURLField("u")
+    avatar_thumbnail_url = AvatarURLField("u", small=True)
+
     class Meta:
         model = User
-        fields = ["id", "username", "display_name"]
+        fields = ["id", "username", "display_name", "avatar_url", "avatar_thumbnail_url"]
         read_only_fields = fields
 
 
 class NotificationActorSerializer(serializers.ModelSerializer):
+    avatar_url = AvatarURLField("u")
+    avatar_thumbnail_url = AvatarURLField("u", small=True)
+
     class Meta:
         model = User
-        fields = ["id", "username"]
+        fields = ["id", "username", "avatar_url", "avatar_thumbnail_url"]
         read_only_fields = fields
 
 

@@ -224,7 +224,8 @@ def test_me_with_access_token(api_client, user):
         "email": "alice@example.com",
         "display_name": "Alice",
         "bio": "",
-        "avatar_url": "",
+        "avatar_url": None,
+        "avatar_thumbnail_url": None,
         "date_joined": response.json()["date_joined"],
     }
 
@@ -460,7 +461,13 @@ def test_user_search_by_prefix(client_for, user):
     assert response.status_code == 200
     names = [u["username"] for u in response.json()]
     assert names == ["albert", "zed"]  # not yourself, not inactive
-    assert set(response.json()[0]) == {"id", "username", "display_name"}
+    assert set(response.json()[0]) == {
+        "id",
+        "username",
+        "display_name",
+        "avatar_url",
+        "avatar_thumbnail_url",
+    }
 
 
 def test_user_search_max_20(client_for, user):

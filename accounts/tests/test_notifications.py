@@ -53,7 +53,12 @@ def test_create_pushes_the_rest_representation_after_commit(
                 "notification": {
                     "id": created.id,
                     "type": "mention",
-                    "actor": {"id": user.id, "username": "alice"},
+                    "actor": {
+                        "id": user.id,
+                        "username": "alice",
+                        "avatar_url": None,
+                        "avatar_thumbnail_url": None,
+                    },
                     "conversation_id": 7,
                     "message_id": 9,
                     "is_read": False,
@@ -165,7 +170,12 @@ def test_list_newest_first_with_total_and_links(client_for, user, other_user):
     assert first == {
         "id": made[4].id,
         "type": "friend_request",
-        "actor": {"id": other_user.id, "username": "bob"},
+        "actor": {
+            "id": other_user.id,
+            "username": "bob",
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
+        },
         "conversation_id": None,
         "message_id": None,
         "is_read": False,
@@ -269,6 +279,8 @@ async def test_notification_reaches_every_socket_of_the_recipient(user, other_us
             assert by_type["notification"]["notification"]["actor"] == {
                 "id": user.id,
                 "username": "alice",
+                "avatar_url": None,
+                "avatar_thumbnail_url": None,
             }
             assert "friend_request" in by_type
     finally:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "friends",
     "conversations",
     "messaging",
+    "payments",
 ]
 
 # Every middleware and view is sync. chat_project.handler (the ASGI entry point) runs the
@@ -232,47 +233,12 @@ SIMPLE_JWT = {
     "SIGNING_KEY": None,  # filled from SECRET_KEY below
 }
 
-# --- Limits (every one tunable from the environment) ---------------------------
-MESSAGE_MAX_LENGTH = env.int("MESSAGE_MAX_LENGTH", default=4000)
-REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=256 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
-WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=64 * 1024)
-WS_MAX_FRAMES_PER_SECOND = env.int("WS_MAX_FRAMES_PER_SECOND", default=20)
-# Open sockets per user across all processes (tabs, devices); one more is closed with 4029.
-WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
-PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=45)
-# Back-pressure (docs/api.md, "Back-pressure"): a socket is cut (close 4013) with this many
-# frames waiting for it, or when none was written for this long while others waited.
-WS_SEND_QUEUE_FRAMES = env.int("WS_SEND_QUEUE_FRAMES", default=1000)
-WS_SEND_STALL_SECONDS = env.float("WS_SEND_STALL_SECONDS", default=10.0)
-# A process whose events reach it later than this after their publish is overloaded:
-# sends are refused with 429 "overloaded" until it has been on time for the hold.
-DELIVERY_LAG_LIMIT_MS = env.int("DELIVERY_LAG_LIMIT_MS", default=300)
-DELIVERY_OVERLOAD_HOLD_MS = env.int("DELIVERY_OVERLOAD_HOLD_MS", default=1000)
-CONVERSATION_MAX_PARTICIPANTS_LIMIT = env.int(
-    "CONVERSATION_MAX_PARTICIPANTS_LIMIT", default=100_000
-)
-CONVERSATION_MAX_ADD_PER_REQUEST = env.int("CONVERSATION_MAX_ADD_PER_REQUEST", default=100)
+# --- Limits and rates: every one tunable from the environment ------------------
+from .limits import *  # noqa: E402, F403
 
-THROTTLE_RATES = {
-    "anon": env("THROTTLE_ANON", default="120/min"),
-    "user": env("THROTTLE_USER", default="1200/min"),
-    "register": env("THROTTLE_REGISTER", default="20/hour"),
-    "login_ip": env("THROTTLE_LOGIN_IP", default="30/min"),
-    # Failed logins before the backoff of accounts.login_guard starts: per account and
-    # address, and per account from addresses that never logged into it.
-    "login_account_ip": env("THROTTLE_LOGIN_ACCOUNT_IP", default="5/hour"),
-    "login_username": env("THROTTLE_LOGIN_USERNAME", default="20/hour"),
-    "message_send": env("THROTTLE_MESSAGE_SEND", default="30/10s"),
-    "friend_request": env("THROTTLE_FRIEND_REQUEST", default="50/hour"),
-    "report": env("THROTTLE_REPORT", default="30/hour"),
-}
-
-LOGIN_BACKOFF_MAX_SECONDS = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=900)
-LOGIN_KNOWN_IP_DAYS = env.int("LOGIN_KNOWN_IP_DAYS", default=30)
-# POST /api/messages from API clients (JSON, Bearer token) skips DRF's machinery with the
-# same answers (messaging/api/send.py); false sends every request through the DRF view.
-LEAN_SEND_PATH = env.bool("LEAN_SEND_PATH", default=True)
+# Uploaded files live under MEDIA_ROOT unless an S3 bucket is configured (storage_config).
+# They are never served from MEDIA_URL: every download goes through a permission check.
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -360,8 +326,36 @@ STATIC_URL = "/static/"
 # Where collectstatic writes and WhiteNoise serves from (a volume, or a test's own folder).
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def storage_config(bucket: str) -> dict:
+    """Where uploads are stored: MEDIA_ROOT, or an S3-compatible bucket when S3_BUCKET is
+    set (django-storages; credentials, endpoint and region from the variables below, or
+    from boto3's own environment/instance role when those are empty). Objects are
+    private: downloads always go through the server's permission check."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": bucket,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "location": env("S3_PREFIX", default=""),
+    }
+    for option, variable in [
+        ("endpoint_url", "S3_ENDPOINT_URL"),
+        ("region_name", "S3_REGION"),
+        ("access_key", "S3_ACCESS_KEY_ID"),
+        ("secret_key", "S3_SECRET_ACCESS_KEY"),
+    ]:
+        value = env(variable, default="")
+        if value:
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_config(env("S3_BUCKET", default="")),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -10,6 +10,8 @@ Each run gets its own database name suffix and Redis prefix so concurrent runs
 import os
 import socket
 import sys
+import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
@@ -76,6 +78,13 @@ else:
     REDIS_PREFIX = f"chattest{RUN_ID}"
 
 CACHES = cache_config(REDIS_URL, REDIS_PREFIX)
+
+# Uploads of this run (and of the live servers it starts, which share RUN_ID) go to a
+# folder of their own, never into the tree; tests about files use a fresh one each
+# (the `media_root` fixture).
+MEDIA_ROOT = Path(
+    env("DJANGO_MEDIA_ROOT", default=str(Path(tempfile.gettempdir()) / f"chat-media-{RUN_ID}"))
+)
 
 # Live-server tests (tests/e2e) run daphne with these settings: serve static files
 # straight from the source folders, as DEBUG would.

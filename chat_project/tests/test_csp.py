@@ -35,6 +35,7 @@ USER_PAGES = [
     "/c/{conversation_id}/",
     "/friends/",
     "/rooms/",
+    "/wallet/",
     "/accounts/settings/",
     "/api/",
     "/api/conversations/",
@@ -51,6 +52,9 @@ STAFF_PAGES = [
     "/admin/accounts/user/{user_id}/change/",
     "/admin/conversations/conversation/{conversation_id}/change/",
     "/admin/messaging/report/{report_id}/change/",  # with the conversation around it
+    "/admin/payments/transfer/",
+    "/admin/payments/wallet/issue/",
+    "/admin/payments/wallet/integrity/",
 ]
 
 

@@ -1,7 +1,8 @@
-"""Dependencies flow one way (docs/architecture.md, "Layers"): messaging -> conversations ->
-friends -> accounts, with chat_project beneath them all. A lower app never imports a higher
-one, not even inside a function; the project's composition roots (URLs, the router, the
-ASGI application) are the only part of chat_project that names the apps."""
+"""Dependencies flow one way (docs/architecture.md, "Layers"): payments -> messaging ->
+conversations -> friends -> accounts, with chat_project beneath them all. A lower app
+never imports a higher one, not even inside a function; the project's composition roots
+(URLs, the router, the ASGI application) are the only part of chat_project that names
+the apps."""
 
 import ast
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "friends", "conversations", "messaging"]  # lowest first
+APPS = ["accounts", "friends", "conversations", "messaging", "payments"]  # lowest first
 COMPOSITION_ROOTS = {"urls.py", "api_router.py", "asgi.py"}
 
 

@@ -1,20 +1,23 @@
 """The conversation representation (REST and events) and the input shapes.
 
-A conversation shows its `last_message` as messaging represents messages, but messaging
-sits above conversations, so it is not imported here: messaging hands in its reader at
-start-up (`represent_messages_with`, from `messaging.apps`), and the schema names its
-`Message` component (docs/architecture.md, "The REST layer composes").
+A conversation shows its `last_message` as messaging represents messages, and how many of
+them mention you unread; but messaging sits above conversations, so it is not imported
+here: messaging hands in those facts at start-up (`use_message_facts`, from
+`messaging.apps`), and the schema names its `Message` component (docs/architecture.md,
+"The REST layer composes").
 """
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chat_project import avatars
 from chat_project.api import iso_datetime
+from chat_project.avatars import AvatarURLField
 from chat_project.ids import MAX_ID
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
@@ -27,26 +30,51 @@ MAX_PARTICIPANTS_LIMIT = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
 #: What a conversation's representation is built from: an instance, or a row of a list.
 Shown = Conversation | ConversationRow
 
-#: Message ids -> their representations (one query): set by messaging at start-up.
-MessageReader = Callable[[list[int]], dict[int, dict]]
-_represent_messages: MessageReader | None = None
+
+class MessageFacts(Protocol):
+    """What a conversation shows of its messages, which messaging knows."""
+
+    def last_messages(self, message_ids: list[int], viewer_id: int | None) -> dict[int, dict]:
+        """Message id -> representation (attachment URLs signed for nobody)."""
+        ...
+
+    def for_viewer(self, message: dict | None, viewer_id: int | None) -> dict | None:
+        """A representation with its attachment URLs signed for `viewer_id`."""
+        ...
+
+    def unread_mentions(self, viewer_id: int, conversation_ids: list[int] | None) -> dict[int, int]:
+        """Conversation id -> unread messages that mention the viewer."""
+        ...
 
 
-def represent_messages_with(reader: MessageReader) -> None:
+_facts: MessageFacts | None = None
+
+
+def use_message_facts(facts: MessageFacts) -> None:
     """Called once by the app that owns messages (`messaging.apps.MessagingConfig.ready`)."""
-    global _represent_messages
-    _represent_messages = reader
+    global _facts
+    _facts = facts
 
 
-def last_messages_for(conversations: Iterable[Shown]) -> dict[int, dict]:
-    """The last message of every conversation given, represented, in one query (none if
-    there is nothing)."""
+def message_facts() -> MessageFacts:
+    if _facts is None:
+        raise ImproperlyConfigured("messaging did not hand in its message facts")
+    return _facts
+
+
+def last_messages_for(
+    conversations: Iterable[Shown], viewer_id: int | None = None
+) -> dict[int, dict]:
+    """The last message of every conversation given, represented (none if there is
+    nothing); reactions show `viewer_id`'s `me`, attachment URLs are signed for nobody
+    (`ConversationSerializer` signs them for its viewer)."""
     ids = [c.last_message_id for c in conversations if c.last_message_id]
-    if not ids:
-        return {}
-    if _represent_messages is None:
-        raise ImproperlyConfigured("messaging did not hand in its message reader")
-    return _represent_messages(ids)
+    return message_facts().last_messages(ids, viewer_id) if ids else {}
+
+
+def unread_mentions_for(viewer_id: int, conversation_ids: list[int] | None = None) -> dict:
+    """`unread_mentions` of the viewer's conversations (or of those given), in one query."""
+    return message_facts().unread_mentions(viewer_id, conversation_ids)
 
 
 class MemberSerializer(serializers.Serializer):
@@ -54,21 +82,30 @@ class MemberSerializer(serializers.Serializer):
     username = serializers.CharField(source="user.username")
     display_name = serializers.CharField(source="user.display_name")
     role = serializers.CharField()
+    avatar_url = AvatarURLField("u", source="user")
+    avatar_thumbnail_url = AvatarURLField("u", small=True, source="user")
 
 
 class ConversationSerializer(serializers.ModelSerializer):
     """A conversation as the contract describes it (from a model instance, or from a
     `selectors.ConversationRow` in lists).
 
-    Context: `viewer_id` (whose `unread_count`/`last_read_message_id` to show; without it
-    those two per-user fields are left out, as in `conversation_updated` events that go to
-    every member) and `last_messages` (from `last_messages_for`, so a list costs one query).
+    Context: `viewer_id` (whose `unread_count`/`unread_mentions`/`last_read_message_id`
+    to show; without it those per-user fields are left out, as in `conversation_updated`
+    events that go to every member), `last_messages` (from `last_messages_for`, so a list
+    costs one query) and `unread_mentions` (from `unread_mentions_for`, likewise).
     """
 
+    avatar_url = AvatarURLField("c")
+    avatar_thumbnail_url = AvatarURLField("c", small=True)
     member_ids = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
+    unread_mentions = serializers.SerializerMethodField(
+        help_text="Unread messages that mention you (not your own, not deleted, not across "
+        "a block)."
+    )
     last_read_message_id = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,11 +118,14 @@ class ConversationSerializer(serializers.ModelSerializer):
             "is_public",
             "max_participants",
             "private_pair_key",
+            "avatar_url",
+            "avatar_thumbnail_url",
             "member_ids",
             "members",
             "created_at",
             "last_message",
             "unread_count",
+            "unread_mentions",
             "last_read_message_id",
         ]
         read_only_fields = fields
@@ -96,8 +136,9 @@ class ConversationSerializer(serializers.ModelSerializer):
         # The caller's cache, shared by the serializers of one list or event.
         cache: dict[int, dict] = self.context.get("last_messages", {})
         if obj.last_message_id not in cache:  # a single conversation: fetch just this one
-            cache.update(last_messages_for([obj]))
-        return cache.get(obj.last_message_id)
+            cache.update(last_messages_for([obj], self.context.get("viewer_id")))
+        viewer_id = self.context.get("viewer_id")
+        return message_facts().for_viewer(cache.get(obj.last_message_id), viewer_id)
 
     def _member_rows(self, obj: Shown) -> list[dict]:
         """Plain member rows: attached by `selectors.conversation_page_for_user`, else
@@ -112,6 +153,7 @@ class ConversationSerializer(serializers.ModelSerializer):
                 "last_read_message_id": m.last_read_message_id,
                 "user__username": m.user.username,
                 "user__display_name": m.user.display_name,
+                "user__avatar": m.user.avatar,
             }
             for m in obj.memberships.all()
         ]
@@ -124,15 +166,22 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, obj: Shown) -> list[dict]:
-        return [
-            {
-                "id": row["user_id"],
-                "username": row["user__username"],
-                "display_name": row["user__display_name"],
-                "role": row["role"],
-            }
-            for row in self._member_rows(obj)
-        ]
+        members = []
+        for row in self._member_rows(obj):
+            avatar_url, avatar_thumbnail_url = avatars.urls(
+                "u", row["user_id"], row["user__avatar"]
+            )
+            members.append(
+                {
+                    "id": row["user_id"],
+                    "username": row["user__username"],
+                    "display_name": row["user__display_name"],
+                    "role": row["role"],
+                    "avatar_url": avatar_url,
+                    "avatar_thumbnail_url": avatar_thumbnail_url,
+                }
+            )
+        return members
 
     # Messaging's `MessageSerializer`, named by its component (see the module docstring).
     @extend_schema_field({"allOf": [{"$ref": "#/components/schemas/Message"}], "nullable": True})
@@ -156,7 +205,15 @@ class ConversationSerializer(serializers.ModelSerializer):
     def get_last_read_message_id(self, obj: Shown) -> int | None:
         return self._viewer_fields(obj)[1]
 
+    def get_unread_mentions(self, obj: Shown) -> int:
+        counts = self.context.get("unread_mentions")
+        if counts is None:  # a single conversation: count just this one
+            viewer_id = self.context.get("viewer_id")
+            counts = unread_mentions_for(viewer_id, [obj.id]) if viewer_id is not None else {}
+        return counts.get(obj.id, 0)
+
     def to_representation(self, instance: Shown) -> dict:
+        avatar_url, avatar_thumbnail_url = avatars.urls("c", instance.id, instance.avatar)
         data = {
             "id": instance.id,
             "type": instance.type,
@@ -165,6 +222,8 @@ class ConversationSerializer(serializers.ModelSerializer):
             "is_public": instance.is_public,
             "max_participants": instance.max_participants,
             "private_pair_key": instance.private_pair_key,
+            "avatar_url": avatar_url,
+            "avatar_thumbnail_url": avatar_thumbnail_url,
             "member_ids": self.get_member_ids(instance),
             "members": self.get_members(instance),
             "created_at": iso_datetime(instance.created_at),
@@ -172,6 +231,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         }
         if self.context.get("viewer_id") is not None:
             data["unread_count"], data["last_read_message_id"] = self._viewer_fields(instance)
+            data["unread_mentions"] = self.get_unread_mentions(instance)
         return data
 
 
@@ -181,6 +241,8 @@ class PublicRoomSerializer(serializers.ModelSerializer):
     member_count = serializers.IntegerField()
     is_full = serializers.SerializerMethodField()
     last_activity = serializers.DateTimeField()
+    avatar_url = AvatarURLField("c")
+    avatar_thumbnail_url = AvatarURLField("c", small=True)
 
     class Meta:
         model = Conversation
@@ -188,6 +250,8 @@ class PublicRoomSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "description",
+            "avatar_url",
+            "avatar_thumbnail_url",
             "member_count",
             "max_participants",
             "is_full",

@@ -56,9 +56,13 @@ class ConversationViewSet(api.ViewSet):
     def _render(
         self, conversations: Sequence[Conversation | ConversationRow], *, many: bool = False
     ) -> Response:
+        viewer_id = request_user(self.request).id
         context = {
-            "viewer_id": request_user(self.request).id,
-            "last_messages": s.last_messages_for(conversations),
+            "viewer_id": viewer_id,
+            "last_messages": s.last_messages_for(conversations, viewer_id),
+            "unread_mentions": s.unread_mentions_for(
+                viewer_id, None if many else [c.id for c in conversations]
+            ),
             "request": self.request,
         }
         # `to_representation`, not `.data`: DRF's ReturnList points back at its serializer,

@@ -6,7 +6,7 @@ from accounts.tests.factories import UserFactory
 from conversations.models import Conversation, ConversationMember
 from conversations.tests.factories import direct_conversation, group_with, public_room_with
 from friends.tests.factories import block, make_friends
-from messaging.tests.factories import MessageFactory
+from messaging.tests.factories import AttachmentFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +49,31 @@ def test_list_shape(user, other_user, alice):
         "is_public": False,
         "max_participants": 9,
         "private_pair_key": None,
+        "avatar_url": None,
+        "avatar_thumbnail_url": None,
         "member_ids": [user.id, other_user.id],
         "members": [
-            {"id": user.id, "username": "alice", "display_name": "Alice", "role": "admin"},
-            {"id": other_user.id, "username": "bob", "display_name": "Bob", "role": "member"},
+            {
+                "id": user.id,
+                "username": "alice",
+                "display_name": "Alice",
+                "role": "admin",
+                "avatar_url": None,
+                "avatar_thumbnail_url": None,
+            },
+            {
+                "id": other_user.id,
+                "username": "bob",
+                "display_name": "Bob",
+                "role": "member",
+                "avatar_url": None,
+                "avatar_thumbnail_url": None,
+            },
         ],
         "created_at": item["created_at"],
         "last_message": None,
         "unread_count": 0,
+        "unread_mentions": 0,
         "last_read_message_id": None,
     }
     assert item["created_at"].endswith("Z")
@@ -98,30 +115,40 @@ def test_list_excludes_other_peoples_conversations(user, other_user, alice):
 
 
 def _make_conversations(user, count: int) -> None:
-    for _ in range(count):
-        friend = UserFactory()
-        conversation = group_with(user, friend, UserFactory())
-        MessageFactory(conversation=conversation, sender=friend)
+    """`count` groups and direct chats with avatars (people and groups), whose last
+    messages carry attachments."""
+    for n in range(count):
+        friend = UserFactory(avatar=f"{n:032x}")
+        conversation = group_with(user, friend, UserFactory(avatar=f"{n + 100:032x}"))
+        Conversation.objects.filter(pk=conversation.pk).update(avatar=f"{n + 200:032x}")
+        AttachmentFactory.create_batch(
+            2, message=MessageFactory(conversation=conversation, sender=friend)
+        )
         direct = direct_conversation(user, friend)
-        MessageFactory(conversation=direct, sender=user)
+        AttachmentFactory(message=MessageFactory(conversation=direct, sender=user))
 
 
 def test_list_query_count_is_constant(user, alice):
     _make_conversations(user, 3)
     with CaptureQueriesContext(connection) as small:
-        assert len(alice.get(URL).json()) == 6
+        items = alice.get(URL).json()
+        assert len(items) == 6 and all(i["last_message"]["attachments"] for i in items)
+        assert all(m["avatar_url"] for i in items for m in i["members"] if m["id"] != user.id)
+        assert all(i["avatar_url"] for i in items if i["type"] == "group")
     _make_conversations(user, 3)
     with CaptureQueriesContext(connection) as large:
         assert len(alice.get(URL).json()) == 12
-    assert len(small) == len(large) == 3  # conversations, memberships+users, last messages
+    # conversations, memberships+users, last messages, their attachments, their
+    # reactions, unread mentions
+    assert len(small) == len(large) == 6
 
 
 def test_list_query_count_at_n_and_2n(user, alice, django_assert_num_queries):
     _make_conversations(user, 5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(6):
         alice.get(URL)
     _make_conversations(user, 5)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(6):
         alice.get(URL)
 
 
@@ -480,6 +507,8 @@ def test_public_rooms_list(user, other_user, bob):
             "id": busy.id,
             "name": "Busy",
             "description": "",
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
             "member_count": 2,
             "max_participants": 2,
             "is_full": True,
@@ -489,6 +518,8 @@ def test_public_rooms_list(user, other_user, bob):
             "id": quiet.id,
             "name": "Quiet",
             "description": "nothing here",
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
             "member_count": 1,
             "max_participants": None,
             "is_full": False,
@@ -694,7 +725,7 @@ def _member_writes(user, size):
 
 def test_writes_read_membership_in_the_service_only(user, alice):
     """The view no longer checks membership before a service that checks it again (a
-    PATCH read it three times: 20 queries, now 18; add 18 -> 16, remove 9 -> 7, read
+    PATCH read it three times: 25 queries, now 23; add 23 -> 21, remove 9 -> 7, read
     6 -> 5): the first query is the service's transaction, and the count is the same
     with twice the members."""
     counts: dict[str, list[int]] = {}
@@ -705,7 +736,7 @@ def test_writes_read_membership_in_the_service_only(user, alice):
             assert response.status_code in (200, 204), (name, response.content)
             assert queries.captured_queries[0]["sql"].startswith("SAVEPOINT"), name
             counts.setdefault(name, []).append(len(queries.captured_queries))
-    assert counts == {"rename": [18, 18], "add": [16, 16], "remove": [7, 7], "read": [5, 5]}
+    assert counts == {"rename": [23, 23], "add": [21, 21], "remove": [7, 7], "read": [5, 5]}
 
 
 def test_a_strangers_bad_body_is_still_404_before_400(user, other_user, client_for):

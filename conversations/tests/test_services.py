@@ -163,8 +163,22 @@ def test_group_create_emits_conversation_created_to_each_member(
     assert conv["id"] == conversation.id
     assert conv["name"] == "Team"
     assert conv["members"] == [
-        {"id": user.id, "username": "alice", "display_name": "Alice", "role": "admin"},
-        {"id": other_user.id, "username": "bob", "display_name": "Bob", "role": "member"},
+        {
+            "id": user.id,
+            "username": "alice",
+            "display_name": "Alice",
+            "role": "admin",
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
+        },
+        {
+            "id": other_user.id,
+            "username": "bob",
+            "display_name": "Bob",
+            "role": "member",
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
+        },
     ]
 
 

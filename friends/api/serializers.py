@@ -6,6 +6,7 @@ from rest_framework import serializers
 from accounts.api.serializers import ViewerEmailField
 from accounts.models import User
 from chat_project.api import StrictCharField
+from chat_project.avatars import AvatarURLField
 from friends.models import Block, Friendship
 
 
@@ -21,10 +22,12 @@ class RequestPartySerializer(serializers.ModelSerializer):
     """
 
     email = ViewerEmailField()
+    avatar_url = AvatarURLField("u")
+    avatar_thumbnail_url = AvatarURLField("u", small=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name"]
+        fields = ["id", "username", "email", "display_name", "avatar_url", "avatar_thumbnail_url"]
         read_only_fields = fields
 
 
@@ -78,10 +81,20 @@ class FriendSerializer(serializers.ModelSerializer):
 
     email = ViewerEmailField()
     is_online = serializers.SerializerMethodField()
+    avatar_url = AvatarURLField("u")
+    avatar_thumbnail_url = AvatarURLField("u", small=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name", "is_online"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "display_name",
+            "is_online",
+            "avatar_url",
+            "avatar_thumbnail_url",
+        ]
         read_only_fields = fields
 
     def get_is_online(self, user: User) -> bool:
@@ -95,8 +108,17 @@ class BlockSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="blocked.username", read_only=True)
     display_name = serializers.CharField(source="blocked.display_name", read_only=True)
     blocked_at = serializers.DateTimeField(source="created_at", read_only=True)
+    avatar_url = AvatarURLField("u", source="blocked")
+    avatar_thumbnail_url = AvatarURLField("u", small=True, source="blocked")
 
     class Meta:
         model = Block
-        fields = ["id", "username", "display_name", "blocked_at"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "blocked_at",
+            "avatar_url",
+            "avatar_thumbnail_url",
+        ]
         read_only_fields = fields

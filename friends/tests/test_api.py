@@ -21,7 +21,14 @@ def alice_client(client_for, user):
 def party(u, viewer, *, friends: bool = False) -> dict:
     """A request party as `viewer` sees it: the email only for its owner or a friend."""
     email = u.email if u == viewer or friends else None
-    return {"id": u.pk, "username": u.username, "email": email, "display_name": u.display_name}
+    return {
+        "id": u.pk,
+        "username": u.username,
+        "email": email,
+        "display_name": u.display_name,
+        "avatar_url": None,
+        "avatar_thumbnail_url": None,
+    }
 
 
 def send(client, body):
@@ -66,6 +73,8 @@ def test_friend_list_shape_and_presence_default(alice_client, user, other_user):
             "email": other_user.email,
             "display_name": other_user.display_name,
             "is_online": False,
+            "avatar_url": None,
+            "avatar_thumbnail_url": None,
         }
     ]
 
@@ -440,7 +449,14 @@ def test_block_list(alice_client, user, other_user, carol):
     assert response.status_code == 200
     body = response.json()
     assert [b["id"] for b in body] == [other_user.pk]
-    assert set(body[0]) == {"id", "username", "display_name", "blocked_at"}
+    assert set(body[0]) == {
+        "id",
+        "username",
+        "display_name",
+        "blocked_at",
+        "avatar_url",
+        "avatar_thumbnail_url",
+    }
 
 
 def test_block_list_query_count_is_constant(

@@ -57,6 +57,8 @@ def test_send_creates_pending_request_and_tells_receiver(user, other_user, sent_
         "username": "alice",
         "email": None,
         "display_name": user.display_name,
+        "avatar_url": None,
+        "avatar_thumbnail_url": None,
     }
     assert payload["receiver"]["email"] == other_user.email  # their own
     assert payload["status"] == "pending"

@@ -4,8 +4,6 @@ The sender is always `request.user`. Every route that names a message or a conve
 answers 404 to a non-member, so ids leak nothing.
 """
 
-from functools import partial
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -18,19 +16,23 @@ from accounts.selectors import USER_NOT_FOUND
 from chat_project import api
 from chat_project.ids import ID_PATTERN, id_or_404
 from chat_project.openapi import error, invalid
-from conversations import selectors as conversation_selectors
-from conversations.models import Conversation
+from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from messaging import selectors, services
 from messaging.models import Message, Report
 
+from . import inputs
 from . import serializers as s
+from .conversation_routes import ConversationMessagesViewSet
+from .pins import PinActions
+from .reactions import ReactionActions
 from .send import lean_send
 
-HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
+HISTORY_PARAMETERS = [inputs.HistoryQuerySerializer]
 
 
-class MessageViewSet(api.ViewSet):
-    """Send, edit and delete messages; read a conversation's history; search."""
+class MessageViewSet(ReactionActions, PinActions, api.ViewSet):
+    """Send, edit and delete messages; read a conversation's history; search; react and
+    pin (the mixins)."""
 
     serializer_class = s.MessageSerializer
     queryset = api.schema_only(Message)
@@ -44,11 +46,19 @@ class MessageViewSet(api.ViewSet):
             return lean_send(view)
         return view
 
+    def _message_id(self, pk: str) -> int:
+        return id_or_404(pk, services.MESSAGE_NOT_FOUND)
+
     @extend_schema(
-        request=s.MessageCreateInputSerializer,
+        request=inputs.MessageCreateInputSerializer,
         responses={
             201: s.MessageSerializer,
             200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
+            400: invalid(
+                "empty `content` without `attachment_ids`; an id in `attachment_ids` that is "
+                "not your own upload, is attached already or has expired; a `reply_to` that "
+                "is not a message of this conversation, or is deleted (`reply_to`)."
+            ),
             403: error("A direct chat where either user blocks the other."),
             404: error("Unknown conversation, or not a member (`not_found`)."),
             409: error("The client_id was used in another conversation (`client_id_reused`)."),
@@ -59,42 +69,38 @@ class MessageViewSet(api.ViewSet):
         },
     )
     def create(self, request: Request) -> Response:
-        data = api.valid_input(s.MessageCreateInputSerializer, request.data)
+        data = api.valid_input(inputs.MessageCreateInputSerializer, request.data)
         message, created = services.message_send(actor=request_user(request), **data)
         return Response(
-            s.MessageSerializer(message).data,
+            s.sent_representation(message, created=created, viewer_id=request_user(request).id),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(responses={200: s.MessageSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
         message = selectors.message_get_for_user(
-            user_id=request_user(request).id, message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND)
+            user_id=request_user(request).id, message_id=self._message_id(pk)
         )
-        return Response(s.MessageSerializer(message).data)
+        return Response(s.represent_messages([message], viewer_id=request_user(request).id)[0])
 
     @extend_schema(
-        request=s.MessageEditInputSerializer,
+        request=inputs.MessageEditInputSerializer,
         responses={200: s.MessageSerializer, 400: invalid("a deleted message.")},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        data = api.valid_input(s.MessageEditInputSerializer, request.data)
-        message = services.message_edit(
-            actor=request_user(request),
-            message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND),
-            **data,
-        )
-        return Response(s.MessageSerializer(message).data)
+        message_id = self._message_id(pk)
+        data = api.valid_input(inputs.MessageEditInputSerializer, request.data)
+        message = services.message_edit(actor=request_user(request), message_id=message_id, **data)
+        return Response(s.represent_messages([message], viewer_id=request_user(request).id)[0])
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.message_delete(
-            actor=request_user(request), message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND)
-        )
+        message_id = self._message_id(pk)
+        services.message_delete(actor=request_user(request), message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=s.ReportInputSerializer,
+        request=inputs.ReportInputSerializer,
         responses={
             201: s.ReportSerializer,
             400: invalid("your own message."),
@@ -104,12 +110,9 @@ class MessageViewSet(api.ViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> Response:
         """Report a message of one of your conversations to the moderators."""
-        data = api.valid_input(s.ReportInputSerializer, request.data)
-        report = services.message_report(
-            actor=request_user(request),
-            message_id=id_or_404(pk, services.MESSAGE_NOT_FOUND),
-            **data,
-        )
+        message_id = self._message_id(pk)
+        data = api.valid_input(inputs.ReportInputSerializer, request.data)
+        report = services.message_report(actor=request_user(request), message_id=message_id, **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -124,16 +127,16 @@ class MessageViewSet(api.ViewSet):
     )
     def conversation(self, request: Request, conversation_id: str) -> Response:
         """History, oldest first; see the contract for the cursors."""
-        params = api.valid_input(s.HistoryQuerySerializer, request.query_params)
+        params = api.valid_input(inputs.HistoryQuerySerializer, request.query_params)
         messages = selectors.message_history(
             user_id=request_user(request).id,
-            conversation_id=id_or_404(conversation_id, conversation_selectors.NOT_FOUND),
+            conversation_id=id_or_404(conversation_id, CONVERSATION_NOT_FOUND),
             **params,
         )
-        return Response(s.MessageSerializer(messages, many=True).data)
+        return Response(s.represent_messages(messages, viewer_id=request_user(request).id))
 
     @extend_schema(
-        parameters=[s.SearchQuerySerializer],
+        parameters=[inputs.SearchQuerySerializer],
         responses={
             200: s.MessageSerializer(many=True),
             404: error("`conversation_id` is unknown or not yours (`not_found`)."),
@@ -142,9 +145,9 @@ class MessageViewSet(api.ViewSet):
     @action(detail=False, methods=["get"])
     def search(self, request: Request) -> Response:
         """Best match first, over the caller's conversations only; deleted messages never."""
-        params = api.valid_input(s.SearchQuerySerializer, request.query_params)
+        params = api.valid_input(inputs.SearchQuerySerializer, request.query_params)
         messages = selectors.message_search(user_id=request_user(request).id, **params)
-        return Response(s.MessageSerializer(messages, many=True).data)
+        return Response(s.represent_messages(messages, viewer_id=request_user(request).id))
 
 
 class UserReportViewSet(api.ViewSet):
@@ -156,7 +159,7 @@ class UserReportViewSet(api.ViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
-        request=s.ReportInputSerializer,
+        request=inputs.ReportInputSerializer,
         responses={
             201: s.ReportSerializer,
             400: invalid("yourself."),
@@ -166,54 +169,16 @@ class UserReportViewSet(api.ViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request: Request, user_id: str) -> Response:
         """Report a user to the moderators."""
-        data = api.valid_input(s.ReportInputSerializer, request.data)
-        report = services.user_report(
-            actor=request_user(request), user_id=id_or_404(user_id, USER_NOT_FOUND), **data
-        )
+        target_id = id_or_404(user_id, USER_NOT_FOUND)
+        data = api.valid_input(inputs.ReportInputSerializer, request.data)
+        report = services.user_report(actor=request_user(request), user_id=target_id, **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
-
-
-class ConversationMessagesViewSet(api.ViewSet):
-    """The caller's conversations; public rooms can be listed, previewed and joined."""
-
-    # The routes under `/api/conversations/{id}/` that are about messages: messaging
-    # registers them, because conversations sits below messaging and cannot import it
-    # (docs/architecture.md). The docstring above is the resource's, as in the schema.
-
-    serializer_class = s.PublicRoomPreviewSerializer
-    queryset = api.schema_only(Conversation)
-
-    @extend_schema(request=s.MarkReadInputSerializer, responses={204: None})
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
-        # A non-member gets 404, even for a bad body; the service checks membership, so a
-        # good body is not checked twice.
-        conversation_id = id_or_404(pk, conversation_selectors.NOT_FOUND)
-        member_or_404 = partial(
-            conversation_selectors.membership_get,
-            user_id=request_user(request).id,
-            conversation_id=conversation_id,
-        )
-        data = api.valid_input(s.MarkReadInputSerializer, request.data, check_first=member_or_404)
-        services.message_mark_read(
-            actor=request_user(request),
-            conversation_id=conversation_id,
-            message_id=data["message_id"],
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(responses={200: s.PublicRoomPreviewSerializer})
-    @action(detail=True, methods=["get"])
-    def preview(self, request: Request, pk: str) -> Response:
-        # A public room for anyone logged in, with its newest messages (private: 404).
-        room = conversation_selectors.public_room_get(
-            conversation_id=id_or_404(pk, conversation_selectors.NOT_FOUND)
-        )
-        return Response(s.PublicRoomPreviewSerializer(room).data)
 
 
 def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router."""
     router.register("messages", MessageViewSet, basename="messages")
     router.register("users", UserReportViewSet, basename="user-reports")
+    # Only detail routes (`/api/conversations/{id}/pins` ...): the conversations app owns
+    # the rest of the prefix and never imports messaging for these.
     router.register("conversations", ConversationMessagesViewSet, basename="conversation-messages")

@@ -21,7 +21,7 @@ from chat_project.api import valid_input
 from chat_project.exceptions import error_payload
 from chat_project.text import BadText, parse_json
 from messaging import events
-from messaging.api.serializers import (
+from messaging.api.inputs import (
     ConversationFrameSerializer,
     MarkReadFrameSerializer,
     SendMessageFrameSerializer,
@@ -29,13 +29,14 @@ from messaging.api.serializers import (
 )
 
 from . import database
+from .catch_up import ReactionAndCatchUpFrames
 from .frames import utf8_length_over
 from .socket import ChatSocket
 
 logger = logging.getLogger(__name__)
 
 
-class ChatConsumer(ChatSocket):
+class ChatConsumer(ReactionAndCatchUpFrames, ChatSocket):
     """One client socket. See docs/api.md for the protocol."""
 
     # --- frames from the client -----------------------------------------------------------
@@ -127,7 +128,12 @@ class ChatConsumer(ChatSocket):
         frame = valid_input(SendMessageFrameSerializer, content)
         client_id = frame.get("client_id")
         message = await database.send_message(
-            self.user, frame["conversation_id"], frame["content"], client_id
+            self.user,
+            frame["conversation_id"],
+            frame.get("content", ""),
+            client_id,
+            frame.get("attachment_ids"),
+            frame.get("reply_to"),
         )
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
@@ -156,4 +162,5 @@ class ChatConsumer(ChatSocket):
         "send_message": on_send_message,
         "typing": on_typing,
         "mark_read": on_mark_read,
+        **ReactionAndCatchUpFrames.frame_handlers,
     }

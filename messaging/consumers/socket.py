@@ -26,7 +26,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from chat_project import realtime
-from chat_project.realtime.hub import Hub, Outbox
+from chat_project.realtime.hub import Hub
+from chat_project.realtime.outbox import Outbox
 from messaging import events
 
 from . import database

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from accounts.models import User
-from chat_project.ids import id_or_404
+from chat_project.ids import MAX_ID, id_or_404
 from chat_project.text import BadText, check_text
 from conversations.models import Conversation
 from conversations.selectors import membership_get
@@ -19,6 +19,7 @@ from messaging.models import Message
 
 MESSAGE_NOT_FOUND = "Message not found."
 CLIENT_ID_MAX_LENGTH = 64
+REPLY_TO_INVALID = "Reply to a message of this conversation that is not deleted."
 
 
 def clean_content(content: object) -> str:
@@ -60,6 +61,29 @@ def clean_client_id(client_id: object) -> str | None:
     return client_id
 
 
+def clean_reply_to(reply_to: object) -> int | None:
+    """None (not a reply) or a message id; what it must be is `check_reply_to`'s rule."""
+    if reply_to is None:
+        return None
+    if isinstance(reply_to, bool) or not isinstance(reply_to, int):
+        raise ValidationError({"reply_to": ["A message id (an integer) or null is required."]})
+    if not 1 <= reply_to <= MAX_ID:
+        raise ValidationError({"reply_to": [REPLY_TO_INVALID]})
+    return reply_to
+
+
+def check_reply_to(conversation_id: int, reply_to: int | None) -> None:
+    """A reply answers a message of the same conversation that is not deleted. Any other
+    id — another conversation's (even one the sender is in), unknown, deleted — is the same
+    400, so it says nothing about messages elsewhere."""
+    if reply_to is None:
+        return
+    if not Message.objects.filter(
+        pk=reply_to, conversation_id=conversation_id, is_deleted=False
+    ).exists():
+        raise ValidationError({"reply_to": [REPLY_TO_INVALID]})
+
+
 def _direct_peer_id(conversation: Conversation, user_id: int) -> int | None:
     """The other user of a direct chat, read from its pair key (no query)."""
     if conversation.type != Conversation.Type.DIRECT or not conversation.private_pair_key:
@@ -81,7 +105,10 @@ def membership_for_message(*, actor: User, message_id: object, lock: bool = Fals
     """
     queryset = Message.objects.select_related("sender")
     if lock:
-        queryset = queryset.select_for_update(of=("self",))
+        # FOR NO KEY UPDATE: a reply being sent to this message (a foreign key check,
+        # FOR KEY SHARE) does not wait for it, so a change that then takes the
+        # conversation's lock (services.changes) cannot deadlock with that send.
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     try:
         message = queryset.get(pk=id_or_404(message_id, MESSAGE_NOT_FOUND))
     except Message.DoesNotExist as exc:

@@ -5,7 +5,7 @@ from conversations.models import ConversationMember
 from conversations.tests.factories import group_with
 from friends.models import Block
 from messaging.models import Message
-from messaging.tests.factories import MessageFactory
+from messaging.tests.factories import AttachmentFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,15 @@ MESSAGE_KEYS = {
     "created_at",
     "edited_at",
     "is_deleted",
+    "attachments",
+    "content_html",
+    "mentions",
+    "reply_to",
+    "reactions",
+    "pinned_at",
+    "pinned_by_id",
+    "change_seq",
+    "transfer",
 }
 
 
@@ -60,6 +69,7 @@ def test_send_returns_201_message(alice, user, group):
     assert body["client_id"] == "c1"
     assert body["edited_at"] is None
     assert body["is_deleted"] is False
+    assert body["transfer"] is None
     assert body["created_at"].endswith("Z")
 
 
@@ -292,7 +302,12 @@ def test_delete_own_message(alice, user, group, sent_events, django_capture_on_c
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_deleted", "conversation_id": group.id, "message_id": message.id},
+            {
+                "type": "message_deleted",
+                "conversation_id": group.id,
+                "message_id": message.id,
+                "change_seq": 2,  # sent (1), deleted (2)
+            },
         )
     ]
     body = alice.get(f"/api/messages/{message.id}").json()
@@ -400,13 +415,16 @@ def test_history_query_count_constant(alice, user, user_factory, group, django_a
         for _ in range(count):
             sender = user_factory()
             ConversationMember.objects.create(conversation=group, user=sender)
-            MessageFactory(conversation=group, sender=sender)
+            message = MessageFactory(conversation=group, sender=sender)
+            AttachmentFactory.create_batch(2, message=message)
 
+    # Membership, the page (senders and replied-to joined), its attachments, its reactions.
     add(10)
-    with django_assert_num_queries(2):
-        assert len(history(alice, group.id).json()) == 10
+    with django_assert_num_queries(4):
+        page = history(alice, group.id).json()
+        assert len(page) == 10 and all(len(m["attachments"]) == 2 for m in page)
     add(10)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         assert len(history(alice, group.id).json()) == 20
 
 
@@ -462,13 +480,15 @@ def test_search_bad_params_are_400(alice, params, field):
 def test_search_query_count_constant(alice, user_factory, group, django_assert_num_queries):
     def add(count):
         for _ in range(count):
-            MessageFactory(conversation=group, sender=user_factory(), content="needle")
+            message = MessageFactory(conversation=group, sender=user_factory(), content="needle")
+            AttachmentFactory(message=message)
 
+    # The matches (senders and replied-to joined), their attachments, their reactions.
     add(5)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         assert len(search(alice, q="needle").json()) == 5
     add(5)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         assert len(search(alice, q="needle").json()) == 10
 
 

@@ -6,7 +6,7 @@ from django.http import Http404
 from conversations.tests.factories import ConversationFactory, group_with
 from messaging import selectors
 from messaging.models import Message
-from messaging.tests.factories import MessageFactory
+from messaging.tests.factories import AttachmentFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,12 +107,12 @@ def test_history_query_count_is_constant(
 ):
     senders = [user, *(user_factory() for _ in range(3))]
     for n in range(10):
-        MessageFactory(conversation=group, sender=senders[n % 4])
-    with django_assert_num_queries(2):
+        AttachmentFactory(message=MessageFactory(conversation=group, sender=senders[n % 4]))
+    with django_assert_num_queries(3):  # membership, the page, its attachments
         assert len(history(user, group, **params)) >= 9
     for n in range(10):
-        MessageFactory(conversation=group, sender=senders[n % 4])
-    with django_assert_num_queries(2):
+        AttachmentFactory(message=MessageFactory(conversation=group, sender=senders[n % 4]))
+    with django_assert_num_queries(3):
         assert len(history(user, group, **params)) >= 19
 
 
@@ -261,13 +261,16 @@ def test_search_sql_matches_the_gin_index_expression(user, group):
 
 
 def test_search_query_count_is_constant(user, group, django_assert_num_queries, user_factory):
-    for _ in range(5):
-        MessageFactory(conversation=group, sender=user_factory(), content="topic")
-    with django_assert_num_queries(1):
+    def add() -> None:
+        for _ in range(5):
+            message = MessageFactory(conversation=group, sender=user_factory(), content="topic")
+            AttachmentFactory(message=message)
+
+    add()
+    with django_assert_num_queries(2):  # the matches, their attachments
         assert len(search(user, "topic")) == 5
-    for _ in range(5):
-        MessageFactory(conversation=group, sender=user_factory(), content="topic")
-    with django_assert_num_queries(1):
+    add()
+    with django_assert_num_queries(2):
         assert len(search(user, "topic")) == 10
 
 

@@ -6,9 +6,10 @@ wrapper that runs it and forgives exactly the documented case, nothing more:
 - `positive_data_acceptance` fails whenever a request the schema allows gets a 400. A few
   400s answer rules that no JSON Schema can state, because they depend on what is stored
   or on who asks: the username is taken, you cannot befriend or block yourself, the
-  current password is wrong, a direct chat cannot be renamed. The schema says them in
-  words (each operation's 400 description, "Also refused: ..."). The wrapper forgives a
-  400 only when every message of its body is one of those rules of that very operation.
+  current password is wrong, a direct chat cannot be renamed, you cannot pay yourself.
+  The schema says them in words (each operation's 400 description, "Also refused: ...").
+  The wrapper forgives a 400 only when every message of its body is one of those rules of
+  that very operation.
 - `use_after_free` expects a 404 for anything read after a successful DELETE. Deleting a
   message is soft by contract (docs/api.md: it keeps its place and `seq`, with empty
   `content` and `is_deleted: true`), so the message still answers; nothing else is.
@@ -28,6 +29,20 @@ TAKEN = r"A user with that (username|email) already exists\."
 WEAK_PASSWORD = r"This password is too common\.|The password is too similar to the .*"
 NOT_A_GROUP = r"A direct conversation cannot be changed: it always links the same two people\."
 CAP_BELOW_MEMBERS = r"The conversation already has \d+ members\."
+NOT_ONE_EMOJI = (
+    r"Exactly one emoji is required \(at most \d+ code points\), not text or a :shortcode:\."
+)
+REACTED_DELETED = r"A deleted message cannot be reacted to\."
+NOT_EDITABLE = r"A deleted message cannot be edited\.|Only a text message can be edited\."
+
+NOT_ATTACHABLE = r"Not an upload of yours that can still be attached: \d+ \(.*\)\."
+#: What an uploaded file may be refused for, from its bytes (docs/api.md, "Uploads").
+FILE_REFUSED = (
+    r"The submitted file is empty\.|The image has too many pixels .*|"
+    r"The file looks like \w+ but cannot be (read|decoded)\."
+)
+AVATAR_REFUSED = FILE_REFUSED + r"|An avatar must be a PNG, JPEG, GIF or WebP image\."
+NO_DIRECT_AVATAR = r"A direct chat has no avatar of its own: it shows the other person's\."
 
 #: (method, path) -> {field: messages}: the rules of that operation no schema can state.
 RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
@@ -53,7 +68,36 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/messages/{id}/report/"): {
         "non_field_errors": r"You cannot report your own message\."
     },
-    ("PATCH", "/api/messages/{id}/"): {"non_field_errors": r"A deleted message cannot be edited\."},
+    ("PATCH", "/api/messages/{id}/"): {"non_field_errors": NOT_EDITABLE},
+    ("POST", "/api/messages/"): {
+        "content": r"Message content cannot be empty\.",
+        "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
+        "reply_to": r"Reply to a message of this conversation that is not deleted\.",
+    },
+    ("PUT", "/api/messages/{id}/reactions/{emoji}/"): {
+        "emoji": NOT_ONE_EMOJI
+        + r"|A message can have at most \d+ different emoji: use one it has\.",
+        "non_field_errors": REACTED_DELETED,
+    },
+    ("DELETE", "/api/messages/{id}/reactions/{emoji}/"): {
+        "emoji": NOT_ONE_EMOJI,
+        "non_field_errors": REACTED_DELETED,
+    },
+    ("GET", "/api/messages/{id}/reactions/"): {"emoji": NOT_ONE_EMOJI},
+    ("PUT", "/api/messages/{id}/pin/"): {
+        "non_field_errors": r"A deleted message cannot be pinned\.|A conversation can have at "
+        r"most \d+ pinned messages: unpin one first\."
+    },
+    ("GET", "/api/conversations/{id}/changes/"): {
+        "since": r"Ahead of this conversation's last change \(\d+\): start from 0\."
+    },
+    ("POST", "/api/uploads/"): {"file": FILE_REFUSED},
+    ("PUT", "/api/users/me/avatar/"): {"file": AVATAR_REFUSED},
+    ("PUT", "/api/conversations/{id}/avatar/"): {
+        "file": AVATAR_REFUSED,
+        "non_field_errors": NO_DIRECT_AVATAR,
+    },
+    ("DELETE", "/api/conversations/{id}/avatar/"): {"non_field_errors": NO_DIRECT_AVATAR},
     ("GET", "/api/messages/conversation/{conversation_id}/"): {
         "non_field_errors": r"Use at most one of before, after and skip \(got .*\)\."
     },
@@ -69,6 +113,7 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/conversations/{id}/members/"): {"non_field_errors": NOT_A_GROUP},
     ("POST", "/api/conversations/{id}/leave/"): {"non_field_errors": NOT_A_GROUP},
     ("DELETE", "/api/conversations/{id}/members/{user_id}/"): {"non_field_errors": NOT_A_GROUP},
+    ("POST", "/api/payments/transfers/"): {"to_user_id": r"You cannot send money to yourself\."},
 }
 
 

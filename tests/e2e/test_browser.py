@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -425,6 +426,10 @@ def test_friends_page_unfriend_block_and_unblock(people):
     expect(a.locator("#blocked-list .person", has_text="bob")).to_be_visible()
     a.get_by_role("button", name="Unblock bob").click()
     expect(a.locator("#blocked-list .person")).to_have_count(0)
+    # Issue 16, bug 8: unblocking says that the friendship ended and must be asked again.
+    expect(
+        a.get_by_text(re.compile("no longer friends: send a new friend request"))
+    ).to_be_visible()
     # Blocking ended the friendship: asking again is a fresh request.
     a.locator("#add-friend-input").fill("bob")
     a.get_by_role("button", name="Send request").click()
@@ -641,3 +646,113 @@ def test_the_sidebar_updates_the_rows_that_changed_in_place(people, shots):
     expect(names).to_have_text(["Picnic", "Bob", "Carol"])
     assert tags() == [[None, None, None], ["Bob", "Bob", None], ["Carol", "Carol", "Carol"]]
     shots(a, "sidebar-in-place.png")
+
+
+def test_a_conversation_never_joined_is_not_found_rather_than_left(people):
+    """Issue 16, bug 6: opening /c/<id>/ of someone else's conversation said "You are no
+    longer a member"; it must say the conversation does not exist (and leak nothing)."""
+    alice, bob, carol = (UserFactory(password=PASSWORD) for _ in range(3))
+    befriend(alice, bob)
+    theirs = direct_chat(alice, bob)
+    c = people(carol).page
+    c.goto(f"/c/{theirs}/")
+    expect(c.locator("#pane-title")).to_have_text("Conversation not found")
+    expect(c.locator("#pane-notice")).to_have_text("This conversation does not exist.")
+    expect(c.get_by_text("no longer a member")).to_have_count(0)
+
+
+def test_a_removal_updates_the_member_count_of_those_who_stay(people):
+    """Issue 16, bug 7: after an admin removed a member, the header of a member who stayed
+    still counted the removed one."""
+    from conversations import services as conversations
+
+    alice, bob, carol = (UserFactory(password=PASSWORD) for _ in range(3))
+    befriend(alice, bob)
+    befriend(alice, carol)
+    group = off_loop(
+        lambda: conversations.conversation_group_create(
+            actor=alice, name="Trio", member_user_ids=[bob.id, carol.id]
+        )
+    )
+    a, b = people(alice).page, people(bob).page
+    a.goto(f"/c/{group.id}/")
+    b.goto("/")  # bob is elsewhere when it happens, and opens the group afterwards
+    for page in (a, b):
+        wait_connected(page)
+    expect(a.locator("#pane-sub")).to_have_text("Group · 3 members")
+    a.locator("#details-button").click()
+    a.get_by_role("button", name=f"Remove {carol.display_name or carol.username}").click()
+    expect(a.locator("#pane-sub")).to_have_text("Group · 2 members")
+    open_conversation(b, "Trio")
+    expect(b.locator("#pane-sub")).to_have_text("Group · 2 members")
+
+
+def test_presence_is_unknown_while_our_own_connection_is_down(people):
+    """Issue 16, bug 3: with "Connection lost" on screen, friends still showed a green
+    "Online". While we hear nothing it must read unknown, and be asked again on reconnect
+    (bob leaves while alice is cut off: she must then see him offline)."""
+    alice_user, bob_user = UserFactory(username="alice"), UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    conversation_id = direct_chat(alice_user, bob_user)
+    alice, bob = people(alice_user), people(bob_user)
+    for person in (alice, bob):
+        person.page.goto(f"/c/{conversation_id}/")
+        wait_connected(person.page)
+    a = alice.page
+    row_dot = conv_item(a, bob_user.display_name or "bob").locator(".dot")
+    expect(a.locator("#pane-sub")).to_have_text("Online")
+    expect(row_dot).to_have_class(re.compile(r"\bonline\b"))
+
+    alice.context.set_offline(True)
+    a.evaluate("window.chatApp.socket.drop()")
+    expect(a.locator("#conn-status")).to_contain_text(re.compile("Connection lost|Reconnecting"))
+    expect(a.locator("#pane-sub")).to_have_text("Status unknown")
+    expect(row_dot).to_have_class(re.compile(r"\bunknown\b"))
+    expect(row_dot).not_to_have_class(re.compile(r"\bonline\b"))
+
+    bob.context.close()  # bob goes away while alice hears nothing
+    alice.context.set_offline(False)
+    wait_connected(a)
+    expect(a.locator("#pane-sub")).to_have_text("Offline", timeout=15_000)
+    expect(row_dot).to_have_class(re.compile(r"\boffline\b"))
+
+
+def test_a_failed_send_shows_its_retry_row_in_view(people, settings):
+    """Issue 16, bug 4: a send that failed grew an error row (reason, Retry, Discard) but the
+    pane did not scroll, so the row's bottom with Retry was cut off."""
+    from messaging import services as messaging
+
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "message_send": "100000/min"}
+    alice_user, bob_user = UserFactory(username="alice"), UserFactory(username="bob")
+    befriend(alice_user, bob_user)
+    conversation_id = direct_chat(alice_user, bob_user)
+
+    def write_history() -> None:
+        for n in range(1, 41):
+            messaging.message_send(
+                actor=bob_user, conversation_id=conversation_id, content=f"line {n}"
+            )
+
+    off_loop(write_history)
+    alice = people(alice_user)
+    a = alice.page
+    a.goto(f"/c/{conversation_id}/")
+    wait_connected(a)
+    expect(messages_with(a, "line 40")).to_be_in_viewport()
+    alice.context.set_offline(True)
+    a.evaluate("window.chatApp.socket.drop()")
+    a.locator("#composer-input").fill("this one cannot go")
+    a.locator("#composer-input").press("Enter")
+    failed = a.locator("#message-list .msg.pending.failed")
+    expect(failed).to_have_count(1)
+    expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+    # Whole inside the scrolling pane (Playwright's in-viewport ignores the pane's clipping).
+    fits = """row => {
+        const pane = document.getElementById("messages").getBoundingClientRect();
+        const box = row.getBoundingClientRect();
+        return box.top >= pane.top - 1 && box.bottom <= pane.bottom + 1;
+    }"""
+    deadline = time.monotonic() + 5
+    while not failed.evaluate(fits) and time.monotonic() < deadline:
+        a.wait_for_timeout(100)
+    assert failed.evaluate(fits), "the failed send's row is cut off by the message pane"

@@ -20,9 +20,15 @@ export class ApiError extends Error {
       if (parts.length) return parts.join(" ");
     }
     if (status === 0) return "Network error: check your connection.";
+    if (status === 413) return "This file is too large.";
     if (status === 429) return "Too many requests, slow down a little.";
     return `Request failed (${status}).`;
   }
+}
+
+/** The CSRF token Django's session auth wants on unsafe requests (the csrftoken cookie). */
+export function csrfToken() {
+  return cookie("csrftoken");
 }
 
 function cookie(name) {
@@ -45,7 +51,7 @@ function buildUrl(path, params) {
 export async function request(method, path, { body, params } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (!["GET", "HEAD", "OPTIONS"].includes(method)) headers["X-CSRFToken"] = cookie("csrftoken");
+  if (!["GET", "HEAD", "OPTIONS"].includes(method)) headers["X-CSRFToken"] = csrfToken();
   let response;
   try {
     response = await fetch(buildUrl(path, params), {

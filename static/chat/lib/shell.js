@@ -1,8 +1,10 @@
 // What every logged-in page shares: the config from the server, the one socket,
-// the connection indicator, presence of friends, and the bell (notifications, or
-// pending friend requests until the notifications API exists).
+// the connection indicator, presence of friends, the bell (notifications, or
+// pending friend requests until the notifications API exists) and the user's own
+// avatar in the top bar.
 
 import { api, ApiError } from "./api.js";
+import { personAvatar } from "./avatar.js";
 import { clear, h, shortTime, toast } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 
@@ -12,24 +14,57 @@ export function readConfig() {
 }
 
 /** Who is online, among the user's friends: seeded from REST, kept live by events. */
+/**
+ * Friends' presence as this page last heard it. While our own socket is down we hear
+ * nothing, so what we knew is stale: it reads "unknown" until the reconnect's fresh list
+ * arrives (`replace`). A "change" event with `userId: null` means "everyone".
+ */
 export class Presence extends EventTarget {
   constructor() {
     super();
     this.online = new Set();
+    this.known = true;
   }
 
   set(userId, isOnline) {
     const had = this.online.has(userId);
     if (isOnline) this.online.add(userId);
     else this.online.delete(userId);
-    if (had !== isOnline) {
+    if (had !== isOnline && this.known) {
       this.dispatchEvent(new CustomEvent("change", { detail: { userId, isOnline } }));
     }
   }
 
+  /** Online for sure (false while unknown). */
   has(userId) {
-    return this.online.has(userId);
+    return this.known && this.online.has(userId);
   }
+
+  /** "online", "offline" or "unknown" (our own connection is down). */
+  status(userId) {
+    if (!this.known) return "unknown";
+    return this.online.has(userId) ? "online" : "offline";
+  }
+
+  forget() {
+    if (!this.known) return;
+    this.known = false;
+    this.dispatchEvent(new CustomEvent("change", { detail: { userId: null } }));
+  }
+
+  /** The whole truth again: exactly these users are online. */
+  replace(onlineIds) {
+    this.online = new Set(onlineIds);
+    this.known = true;
+    this.dispatchEvent(new CustomEvent("change", { detail: { userId: null } }));
+  }
+}
+
+const PRESENCE_TEXT = { online: "Online", offline: "Offline", unknown: "Status unknown" };
+
+/** The words for a presence status, capitalised as a label. */
+export function presenceText(status) {
+  return PRESENCE_TEXT[status];
 }
 
 function connectionIndicator(socket) {
@@ -100,6 +135,20 @@ class Bell {
     socket.on("friend_request", () => this.refresh());
     socket.on("friend_request_accepted", () => this.refresh());
     socket.on("connected", (frame) => frame.reconnected && this.refresh());
+    socket.on("user_updated", ({ user }) => this.updatePerson(user));
+  }
+
+  /** Someone's new picture or name, on the requests and notifications they sent. */
+  updatePerson(user) {
+    if (!user) return;
+    const people = [...this.requests.map((r) => r.requester), ...this.notifications.map((n) => n.actor)];
+    let found = false;
+    for (const person of people) {
+      if (person?.id !== user.id) continue;
+      Object.assign(person, user);
+      found = true;
+    }
+    if (found) this.render();
   }
 
   toggle(open = this.panel.hidden) {
@@ -161,7 +210,7 @@ class Bell {
     return h(
       "li",
       { class: "bell-item unread" },
-      h("span", {}, h("strong", { text: who }), " wants to be your friend"),
+      h("span", { class: "bell-text" }, personAvatar(request.requester, { size: "xs" }), h("span", {}, h("strong", { text: who }), " wants to be your friend")),
       h(
         "span",
         { class: "bell-actions" },
@@ -178,6 +227,7 @@ class Bell {
       friend_request_accepted: " accepted your friend request",
       added_to_conversation: " added you to a conversation",
       mention: " mentioned you",
+      transfer_received: " sent you money",
     };
     const target = notification.conversation_id ? `/c/${notification.conversation_id}/` : "/friends/";
     const open = async (event) => {
@@ -188,7 +238,12 @@ class Bell {
     return h(
       "li",
       { class: "bell-item unread" },
-      h("a", { href: target, onclick: open }, h("strong", { text: who }), texts[notification.type] ?? ` (${notification.type})`),
+      h(
+        "a",
+        { href: target, onclick: open, class: "bell-text" },
+        personAvatar(notification.actor, { size: "xs" }),
+        h("span", {}, h("strong", { text: who }), texts[notification.type] ?? ` (${notification.type})`),
+      ),
       h("time", { class: "muted", datetime: notification.created_at, text: shortTime(notification.created_at) }),
     );
   }
@@ -239,6 +294,18 @@ async function checkSession(socket) {
 }
 
 /**
+ * Show `me` (the config's, with any new name or picture merged in) in the top bar's
+ * account link. Pages call it after changing the user's avatar; `user_updated` does too.
+ */
+export function showMe(me) {
+  const link = document.querySelector(".me-link");
+  if (!link || !me) return;
+  link.querySelector(".avatar")?.replaceWith(personAvatar(me, { size: "sm" }));
+  const name = link.querySelector(".me-name");
+  if (name) name.textContent = me.display_name || me.username;
+}
+
+/**
  * Start what every page needs. Returns `{config, me, socket, presence, api, bell}`,
  * also exposed as `window.chatApp` for debugging and the browser tests.
  */
@@ -249,18 +316,27 @@ export function startShell() {
   connectionIndicator(socket);
   const bell = new Bell(socket);
 
+  if (config.me?.avatar_thumbnail_url || config.me?.avatar_url) showMe(config.me);
+  socket.on("user_updated", ({ user }) => {
+    if (!user || user.id !== config.me?.id) return;
+    Object.assign(config.me, user);
+    showMe(config.me);
+  });
   socket.on("user_online", (frame) => presence.set(frame.user_id, true));
   socket.on("user_offline", (frame) => presence.set(frame.user_id, false));
   socket.on("unauthenticated", () => window.location.assign("/accounts/login/"));
   socket.on("session_ended", () => checkSession(socket));
   socket.on("connected", (frame) => {
-    if (frame.reconnected) {
+    if (frame.reconnected || !presence.known) {
       // Events we missed while away include presence changes: ask again.
       api.get("/api/friends").then(
-        (friends) => friends.forEach((f) => presence.set(f.id, Boolean(f.is_online))),
+        (friends) => presence.replace(friends.filter((f) => f.is_online).map((f) => f.id)),
         () => {},
       );
     }
+  });
+  socket.addEventListener("state", ({ detail }) => {
+    if (detail.state !== "open" && socket.connections > 0) presence.forget();
   });
   socket.on("state", ({ state, attempt }) => {
     // A refused handshake looks like a network error to the browser; after a few

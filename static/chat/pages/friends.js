@@ -1,9 +1,10 @@
-// The friends page: friends with presence, incoming and outgoing requests, add by
-// username with search-as-you-type over /api/users, unfriend, block and unblock.
+// The friends page: friends with presence and avatars, incoming and outgoing requests,
+// add by username with search-as-you-type over /api/users, unfriend, block and unblock.
 
 import { api } from "../lib/api.js";
-import { $, clear, h, initial, toast } from "../lib/dom.js";
-import { startShell } from "../lib/shell.js";
+import { personAvatar } from "../lib/avatar.js";
+import { $, clear, h, toast } from "../lib/dom.js";
+import { presenceText, startShell } from "../lib/shell.js";
 
 const app = startShell();
 const { socket, presence } = app;
@@ -19,22 +20,18 @@ const data = { friends: [], incoming: [], outgoing: [], blocked: [] };
 
 const nameOf = (person) => (person ? person.display_name || person.username : "?");
 
-function person(user, { online = null, extra = [] } = {}, ...actions) {
+/** A person row; `status` is a presence status ("online", "offline", "unknown") or null. */
+function person(user, { status = null, extra = [] } = {}, ...actions) {
   return h(
     "li",
     { class: "person", dataset: { userId: String(user.id), username: user.username } },
-    h(
-      "span",
-      { class: "avatar avatar-sm", "aria-hidden": "true" },
-      initial(nameOf(user)),
-      online === null ? null : h("span", { class: `dot${online ? " online" : ""}` }),
-    ),
+    personAvatar(user, { size: "sm", extra: status === null ? null : h("span", { class: `dot ${status}` }) }),
     h(
       "span",
       { class: "person-name" },
       h("span", { class: "name", text: nameOf(user) }),
       user.display_name ? h("span", { class: "muted", text: `@${user.username}` }) : null,
-      online === null ? null : h("span", { class: `presence ${online ? "online" : "offline"}`, text: online ? "online" : "offline" }),
+      status === null ? null : h("span", { class: `presence ${status}`, text: presenceText(status).toLowerCase() }),
       ...extra,
     ),
     h("span", { class: "person-actions" }, ...actions),
@@ -80,7 +77,7 @@ function render() {
     lists.friends.append(
       person(
         friend,
-        { online: presence.has(friend.id) },
+        { status: presence.status(friend.id) },
         button("Message", () => messageFriend(friend), "small", `Message ${label}`),
         button("Unfriend", () => confirm(`Remove ${label} from your friends?`) && run(() => api.del(`/api/friends/${friend.id}`), "Friend removed."), "small ghost", `Unfriend ${label}`),
         button("Block", () => confirm(`Block ${label}? You will no longer be friends.`) && run(() => api.post(`/api/users/${friend.id}/block`), `${label} is blocked.`), "small ghost danger-text", `Block ${label}`),
@@ -110,7 +107,17 @@ function render() {
   }
   for (const user of data.blocked) {
     lists.blocked.append(
-      person(user, {}, button("Unblock", () => run(() => api.del(`/api/users/${user.id}/block`), "Unblocked."), "small ghost", `Unblock ${user.username}`)),
+      person(
+        user,
+        {},
+        button(
+          "Unblock",
+          // Blocking ended any friendship for good: say so, or people wait for it to come back.
+          () => run(() => api.del(`/api/users/${user.id}/block`), `${nameOf(user)} is unblocked. You are no longer friends: send a new friend request to chat again.`),
+          "small ghost",
+          `Unblock ${user.username}`,
+        ),
+      ),
     );
   }
   $("#friends-empty").hidden = data.friends.length > 0;
@@ -134,7 +141,7 @@ async function refresh() {
   data.incoming = value(incoming);
   data.outgoing = value(outgoing);
   data.blocked = value(blocked);
-  data.friends.forEach((f) => presence.set(f.id, Boolean(f.is_online)));
+  if (friends.status === "fulfilled") presence.replace(data.friends.filter((f) => f.is_online).map((f) => f.id));
   render();
 }
 
@@ -182,6 +189,7 @@ async function search(text) {
             choose(user);
           },
         },
+        personAvatar(user, { size: "xs" }),
         h("strong", { text: user.username }),
         user.display_name ? h("span", { class: "muted", text: ` ${user.display_name}` }) : null,
         data.friends.some((f) => f.id === user.id) ? h("span", { class: "tag", text: "friend" }) : null,
@@ -240,6 +248,19 @@ els.form.addEventListener("submit", async (event) => {
 
 for (const type of ["friend_request", "friend_request_accepted", "connected"]) socket.on(type, () => refresh());
 document.addEventListener("friends:changed", () => refresh());
+// A new name or picture shows at once wherever the person is listed.
+socket.on("user_updated", ({ user }) => {
+  if (!user) return;
+  const people = [...data.friends, ...data.blocked, ...data.incoming.map((r) => r.requester), ...data.outgoing.map((r) => r.receiver)];
+  const fields = ["username", "display_name", "avatar_url", "avatar_thumbnail_url"].filter((f) => user[f] !== undefined);
+  let found = false;
+  for (const person of people) {
+    if (person?.id !== user.id) continue;
+    fields.forEach((field) => (person[field] = user[field]));
+    found = true;
+  }
+  if (found) render();
+});
 presence.addEventListener("change", render);
 
 app.friends = { refresh, data };

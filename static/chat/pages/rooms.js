@@ -1,9 +1,12 @@
-// The public-room directory: search, preview (recent messages), member count, "full"
-// state and join.
+// The public-room directory: search, preview (recent messages with their attachments),
+// member count, "full" state and join. Rooms show their avatar when they have one.
 
 import { api, ApiError } from "../lib/api.js";
+import { attachmentsElement } from "../lib/attachments.js";
+import { conversationAvatar, personAvatar } from "../lib/avatar.js";
 import { $, clear, h, linkify, setupDialog, shortTime, toast } from "../lib/dom.js";
 import { startShell } from "../lib/shell.js";
+import { openViewer } from "../lib/viewer.js";
 
 const app = startShell();
 const PAGE = 30;
@@ -41,7 +44,7 @@ function roomCard(room) {
   return h(
     "li",
     { class: `room card${room.is_full ? " is-full" : ""}`, dataset: { id: String(room.id) } },
-    h("h2", { class: "room-name", text: room.name }),
+    h("div", { class: "room-head" }, conversationAvatar(room, room.name), h("h2", { class: "room-name", text: room.name })),
     room.description ? h("p", { class: "room-description", text: room.description }) : h("p", { class: "room-description muted", text: "No description." }),
     h(
       "p",
@@ -113,16 +116,23 @@ async function preview(room) {
     const data = await api.get(`/api/conversations/${room.id}/preview`);
     $("#preview-meta").textContent = `${data.member_count} member${data.member_count === 1 ? "" : "s"}${data.max_participants ? ` (limit ${data.max_participants})` : ""}${data.is_full ? " · full" : ""}`;
     const messages = data.recent_messages || [];
+    previewAttachments = new Map(messages.flatMap((m) => m.attachments || []).map((a) => [a.id, a]));
     if (!messages.length) list.append(h("li", { class: "muted", text: "No messages yet." }));
     for (const message of messages) {
       list.append(
         h(
           "li",
           { class: `msg${message.is_deleted ? " is-deleted" : ""}` },
-          h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: message.sender_username }), h("time", { text: shortTime(message.created_at) })),
-          message.is_deleted
-            ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
-            : h("div", { class: "msg-body" }, linkify(message.content)),
+          personAvatar(message.sender || { username: message.sender_username }, { size: "sm", className: "msg-avatar" }),
+          h(
+            "div",
+            { class: "msg-bubble" },
+            h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: message.sender_username }), h("time", { text: shortTime(message.created_at) })),
+            message.is_deleted
+              ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
+              : h("div", { class: "msg-body" }, linkify(message.content || "")),
+            message.is_deleted ? null : attachmentsElement(message.attachments),
+          ),
         ),
       );
     }
@@ -130,6 +140,18 @@ async function preview(room) {
     $("#preview-error").textContent = error.message;
   }
 }
+
+let previewAttachments = new Map(); // attachment id -> attachment, of the preview on screen
+
+// A thumbnail in the preview opens the viewer over the preview's images.
+$("#preview-messages").addEventListener("click", (event) => {
+  const thumb = event.target.closest(".att-image");
+  if (!thumb) return;
+  const buttons = [...$("#preview-messages").querySelectorAll(".att-image")];
+  const images = buttons.map((b) => previewAttachments.get(Number(b.dataset.attachmentId))).filter(Boolean);
+  const index = images.findIndex((a) => a.id === Number(thumb.dataset.attachmentId));
+  if (index >= 0) openViewer(images, index, { opener: thumb });
+});
 
 let searchTimer = null;
 els.search.addEventListener("input", () => {

@@ -1,4 +1,4 @@
-// Pages without their own module (settings) still get the socket, the bell and
+// Pages without their own module still get the socket, the bell and
 // the connection indicator.
 import { startShell } from "../lib/shell.js";
 

@@ -3,14 +3,16 @@
 // belongs to one conversation"). A message goes over the socket with a client_id and
 // shows as pending until acknowledged; without an ack in time, or refused, it goes over
 // REST with the same client_id (idempotent), and a 429 "overloaded" is tried again after
-// Retry-After.
+// Retry-After. Files attached in the composer (uploads.js) go with the message as
+// attachment_ids; the text may then be empty.
 
 import { api } from "../../lib/api.js";
 import { randomId } from "../../lib/dom.js";
-import { pendingElement, receiveMessages, rerenderPending, resolvePending, scrollToBottom } from "./messages.js";
+import { placePending, receiveMessages, rerenderPending, resolvePending, scrollToBottom } from "./messages.js";
 import { els, socket } from "./page.js";
 import { addPending, onConversationForgotten, state } from "./state.js";
 import { noteTyping, stopTyping } from "./typing.js";
+import { clearSentUploads, readyUploads, renderTray, trayNotice } from "./uploads.js";
 
 const ACK_TIMEOUT = 8000;
 // How often a send refused with 429 "overloaded" is tried again before it shows as failed.
@@ -28,10 +30,13 @@ export function bindComposer(id) {
   state.composerFor = id;
   els.input.value = id === null ? "" : state.drafts.get(id);
   autoGrow();
+  renderTray();
 }
 
 function autoGrow() {
   els.input.style.height = "auto";
+  // Hidden (a conversation not yet on screen), it measures 0: keep the natural height.
+  if (!els.input.scrollHeight) return;
   els.input.style.height = `${Math.min(els.input.scrollHeight, 200)}px`;
 }
 
@@ -59,8 +64,16 @@ els.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const content = els.input.value.trim();
   const conversationId = state.composerFor;
-  if (!content || conversationId === null || conversationId !== state.openId) return;
-  send(conversationId, content);
+  if (conversationId === null || conversationId !== state.openId) return;
+  const { attachments, busy } = readyUploads(conversationId);
+  if (busy) {
+    trayNotice("Still uploading: the message goes when every file is up (or cancel it).");
+    return;
+  }
+  if (!content && !attachments.length) return;
+  send(conversationId, content, attachments);
+  clearSentUploads(conversationId);
+  trayNotice("");
   state.drafts.delete(conversationId);
   els.input.value = "";
   autoGrow();
@@ -76,13 +89,15 @@ els.messageList.addEventListener("click", (event) => {
   else if (button.dataset.action === "discard") resolvePending(clientId);
 });
 
-function send(conversationId, content) {
+function send(conversationId, content, attachments) {
   const clientId = randomId();
-  const pending = { conversationId, content, timer: null, failed: null, retries: 0 };
+  const pending = { conversationId, content, attachments, createdAt: new Date().toISOString(), timer: null, failed: null, retries: 0 };
   addPending(clientId, pending);
-  els.messageList.append(pendingElement(clientId, pending));
+  placePending(clientId, pending);
   scrollToBottom();
-  const sent = socket.send({ type: "send_message", conversation_id: conversationId, content, client_id: clientId });
+  const frame = { type: "send_message", conversation_id: conversationId, content, client_id: clientId };
+  if (attachments.length) frame.attachment_ids = attachments.map((a) => a.id);
+  const sent = socket.send(frame);
   if (sent) {
     // No ack in time (socket died mid-flight)? REST with the same client_id is
     // idempotent: it returns the first message instead of a duplicate.
@@ -100,11 +115,9 @@ export async function sendPendingRest(clientId) {
   pending.failed = null;
   rerenderPending(clientId);
   try {
-    const message = await api.post("/api/messages", {
-      conversation_id: pending.conversationId,
-      content: pending.content,
-      client_id: clientId,
-    });
+    const body = { conversation_id: pending.conversationId, content: pending.content, client_id: clientId };
+    if (pending.attachments.length) body.attachment_ids = pending.attachments.map((a) => a.id);
+    const message = await api.post("/api/messages", body);
     receiveMessages(message.conversation_id, [message]);
     resolvePending(clientId);
   } catch (error) {

@@ -4,9 +4,10 @@
 
 import { api, ApiError } from "../../lib/api.js";
 import { clear } from "../../lib/dom.js";
+import { presenceText } from "../../lib/shell.js";
 import { bindComposer } from "./composer.js";
 import { fillViewport, loadHistory, markRead, renderMessages, scrollToBottom } from "./messages.js";
-import { conversationTitle, otherMember } from "./names.js";
+import { conversationPicture, conversationTitle, otherMember } from "./names.js";
 import { app, els, pageVisible, presence, socket } from "./page.js";
 import {
   forgetConversation,
@@ -35,13 +36,19 @@ export async function loadConversations() {
 }
 
 export async function fetchConversation(id) {
+  const known = state.conversations.has(id);
   try {
     const conversation = upsertConversation(await api.get(`/api/conversations/${id}`));
     if (id === state.openId) renderHeader();
     return conversation;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      forgetConversation(id, "You are no longer a member of this conversation.");
+      // The server answers 404 alike for "gone" and "never yours"; only a conversation this
+      // page had listed can be one the user was in.
+      forgetConversation(
+        id,
+        known ? "You are no longer a member of this conversation." : "This conversation does not exist.",
+      );
     }
     return null;
   }
@@ -72,6 +79,7 @@ export async function openConversation(id, { push = false } = {}) {
   if (!conversation) conversation = await fetchConversation(id);
   if (!conversation || state.openId !== id) {
     if (!conversation) {
+      els.paneAvatar.replaceChildren();
       els.title.textContent = "Conversation not found";
       els.sub.textContent = "";
     }
@@ -102,15 +110,16 @@ export function renderHeader() {
   const conversation = state.conversations.get(state.openId);
   if (!conversation) return;
   els.title.textContent = conversationTitle(conversation);
+  els.paneAvatar.replaceChildren(conversationPicture(conversation));
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
-    const online = other && presence.has(other.id);
-    els.sub.textContent = online ? "Online" : "Offline";
-    els.sub.dataset.online = String(Boolean(online));
+    const status = other ? presence.status(other.id) : "offline";
+    els.sub.textContent = presenceText(status);
+    els.sub.dataset.presence = status;
   } else {
     const count = (conversation.members || conversation.member_ids || []).length;
     els.sub.textContent = `${conversation.is_public ? "Public room" : "Group"} · ${count} member${count === 1 ? "" : "s"}`;
-    delete els.sub.dataset.online;
+    delete els.sub.dataset.presence;
   }
 }
 

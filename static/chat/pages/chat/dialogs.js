@@ -1,10 +1,13 @@
 // The chat screen's dialogs: a new group or public room, and a conversation's details
-// (members, rename, add and remove members, leave).
+// (picture, members, rename, add and remove members, leave).
 
 import { api } from "../../lib/api.js";
-import { $, clear, h, initial, toast } from "../../lib/dom.js";
+import { personAvatar } from "../../lib/avatar.js";
+import { $, clear, h, toast } from "../../lib/dom.js";
+import { presenceText } from "../../lib/shell.js";
+import { isAbort, sendFile } from "../../lib/upload.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
-import { conversationTitle, displayName, myRole, otherMember } from "./names.js";
+import { conversationPicture, conversationTitle, displayName, myRole, otherMember } from "./names.js";
 import { els, me, presence } from "./page.js";
 import { forgetConversation, historyFor, state, upsertConversation } from "./state.js";
 
@@ -92,12 +95,14 @@ function renderDetails(conversation) {
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     content.append(
+      h("div", { class: "conv-avatar-editor" }, personAvatar(other, { size: "lg" })),
       h("p", {}, "Direct chat with ", h("strong", { text: displayName(other) }), ` (@${other?.username ?? "?"})`),
-      h("p", { class: "muted", text: presence.has(other?.id) ? "Online now" : "Offline" }),
+      h("p", { class: "muted", text: presenceText(presence.status(other?.id)) }),
       h("p", {}, h("a", { href: "/friends/", text: "Manage friends and blocks" })),
     );
     return;
   }
+  content.append(pictureEditor(conversation, isAdmin));
   if (conversation.description) content.append(h("p", { class: "prewrap", text: conversation.description }));
   if (isAdmin) content.append(renameForm(conversation));
   const members = conversation.members || [];
@@ -108,7 +113,7 @@ function renderDetails(conversation) {
       h(
         "li",
         { class: "person", dataset: { userId: String(member.id) } },
-        h("span", { class: "avatar avatar-sm", "aria-hidden": "true" }, initial(displayName(member))),
+        personAvatar(member, { size: "sm" }),
         h("span", { class: "person-name" }, h("span", { text: member.id === me.id ? `${displayName(member)} (you)` : displayName(member) }), member.role === "admin" ? h("span", { class: "tag", text: "admin" }) : null),
         isAdmin && member.id !== me.id
           ? h("button", {
@@ -150,6 +155,61 @@ function renderDetails(conversation) {
       },
     })),
   );
+}
+
+/** A group's picture; its admins may upload a new one or remove it (initials again). */
+function pictureEditor(conversation, isAdmin) {
+  const editor = h("div", { class: "conv-avatar-editor" }, conversationPicture(conversation, { size: "lg" }));
+  if (!isAdmin) return editor;
+  const hasPicture = Boolean(conversation.avatar_url || conversation.avatar_thumbnail_url);
+  const input = h("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", hidden: true, id: "conv-avatar-input" });
+  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Uploading the picture" });
+  const path = `/api/conversations/${conversation.id}/avatar`;
+  const saved = (response, fallback) => {
+    // The answer is the conversation, or at least its new avatar fields.
+    const fields = response && typeof response === "object" ? response : fallback;
+    upsertConversation({ ...state.conversations.get(conversation.id), ...fields, id: conversation.id });
+    renderHeader();
+    renderDetails(state.conversations.get(conversation.id));
+  };
+  input.addEventListener("change", async () => {
+    const file = input.files[0];
+    input.value = "";
+    if (!file) return;
+    progress.hidden = false;
+    $("#details-error").textContent = "";
+    try {
+      saved(await sendFile(path, file, { method: "PUT", onProgress: (v) => (progress.value = v) }), {});
+      toast("Picture saved.");
+    } catch (error) {
+      if (!isAbort(error)) detailsError(error);
+    } finally {
+      progress.hidden = true;
+    }
+  });
+  const remove = async () => {
+    try {
+      saved(await api.del(path), { avatar_url: null, avatar_thumbnail_url: null });
+      toast("Picture removed.");
+    } catch (error) {
+      detailsError(error);
+    }
+  };
+  editor.append(
+    h(
+      "div",
+      { class: "avatar-controls" },
+      h(
+        "div",
+        { class: "avatar-buttons" },
+        input,
+        h("button", { type: "button", class: "small", text: hasPicture ? "Change picture" : "Add a picture", onclick: () => input.click() }),
+        hasPicture ? h("button", { type: "button", class: "small ghost", text: "Remove picture", onclick: remove }) : null,
+      ),
+      progress,
+    ),
+  );
+  return editor;
 }
 
 function renameForm(conversation) {

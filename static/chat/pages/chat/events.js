@@ -3,10 +3,18 @@
 import { sendPendingRest } from "./composer.js";
 import { fetchConversation, loadConversations, renderHeader } from "./conversation.js";
 import { applyDeleted } from "./editing.js";
-import { catchUp, markRead, placeMessage, receiveMessages, resolvePending } from "./messages.js";
+import { catchUp, markRead, placeMessage, receiveMessages, refreshSender, resolvePending } from "./messages.js";
 import { memberName } from "./names.js";
 import { me, pageVisible, presence, socket } from "./page.js";
-import { addUnread, forgetConversation, replaceLastMessage, setUnread, state, upsertConversation } from "./state.js";
+import {
+  addUnread,
+  forgetConversation,
+  replaceLastMessage,
+  setUnread,
+  state,
+  updatePerson,
+  upsertConversation,
+} from "./state.js";
 import { setTyping } from "./typing.js";
 
 socket.on("connected", async (frame) => {
@@ -78,6 +86,17 @@ socket.on("conversation_created", ({ conversation }) => upsertConversation(conve
 socket.on("conversation_updated", ({ conversation }) => {
   upsertConversation(conversation);
   if (conversation.id === state.openId) renderHeader();
+});
+
+// Someone's new name or picture: their sidebar rows (state announces those), the header
+// of a direct chat with them, and their rows in the open message list.
+socket.on("user_updated", ({ user }) => {
+  if (!user) return;
+  const changed = updatePerson(user);
+  if (changed.includes(state.openId)) {
+    renderHeader();
+    refreshSender(user.id);
+  }
 });
 
 socket.on("conversation_deleted", ({ conversation_id: cid }) =>

@@ -1,9 +1,10 @@
 // The chat screen's entry point (templates/messaging/chat.html loads it): conversation
 // sidebar, the open conversation with its history, composer, typing, live events,
-// reconnect catch-up and group management, each in the module named for it
+// reconnect catch-up, attachments and group management, each in the module named for it
 // (docs/architecture.md, "Web UI: the chat page's modules").
 
 import { toast } from "../../lib/dom.js";
+import "./attachments.js";
 import { openConversation, loadConversations } from "./conversation.js";
 import { loadFriends, openGroupDialog } from "./dialogs.js";
 import "./events.js";

@@ -1,14 +1,18 @@
-// The message list of the open conversation: rendering (sent and pending messages),
-// receiving messages from any source, infinite scroll to older pages, catch-up after a
-// reconnect or a seq gap, and marking what is on screen as read.
+// The message list of the open conversation: rendering (sent and pending messages, grouped
+// by sender, with their attachments), receiving messages from any source, infinite scroll
+// to older pages, catch-up after a reconnect or a seq gap, fetching a message again for
+// fresh attachment URLs, and marking what is on screen as read.
 //
 // Buttons inside the list carry `data-action`; the module that owns the action listens
-// for it (editing.js: edit, delete; composer.js: retry, discard).
+// for it (editing.js: edit, delete; composer.js: retry, discard; attachments.js: view).
 
 import { api, ApiError } from "../../lib/api.js";
+import { attachmentsElement } from "../../lib/attachments.js";
+import { avatar, personAvatar } from "../../lib/avatar.js";
 import { clear, fullTime, h, linkify, shortTime } from "../../lib/dom.js";
-import { memberName, myRole } from "./names.js";
+import { displayName, memberName, memberOf, myRole } from "./names.js";
 import { els, me, pageVisible, socket } from "./page.js";
+import { transferBody } from "./payments.js";
 import {
   forgetConversation,
   historyFor,
@@ -23,37 +27,58 @@ const PAGE_SIZE = 50;
 const CATCH_UP_PAGE = 100;
 
 // --- Rendering ----------------------------------------------------------------------
+//
+// Each message is a row: the sender's avatar, then a bubble with the name and time, the
+// text, the attachments and the actions. Consecutive messages from one sender (a few
+// minutes apart at most) form a group, shown under one avatar and name, as in Slack: a row
+// that continues a group has the class `cont`, which CSS uses to hide its avatar and
+// header. Every row carries its sender and time (data-sender, data-time), so a row's
+// grouping is known from its neighbour alone and is recomputed wherever a row comes or goes.
+
+const GROUP_GAP_MS = 5 * 60 * 1000;
+
+function senderAvatar(conversation, senderId, fallbackName) {
+  const member = memberOf(conversation, senderId);
+  const options = { size: "sm", className: "msg-avatar" };
+  return member ? personAvatar(member, options) : avatar({ name: fallbackName, ...options });
+}
 
 function messageElement(message, conversation) {
   const mine = message.sender_id === me.id;
   const canDelete = !message.is_deleted && (mine || (conversation?.type === "group" && myRole(conversation) === "admin"));
   const body = message.is_deleted
     ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
-    : h("div", { class: "msg-body" }, linkify(message.content));
+    : transferBody(message) || h("div", { class: "msg-body" }, linkify(message.content || ""));
   return h(
     "li",
     {
       class: `msg${mine ? " mine" : ""}${message.is_deleted ? " is-deleted" : ""}`,
-      dataset: { id: String(message.id), seq: String(message.seq ?? "") },
+      dataset: { id: String(message.id), seq: String(message.seq ?? ""), sender: String(message.sender_id), time: message.created_at },
     },
+    senderAvatar(conversation, message.sender_id, message.sender_username),
     h(
       "div",
-      { class: "msg-meta" },
-      h("span", { class: "msg-author", text: memberName(conversation, message.sender_id, message.sender_username) }),
-      h("time", { datetime: message.created_at, title: fullTime(message.created_at), text: shortTime(message.created_at) }),
-      message.edited_at && !message.is_deleted
-        ? h("span", { class: "msg-edited", title: `Edited ${fullTime(message.edited_at)}`, text: "(edited)" })
+      { class: "msg-bubble", title: fullTime(message.created_at) },
+      h(
+        "div",
+        { class: "msg-meta" },
+        h("span", { class: "msg-author", text: memberName(conversation, message.sender_id, message.sender_username) }),
+        h("time", { datetime: message.created_at, text: shortTime(message.created_at) }),
+        message.edited_at && !message.is_deleted
+          ? h("span", { class: "msg-edited", title: `Edited ${fullTime(message.edited_at)}`, text: "(edited)" })
+          : null,
+      ),
+      body,
+      message.is_deleted ? null : attachmentsElement(message.attachments, { onBroken: () => refreshMessage(message) }),
+      mine || canDelete
+        ? h(
+            "div",
+            { class: "msg-actions" },
+            mine && !message.is_deleted ? actionButton("edit", "Edit") : null,
+            canDelete ? actionButton("delete", "Delete") : null,
+          )
         : null,
     ),
-    body,
-    mine || canDelete
-      ? h(
-          "div",
-          { class: "msg-actions" },
-          mine && !message.is_deleted ? actionButton("edit", "Edit") : null,
-          canDelete ? actionButton("delete", "Delete") : null,
-        )
-      : null,
   );
 }
 
@@ -62,21 +87,40 @@ function actionButton(action, text) {
 }
 
 export function pendingElement(clientId, pending) {
+  const conversation = state.conversations.get(pending.conversationId);
   return h(
     "li",
-    { class: `msg mine pending${pending.failed ? " failed" : ""}`, dataset: { clientId } },
-    h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: "You" }), h("span", { class: "muted", text: pending.failed ? "Not sent" : "Sending…" })),
-    h("div", { class: "msg-body" }, linkify(pending.content)),
-    pending.failed
-      ? h(
-          "div",
-          { class: "msg-actions visible" },
-          h("span", { class: "form-error", text: pending.failed }),
-          actionButton("retry", "Retry"),
-          actionButton("discard", "Discard"),
-        )
-      : null,
+    { class: `msg mine pending${pending.failed ? " failed" : ""}`, dataset: { clientId, sender: String(me.id), time: pending.createdAt } },
+    senderAvatar(conversation, me.id, displayName(me)),
+    h(
+      "div",
+      { class: "msg-bubble" },
+      h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: "You" }), h("span", { class: "muted", text: pending.failed ? "Not sent" : "Sending…" })),
+      h("div", { class: "msg-body" }, linkify(pending.content)),
+      attachmentsElement(pending.attachments),
+      pending.failed
+        ? h(
+            "div",
+            { class: "msg-actions visible" },
+            h("span", { class: "form-error", text: pending.failed }),
+            actionButton("retry", "Retry"),
+            actionButton("discard", "Discard"),
+          )
+        : null,
+    ),
   );
+}
+
+/** Whether `row` opens a group of messages (else it continues the one above it). */
+function startsGroup(row) {
+  const prev = row.previousElementSibling;
+  if (!prev || prev.dataset.sender !== row.dataset.sender) return true;
+  return Math.abs(Date.parse(row.dataset.time) - Date.parse(prev.dataset.time)) > GROUP_GAP_MS;
+}
+
+/** Recompute the grouping of these rows (a row that came, and the one after it). */
+function regroup(...rows) {
+  for (const row of rows) if (row) row.classList.toggle("cont", !startsGroup(row));
 }
 
 export function renderMessages() {
@@ -89,6 +133,7 @@ export function renderMessages() {
   for (const [clientId, pending] of state.pending) {
     if (pending.conversationId === id) els.messageList.append(pendingElement(clientId, pending));
   }
+  regroup(...els.messageList.children);
   els.historyStatus.textContent = hist.hasOlder ? "" : hist.byId.size ? "Beginning of the conversation" : "No messages yet. Say hello!";
 }
 
@@ -100,6 +145,7 @@ export function placeMessage(message) {
   const existing = els.messageList.querySelector(`.msg[data-id="${message.id}"]`);
   if (existing) {
     existing.replaceWith(element);
+    regroup(element, element.nextElementSibling);
     return;
   }
   const stick = nearBottom();
@@ -112,6 +158,7 @@ export function placeMessage(message) {
   }
   if (!before) before = els.messageList.querySelector(".msg.pending");
   els.messageList.insertBefore(element, before);
+  regroup(element, element.nextElementSibling);
   els.historyStatus.textContent = historyFor(state.openId).hasOlder ? "" : "Beginning of the conversation";
   if (stick || message.sender_id === me.id) scrollToBottom();
 }
@@ -120,16 +167,66 @@ function pendingNode(clientId) {
   return els.messageList.querySelector(`.msg.pending[data-client-id="${CSS.escape(clientId)}"]`);
 }
 
+/** Show a message being sent, at the end of the list. */
+export function placePending(clientId, pending) {
+  const element = pendingElement(clientId, pending);
+  els.messageList.append(element);
+  regroup(element);
+}
+
 export function rerenderPending(clientId) {
   const pending = state.pending.get(clientId);
   const node = pendingNode(clientId);
-  if (node && pending) node.replaceWith(pendingElement(clientId, pending));
+  if (!node || !pending) return;
+  const stick = nearBottom();
+  const element = pendingElement(clientId, pending);
+  node.replaceWith(element);
+  regroup(element, element.nextElementSibling);
+  // A failure grows the row (reason, Retry, Discard): keep all of it in view.
+  if (stick) scrollToBottom();
+  else if (pending.failed) element.scrollIntoView({ block: "nearest" });
 }
 
 /** A pending send is settled (acknowledged, received, discarded): it leaves the list. */
 export function resolvePending(clientId) {
   takePending(clientId);
-  pendingNode(clientId)?.remove();
+  const node = pendingNode(clientId);
+  if (!node) return;
+  const next = node.nextElementSibling;
+  node.remove();
+  regroup(next);
+}
+
+/** A person's new name or picture on the rows of their messages in the open list. */
+export function refreshSender(userId) {
+  const conversation = state.conversations.get(state.openId);
+  for (const row of els.messageList.querySelectorAll(`.msg[data-sender="${Number(userId)}"]`)) {
+    const message = historyFor(state.openId).byId.get(Number(row.dataset.id));
+    row.querySelector(".msg-avatar")?.replaceWith(senderAvatar(conversation, userId, message?.sender_username));
+    const author = row.querySelector(".msg-author");
+    if (author && userId !== me.id) author.textContent = memberName(conversation, userId, message?.sender_username);
+  }
+}
+
+const refreshedAt = new Map(); // message id -> when it was last fetched again
+
+/**
+ * Fetch one message again, for fresh signed URLs of its attachments (they are short-lived:
+ * a thumbnail or download that fails has expired), and put it in place. At most every
+ * 30 s per message; resolves to the fresh message, or null.
+ */
+export async function refreshMessage(message) {
+  if (Date.now() - (refreshedAt.get(message.id) || 0) < 30000) return null;
+  refreshedAt.set(message.id, Date.now());
+  try {
+    const fresh = await api.get(`/api/messages/${message.id}`);
+    if (!fresh || fresh.id !== message.id) return null;
+    historyFor(fresh.conversation_id).add(fresh);
+    placeMessage(fresh);
+    return fresh;
+  } catch {
+    return null;
+  }
 }
 
 function nearBottom() {
@@ -214,9 +311,17 @@ export async function fillViewport(id) {
   }
 }
 
+// Whether the newest message is in view: when the list's box shrinks (the composer grew
+// with lines of text or attached files) it stays in view.
+let pinned = true;
+
 els.messages.addEventListener("scroll", () => {
+  pinned = nearBottom();
   if (els.messages.scrollTop < 80) loadOlder();
 });
+new ResizeObserver(() => {
+  if (pinned) scrollToBottom();
+}).observe(els.messages);
 
 /** Fetch everything after the newest message we hold (reconnect, or a seq gap). */
 export function catchUp(conversationId) {

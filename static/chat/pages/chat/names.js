@@ -1,5 +1,6 @@
-// Names and labels of conversations and people, as the chat screen shows them.
+// Names, labels and pictures of conversations and people, as the chat screen shows them.
 
+import { conversationAvatar, personAvatar } from "../../lib/avatar.js";
 import { me } from "./page.js";
 
 export function otherMember(conversation) {
@@ -15,9 +16,14 @@ export function conversationTitle(conversation) {
   return conversation.name || "Unnamed group";
 }
 
+/** The member `userId` of a conversation (null once they left it). */
+export function memberOf(conversation, userId) {
+  return (conversation?.members || []).find((m) => m.id === userId) || null;
+}
+
 export function memberName(conversation, userId, fallback) {
   if (userId === me.id) return "You";
-  const member = (conversation?.members || []).find((m) => m.id === userId);
+  const member = memberOf(conversation, userId);
   return member ? displayName(member) : fallback || "Someone";
 }
 
@@ -28,4 +34,13 @@ export function myRole(conversation) {
 /** When a conversation last saw activity: the sidebar's order, newest first. */
 export function activityOf(conversation) {
   return conversation.last_message?.created_at || conversation.created_at || "";
+}
+
+/**
+ * A conversation's picture: a direct chat shows the other person, a group or room its own
+ * avatar (or its initial on a rounded square).
+ */
+export function conversationPicture(conversation, options = {}) {
+  if (conversation.type === "direct") return personAvatar(otherMember(conversation), options);
+  return conversationAvatar(conversation, conversationTitle(conversation), options);
 }

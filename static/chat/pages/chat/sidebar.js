@@ -4,8 +4,10 @@
 // chats with that person; a new conversation inserts one row; a forgotten one removes
 // its row. Rows stay ordered by recent activity, newest first, by moving the changed row.
 
-import { h, initial, shortTime } from "../../lib/dom.js";
-import { activityOf, conversationTitle, memberName, otherMember } from "./names.js";
+import { h, shortTime } from "../../lib/dom.js";
+import { attachmentSummary } from "../../lib/files.js";
+import { presenceText } from "../../lib/shell.js";
+import { activityOf, conversationPicture, conversationTitle, memberName, otherMember } from "./names.js";
 import { els, me, pageVisible, presence } from "./page.js";
 import { onConversationChange, state } from "./state.js";
 
@@ -21,7 +23,8 @@ export function initSidebar({ onOpen }) {
   });
   presence.addEventListener("change", ({ detail }) => {
     for (const conversation of state.conversations.values()) {
-      if (conversation.type === "direct" && otherMember(conversation)?.id === detail.userId) {
+      const other = conversation.type === "direct" ? otherMember(conversation) : null;
+      if (other && (detail.userId === null || other.id === detail.userId)) {
         updateRow(conversation.id);
       }
     }
@@ -51,7 +54,7 @@ function updateRow(id) {
 function fillRow(button, conversation) {
   const title = conversationTitle(conversation);
   const other = conversation.type === "direct" ? otherMember(conversation) : null;
-  const online = other ? presence.has(other.id) : false;
+  const status = other ? presence.status(other.id) : "offline";
   const active = conversation.id === state.openId;
   const unread = active && pageVisible() ? 0 : conversation.unread_count || 0;
   const activity = activityOf(conversation);
@@ -59,12 +62,9 @@ function fillRow(button, conversation) {
   if (active) button.setAttribute("aria-current", "true");
   else button.removeAttribute("aria-current");
   button.replaceChildren(
-    h(
-      "span",
-      { class: `avatar${conversation.type === "group" ? " avatar-group" : ""}`, "aria-hidden": "true" },
-      initial(title),
-      other ? h("span", { class: `dot${online ? " online" : ""}` }) : null,
-    ),
+    conversationPicture(conversation, {
+      extra: other ? h("span", { class: `dot ${status}`, title: presenceText(status) }) : null,
+    }),
     h(
       "span",
       { class: "conv-main" },
@@ -80,7 +80,7 @@ function fillRow(button, conversation) {
     h(
       "span",
       { class: "visually-hidden" },
-      [other ? (online ? ", online" : ", offline") : "", unread ? `, ${unread} unread` : ""].join(""),
+      [other ? `, ${presenceText(status).toLowerCase()}` : "", unread ? `, ${unread} unread` : ""].join(""),
     ),
   );
 }
@@ -95,7 +95,8 @@ function preview(conversation) {
       : conversation.type === "group"
         ? `${memberName(conversation, last.sender_id, last.sender_username)}: `
         : "";
-  return last.is_deleted ? `${who}message deleted` : `${who}${last.content}`;
+  if (last.is_deleted) return `${who}message deleted`;
+  return `${who}${last.content || attachmentSummary(last.attachments) || "Attachment"}`;
 }
 
 function rowActivity(row) {

@@ -13,8 +13,9 @@ export const state = {
   histories: new Map(), // id -> History
   openId: null,
   typing: new Map(), // conversation id -> Map(user id -> {name, timer}), kept by typing.js
-  pending: new Map(), // client_id -> {conversationId, content, timer, failed, retries}
+  pending: new Map(), // client_id -> {conversationId, content, attachments, createdAt, timer, failed, retries}
   drafts: new Drafts(), // unsent text per conversation
+  uploads: new Map(), // conversation id -> files attached in its composer (kept by uploads.js)
   composerFor: null, // the conversation whose draft the composer shows (and sends to)
   friends: [],
   loadedList: false,
@@ -28,6 +29,7 @@ export const state = {
 export class History {
   constructor() {
     this.byId = new Map();
+    this.receivedAt = new Map(); // id -> when this copy came (its signed URLs age from then)
     this.hasOlder = true;
     this.loadingOlder = false;
     this.catchingUp = null;
@@ -37,6 +39,7 @@ export class History {
   add(message) {
     const had = this.byId.get(message.id);
     this.byId.set(message.id, had ? { ...had, ...message } : message);
+    this.receivedAt.set(message.id, Date.now());
     return !had;
   }
 
@@ -147,12 +150,35 @@ export function setLastRead(conversationId, messageId) {
 
 /** Drop everything about a conversation the user is no longer in (left, removed, deleted). */
 export function forgetConversation(id, notice) {
-  state.drafts.delete(id);
+  state.drafts.delete(id); // its uploads are cancelled by uploads.js, which hears "forget"
   state.conversations.delete(id);
   state.histories.delete(id);
   state.typing.delete(id);
   announce("forget", { id, notice });
   announce("change", { id });
+}
+
+/** The fields of a person that `user_updated` carries (and nothing per-conversation). */
+const PERSON_FIELDS = ["username", "display_name", "avatar_url", "avatar_thumbnail_url"];
+
+/**
+ * A person's new name or picture (`user_updated`): every conversation they are a member of
+ * shows it from now on, and announces the change (the sidebar refills those rows).
+ * Returns the ids of those conversations.
+ */
+export function updatePerson(user) {
+  const changed = [];
+  const fields = PERSON_FIELDS.filter((field) => user[field] !== undefined);
+  const apply = (person) => fields.forEach((field) => (person[field] = user[field]));
+  for (const conversation of state.conversations.values()) {
+    const member = (conversation.members || []).find((m) => m.id === user.id);
+    if (!member) continue;
+    apply(member);
+    changed.push(conversation.id);
+  }
+  state.friends.filter((f) => f.id === user.id).forEach(apply);
+  changed.forEach((id) => announce("change", { id }));
+  return changed;
 }
 
 // --- Pending sends ------------------------------------------------------------------

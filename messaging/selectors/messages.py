@@ -1,9 +1,5 @@
-"""Reads over messages that carry permission: only conversations the user is in.
-
-"Missing" and "not yours" give the same 404, for messages and for conversations. Deleted
-messages keep their place in history (the serializer blanks their text) but never match a
-search: their original text is kept for moderation only.
-"""
+"""Messages as the user may read them: one, a conversation's history, search, and the rows
+and instances a representation reads."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -11,22 +7,36 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    Exists,
+    OuterRef,
+    QuerySet,
+)
 from django.http import Http404
 
-from chat_project.permissions import require_permission
 from conversations.models import ConversationMember
-from conversations.selectors import membership_get, staff_can_read_q
-
-from .models import SEARCH_CONFIG, Message, Report
+from conversations.selectors import membership_get
+from messaging import attachments
+from messaging.models import SEARCH_CONFIG, Attachment, Message
 
 HISTORY_DEFAULT_LIMIT = 50
+
+
 HISTORY_MAX_LIMIT = 100
+
+
 SEARCH_DEFAULT_LIMIT = 50
+
+
 SEARCH_MAX_LIMIT = 100
+
+
 SEARCH_MAX_QUERY_LENGTH = 200
+
+
 #: How many messages a public room's preview shows.
 RECENT_MESSAGES = 20
+
 
 #: The columns a message's representation reads (`messaging.api.serializers`), as
 #: `values()` names: lists read rows, not model instances (docs/architecture.md).
@@ -42,12 +52,44 @@ MESSAGE_ROW_FIELDS = (
     "created_at",
     "edited_at",
     "is_deleted",
+    "content_html",
+    "mention_ids",
+    "reply_to_id",
+    "reply_to__sender_id",
+    "reply_to__sender__username",
+    "reply_to__sender__display_name",
+    "reply_to__content",
+    "reply_to__is_deleted",
+    "pinned_at",
+    "pinned_by_id",
+    "change_seq",
+    "payload",
 )
+
+
+#: What a message's representation reads besides its own row: its sender, and the
+#: original it replies to with that one's sender (joined, not queried per message).
+REPRESENTATION_RELATED = ("sender", "reply_to__sender")
+
+
+def with_representation(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Messages with what their representation reads: sender and quoted original joined,
+    whether the original has attachments (a subquery), their own attachments (one more
+    query for any number of messages)."""
+    return (
+        messages.select_related(*REPRESENTATION_RELATED)
+        .prefetch_related("attachments")
+        .annotate(reply_to_has_attachments=reply_to_has_attachments())
+    )
+
+
+def reply_to_has_attachments() -> Exists:
+    return Exists(Attachment.objects.filter(message_id=OuterRef("reply_to_id")))
 
 
 def message_get_for_user(*, user_id: int, message_id: int) -> Message:
     try:
-        message = Message.objects.select_related("sender").get(pk=int(message_id))
+        message = with_representation(Message.objects.all()).get(pk=int(message_id))
         membership_get(user_id=user_id, conversation_id=message.conversation_id)
     except (Message.DoesNotExist, Http404, TypeError, ValueError) as exc:
         raise Http404("Message not found.") from exc
@@ -55,22 +97,31 @@ def message_get_for_user(*, user_id: int, message_id: int) -> Message:
 
 
 def message_rows(*, message_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The `MESSAGE_ROW_FIELDS` of these messages, in one query. No permission check: for
-    the last messages of conversations the caller was given by a selector that checked."""
+    """These messages as `MESSAGE_ROW_FIELDS` rows with their `attachments` rows, in two
+    queries (none if there is nothing). No permission check: for the last messages of
+    conversations the caller was given by a selector that checked."""
     if not message_ids:
         return []
-    return list(Message.objects.filter(id__in=message_ids).values(*MESSAGE_ROW_FIELDS))
+    rows = list(
+        Message.objects.filter(id__in=message_ids)
+        .annotate(reply_to_has_attachments=reply_to_has_attachments())
+        .values(*MESSAGE_ROW_FIELDS, "reply_to_has_attachments")
+    )
+    files = attachments.rows_by_message(row["id"] for row in rows if not row["is_deleted"])
+    for row in rows:
+        row["attachments"] = files.get(row["id"], [])
+    return rows
 
 
 def recent_messages(*, conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
-    """The newest `limit` messages of a conversation, oldest first, with their senders. No
-    permission check: for a public room's preview (`conversations.selectors.public_room_get`
-    decided that the caller may see it)."""
-    newest = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
+    """The newest `limit` messages of a conversation, oldest first, loaded for their
+    representation. No permission check: for a public room's preview
+    (`conversations.selectors.public_room_get` decided that the caller may see it)."""
+    newest = with_representation(Message.objects.filter(conversation_id=conversation_id))
     return list(reversed(newest.order_by("-id")[:limit]))
 
 
-def _check_limit(limit: int, maximum: int) -> None:
+def check_limit(limit: int, maximum: int) -> None:
     if not 1 <= limit <= maximum:
         raise ValidationError({"limit": [f"Ensure this value is between 1 and {maximum}."]})
 
@@ -88,12 +139,12 @@ def message_history_queryset(
     No permission check: callers go through `message_history`. Exposed so the query plan
     can be tested on its own.
     """
-    _check_limit(limit, HISTORY_MAX_LIMIT)
+    check_limit(limit, HISTORY_MAX_LIMIT)
     if sum(value is not None for value in (before, after, skip)) > 1:
         raise ValidationError("Use at most one of before, after and skip.", code="cursor")
     if skip is not None and skip < 0:
         raise ValidationError({"skip": ["Ensure this value is greater than or equal to 0."]})
-    messages = Message.objects.filter(conversation_id=conversation_id).select_related("sender")
+    messages = with_representation(Message.objects.filter(conversation_id=conversation_id))
     if after is not None:  # catching up: oldest first straight from the index
         return messages.filter(id__gt=after).order_by("id")[:limit], False
     if before is not None:
@@ -168,8 +219,8 @@ def message_search(
         raise ValidationError(
             {"q": [f"Ensure this field has no more than {SEARCH_MAX_QUERY_LENGTH} characters."]}
         )
-    _check_limit(limit, SEARCH_MAX_LIMIT)
-    messages = Message.objects.filter(is_deleted=False).select_related("sender")
+    check_limit(limit, SEARCH_MAX_LIMIT)
+    messages = with_representation(Message.objects.filter(is_deleted=False))
     if conversation_id is not None:
         membership = membership_get(user_id=user_id, conversation_id=conversation_id)
         messages = messages.filter(conversation_id=membership.conversation_id)
@@ -191,62 +242,3 @@ def message_search(
     else:
         messages = messages.filter(content__icontains=text).order_by("-id")
     return list(messages[:limit])
-
-
-# --- Staff (the admin) ---------------------------------------------------------------------
-
-#: What staff see instead of the text of a message in a private conversation.
-PRIVATE_PLACEHOLDER = "(private conversation — open through a report)"
-#: Messages shown before and after a reported message on the report's page.
-REPORT_CONTEXT_RADIUS = 5
-
-
-def staff_can_read_messages_q(*, viewer) -> Q:
-    """Messages whose text staff `viewer` may read in the admin: those of public rooms and of
-    the private conversations this superuser opened (`conversation_staff_open`)."""
-    return staff_can_read_q(viewer=viewer, prefix="conversation__")
-
-
-def message_list_for_staff(
-    *, viewer, queryset: QuerySet[Message] | None = None
-) -> QuerySet[Message]:
-    """Messages for the admin, each with `staff_text`: its content where `viewer` may read
-    it, else None (and then the text is not even read from the database: `content` is
-    deferred). Show `PRIVATE_PLACEHOLDER` for None; never show `content` itself."""
-    messages = Message.objects.all() if queryset is None else queryset
-    return messages.defer("content").annotate(
-        staff_text=Case(
-            When(staff_can_read_messages_q(viewer=viewer), then=F("content")),
-            default=Value(None),
-            output_field=TextField(),
-        )
-    )
-
-
-def report_context_for_staff(
-    *, viewer, report: Report, radius: int = REPORT_CONTEXT_RADIUS
-) -> list[Message]:
-    """A reported message with up to `radius` messages either side of it (by `seq`), oldest
-    first, with their senders: how staff read a private conversation — the part around
-    what somebody reported. Empty for a user report or when the message is gone.
-
-    Needs the permission to view reports (moderators, superusers).
-    """
-    require_permission(
-        viewer, "messaging.view_report", message="You are not allowed to read reports."
-    )
-    if report.message_id is None:
-        return []
-    anchor = (
-        Message.objects.filter(pk=report.message_id).values_list("conversation_id", "seq").first()
-    )
-    if anchor is None:
-        return []
-    conversation_id, seq = anchor
-    return list(
-        Message.objects.filter(
-            conversation_id=conversation_id, seq__gte=seq - radius, seq__lte=seq + radius
-        )
-        .select_related("sender")
-        .order_by("seq")
-    )

@@ -1,0 +1,118 @@
+"""The ledger under concurrent transfers, on the real PostgreSQL with threads: each thread
+has its own connection and transaction, as request threads do.
+
+Then the books are checked by hand and with `payments_integrity` (the command CI relies
+on: it exits non-zero on any difference).
+"""
+
+import random
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from accounts.models import Notification
+from chat_project.exceptions import Conflict
+from friends.tests.factories import make_friends
+from messaging.models import Message
+from payments import services
+from payments.models import LedgerEntry, Transfer, Wallet
+from payments.tests.factories import fund
+from tests.concurrency import run_concurrently
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
+
+USERS = 10
+THREADS = 8
+TRANSFERS = 200
+START = 10_00  # 10.00 EUR each
+
+
+@pytest.fixture
+def crowd(user_factory, settings):
+    """Ten users, all friends with each other, 10.00 EUR each; no rate limit in the way."""
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "transfer": "100000/min"}
+    people = [user_factory(username=f"p{i}") for i in range(USERS)]
+    for i, person in enumerate(people):
+        make_friends(person, *people[i + 1 :])
+        fund(person, START)
+    return people
+
+
+def test_random_transfers_in_parallel_never_lose_or_make_money(crowd):
+    rng = random.Random(19)
+    plan = []
+    for n in range(TRANSFERS):
+        sender, recipient = rng.sample(crowd, 2)
+        # Up to 6.00 of 10.00: many transfers go over what the sender has left.
+        plan.append((sender, recipient, rng.randint(1, 6_00), f"t{n}"))
+    chunks = [plan[i::THREADS] for i in range(THREADS)]
+
+    def worker(chunk):
+        def run():
+            outcome = []
+            for sender, recipient, amount, key in chunk:
+                try:
+                    services.transfer_send(
+                        actor=sender, to_user_id=recipient.id, amount=amount, idempotency_key=key
+                    )
+                except Conflict as refused:
+                    outcome.append(refused.code)
+                else:
+                    outcome.append("done")
+            return outcome
+
+        return run
+
+    results = run_concurrently(*(worker(chunk) for chunk in chunks), timeout=240)
+    # No thread died (a deadlock or any other database error would be here).
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert errors == []
+    outcomes = Counter(code for result in results for code in result)
+    assert set(outcomes) <= {"done", "insufficient_funds"}, outcomes
+    done = outcomes["done"]
+    assert done + outcomes["insufficient_funds"] == TRANSFERS
+    assert outcomes["insufficient_funds"] > 20, "the plan should overdraw often"
+    assert done > 50
+
+    wallets = Wallet.objects.filter(kind=Wallet.Kind.USER)
+    assert not wallets.filter(balance__lt=0).exists()
+    for wallet in wallets:
+        entries = wallet.entries.aggregate(total=Sum("amount"))["total"]
+        assert wallet.balance == entries, wallet
+    issued = USERS * START
+    assert wallets.aggregate(total=Sum("balance"))["total"] == issued
+    assert Wallet.objects.get(kind=Wallet.Kind.ISSUER).balance == -issued
+
+    # The refused ones left nothing: one transfer, two entries, one message and one
+    # notification per transfer that went through, and nothing more.
+    payments = Transfer.objects.filter(kind=Transfer.Kind.PAYMENT)
+    assert payments.count() == done
+    assert LedgerEntry.objects.filter(transfer__kind=Transfer.Kind.PAYMENT).count() == 2 * done
+    assert Message.objects.filter(message_type="transfer").count() == done
+    assert Notification.objects.filter(type="transfer_received").count() == done
+    assert not payments.filter(message__isnull=True).exists()
+
+    # CI's integrity check on this data: exits 0 (a CommandError would be a non-zero exit).
+    call_command("payments_integrity")
+
+
+def test_a_double_submit_with_one_key_makes_one_transfer(user, other_user, settings):
+    make_friends(user, other_user)
+    fund(user, 50_00)
+
+    def submit():
+        return services.transfer_send(
+            actor=user, to_user_id=other_user.id, amount=10_00, idempotency_key="double"
+        )
+
+    results = run_concurrently(submit, submit, submit, submit)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    transfers = {transfer.id for transfer, _ in results}
+    assert len(transfers) == 1
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).count() == 1
+    assert Message.objects.count() == 1
+    assert Wallet.objects.get(user=user).balance == 40_00
+    call_command("payments_integrity")
