@@ -5,8 +5,9 @@
 import { api, ApiError } from "../../lib/api.js";
 import { clear } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
+import { openHistory } from "./changes.js";
 import { bindComposer } from "./composer.js";
-import { fillViewport, loadHistory, markRead, renderMessages, scrollToBottom } from "./messages.js";
+import { fillViewport, markRead, renderMessages, scrollToBottom } from "./messages.js";
 import { conversationPicture, conversationTitle, otherMember } from "./names.js";
 import { app, els, pageVisible, presence, socket } from "./page.js";
 import {
@@ -88,7 +89,7 @@ export async function openConversation(id, { push = false } = {}) {
   renderHeader();
   app.bell.conversationSeen(id);
   socket.send({ type: "join_conversation", conversation_id: id });
-  if (!(await loadHistory(id))) return;
+  if (!(await openHistory(id))) return;
   if (state.openId !== id) return;
   renderMessages();
   scrollToBottom();

@@ -1,30 +1,25 @@
 // The message list of the open conversation: rendering (sent and pending messages, grouped
-// by sender, with their attachments), receiving messages from any source, infinite scroll
-// to older pages, catch-up after a reconnect or a seq gap, fetching a message again for
-// fresh attachment URLs, and marking what is on screen as read.
+// by sender, with their formatted text and attachments), receiving messages from any
+// source, infinite scroll to older pages, fetching a message again for fresh attachment
+// URLs, and marking what is on screen as read. Catching up is changes.js's.
 //
-// Buttons inside the list carry `data-action`; the module that owns the action listens
-// for it (editing.js: edit, delete; composer.js: retry, discard; attachments.js: view).
+// What other modules show in a row (quote, reactions, pin mark) are its parts
+// (message_parts.js); what can be done to a message is the message menu (menu.js). Buttons
+// of a pending row carry `data-action` (composer.js: retry, discard; attachments.js: view).
 
-import { api, ApiError } from "../../lib/api.js";
+import { api } from "../../lib/api.js";
 import { attachmentsElement } from "../../lib/attachments.js";
 import { avatar, personAvatar } from "../../lib/avatar.js";
 import { clear, fullTime, h, linkify, shortTime } from "../../lib/dom.js";
-import { displayName, memberName, memberOf, myRole } from "./names.js";
+import { mentionsMe, richText } from "../../lib/rich_text.js";
+import { actionBar } from "./menu.js";
+import { rowParts } from "./message_parts.js";
+import { displayName, memberName, memberOf } from "./names.js";
 import { els, me, pageVisible, socket } from "./page.js";
 import { transferBody } from "./payments.js";
-import {
-  forgetConversation,
-  historyFor,
-  noteLastMessage,
-  setLastRead,
-  setUnread,
-  state,
-  takePending,
-} from "./state.js";
+import { historyFor, noteLastMessage, setLastRead, setUnread, state, takePending } from "./state.js";
 
 const PAGE_SIZE = 50;
-const CATCH_UP_PAGE = 100;
 
 // --- Rendering ----------------------------------------------------------------------
 //
@@ -43,16 +38,22 @@ function senderAvatar(conversation, senderId, fallbackName) {
   return member ? personAvatar(member, options) : avatar({ name: fallbackName, ...options });
 }
 
+/** The text: the server's formatted HTML (docs/api.md, "Formatting"), never raw HTML. */
+function textBody(message) {
+  if (typeof message.content_html !== "string") return h("div", { class: "msg-body" }, linkify(message.content || ""));
+  return h("div", { class: "msg-body rich" }, richText(message.content_html, { meId: me.id }));
+}
+
 function messageElement(message, conversation) {
   const mine = message.sender_id === me.id;
-  const canDelete = !message.is_deleted && (mine || (conversation?.type === "group" && myRole(conversation) === "admin"));
   const body = message.is_deleted
     ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
-    : transferBody(message) || h("div", { class: "msg-body" }, linkify(message.content || ""));
+    : transferBody(message) || textBody(message);
+  const mentioned = !mine && !message.is_deleted && mentionsMe(message, me.id);
   return h(
     "li",
     {
-      class: `msg${mine ? " mine" : ""}${message.is_deleted ? " is-deleted" : ""}`,
+      class: `msg${mine ? " mine" : ""}${message.is_deleted ? " is-deleted" : ""}${mentioned ? " mentions-me" : ""}`,
       dataset: { id: String(message.id), seq: String(message.seq ?? ""), sender: String(message.sender_id), time: message.created_at },
     },
     senderAvatar(conversation, message.sender_id, message.sender_username),
@@ -67,17 +68,13 @@ function messageElement(message, conversation) {
         message.edited_at && !message.is_deleted
           ? h("span", { class: "msg-edited", title: `Edited ${fullTime(message.edited_at)}`, text: "(edited)" })
           : null,
+        rowParts("meta", message, conversation),
       ),
+      rowParts("above", message, conversation),
       body,
       message.is_deleted ? null : attachmentsElement(message.attachments, { onBroken: () => refreshMessage(message) }),
-      mine || canDelete
-        ? h(
-            "div",
-            { class: "msg-actions" },
-            mine && !message.is_deleted ? actionButton("edit", "Edit") : null,
-            canDelete ? actionButton("delete", "Delete") : null,
-          )
-        : null,
+      rowParts("below", message, conversation),
+      actionBar(message, conversation),
     ),
   );
 }
@@ -258,20 +255,18 @@ export function receiveMessages(conversationId, messages) {
 }
 
 /**
- * Have the conversation's messages: the newest page the first time, what came since
- * afterwards. False (and the reason on screen) if the first page could not be loaded.
+ * Load the conversation's newest page, once (afterwards changes.js keeps it current), and
+ * start its change cursor there. False (and the reason on screen) if it could not be loaded.
  */
 export async function loadHistory(id) {
   const hist = historyFor(id);
-  if (hist.loaded) {
-    await catchUp(id);
-    return true;
-  }
+  if (hist.loaded) return true;
   els.historyStatus.textContent = "Loading messages…";
   try {
     const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE });
     page.forEach((m) => hist.add(m));
     hist.hasOlder = page.length >= PAGE_SIZE;
+    hist.cursor = Math.max(hist.cursor || 0, ...page.map((m) => m.change_seq || 0));
     hist.loaded = true;
     return true;
   } catch (error) {
@@ -280,7 +275,8 @@ export async function loadHistory(id) {
   }
 }
 
-async function loadOlder() {
+/** The page before the oldest message held (scrolling up; jumping to an older message). */
+export async function loadOlder() {
   const id = state.openId;
   const hist = state.histories.get(id);
   if (!hist || !hist.loaded || !hist.hasOlder || hist.loadingOlder) return;
@@ -322,34 +318,6 @@ els.messages.addEventListener("scroll", () => {
 new ResizeObserver(() => {
   if (pinned) scrollToBottom();
 }).observe(els.messages);
-
-/** Fetch everything after the newest message we hold (reconnect, or a seq gap). */
-export function catchUp(conversationId) {
-  const hist = state.histories.get(conversationId);
-  if (!hist || !hist.loaded) return Promise.resolve();
-  if (hist.catchingUp) return hist.catchingUp;
-  hist.catchingUp = (async () => {
-    try {
-      for (;;) {
-        const after = hist.lastId;
-        const page = await api.get(`/api/messages/conversation/${conversationId}`, {
-          after: after || undefined,
-          limit: CATCH_UP_PAGE,
-        });
-        receiveMessages(conversationId, page);
-        if (page.length < CATCH_UP_PAGE || !after) break;
-      }
-      if (conversationId === state.openId) markRead(conversationId);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        forgetConversation(conversationId, "You are no longer a member of this conversation.");
-      }
-    } finally {
-      hist.catchingUp = null;
-    }
-  })();
-  return hist.catchingUp;
-}
 
 export function markRead(conversationId) {
   const conversation = state.conversations.get(conversationId);
