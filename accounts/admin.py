@@ -24,6 +24,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from chat_project.permissions import has_permission
+
 from . import services
 from .models import ModerationLog, Notification, User
 from .request_user import request_user
@@ -119,7 +121,7 @@ class UserAdmin(BaseUserAdmin):
             )
 
     def has_ban_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("accounts.ban_user")
+        return has_permission(request.user, "accounts.ban_user")
 
     def _each(self, request: HttpRequest, queryset: QuerySet[User], service) -> int:
         done = 0

@@ -19,7 +19,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJ
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
-from chat_project.ratelimit import counter_cache
+from chat_project.cache import process_cache
 
 _REVOKED = "revoked-access:"
 
@@ -29,14 +29,14 @@ def revoke_access_token(token: Any) -> None:
     jti = token.get(api_settings.JTI_CLAIM)
     remaining = float(token.get("exp", 0)) - time.time()
     if jti and remaining > 0:
-        counter_cache().set(f"{_REVOKED}{jti}", 1, timeout=math.ceil(remaining))
+        process_cache().set(f"{_REVOKED}{jti}", 1, timeout=math.ceil(remaining))
 
 
 def access_token_revoked(token: Any) -> bool:
     jti = token.get(api_settings.JTI_CLAIM)
     # The process's one cache object: Django's `cache` would build one (and django-redis a
-    # client, ~12 KB) per task context, held by every open socket (idle-1000).
-    return bool(jti) and counter_cache().get(f"{_REVOKED}{jti}") is not None
+    # client) per task context, held by every open socket (docs/benchmarks.md, idle-1000).
+    return bool(jti) and process_cache().get(f"{_REVOKED}{jti}") is not None
 
 
 def access_token_of(authorization: str) -> Any:

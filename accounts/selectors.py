@@ -3,6 +3,8 @@ from django.db.models import Q, QuerySet
 from .models import Notification, User
 
 USER_SEARCH_LIMIT = 20
+#: The one not-found for a user id: unknown, and (where only active users count) disabled.
+USER_NOT_FOUND = "User not found."
 
 
 def user_search(*, query: str, exclude_user: User | None = None) -> QuerySet[User]:

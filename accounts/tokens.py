@@ -25,11 +25,12 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from chat_project.ids import MAX_ID
+
 from .authentication import JWTAuthentication
 from .models import User
 
 _jwt = JWTAuthentication()
-MAX_USER_ID = 2**63 - 1  # bigint
 
 #: True where the user row matches a `TokenActor` (user table alias `u`; parameters
 #: `%(actor_id)s` and `%(actor_digest)s`): the checks of `JWTAuthentication.get_user`.
@@ -73,7 +74,7 @@ def token_actor(raw_token: bytes) -> TokenActor | None:
     # simplejwt writes the id as a string; anything but plain digits is left to it.
     if isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
         user_id = int(user_id)
-    if type(user_id) is not int or not 1 <= user_id <= MAX_USER_ID or type(digest) is not str:
+    if type(user_id) is not int or not 1 <= user_id <= MAX_ID or type(digest) is not str:
         return None
     return TokenActor(id=user_id, password_digest=digest, token=token)
 

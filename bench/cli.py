@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import infra, report, seed
+from bench.machine import machine_info
 from bench.scenarios import SCENARIOS, Ctx, Row, comparisons
 
 
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         seed.reset()
         infra.stop_all()
     seconds = time.monotonic() - t0
-    machine = infra.machine_info()
+    machine = machine_info()
     machine["load_avg_start"] = load_start
     machine["settings"] = {
         "server": ctx.server,

@@ -1,5 +1,7 @@
 """The project's one DRF router: each app adds its viewsets through `register(router)`."""
 
+from typing import Any
+
 from rest_framework.routers import DefaultRouter
 
 
@@ -9,6 +11,16 @@ class OptionalSlashRouter(DefaultRouter):
     def __init__(self) -> None:
         super().__init__()
         self.trailing_slash = "/?"
+
+    def get_api_root_view(self, api_urls: object = None) -> Any:
+        """The browsable root names each prefix by the viewset that lists it: several apps
+        add detail routes under `users` and `conversations`, and DRF's root kept the last
+        registration of a prefix, which has no list."""
+        listing: dict[str, str] = {}
+        for prefix, viewset, basename in self.registry:
+            if hasattr(viewset, "list"):
+                listing.setdefault(prefix, self.routes[0].name.format(basename=basename))
+        return self.APIRootView.as_view(api_root_dict=listing)
 
 
 def build_router() -> OptionalSlashRouter:

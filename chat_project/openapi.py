@@ -32,13 +32,18 @@ from typing import Any, Literal
 
 from django.db import models
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_basic_serializer
+from drf_spectacular.plumbing import (
+    ResolvedComponent,
+    force_instance,
+    get_view_model,
+    is_basic_serializer,
+)
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.utils import PolymorphicProxySerializer as PolymorphicProxy
 from rest_framework import permissions, serializers
+from rest_framework.schemas.utils import get_pk_description
 
-#: Ids are PostgreSQL bigints: a path id outside 1..ID_MAX is simply not found (404).
-ID_MAX = 2**63 - 1
+from .ids import MAX_ID
 
 #: No NUL character anywhere (the server refuses it in every text it reads: chat_project/text.py).
 NO_NUL = "^[^\\u0000]*$"
@@ -129,7 +134,7 @@ DEFAULT_DESCRIPTIONS = {
 }
 
 
-def document(field: serializers.Field, **schema: Any) -> serializers.Field:
+def document[F: serializers.Field](field: F, **schema: Any) -> F:
     """Schema-only rules of `field` that a service enforces after the serializer (such as
     "not blank after trimming" for a message's `content`): merged into its schema, the
     field itself is unchanged."""
@@ -152,7 +157,7 @@ def invalid(rules: str) -> OpenApiResponse:
     return OpenApiResponse(description=f"{DEFAULT_DESCRIPTIONS[400]} Also refused: {rules}")
 
 
-#: `X-Total-Count` and `Link` of the limit/offset lists (accounts/api/pagination.py).
+#: `X-Total-Count` and `Link` of the limit/offset lists (`chat_project.api.LimitOffsetPagination`).
 PAGINATION_HEADERS = [
     OpenApiParameter(
         "X-Total-Count",
@@ -261,8 +266,14 @@ class AutoSchema(openapi.AutoSchema):
                     "type": "integer",
                     "format": "int64",
                     "minimum": 1,
-                    "maximum": ID_MAX,
+                    "maximum": MAX_ID,
                 }
+                model = get_view_model(self.view) if name == "id" else None
+                if model is not None and "description" not in parameter:
+                    # drf-spectacular describes a primary key from the model's field, but
+                    # reads the type from the route's pattern (`chat_project.ids`) first.
+                    parameter["description"] = get_pk_description(model, model._meta.pk)
+                    parameter["required"] = parameter.pop("required")  # its place in the dict
             elif parameter["in"] == "query" and _is_free_text(schema):
                 schema["pattern"] = NO_NUL
         return parameters

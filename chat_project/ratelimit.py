@@ -11,10 +11,8 @@ one pipelined round trip, and several counters are one Lua script, on the cache'
 redis-py client; the keys are the cache's own (`KEY_PREFIX`, version), so `cache.get`
 reads them. Any other cache (the embedded mode's local memory) counts with add + incr.
 
-The counters use one cache object per process (`counter_cache`): Django builds a cache
-object per request context under ASGI, and with it django-redis's client and a redis-py
-client (~80 µs of CPU on every throttled request, measured). Both are thread-safe, and
-django-redis keeps one connection pool per process whichever object asks.
+The counters go through the process's one cache object (`chat_project.cache.process_cache`),
+not a cache object per request context.
 """
 
 import re
@@ -22,10 +20,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from django.core.cache import BaseCache, caches
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+from django.core.cache import BaseCache
 
+from .cache import process_cache
 from .exceptions import Throttled
 
 # KEYS: the windows' counters; ARGV[1]: how many of them come first, then per window its
@@ -47,23 +44,7 @@ end
 return totals
 """
 
-_counter_cache: BaseCache | None = None
 _scripts: dict[int, Any] = {}
-
-
-def counter_cache() -> BaseCache:
-    """The default cache, one object per process (see the module's docstring)."""
-    global _counter_cache
-    if _counter_cache is None:
-        _counter_cache = caches.create_connection("default")
-    return _counter_cache
-
-
-@receiver(setting_changed)
-def _forget_counter_cache(*, setting: str, **kwargs: Any) -> None:
-    global _counter_cache
-    if setting == "CACHES":
-        _counter_cache = None
 
 
 def redis_client(cache: BaseCache) -> Any | None:
@@ -151,7 +132,7 @@ def count(key: str, period: int) -> tuple[int, float]:
     caches use add + incr.
     """
     now = time.time()
-    total = incr_window(counter_cache(), _cache_key(key, period, now), period + 1)
+    total = incr_window(process_cache(), _cache_key(key, period, now), period + 1)
     return total, period - (now % period)
 
 
@@ -181,7 +162,7 @@ def count_unless_over(
     windows = [*first, then]
     keys = [_cache_key(w.key, w.period, now) for w in windows]
     totals = incr_windows(
-        counter_cache(), keys, [w.period + 1 for w in windows], [w.limit for w in first]
+        process_cache(), keys, [w.period + 1 for w in windows], [w.limit for w in first]
     )
     counts = [
         (total, w.period - (now % w.period)) for total, w in zip(totals, windows, strict=False)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.request_user import request_user
 from accounts.services import REASON_MAX_LENGTH
+from chat_project.permissions import SUPERUSER, has_permission
 
 from . import selectors, services
 from .models import Conversation, ConversationMember
@@ -99,8 +100,7 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return [opening, *super().get_urls()]
 
     def has_open_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and user.is_staff and user.is_superuser)
+        return has_permission(request.user, SUPERUSER)
 
     def change_view(
         self,

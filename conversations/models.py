@@ -2,9 +2,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-#: Ids are bigints: a larger number cannot be an id (and would overflow a query parameter).
-MAX_ID = 2**63 - 1
-
 
 class Conversation(models.Model):
     """A direct chat, a private group or a public room.

@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from chat_project.permissions import SUPERUSER, has_permission
+
 from .models import Conversation, ConversationMember, StaffAccessGrant
 
 NOT_FOUND = "Conversation not found."
@@ -169,7 +171,7 @@ def staff_opened_conversation_ids(*, viewer) -> QuerySet[StaffAccessGrant, Any]:
     Only an active superuser's unexpired grants count: a grant dies with its hour, and with
     its holder's superuser status.
     """
-    if not (viewer.is_active and viewer.is_staff and viewer.is_superuser):
+    if not has_permission(viewer, SUPERUSER):
         return StaffAccessGrant.objects.none().values("conversation_id")
     return StaffAccessGrant.objects.filter(user_id=viewer.pk, expires_at__gt=timezone.now()).values(
         "conversation_id"
@@ -190,7 +192,7 @@ def staff_can_read_q(*, viewer, prefix: str = "") -> Q:
 
 def staff_access_until(*, viewer, conversation_id: int):
     """When `viewer`'s access to a private conversation ends, or None when they have none."""
-    if not (viewer.is_active and viewer.is_staff and viewer.is_superuser):
+    if not has_permission(viewer, SUPERUSER):
         return None
     return (
         StaffAccessGrant.objects.filter(

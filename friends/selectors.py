@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import User
+from accounts.selectors import USER_NOT_FOUND
+from chat_project.ids import id_or_404
 
 from .models import Block, Friendship
 
@@ -54,24 +56,6 @@ OUTGOING = "outgoing"
 DIRECTIONS = (INCOMING, OUTGOING)
 
 REQUEST_NOT_FOUND = "Friend request not found."
-USER_NOT_FOUND = "User not found."
-
-
-def _as_id(value: object) -> int:
-    """A positive database id from a URL segment or a caller's value, else not-found.
-
-    Bad ids are "unknown" rather than "invalid": a path segment that is not a number
-    names nothing, and 404 is what a client can act on.
-    """
-    if isinstance(value, bool):
-        raise Http404(USER_NOT_FOUND)
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError) as exc:
-        raise Http404(USER_NOT_FOUND) from exc
-    if not 0 < number < 2**63:
-        raise Http404(USER_NOT_FOUND)
-    return number
 
 
 def user_get_by_username(*, username: str) -> User:
@@ -88,7 +72,7 @@ def user_get_by_username(*, username: str) -> User:
 def user_get_by_id(*, user_id: object) -> User:
     """Any existing user (active or not): a block must still work on a banned account."""
     try:
-        return User.objects.get(pk=_as_id(user_id))
+        return User.objects.get(pk=id_or_404(user_id, USER_NOT_FOUND))
     except User.DoesNotExist as exc:
         raise Http404(USER_NOT_FOUND) from exc
 
@@ -97,12 +81,8 @@ def pending_request_get(*, request_id: object, **parties: int) -> Friendship:
     """A pending request where the caller holds the given role (`receiver_id=` or
     `requester_id=`), else 404 — so nobody learns that someone else's request exists."""
     try:
-        request_pk = _as_id(request_id)
-    except Http404 as exc:
-        raise Http404(REQUEST_NOT_FOUND) from exc
-    try:
         return Friendship.objects.select_related("requester", "receiver").get(
-            pk=request_pk, status=Friendship.Status.PENDING, **parties
+            pk=id_or_404(request_id, REQUEST_NOT_FOUND), status=Friendship.Status.PENDING, **parties
         )
     except Friendship.DoesNotExist as exc:
         raise Http404(REQUEST_NOT_FOUND) from exc

@@ -21,6 +21,7 @@ from accounts import services as accounts_services
 from accounts.models import Notification, User
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict
+from chat_project.permissions import require_permission
 
 from . import events, selectors
 from .models import Block, Friendship
@@ -225,8 +226,11 @@ def friendship_remove(*, actor: User, user_id: int) -> None:
 @transaction.atomic
 def friendship_moderate_delete(*, actor: User, friendship: Friendship) -> None:
     """A moderator removes a request or friendship (admin), with the same events."""
-    if not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only moderators can remove other people's relations.")
+    require_permission(
+        actor,
+        "friends.delete_friendship",
+        message="Only moderators can remove other people's relations.",
+    )
     _lock_pair(friendship.requester_id, friendship.receiver_id)
     for row in Friendship.objects.select_for_update().filter(pk=friendship.pk):
         _announce_removal(row)

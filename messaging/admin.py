@@ -26,6 +26,7 @@ from django.utils.text import Truncator, smart_split, unescape_string_literal
 
 from accounts.admin import ModerationActionForm, action_reason, error_text
 from accounts.request_user import request_user
+from chat_project.permissions import has_permission
 
 from . import selectors, services
 from .models import Message, Reaction, Report
@@ -155,15 +156,7 @@ class MessageAdmin(admin.ModelAdmin):
     def has_redact_permission(self, request: HttpRequest) -> bool:
         """Who may redact: staff holding `redact_message` (the moderators group) or the
         model's change permission (or superusers)."""
-        user = request.user
-        return bool(
-            user.is_active
-            and user.is_staff
-            and (
-                user.has_perm("messaging.redact_message")
-                or user.has_perm("messaging.change_message")
-            )
-        )
+        return has_permission(request.user, *services.REDACT_PERMISSIONS)
 
     @admin.action(
         description="Delete (redact) selected messages",
@@ -317,15 +310,17 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
     def has_resolve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("messaging.resolve_report")
+        return has_permission(request.user, "messaging.resolve_report")
 
     def has_redact_permission(self, request: HttpRequest) -> bool:
-        return self.has_resolve_permission(request) and request.user.has_perm(
-            "messaging.redact_message"
+        return self.has_resolve_permission(request) and has_permission(
+            request.user, "messaging.redact_message"
         )
 
     def has_ban_permission(self, request: HttpRequest) -> bool:
-        return self.has_resolve_permission(request) and request.user.has_perm("accounts.ban_user")
+        return self.has_resolve_permission(request) and has_permission(
+            request.user, "accounts.ban_user"
+        )
 
     # --- actions ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 
 from accounts.admin import ModerationActionForm, action_reason, error_text
 from accounts.request_user import request_user
+from chat_project.permissions import has_permission
 
 from . import services
 from .models import Attachment
@@ -96,15 +97,7 @@ class AttachmentAdmin(admin.ModelAdmin):
         return False  # the actions below remove, through the services
 
     def has_remove_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(
-            user.is_active
-            and user.is_staff
-            and (
-                user.has_perm("messaging.remove_attachment")
-                or user.has_perm("messaging.delete_attachment")
-            )
-        )
+        return has_permission(request.user, *services.REMOVE_ATTACHMENT_PERMISSIONS)
 
     @admin.action(
         description="Remove selected attachments (files and rows)",

@@ -8,7 +8,8 @@ leaves the server.
 
 from typing import Any
 
-from messaging.api.serializers import iso_datetime, message_representation, represent_messages
+from chat_project.api import iso_datetime
+from messaging.api.serializers import message_representation, represent_messages
 from messaging.models import Message
 
 

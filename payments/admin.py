@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.request_user import request_user
 from accounts.services import REASON_MAX_LENGTH
 from chat_project.exceptions import Conflict
+from chat_project.permissions import has_permission
 
 from . import currency as money
 from . import services
@@ -101,8 +102,7 @@ class WalletAdmin(ReadOnlyAdmin):
         ]
 
     def has_issue_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and user.is_staff and user.has_perm("payments.issue_money"))
+        return has_permission(request.user, "payments.issue_money")
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         extra_context = {**(extra_context or {}), "can_issue": self.has_issue_permission(request)}
@@ -259,8 +259,7 @@ class TransferAdmin(ReadOnlyAdmin):
         return obj.status
 
     def has_reverse_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and user.is_staff and user.has_perm("payments.reverse_transfer"))
+        return has_permission(request.user, "payments.reverse_transfer")
 
     @admin.action(
         description="Reverse selected transfers (a new, opposite transfer; reason required)",

@@ -1,14 +1,15 @@
 """Input serializers check shape only; the services decide what is allowed."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Notification, User, username_validator
+from accounts.tokens import access_token_lifetime
 from chat_project.avatars import AvatarURLField
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_ALL_DIGITS, document
@@ -37,7 +38,7 @@ def new_password_field(**kwargs: Any) -> serializers.CharField:
 class RegisterInputSerializer(StrictJSONInput):
     username = document(
         serializers.CharField(max_length=64),
-        pattern=username_validator.regex.pattern,
+        pattern=re.compile(username_validator.regex).pattern,
         minLength=3,
         maxLength=32,
         description="3-32 letters, digits, `_`, `.` or `-`; unique whatever the case.",
@@ -76,7 +77,7 @@ class TokenPairSerializer(serializers.Serializer):
     token_type = serializers.CharField(default="bearer")
     expires_in = serializers.IntegerField(
         help_text="Access token lifetime in seconds.",
-        default=int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        default=int(access_token_lifetime().total_seconds()),
     )
 
 

@@ -1,54 +1,42 @@
-from django.http import Http404
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
 from accounts import email_address, selectors, services
 from accounts.authentication import access_token_of
 from accounts.models import Notification
+from accounts.request_user import request_user
+from chat_project import api
 from chat_project.client_ip import client_ip
+from chat_project.ids import id_or_404
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
 from . import serializers as s
-from .pagination import paginated
 from .throttles import LoginIPThrottle, RegisterThrottle
+
+#: The actions of anyone: no login, and no authentication at all, so that a stale
+#: Authorization header cannot make them fail.
+PUBLIC: dict[str, Any] = {"permission_classes": [AllowAny], "authentication_classes": []}
 
 TOKEN_NOT_VALID = error(
     "The refresh token is invalid, expired, revoked or an access token (`token_not_valid`)."
 )
 
 
-class AuthViewSet(viewsets.GenericViewSet):
+class AuthViewSet(api.ViewSet):
     """Register, log in, rotate and revoke tokens, profile, password, WebSocket tickets."""
 
     serializer_class = s.MeSerializer
-    public_actions = {"register", "login", "refresh", "logout", "email_confirm"}
-
-    def get_permissions(self) -> list:
-        if self.action in self.public_actions:
-            return [AllowAny()]
-        return super().get_permissions()
-
-    def get_authenticators(self) -> list:
-        # Public endpoints must not fail on a stale Authorization header.
-        method = getattr(self.request, "method", None) or ""
-        if getattr(self, "action_map", {}).get(method.lower()) in self.public_actions:
-            return []
-        return super().get_authenticators()
 
     def get_authenticate_header(self, request: Request) -> str:
         # Keeps failed logins a 401 (DRF turns 401 into 403 without this header).
         return 'Bearer realm="api"'
-
-    def get_throttles(self) -> list:
-        if self.action == "register":
-            return [RegisterThrottle()]
-        if self.action == "login":  # per account: accounts.login_guard, in the service
-            return [LoginIPThrottle()]
-        return super().get_throttles()
 
     @extend_schema(
         request=s.RegisterInputSerializer,
@@ -60,9 +48,9 @@ class AuthViewSet(viewsets.GenericViewSet):
             ),
         },
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_classes=[RegisterThrottle], **PUBLIC)
     def register(self, request: Request) -> Response:
-        data = _valid(s.RegisterInputSerializer, request)
+        data = api.valid_input(s.RegisterInputSerializer, request.data)
         user = services.user_register(**data, site_url=request.build_absolute_uri("/"))
         return Response(s.UserCreatedSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -76,9 +64,9 @@ class AuthViewSet(viewsets.GenericViewSet):
             ),
         },
     )
-    @action(detail=False, methods=["post"], url_path="email/confirm")
+    @action(detail=False, methods=["post"], url_path="email/confirm", **PUBLIC)
     def email_confirm(self, request: Request) -> Response:
-        data = _valid(s.EmailConfirmInputSerializer, request)
+        data = api.valid_input(s.EmailConfirmInputSerializer, request.data)
         user = email_address.email_confirm(token=data["token"])
         return Response(s.UserCreatedSerializer(user).data)
 
@@ -92,24 +80,25 @@ class AuthViewSet(viewsets.GenericViewSet):
             ),
         },
     )
-    @action(detail=False, methods=["post"])
+    # Per account as well: accounts.login_guard, in the service.
+    @action(detail=False, methods=["post"], throttle_classes=[LoginIPThrottle], **PUBLIC)
     def login(self, request: Request) -> Response:
-        data = _valid(s.LoginInputSerializer, request)
+        data = api.valid_input(s.LoginInputSerializer, request.data)
         return Response(services.auth_login(**data, client_ip=client_ip(request)))
 
     @extend_schema(
         request=s.RefreshInputSerializer,
         responses={200: s.TokenPairSerializer, 401: TOKEN_NOT_VALID},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], **PUBLIC)
     def refresh(self, request: Request) -> Response:
-        data = _valid(s.RefreshInputSerializer, request)
+        data = api.valid_input(s.RefreshInputSerializer, request.data)
         return Response(services.token_refresh(refresh_token=data["refresh_token"]))
 
     @extend_schema(request=s.RefreshInputSerializer, responses={204: None, 401: TOKEN_NOT_VALID})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], **PUBLIC)
     def logout(self, request: Request) -> Response:
-        data = _valid(s.RefreshInputSerializer, request)
+        data = api.valid_input(s.RefreshInputSerializer, request.data)
         access = access_token_of(request.META.get("HTTP_AUTHORIZATION", ""))
         services.token_revoke(refresh_token=data["refresh_token"], access_token=access)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -123,10 +112,10 @@ class AuthViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get", "patch"])
     def me(self, request: Request) -> Response:
         if request.method == "PATCH":
-            data = _valid(s.ProfileUpdateInputSerializer, request)
+            data = api.valid_input(s.ProfileUpdateInputSerializer, request.data)
             site_url = request.build_absolute_uri("/")
-            services.user_profile_update(user=request.user, site_url=site_url, **data)
-        return Response(s.MeSerializer(request.user).data)
+            services.user_profile_update(user=request_user(request), site_url=site_url, **data)
+        return Response(s.MeSerializer(request_user(request)).data)
 
     @extend_schema(
         request=s.PasswordChangeInputSerializer,
@@ -140,25 +129,25 @@ class AuthViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def password(self, request: Request) -> Response:
-        data = _valid(s.PasswordChangeInputSerializer, request)
-        services.user_password_change(user=request.user, **data)
+        data = api.valid_input(s.PasswordChangeInputSerializer, request.data)
+        services.user_password_change(user=request_user(request), **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: s.WsTicketSerializer})
     @action(detail=False, methods=["post"], url_path="ws-ticket")
     def ws_ticket(self, request: Request) -> Response:
-        return Response(services.ws_ticket_issue(user=request.user))
+        return Response(services.ws_ticket_issue(user=request_user(request)))
 
 
-class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class UserViewSet(mixins.ListModelMixin, api.ViewSet):
     """Find people to befriend: prefix search over username and display name."""
 
     serializer_class = s.UserPublicSerializer
-    pagination_class = None
 
     def get_queryset(self):
         return selectors.user_search(
-            query=self.request.query_params.get("search", ""), exclude_user=self.request.user
+            query=self.request.query_params.get("search", ""),
+            exclude_user=request_user(self.request),
         )
 
     @extend_schema(
@@ -168,68 +157,53 @@ class UserViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class NotificationViewSet(viewsets.GenericViewSet):
+class NotificationViewSet(api.ViewSet):
     """The caller's notifications, newest first; mark one or all read; the unread count."""
 
     serializer_class = s.NotificationSerializer
-    pagination_class = None
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Notification.objects.none()
-        return selectors.notification_list_for_user(user=self.request.user)
+    queryset = api.schema_only(Notification)
 
     @extend_schema(
         parameters=[s.NotificationQuerySerializer, *PAGINATION_HEADERS],
         responses={200: s.NotificationSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
-        query = s.NotificationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        unread = query.validated_data["unread"]
-        return paginated(
-            request,
-            selectors.notification_list_for_user(user=request.user, unread=unread),
-            lambda page: s.NotificationSerializer(page, many=True).data,
-            limit=query.validated_data["limit"],
-            offset=query.validated_data["offset"],
-            params={"unread": "true"} if unread else None,
+        query = api.valid_input(s.NotificationQuerySerializer, request.query_params)
+        pages = api.LimitOffsetPagination(
+            limit=query["limit"],
+            offset=query["offset"],
+            params={"unread": "true"} if query["unread"] else None,
         )
+        notifications = selectors.notification_list_for_user(
+            user=request_user(request), unread=query["unread"]
+        )
+        page = pages.paginate_queryset(notifications, request)
+        return pages.get_paginated_response(s.NotificationSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={200: s.NotificationSerializer})
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         notification = services.notification_mark_read(
-            actor=request.user, notification_id=_notification_id(pk)
+            actor=request_user(request),
+            notification_id=id_or_404(pk, services.NOTIFICATION_NOT_FOUND),
         )
         return Response(s.NotificationSerializer(notification).data)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        services.notifications_mark_all_read(actor=request.user)
+        services.notifications_mark_all_read(actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: s.UnreadCountSerializer})
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request: Request) -> Response:
-        return Response({"unread_count": selectors.notification_unread_count(user=request.user)})
+        return Response(
+            {"unread_count": selectors.notification_unread_count(user=request_user(request))}
+        )
 
 
-def _notification_id(value: object) -> int:
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) < 2**63:
-        raise Http404(services.NOTIFICATION_NOT_FOUND)
-    return int(text)
-
-
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router."""
     router.register("auth", AuthViewSet, basename="auth")
     router.register("users", UserViewSet, basename="users")

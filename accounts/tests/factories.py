@@ -19,3 +19,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def staff_with(*permissions: str, **fields: object) -> User:
+    """A staff user holding exactly `permissions` ("app.codename"): the moderation services
+    ask for one each (chat_project.permissions); staff without it are refused."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True, **fields)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
+from accounts.tests.conftest import login
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,12 +16,6 @@ STRONG = "a-Strong-passw0rd!"
 
 def register(client, **body):
     return client.post("/api/auth/register", body, format="json")
-
-
-def login(client, username, password=DEFAULT_PASSWORD):
-    return client.post(
-        "/api/auth/login", {"username": username, "password": password}, format="json"
-    )
 
 
 def bearer(client, token):

@@ -2,33 +2,12 @@
 X-Forwarded-For only from `TRUSTED_PROXIES` (docs/api.md, "The client address")."""
 
 import pytest
-from django.conf import settings as django_settings
-from rest_framework.test import APIClient
 
-from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.conftest import PROXY, client_at, login
 
 pytestmark = pytest.mark.django_db
 
 STRONG = "a-Strong-passw0rd!"
-PROXY = "10.0.0.2"
-
-
-def client_at(ip: str) -> APIClient:
-    """A client whose connection comes from `ip`."""
-    return APIClient(REMOTE_ADDR=ip)
-
-
-def login(client, username, password=DEFAULT_PASSWORD, **extra):
-    body = {"username": username, "password": password}
-    return client.post("/api/auth/login", body, format="json", **extra)
-
-
-@pytest.fixture
-def rates(monkeypatch):
-    def set_rate(scope: str, rate: str) -> None:
-        monkeypatch.setitem(django_settings.THROTTLE_RATES, scope, rate)
-
-    return set_rate
 
 
 # --- per client address: X-Forwarded-For from strangers is not believed ------------------

@@ -7,34 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from accounts import login_guard as guard
 from accounts.login_guard import LoginRefused, login_attempt_begin
+from accounts.tests.conftest import PROXY, client_at, login
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PROXY = "10.0.0.2"
 OWNER_IP = "198.51.100.7"
-
-
-def client_at(ip: str) -> APIClient:
-    """A client whose connection comes from `ip`."""
-    return APIClient(REMOTE_ADDR=ip)
-
-
-def login(client, username, password=DEFAULT_PASSWORD, **extra):
-    body = {"username": username, "password": password}
-    return client.post("/api/auth/login", body, format="json", **extra)
-
-
-@pytest.fixture
-def rates(monkeypatch):
-    def set_rate(scope: str, rate: str) -> None:
-        monkeypatch.setitem(django_settings.THROTTLE_RATES, scope, rate)
-
-    return set_rate
 
 
 # --- per account: a flood cannot lock the owner out ---------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from chat_project.realtime.hub import Outbox
+from chat_project.realtime.outbox import Outbox
 
 
 class Listener:

@@ -4,6 +4,7 @@ from django.core.cache import caches
 from django_redis import get_redis_connection
 
 from chat_project import ratelimit
+from chat_project.cache import process_cache
 
 pytestmark = pytest.mark.needs_services
 
@@ -24,9 +25,9 @@ def test_cache_objects_share_one_redis_pool():
 
 def test_counters_use_one_cache_object_per_process():
     """ratelimit counts on one cache object (and one redis-py client) per process."""
-    assert ratelimit.counter_cache() is ratelimit.counter_cache()
-    client = ratelimit.redis_client(ratelimit.counter_cache())
-    assert client is ratelimit.redis_client(ratelimit.counter_cache())
+    assert process_cache() is process_cache()
+    client = ratelimit.redis_client(process_cache())
+    assert client is ratelimit.redis_client(process_cache())
 
 
 def test_incr_window_counts_and_expires_in_one_round_trip():

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
-from chat_project import ratelimit
+from chat_project import cache, ratelimit
 from chat_project.exceptions import Throttled
 
 
@@ -21,7 +21,7 @@ def test_hit_throttles_past_the_rate_with_the_wait_until_the_window_ends():
 
 def test_count_without_redis_uses_add_and_incr(monkeypatch):
     """The embedded mode (locmem cache) has no Redis client: same counts with add + incr."""
-    monkeypatch.setattr(ratelimit, "_counter_cache", LocMemCache("rl", {}))
+    monkeypatch.setattr(cache, "_process_cache", LocMemCache("rl", {}))
     assert [ratelimit.count("k", 60)[0] for _ in range(3)] == [1, 2, 3]
 
 
@@ -33,7 +33,7 @@ def test_count_unless_over_counts_the_last_window_only_within_the_first_limits(
     with the outcome of separate checks: the message is counted only if no throttle is
     over, and the counters are the ones `count` and `hit` use."""
     if backend == "locmem":
-        monkeypatch.setattr(ratelimit, "_counter_cache", LocMemCache("rl", {}))
+        monkeypatch.setattr(cache, "_process_cache", LocMemCache("rl", {}))
     throttle = ratelimit.Window("throttle_user_1", 2, 60)
     other = ratelimit.Window("throttle_anon_1", 100, 60)
     message = ratelimit.Window.of("message_send:1", "5/min")

@@ -2,21 +2,21 @@
 (`/api/conversations/{id}/avatar`). `PUT` takes multipart with one field, `file`; `PUT`
 and `DELETE` answer with what changed (you, or the conversation) as elsewhere."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
 from accounts.api.serializers import MeSerializer
 from accounts.models import User
 from accounts.request_user import request_user
-from chat_project import uploads
+from chat_project import api, uploads
+from chat_project.ids import id_or_404
 from chat_project.openapi import error, invalid
 from conversations import avatars, selectors
-from conversations.models import MAX_ID, Conversation
+from conversations.models import Conversation
 
 from . import serializers as s
 
@@ -28,15 +28,12 @@ TOO_LARGE = error("Over UPLOAD_MAX_BYTES, nothing stored (`file_too_large`).")
 FILE_BODY = {"multipart/form-data": uploads.FileInputSerializer}
 
 
-class MyAvatarViewSet(viewsets.GenericViewSet):
+class MyAvatarViewSet(api.ViewSet):
     """`/api/users/me/avatar`: set or clear your avatar."""
 
     serializer_class = MeSerializer
     parser_classes = [MultiPartParser]
-    pagination_class = None
-
-    def get_queryset(self):  # schema generation only
-        return User.objects.none()
+    queryset = api.schema_only(User)
 
     def get_object(self) -> User:
         """You (DRF's OPTIONS asks for the object a PUT would change)."""
@@ -65,22 +62,12 @@ class MyAvatarViewSet(viewsets.GenericViewSet):
         return Response(MeSerializer(changed).data)
 
 
-def _conversation_id(value: object) -> int:
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise Http404(selectors.NOT_FOUND)
-    return int(text)
-
-
-class ConversationAvatarViewSet(viewsets.GenericViewSet):
+class ConversationAvatarViewSet(api.ViewSet):
     """`/api/conversations/{id}/avatar`: the admins of a group or room set or clear it."""
 
     serializer_class = s.ConversationSerializer
     parser_classes = [MultiPartParser]
-    pagination_class = None
-
-    def get_queryset(self):  # schema generation only
-        return Conversation.objects.none()
+    queryset = api.schema_only(Conversation)
 
     def _render(self, viewer_id: int, conversation_id: int) -> Response:
         conversation = selectors.conversation_detail_for_user(
@@ -118,7 +105,7 @@ class ConversationAvatarViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["put", "delete"], url_path="avatar")
     def avatar(self, request: Request, pk: str) -> Response:
         """A group's or room's avatar; members get `conversation_updated`."""
-        conversation_id = _conversation_id(pk)
+        conversation_id = id_or_404(pk, selectors.NOT_FOUND)
         user = request_user(request)
         if request.method == "DELETE":
             avatars.conversation_avatar_clear(actor=user, conversation_id=conversation_id)
@@ -130,9 +117,7 @@ class ConversationAvatarViewSet(viewsets.GenericViewSet):
         return self._render(user.id, conversation_id)
 
 
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add the avatar routes to the project's one router."""
-    router.register("users", MyAvatarViewSet, basename="my-avatar")  # type: ignore[attr-defined]
-    router.register(  # type: ignore[attr-defined]
-        "conversations", ConversationAvatarViewSet, basename="conversation-avatar"
-    )
+    router.register("users", MyAvatarViewSet, basename="my-avatar")
+    router.register("conversations", ConversationAvatarViewSet, basename="conversation-avatar")

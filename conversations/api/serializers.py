@@ -1,70 +1,80 @@
 """The conversation representation (REST and events) and the input shapes.
 
-The REST layer composes: `last_message` uses messaging's one MessageSerializer
-(docs/architecture.md), so a conversation looks the same in every response and event.
+A conversation shows its `last_message` as messaging represents messages, and how many of
+them mention you unread; but messaging sits above conversations, so it is not imported
+here: messaging hands in those facts at start-up (`use_message_facts`, from
+`messaging.apps`), and the schema names its `Message` component (docs/architecture.md,
+"The REST layer composes").
 """
 
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat_project import avatars
+from chat_project.api import iso_datetime
 from chat_project.avatars import AvatarURLField
+from chat_project.ids import MAX_ID
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
-from conversations.models import MAX_ID, Conversation
-from messaging import attachments
-from messaging.api.serializers import (
-    MESSAGE_ROW_FIELDS,
-    MessageSerializer,
-    iso_datetime,
-    represent_messages,
-    represent_rows,
-)
-from messaging.models import Message
-from messaging.selectors import (
-    reply_to_has_attachments,
-    unread_mention_counts,
-    with_representation,
-)
+from conversations.models import Conversation
+from conversations.selectors import ConversationRow
 
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 MAX_PARTICIPANTS_LIMIT = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
-RECENT_MESSAGES = 20
+
+#: What a conversation's representation is built from: an instance, or a row of a list.
+Shown = Conversation | ConversationRow
+
+
+class MessageFacts(Protocol):
+    """What a conversation shows of its messages, which messaging knows."""
+
+    def last_messages(self, message_ids: list[int], viewer_id: int | None) -> dict[int, dict]:
+        """Message id -> representation (attachment URLs signed for nobody)."""
+        ...
+
+    def for_viewer(self, message: dict | None, viewer_id: int | None) -> dict | None:
+        """A representation with its attachment URLs signed for `viewer_id`."""
+        ...
+
+    def unread_mentions(self, viewer_id: int, conversation_ids: list[int] | None) -> dict[int, int]:
+        """Conversation id -> unread messages that mention the viewer."""
+        ...
+
+
+_facts: MessageFacts | None = None
+
+
+def use_message_facts(facts: MessageFacts) -> None:
+    """Called once by the app that owns messages (`messaging.apps.MessagingConfig.ready`)."""
+    global _facts
+    _facts = facts
+
+
+def message_facts() -> MessageFacts:
+    if _facts is None:
+        raise ImproperlyConfigured("messaging did not hand in its message facts")
+    return _facts
 
 
 def last_messages_for(
-    conversations: Iterable[Conversation], viewer_id: int | None = None
+    conversations: Iterable[Shown], viewer_id: int | None = None
 ) -> dict[int, dict]:
-    """The last message of every conversation given, represented, in three queries (the
-    messages, their attachments, their reactions; none if there is nothing); read as rows,
-    not model instances. Attachment URLs are signed for nobody: `_last_message` signs them
-    for the viewer; reactions show `viewer_id`'s `me`."""
+    """The last message of every conversation given, represented (none if there is
+    nothing); reactions show `viewer_id`'s `me`, attachment URLs are signed for nobody
+    (`ConversationSerializer` signs them for its viewer)."""
     ids = [c.last_message_id for c in conversations if c.last_message_id]
-    if not ids:
-        return {}
-    rows = list(
-        Message.objects.filter(id__in=ids)
-        .annotate(reply_to_has_attachments=reply_to_has_attachments())
-        .values(*MESSAGE_ROW_FIELDS, "reply_to_has_attachments")
-    )
-    files = attachments.rows_by_message(row["id"] for row in rows if not row["is_deleted"])
-    for row in rows:
-        row["attachments"] = files.get(row["id"], [])
-    return {m["id"]: m for m in represent_rows(rows, viewer_id=viewer_id)}
+    return message_facts().last_messages(ids, viewer_id) if ids else {}
 
 
 def unread_mentions_for(viewer_id: int, conversation_ids: list[int] | None = None) -> dict:
     """`unread_mentions` of the viewer's conversations (or of those given), in one query."""
-    return unread_mention_counts(user_id=viewer_id, conversation_ids=conversation_ids)
-
-
-def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
-    """The newest `limit` messages of a conversation, oldest first (for a room's preview)."""
-    newest = with_representation(Message.objects.filter(conversation_id=conversation_id))
-    return list(reversed(newest.order_by("-id")[:limit]))
+    return message_facts().unread_mentions(viewer_id, conversation_ids)
 
 
 class MemberSerializer(serializers.Serializer):
@@ -120,41 +130,42 @@ class ConversationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _last_message(self, obj: Conversation) -> dict | None:
+    def _last_message(self, obj: Shown) -> dict | None:
         if not obj.last_message_id:
             return None
-        cache = self.context.setdefault("last_messages", {})
+        # The caller's cache, shared by the serializers of one list or event.
+        cache: dict[int, dict] = self.context.get("last_messages", {})
         if obj.last_message_id not in cache:  # a single conversation: fetch just this one
             cache.update(last_messages_for([obj], self.context.get("viewer_id")))
-        return attachments.for_viewer(cache.get(obj.last_message_id), self.context.get("viewer_id"))
+        viewer_id = self.context.get("viewer_id")
+        return message_facts().for_viewer(cache.get(obj.last_message_id), viewer_id)
 
-    def _member_rows(self, obj: Conversation) -> list[dict]:
+    def _member_rows(self, obj: Shown) -> list[dict]:
         """Plain member rows: attached by `selectors.conversation_page_for_user`, else
         read from the prefetched memberships (single conversations, events)."""
-        rows = getattr(obj, "member_rows", None)
-        if rows is None:
-            rows = [
-                {
-                    "user_id": m.user_id,
-                    "role": m.role,
-                    "last_read_seq": m.last_read_seq,
-                    "last_read_message_id": m.last_read_message_id,
-                    "user__username": m.user.username,
-                    "user__display_name": m.user.display_name,
-                    "user__avatar": m.user.avatar,
-                }
-                for m in obj.memberships.all()
-            ]
-        return rows
+        if isinstance(obj, ConversationRow):
+            return obj.member_rows
+        return [
+            {
+                "user_id": m.user_id,
+                "role": m.role,
+                "last_read_seq": m.last_read_seq,
+                "last_read_message_id": m.last_read_message_id,
+                "user__username": m.user.username,
+                "user__display_name": m.user.display_name,
+                "user__avatar": m.user.avatar,
+            }
+            for m in obj.memberships.all()
+        ]
 
     # The SerializerMethodFields above describe the schema; `to_representation` builds the
     # output directly (DRF's field machinery was most of the cost of a 1,000-conversation
     # list: docs/benchmarks.md, convlist-1k).
-    def get_member_ids(self, obj: Conversation) -> list[int]:
+    def get_member_ids(self, obj: Shown) -> list[int]:
         return [row["user_id"] for row in self._member_rows(obj)]
 
     @extend_schema_field(MemberSerializer(many=True))
-    def get_members(self, obj: Conversation) -> list[dict]:
+    def get_members(self, obj: Shown) -> list[dict]:
         members = []
         for row in self._member_rows(obj):
             avatar_url, avatar_thumbnail_url = avatars.urls(
@@ -172,36 +183,36 @@ class ConversationSerializer(serializers.ModelSerializer):
             )
         return members
 
-    @extend_schema_field(MessageSerializer(allow_null=True))
-    def get_last_message(self, obj: Conversation) -> dict | None:
+    # Messaging's `MessageSerializer`, named by its component (see the module docstring).
+    @extend_schema_field({"allOf": [{"$ref": "#/components/schemas/Message"}], "nullable": True})
+    def get_last_message(self, obj: Shown) -> dict | None:
         return self._last_message(obj)
 
-    def _viewer_row(self, obj: Conversation) -> dict | None:
+    def _viewer_row(self, obj: Shown) -> dict | None:
         viewer_id = self.context.get("viewer_id")
         return next((r for r in self._member_rows(obj) if r["user_id"] == viewer_id), None)
 
-    def _viewer_fields(self, obj: Conversation) -> tuple[int, int | None]:
+    def _viewer_fields(self, obj: Shown) -> tuple[int, int | None]:
         """(unread_count, last_read_message_id) of the viewer, from one scan of the rows."""
         mine = self._viewer_row(obj)
         if mine is None:
             return 0, None
         return max(0, obj.last_seq - mine["last_read_seq"]), mine["last_read_message_id"]
 
-    def get_unread_count(self, obj: Conversation) -> int:
+    def get_unread_count(self, obj: Shown) -> int:
         return self._viewer_fields(obj)[0]
 
-    def get_last_read_message_id(self, obj: Conversation) -> int | None:
+    def get_last_read_message_id(self, obj: Shown) -> int | None:
         return self._viewer_fields(obj)[1]
 
-    def get_unread_mentions(self, obj: Conversation) -> int:
+    def get_unread_mentions(self, obj: Shown) -> int:
         counts = self.context.get("unread_mentions")
         if counts is None:  # a single conversation: count just this one
             viewer_id = self.context.get("viewer_id")
             counts = unread_mentions_for(viewer_id, [obj.id]) if viewer_id is not None else {}
-            self.context["unread_mentions"] = counts
         return counts.get(obj.id, 0)
 
-    def to_representation(self, instance: Conversation) -> dict:
+    def to_representation(self, instance: Shown) -> dict:
         avatar_url, avatar_thumbnail_url = avatars.urls("c", instance.id, instance.avatar)
         data = {
             "id": instance.id,
@@ -249,24 +260,14 @@ class PublicRoomSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_full(self, obj: Conversation) -> bool:
-        return obj.max_participants is not None and obj.member_count >= obj.max_participants
-
-
-class PublicRoomPreviewSerializer(PublicRoomSerializer):
-    recent_messages = serializers.SerializerMethodField()
-
-    class Meta(PublicRoomSerializer.Meta):
-        fields = [*PublicRoomSerializer.Meta.fields, "recent_messages"]
-        read_only_fields = fields
-
-    def get_recent_messages(self, obj: Conversation) -> list[dict]:
-        return represent_messages(recent_messages(obj.id), viewer_id=self.context.get("viewer_id"))
+        members: int = obj.member_count  # type: ignore[attr-defined]  # annotated by the selector
+        return obj.max_participants is not None and members >= obj.max_participants
 
 
 # --- Input: shape only; the services decide what is allowed --------------------------
 
 
-def _user_ids_field(**kwargs: object) -> serializers.ListField:
+def _user_ids_field(**kwargs: Any) -> serializers.ListField:
     return serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=MAX_USER_IDS,
@@ -335,10 +336,6 @@ class GroupConversationCreateInputSerializer(serializers.Serializer):
 
 class MembersAddInputSerializer(StrictJSONInput):
     user_ids = _user_ids_field(allow_empty=False)
-
-
-class MarkReadInputSerializer(StrictJSONInput):
-    message_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class PublicRoomQuerySerializer(serializers.Serializer):

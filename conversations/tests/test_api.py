@@ -702,3 +702,52 @@ def test_ids_in_the_body_cannot_impersonate(user, other_user, bob):
         url(conversation.id), {"name": "X", "actor": user.id, "user_id": user.id}, format="json"
     )
     assert response.status_code == 403
+
+
+# --- A view leaves membership to the service it calls ------------------------------------
+
+
+def _member_writes(user, size):
+    """A group of `size` members with alice as admin, and the writes that name it, by
+    name: (method, path, body) with a friend to add, a member to remove, a message."""
+    members = [UserFactory() for _ in range(size - 1)]
+    newcomer = UserFactory()
+    make_friends(user, newcomer)
+    conversation = group_with(user, *members)
+    message = MessageFactory(conversation=conversation, sender=members[0])
+    return {
+        "rename": ("patch", url(conversation.id), {"name": f"Renamed {size}"}),
+        "add": ("post", url(conversation.id, "/members"), {"user_ids": [newcomer.id]}),
+        "remove": ("delete", url(conversation.id, f"/members/{members[-1].id}"), None),
+        "read": ("post", url(conversation.id, "/read"), {"message_id": message.id}),
+    }
+
+
+def test_writes_read_membership_in_the_service_only(user, alice):
+    """The view no longer checks membership before a service that checks it again (a
+    PATCH read it three times: 25 queries, now 23; add 23 -> 21, remove 9 -> 7, read
+    6 -> 5): the first query is the service's transaction, and the count is the same
+    with twice the members."""
+    counts: dict[str, list[int]] = {}
+    for size in (3, 6):
+        for name, (method, path, body) in _member_writes(user, size).items():
+            with CaptureQueriesContext(connection) as queries:
+                response = getattr(alice, method)(path, body, format="json")
+            assert response.status_code in (200, 204), (name, response.content)
+            assert queries.captured_queries[0]["sql"].startswith("SAVEPOINT"), name
+            counts.setdefault(name, []).append(len(queries.captured_queries))
+    assert counts == {"rename": [23, 23], "add": [21, 21], "remove": [7, 7], "read": [5, 5]}
+
+
+def test_a_strangers_bad_body_is_still_404_before_400(user, other_user, client_for):
+    """The one case where a view reads membership itself: when the body is bad."""
+    conversation = group_with(user, other_user)
+
+    def patch(client, body) -> int:
+        return client.patch(url(conversation.id), body, format="json").status_code
+
+    with CaptureQueriesContext(connection) as good:
+        assert patch(client_for(user), {"name": "Fine"}) == 200
+    assert good.captured_queries[0]["sql"].startswith("SAVEPOINT")
+    assert patch(client_for(UserFactory()), {"name": 5}) == 404
+    assert patch(client_for(user), {"name": 5}) == 400

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_with
 from chat_project.exceptions import Conflict
 from conversations import services
 from conversations.models import Conversation, ConversationMember
@@ -727,7 +727,7 @@ def test_concurrent_leaves_of_two_admins_keep_an_admin(user, other_user):
 
 
 def test_moderator_removes_the_last_admin_and_the_oldest_member_takes_over(user, other_user):
-    moderator = UserFactory(is_staff=True)
+    moderator = staff_with("conversations.delete_conversationmember")
     conversation = group_with(user, other_user)
     services.conversation_member_moderate_remove(
         actor=moderator, conversation_id=conversation.id, user_id=user.id
@@ -738,7 +738,7 @@ def test_moderator_removes_the_last_admin_and_the_oldest_member_takes_over(user,
 def test_moderator_deletes_a_direct_chat(
     user, other_user, sent_events, django_capture_on_commit_callbacks
 ):
-    moderator = UserFactory(is_staff=True)
+    moderator = staff_with("conversations.delete_conversation")
     conversation = direct_conversation(user, other_user)
     with django_capture_on_commit_callbacks(execute=True):
         services.conversation_moderate_delete(actor=moderator, conversation_id=conversation.id)
@@ -757,6 +757,25 @@ def test_moderation_needs_staff(user, other_user):
         services.conversation_member_moderate_remove(
             actor=other_user, conversation_id=conversation.id, user_id=user.id
         )
+
+
+def test_moderation_needs_the_matching_delete_permission(user, other_user):
+    """Staff status alone is not enough: each action asks for the permission the admin
+    asks for (the moderators group has neither)."""
+    conversation = group_with(user, other_user)
+    for actor in (
+        UserFactory(is_staff=True),
+        staff_with("conversations.delete_conversationmember"),
+        staff_with("conversations.delete_conversation", is_active=False),
+    ):
+        with pytest.raises(PermissionDenied):
+            services.conversation_moderate_delete(actor=actor, conversation_id=conversation.id)
+    for actor in (UserFactory(is_staff=True), staff_with("conversations.delete_conversation")):
+        with pytest.raises(PermissionDenied):
+            services.conversation_member_moderate_remove(
+                actor=actor, conversation_id=conversation.id, user_id=user.id
+            )
+    assert roles(conversation) == {user.id: ADMIN, other_user.id: "member"}
 
 
 # --- Events only after commit ----------------------------------------------------------

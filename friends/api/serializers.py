@@ -1,23 +1,13 @@
 """The friends API's representations; events.py reuses them so REST and WebSocket agree."""
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import ViewerEmailField
 from accounts.models import User
+from chat_project.api import StrictCharField
 from chat_project.avatars import AvatarURLField
 from friends.models import Block, Friendship
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of quietly stringifying them."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class FriendRequestInputSerializer(serializers.Serializer):

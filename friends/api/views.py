@@ -2,14 +2,18 @@
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
-from chat_project import realtime
+from accounts.request_user import request_user
+from chat_project import api, realtime
+from chat_project.ids import id_or_404
 from chat_project.openapi import error, invalid
 from friends import selectors, services
+from friends.models import Block
 
 from . import serializers as s
 
@@ -21,15 +25,14 @@ USER_ID = OpenApiParameter("user_id", int, OpenApiParameter.PATH, description="A
 REQUEST_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A request's id.")
 
 
-class FriendViewSet(viewsets.GenericViewSet):
+class FriendViewSet(api.ViewSet):
     """The caller's friends: list (with presence), send a request, unfriend."""
 
     serializer_class = s.FriendSerializer
-    pagination_class = None
     lookup_url_kwarg = "user_id"
 
     def get_queryset(self) -> QuerySet:
-        return selectors.friend_list_for_user(user=self.request.user)
+        return selectors.friend_list_for_user(user=request_user(self.request))
 
     @extend_schema(responses={200: s.FriendSerializer(many=True)})
     def list(self, request: Request) -> Response:
@@ -38,12 +41,18 @@ class FriendViewSet(viewsets.GenericViewSet):
         ids = [friend.pk for friend in friends]
         online = realtime.online_user_ids(ids)
         # The selector lists accepted friends only: each of them may see the email.
-        context = {"viewer_id": request.user.pk, "friend_ids": set(ids), "online_ids": online}
+        context = {
+            "viewer_id": request_user(request).pk,
+            "friend_ids": set(ids),
+            "online_ids": online,
+        }
         return Response(s.FriendSerializer(friends, many=True, context=context).data)
 
     @extend_schema(parameters=[USER_ID], responses={204: None, 404: error("Not friends.")})
     def destroy(self, request: Request, user_id: str) -> Response:
-        services.friendship_remove(actor=request.user, user_id=user_id)
+        services.friendship_remove(
+            actor=request_user(request), user_id=id_or_404(user_id, selectors.USER_NOT_FOUND)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -60,8 +69,10 @@ class FriendViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="request")
     def send_request(self, request: Request) -> Response:
-        data = _valid(s.FriendRequestInputSerializer, request)
-        outcome = services.friend_request_send(actor=request.user, username=data["username"])
+        data = api.valid_input(s.FriendRequestInputSerializer, request.data)
+        outcome = services.friend_request_send(
+            actor=request_user(request), username=data["username"]
+        )
         body = {
             "message": REQUEST_ACCEPTED if outcome.accepted else REQUEST_SENT,
             "request": s.FriendRequestSerializer(outcome.request, context=_viewer(request)).data,
@@ -70,15 +81,14 @@ class FriendViewSet(viewsets.GenericViewSet):
         return Response(body, status=code)
 
 
-class FriendRequestViewSet(viewsets.GenericViewSet):
+class FriendRequestViewSet(api.ViewSet):
     """Pending requests: list by direction, accept/reject (receiver), cancel (requester)."""
 
     serializer_class = s.FriendRequestSerializer
-    pagination_class = None
 
     def get_queryset(self) -> QuerySet:
         direction = self.request.query_params.get("direction", selectors.INCOMING)
-        return selectors.request_list_for_user(user=self.request.user, direction=direction)
+        return selectors.request_list_for_user(user=request_user(self.request), direction=direction)
 
     @extend_schema(
         parameters=[
@@ -96,7 +106,9 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[REQUEST_ID], responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.friend_request_cancel(actor=request.user, request_id=pk)
+        services.friend_request_cancel(
+            actor=request_user(request), request_id=id_or_404(pk, selectors.REQUEST_NOT_FOUND)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -104,7 +116,9 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def accept(self, request: Request, pk: str) -> Response:
-        services.friend_request_accept(actor=request.user, request_id=pk)
+        services.friend_request_accept(
+            actor=request_user(request), request_id=id_or_404(pk, selectors.REQUEST_NOT_FOUND)
+        )
         return Response({"message": REQUEST_ACCEPTED})
 
     @extend_schema(
@@ -112,15 +126,17 @@ class FriendRequestViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["put", "post"])
     def reject(self, request: Request, pk: str) -> Response:
-        services.friend_request_reject(actor=request.user, request_id=pk)
+        services.friend_request_reject(
+            actor=request_user(request), request_id=id_or_404(pk, selectors.REQUEST_NOT_FOUND)
+        )
         return Response({"message": REQUEST_REJECTED})
 
 
-class UserBlockViewSet(viewsets.GenericViewSet):
+class UserBlockViewSet(api.ViewSet):
     """`/api/users/{id}/block`: detail routes only (accounts owns the `users` list)."""
 
     serializer_class = s.BlockSerializer
-    pagination_class = None
+    queryset = api.schema_only(Block)
     lookup_url_kwarg = "user_id"
 
     @extend_schema(
@@ -134,35 +150,32 @@ class UserBlockViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post", "delete"])
     def block(self, request: Request, user_id: str) -> Response:
         if request.method == "DELETE":
-            services.user_unblock(actor=request.user, user_id=user_id)
+            services.user_unblock(
+                actor=request_user(request), user_id=id_or_404(user_id, selectors.USER_NOT_FOUND)
+            )
             return Response(status=status.HTTP_204_NO_CONTENT)
-        block, created = services.user_block(actor=request.user, user_id=user_id)
+        block, created = services.user_block(
+            actor=request_user(request), user_id=id_or_404(user_id, selectors.USER_NOT_FOUND)
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.BlockSerializer(block).data, status=code)
 
 
-class BlockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class BlockViewSet(mixins.ListModelMixin, api.ViewSet):
     """`GET /api/blocks`: the users the caller blocks, newest first."""
 
     serializer_class = s.BlockSerializer
-    pagination_class = None
 
     def get_queryset(self) -> QuerySet:
-        return selectors.block_list_for_user(user=self.request.user)
+        return selectors.block_list_for_user(user=request_user(self.request))
 
 
 def _viewer(request: Request) -> dict:
     """Serializer context naming who the representation is for (emails depend on it)."""
-    return {"viewer_id": request.user.pk}
+    return {"viewer_id": request_user(request).pk}
 
 
-def _valid(serializer_class: type, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router.
 
     `friends/requests` goes first so its routes win over `friends/{user_id}`.

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.events import notification as notification_event
 from accounts.models import Notification
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_with
 from chat_project.exceptions import Conflict, Throttled
 from friends import services
 from friends.api.serializers import FriendRequestSerializer
@@ -425,8 +425,15 @@ def test_moderator_delete_needs_staff(user, other_user):
     assert Friendship.objects.exists()
 
 
+def test_moderator_delete_needs_the_delete_permission(user, other_user):
+    friendship = AcceptedFriendshipFactory(requester=user, receiver=other_user)
+    with pytest.raises(PermissionDenied):
+        services.friendship_moderate_delete(actor=UserFactory(is_staff=True), friendship=friendship)
+    assert Friendship.objects.exists()
+
+
 def test_moderator_delete_tells_both(user, other_user, sent_events, committed):
-    moderator = UserFactory(is_staff=True)
+    moderator = staff_with("friends.delete_friendship")
     friendship = AcceptedFriendshipFactory(requester=user, receiver=other_user)
     with committed():
         services.friendship_moderate_delete(actor=moderator, friendship=friendship)

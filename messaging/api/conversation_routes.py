@@ -1,44 +1,35 @@
-"""Reads under `/api/conversations/{id}/` that are about its messages: the pinned ones,
-how far each member has read ("seen by") and what changed since a cursor (the catch-up).
+"""Routes under `/api/conversations/{id}/` that are about its messages: the pinned ones,
+how far each member has read ("seen by"), what changed since a cursor (the catch-up),
+moving your read marker, and a public room's preview with its newest messages.
 
 They are registered by messaging (`views.register`) on the `conversations` prefix, so the
 conversations app never imports messaging for them (dependencies stay one-way). Every one
 answers 404 to a non-member.
 """
 
+from functools import partial
+
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.request_user import request_user
+from chat_project import api
+from chat_project.ids import id_or_404
 from chat_project.openapi import invalid
-from conversations.models import MAX_ID, Conversation
+from conversations import selectors as conversation_selectors
+from conversations.models import Conversation
 from conversations.selectors import NOT_FOUND
-from messaging import selectors
+from messaging import selectors, services
 
-from .serializers import MessageSerializer, StrictIntegerField, represent_messages
-from .views import _path_id
-
-
-def conversation_path_id(value: object) -> int:
-    return _path_id(value, NOT_FOUND)
+from .inputs import ChangesQuerySerializer, MarkReadInputSerializer
+from .serializers import MessageSerializer, PublicRoomPreviewSerializer, represent_messages
 
 
-class ChangesQuerySerializer(serializers.Serializer):
-    since = StrictIntegerField(
-        min_value=0,
-        max_value=MAX_ID,
-        help_text="The `cursor` of your last answer (or the highest `change_seq` up to which "
-        "you have seen every change of this conversation); 0 for everything.",
-    )
-    limit = StrictIntegerField(
-        required=False,
-        default=selectors.CHANGES_DEFAULT_LIMIT,
-        min_value=1,
-        max_value=selectors.CHANGES_MAX_LIMIT,
-    )
+def conversation_path_id(value: str) -> int:
+    return id_or_404(value, NOT_FOUND)
 
 
 class ChangesSerializer(serializers.Serializer):
@@ -75,14 +66,11 @@ def changes_payload(
     }
 
 
-class ConversationMessagesViewSet(viewsets.GenericViewSet):
+class ConversationMessagesViewSet(api.ViewSet):
     """Pins, read positions and changes of one of the caller's conversations."""
 
     serializer_class = MessageSerializer
-    pagination_class = None
-
-    def get_queryset(self):  # schema generation only: every action goes through a selector
-        return Conversation.objects.none()
+    queryset = api.schema_only(Conversation)
 
     @extend_schema(responses={200: MessageSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -115,11 +103,34 @@ class ConversationMessagesViewSet(viewsets.GenericViewSet):
     def changes(self, request: Request, pk: str) -> Response:
         """Every message changed after `since`: the catch-up after a reconnect."""
         conversation_id = conversation_path_id(pk)
-        query = ChangesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = api.valid_input(ChangesQuerySerializer, request.query_params)
         user_id = request_user(request).id
-        return Response(
-            changes_payload(
-                user_id=user_id, conversation_id=conversation_id, **query.validated_data
-            )
+        return Response(changes_payload(user_id=user_id, conversation_id=conversation_id, **query))
+
+    @extend_schema(request=MarkReadInputSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        """Move your read marker up to `message_id` (docs/api.md, Read markers)."""
+        # A non-member gets 404, even for a bad body; the service checks membership, so a
+        # good body is not checked twice.
+        conversation_id = conversation_path_id(pk)
+        member_or_404 = partial(
+            conversation_selectors.membership_get,
+            user_id=request_user(request).id,
+            conversation_id=conversation_id,
         )
+        data = api.valid_input(MarkReadInputSerializer, request.data, check_first=member_or_404)
+        services.message_mark_read(
+            actor=request_user(request),
+            conversation_id=conversation_id,
+            message_id=data["message_id"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: PublicRoomPreviewSerializer})
+    @action(detail=True, methods=["get"])
+    def preview(self, request: Request, pk: str) -> Response:
+        """A public room for anyone logged in, with its newest messages (private: 404)."""
+        room = conversation_selectors.public_room_get(conversation_id=conversation_path_id(pk))
+        context = {"viewer_id": request_user(request).id}
+        return Response(PublicRoomPreviewSerializer(room, context=context).data)

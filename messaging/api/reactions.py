@@ -16,14 +16,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.pagination import paginated
 from accounts.request_user import request_user
+from chat_project import api
+from chat_project.api import StrictIntegerField
 from chat_project.openapi import PAGINATION_HEADERS, invalid
 from messaging import selectors, services
 from messaging.emoji import EMOJI_MAX_CODE_POINTS
 from messaging.models import Reaction
 
-from .serializers import ReplySenderSerializer, StrictIntegerField
+from .serializers import ReplySenderSerializer
 
 EMOJI_HELP = (
     "Exactly one emoji as a keyboard types it (a ZWJ sequence, a skin tone, a flag or a "
@@ -102,22 +103,21 @@ class ReactionActions:
     def reactions(self, request: Request, pk: str) -> Response:
         """Who reacted to a message, oldest first (none on a deleted message)."""
         message_id = self._message_id(pk)
-        query = ReactionListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        emoji = query.validated_data.get("emoji") or None
+        query = api.valid_input(ReactionListQuerySerializer, request.query_params)
+        emoji = query.get("emoji") or None
         reactions = selectors.reaction_list_for_user(
             user_id=request_user(request).id,
             message_id=message_id,
             emoji=services.clean_emoji(emoji) if emoji is not None else None,
         )
-        return paginated(
-            request,
-            reactions,
-            lambda page: [ReactionSerializer().to_representation(r) for r in page],
-            limit=query.validated_data["limit"],
-            offset=query.validated_data["offset"],
+        pages = api.LimitOffsetPagination(
+            limit=query["limit"],
+            offset=query["offset"],
             params={"emoji": emoji} if emoji is not None else None,
         )
+        page = pages.paginate_queryset(reactions, request) or []
+        serializer = ReactionSerializer()
+        return pages.get_paginated_response([serializer.to_representation(r) for r in page])
 
     @extend_schema(
         parameters=[EMOJI_PARAMETER],

@@ -1,52 +1,25 @@
+"""Messages and reports as the API shows them (REST bodies and events); what it reads is
+`inputs`.
+
+Representations are built by hand from rows (`message_row_representation`): DRF's
+per-field machinery and a model instance per message cost more than the rest of a history
+page or a conversation list (docs/benchmarks.md, convlist-1k). The serializers declare
+the fields for the OpenAPI schema, and tests pin that both agree.
+"""
+
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from rest_framework import serializers
 
-from chat_project.openapi import NOT_BLANK, document
-from conversations.models import MAX_ID
-from messaging import attachments
-from messaging.attachments import MAX_ATTACHMENTS, attachment_representation
+from chat_project.api import iso_datetime
+from conversations.api.serializers import PublicRoomSerializer
+from conversations.models import Conversation
+from messaging import attachments, selectors
+from messaging.attachments import attachment_representation
 from messaging.models import Message, Report
-from messaging.selectors import reaction_summaries
+from messaging.selectors import MESSAGE_ROW_FIELDS, reaction_summaries
 
-
-def iso_datetime(value: datetime | None) -> str | None:
-    """The same text as DRF's DateTimeField (UTC, "Z"), without its per-field machinery."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-#: The columns a message's representation reads, as `values()` names.
-MESSAGE_ROW_FIELDS = (
-    "id",
-    "conversation_id",
-    "seq",
-    "sender_id",
-    "sender__username",
-    "content",
-    "message_type",
-    "client_id",
-    "created_at",
-    "edited_at",
-    "is_deleted",
-    "content_html",
-    "mention_ids",
-    "reply_to_id",
-    "reply_to__sender_id",
-    "reply_to__sender__username",
-    "reply_to__sender__display_name",
-    "reply_to__content",
-    "reply_to__is_deleted",
-    "pinned_at",
-    "pinned_by_id",
-    "change_seq",
-    "payload",
-)
 #: A reply's quote of the original: its first line, at most this many characters.
 REPLY_PREVIEW_LENGTH = 100
 
@@ -319,125 +292,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return message_representation(instance, self.context.get("viewer_id"))
 
 
-# --- input shapes (the services do the rules) ------------------------------------------------
-
-
-class StrictCharField(serializers.CharField):
-    """A string and nothing else: DRF's CharField would turn 123 into "123"."""
-
-    def to_internal_value(self, data: object) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer (or digits in a string, as query parameters are); never true/false."""
-
-    def to_internal_value(self, data: object) -> int:
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-def _message_text() -> StrictCharField:
-    # Emptiness and length are the service's rules (after trimming), so REST and WebSocket
-    # answer alike; the schema states them.
-    return document(
-        StrictCharField(allow_blank=True, trim_whitespace=False),
-        pattern=NOT_BLANK,
-        maxLength=settings.MESSAGE_MAX_LENGTH,
-        description="Trimmed, then 1 to MESSAGE_MAX_LENGTH characters.",
-    )
-
-
-class JSONIntegerField(StrictIntegerField):
-    """A JSON integer: not digits in a string (what `conversation_id` also takes)."""
-
-    def to_internal_value(self, data: object) -> int:
-        if isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class MessageCreateInputSerializer(serializers.Serializer):
-    conversation_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    # Not blank unless attachments are given: the service's rule (REST and WebSocket).
-    content = document(
-        StrictCharField(required=False, default="", allow_blank=True, trim_whitespace=False),
-        maxLength=settings.MESSAGE_MAX_LENGTH,
-        description="Trimmed, then 1 to MESSAGE_MAX_LENGTH characters; may be empty or left "
-        "out when `attachment_ids` are given.",
-    )
-    attachment_ids = serializers.ListField(
-        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
-        required=False,
-        max_length=MAX_ATTACHMENTS,
-        help_text="Your own uploads (POST /api/uploads) not yet attached and not expired, "
-        "in the order to show them.",
-    )
-    client_id = StrictCharField(
-        required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
-    )
-    reply_to = JSONIntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="The id of an earlier message of the same conversation that this one "
-        "answers (not a deleted one); null or absent: not a reply.",
-    )
-
-
-class MessageEditInputSerializer(serializers.Serializer):
-    content = _message_text()
-
-
-class HistoryQuerySerializer(serializers.Serializer):
-    """At most one of `before`, `after` and `skip` (two are a 400)."""
-
-    limit = StrictIntegerField(min_value=1, max_value=100, default=50)
-    before = StrictIntegerField(
-        required=False,
-        min_value=0,
-        max_value=MAX_ID,
-        help_text="The `limit` messages just older than this id. Not with `after` or `skip`.",
-    )
-    after = StrictIntegerField(
-        required=False,
-        min_value=0,
-        max_value=MAX_ID,
-        help_text="Messages newer than this id, oldest first. Not with `before` or `skip`.",
-    )
-    skip = StrictIntegerField(
-        required=False,
-        min_value=0,
-        max_value=MAX_ID,
-        help_text="Skip the newest n. Not with `before` or `after`.",
-    )
-
-    def validate(self, attrs: dict) -> dict:
-        given = [name for name in ("before", "after", "skip") if name in attrs]
-        if len(given) > 1:
-            raise serializers.ValidationError(
-                f"Use at most one of before, after and skip (got {', '.join(given)})."
-            )
-        return attrs
-
-
-class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(
-        max_length=200, help_text="Web-search syntax; 1-200 characters after trimming."
-    )
-    conversation_id = StrictIntegerField(required=False, min_value=1, max_value=MAX_ID)
-    limit = StrictIntegerField(min_value=1, max_value=100, default=50)
-
-
 # --- reports ---------------------------------------------------------------------------------
-
-
-class ReportInputSerializer(serializers.Serializer):
-    reason = StrictCharField(max_length=1000, help_text="1-1000 characters.")
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -450,3 +305,16 @@ class ReportSerializer(serializers.ModelSerializer):
         model = Report
         fields = ["id", "target_type", "message_id", "user_id", "reason", "status", "created_at"]
         read_only_fields = fields
+
+
+class PublicRoomPreviewSerializer(PublicRoomSerializer):
+    # A public room's summary with its newest messages, for anyone logged in.
+    recent_messages = serializers.SerializerMethodField()
+
+    class Meta(PublicRoomSerializer.Meta):
+        fields = [*PublicRoomSerializer.Meta.fields, "recent_messages"]
+        read_only_fields = fields
+
+    def get_recent_messages(self, obj: Conversation) -> list[dict]:
+        messages = selectors.recent_messages(conversation_id=obj.id)
+        return represent_messages(messages, viewer_id=self.context.get("viewer_id"))

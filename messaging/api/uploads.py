@@ -5,17 +5,18 @@ with URLs signed for the uploader; `attachment_ids` of `POST /api/messages` (or 
 WebSocket's `send_message`) then puts it into one message.
 """
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
 from accounts.request_user import request_user
-from chat_project import uploads
+from chat_project import api, uploads
+from chat_project.api import iso_datetime
+from chat_project.ids import id_or_404
 from chat_project.openapi import error, invalid
-from conversations.models import MAX_ID
 from messaging import services
 from messaging.attachments import as_row, attachment_representation
 from messaging.models import Attachment
@@ -34,19 +35,16 @@ FILE_REFUSED = invalid(
 
 def upload_representation(attachment: Attachment, viewer_id: int) -> dict:
     data = attachment_representation(as_row(attachment), viewer_id)
-    data["created_at"] = s.iso_datetime(attachment.created_at)
+    data["created_at"] = iso_datetime(attachment.created_at)
     return data
 
 
-class UploadViewSet(viewsets.GenericViewSet):
+class UploadViewSet(api.ViewSet):
     """Upload a file; delete your own upload that no message has taken yet."""
 
     serializer_class = s.UploadSerializer
     parser_classes = [MultiPartParser]
-    pagination_class = None
-
-    def get_queryset(self):  # schema generation only: every action calls a service
-        return Attachment.objects.none()
+    queryset = api.schema_only(Attachment)
 
     @extend_schema(
         request={"multipart/form-data": uploads.FileInputSerializer},
@@ -71,13 +69,11 @@ class UploadViewSet(viewsets.GenericViewSet):
         },
     )
     def destroy(self, request: Request, pk: str) -> Response:
-        text = str(pk)
-        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-            raise Http404(services.UPLOAD_NOT_FOUND)
-        services.attachment_delete(actor=request_user(request), attachment_id=int(text))
+        attachment_id = id_or_404(pk, services.UPLOAD_NOT_FOUND)
+        services.attachment_delete(actor=request_user(request), attachment_id=attachment_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add this module's viewset to the project's one router."""
-    router.register("uploads", UploadViewSet, basename="uploads")  # type: ignore[attr-defined]
+    router.register("uploads", UploadViewSet, basename="uploads")

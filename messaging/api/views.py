@@ -4,51 +4,38 @@ The sender is always `request.user`. Every route that names a message or a conve
 answers 404 to a non-member, so ids leak nothing.
 """
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
+from accounts.request_user import request_user
+from accounts.selectors import USER_NOT_FOUND
+from chat_project import api
+from chat_project.ids import ID_PATTERN, id_or_404
 from chat_project.openapi import error, invalid
+from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from messaging import selectors, services
 from messaging.models import Message, Report
 
+from . import inputs
 from . import serializers as s
+from .conversation_routes import ConversationMessagesViewSet
 from .pins import PinActions
 from .reactions import ReactionActions
 from .send import lean_send
 
-
-def _path_id(value: object, not_found: str) -> int:
-    """A path id: anything that is not a plausible id is simply not found."""
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= s.MAX_ID:
-        raise Http404(not_found)
-    return int(text)
+HISTORY_PARAMETERS = [inputs.HistoryQuerySerializer]
 
 
-def _valid(serializer_class: type, data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _viewer(request: Request) -> dict:
-    """Serializer context: attachment URLs are signed for the one who asked."""
-    return {"viewer_id": request.user.id}
-
-
-HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
-
-
-class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
+class MessageViewSet(ReactionActions, PinActions, api.ViewSet):
     """Send, edit and delete messages; read a conversation's history; search; react and
     pin (the mixins)."""
 
     serializer_class = s.MessageSerializer
-    pagination_class = None
+    queryset = api.schema_only(Message)
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
@@ -59,14 +46,11 @@ class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
             return lean_send(view)
         return view
 
-    def get_queryset(self):  # schema generation only: every action goes through a selector
-        return Message.objects.none()
-
     def _message_id(self, pk: str) -> int:
-        return _path_id(pk, services.MESSAGE_NOT_FOUND)
+        return id_or_404(pk, services.MESSAGE_NOT_FOUND)
 
     @extend_schema(
-        request=s.MessageCreateInputSerializer,
+        request=inputs.MessageCreateInputSerializer,
         responses={
             201: s.MessageSerializer,
             200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
@@ -85,38 +69,38 @@ class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request) -> Response:
-        data = _valid(s.MessageCreateInputSerializer, request.data)
-        message, created = services.message_send(actor=request.user, **data)
+        data = api.valid_input(inputs.MessageCreateInputSerializer, request.data)
+        message, created = services.message_send(actor=request_user(request), **data)
         return Response(
-            s.sent_representation(message, created=created, viewer_id=request.user.id),
+            s.sent_representation(message, created=created, viewer_id=request_user(request).id),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(responses={200: s.MessageSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
         message = selectors.message_get_for_user(
-            user_id=request.user.id, message_id=_path_id(pk, services.MESSAGE_NOT_FOUND)
+            user_id=request_user(request).id, message_id=self._message_id(pk)
         )
-        return Response(s.represent_messages([message], viewer_id=request.user.id)[0])
+        return Response(s.represent_messages([message], viewer_id=request_user(request).id)[0])
 
     @extend_schema(
-        request=s.MessageEditInputSerializer,
+        request=inputs.MessageEditInputSerializer,
         responses={200: s.MessageSerializer, 400: invalid("a deleted message.")},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
-        data = _valid(s.MessageEditInputSerializer, request.data)
-        message = services.message_edit(actor=request.user, message_id=message_id, **data)
-        return Response(s.represent_messages([message], viewer_id=request.user.id)[0])
+        message_id = self._message_id(pk)
+        data = api.valid_input(inputs.MessageEditInputSerializer, request.data)
+        message = services.message_edit(actor=request_user(request), message_id=message_id, **data)
+        return Response(s.represent_messages([message], viewer_id=request_user(request).id)[0])
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
-        services.message_delete(actor=request.user, message_id=message_id)
+        message_id = self._message_id(pk)
+        services.message_delete(actor=request_user(request), message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=s.ReportInputSerializer,
+        request=inputs.ReportInputSerializer,
         responses={
             201: s.ReportSerializer,
             400: invalid("your own message."),
@@ -126,9 +110,9 @@ class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> Response:
         """Report a message of one of your conversations to the moderators."""
-        message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
-        data = _valid(s.ReportInputSerializer, request.data)
-        report = services.message_report(actor=request.user, message_id=message_id, **data)
+        message_id = self._message_id(pk)
+        data = api.valid_input(inputs.ReportInputSerializer, request.data)
+        report = services.message_report(actor=request_user(request), message_id=message_id, **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -138,19 +122,21 @@ class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
             400: invalid("more than one of `before`, `after` and `skip`."),
         },
     )
-    @action(detail=False, methods=["get"], url_path=r"conversation/(?P<conversation_id>[^/]+)")
+    @action(
+        detail=False, methods=["get"], url_path=rf"conversation/(?P<conversation_id>{ID_PATTERN})"
+    )
     def conversation(self, request: Request, conversation_id: str) -> Response:
         """History, oldest first; see the contract for the cursors."""
-        params = _valid(s.HistoryQuerySerializer, request.query_params)
+        params = api.valid_input(inputs.HistoryQuerySerializer, request.query_params)
         messages = selectors.message_history(
-            user_id=request.user.id,
-            conversation_id=_path_id(conversation_id, "Conversation not found."),
+            user_id=request_user(request).id,
+            conversation_id=id_or_404(conversation_id, CONVERSATION_NOT_FOUND),
             **params,
         )
-        return Response(s.represent_messages(messages, viewer_id=request.user.id))
+        return Response(s.represent_messages(messages, viewer_id=request_user(request).id))
 
     @extend_schema(
-        parameters=[s.SearchQuerySerializer],
+        parameters=[inputs.SearchQuerySerializer],
         responses={
             200: s.MessageSerializer(many=True),
             404: error("`conversation_id` is unknown or not yours (`not_found`)."),
@@ -159,24 +145,21 @@ class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def search(self, request: Request) -> Response:
         """Best match first, over the caller's conversations only; deleted messages never."""
-        params = _valid(s.SearchQuerySerializer, request.query_params)
-        messages = selectors.message_search(user_id=request.user.id, **params)
-        return Response(s.represent_messages(messages, viewer_id=request.user.id))
+        params = api.valid_input(inputs.SearchQuerySerializer, request.query_params)
+        messages = selectors.message_search(user_id=request_user(request).id, **params)
+        return Response(s.represent_messages(messages, viewer_id=request_user(request).id))
 
 
-class UserReportViewSet(viewsets.GenericViewSet):
+class UserReportViewSet(api.ViewSet):
     """`/api/users/{id}/report`: a detail route only (accounts owns the `users` list)."""
 
     serializer_class = s.ReportSerializer
-    pagination_class = None
+    queryset = api.schema_only(Report)
     lookup_url_kwarg = "user_id"
-
-    def get_queryset(self):  # schema generation only
-        return Report.objects.none()
 
     @extend_schema(
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
-        request=s.ReportInputSerializer,
+        request=inputs.ReportInputSerializer,
         responses={
             201: s.ReportSerializer,
             400: invalid("yourself."),
@@ -186,16 +169,14 @@ class UserReportViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def report(self, request: Request, user_id: str) -> Response:
         """Report a user to the moderators."""
-        target_id = _path_id(user_id, "User not found.")
-        data = _valid(s.ReportInputSerializer, request.data)
-        report = services.user_report(actor=request.user, user_id=target_id, **data)
+        target_id = id_or_404(user_id, USER_NOT_FOUND)
+        data = api.valid_input(inputs.ReportInputSerializer, request.data)
+        report = services.user_report(actor=request_user(request), user_id=target_id, **data)
         return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
-def register(router: object) -> None:
+def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router."""
-    from .conversation_routes import ConversationMessagesViewSet  # it uses `_path_id`
-
     router.register("messages", MessageViewSet, basename="messages")
     router.register("users", UserReportViewSet, basename="user-reports")
     # Only detail routes (`/api/conversations/{id}/pins` ...): the conversations app owns

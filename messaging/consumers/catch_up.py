@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from messaging.selectors import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT
+from chat_project.api import valid_input
+from messaging.api.inputs import CatchUpFrameSerializer, ReactionFrameSerializer
+from messaging.selectors import CHANGES_DEFAULT_LIMIT
 
 from . import database
-from .frames import count_field, id_field, str_field
 
 Handler = Callable[[Any, dict[str, Any]], Awaitable[None]]
 
@@ -26,25 +27,22 @@ class ReactionAndCatchUpFrames:
     async def on_react(self, content: dict[str, Any]) -> None:
         """As `PUT /api/messages/{id}/reactions/{emoji}`; the answer is `reaction_added`
         to the conversation (none when you had that reaction already)."""
-        message_id = id_field(content, "message_id")
-        emoji = str_field(content, "emoji")
-        await database.react(self.user, message_id, emoji, True)
+        frame = valid_input(ReactionFrameSerializer, content)
+        await database.react(self.user, frame["message_id"], frame["emoji"], True)
 
     async def on_unreact(self, content: dict[str, Any]) -> None:
         """As `DELETE .../reactions/{emoji}`; the answer is `reaction_removed` (none when
         you had no such reaction)."""
-        message_id = id_field(content, "message_id")
-        emoji = str_field(content, "emoji")
-        await database.react(self.user, message_id, emoji, False)
+        frame = valid_input(ReactionFrameSerializer, content)
+        await database.react(self.user, frame["message_id"], frame["emoji"], False)
 
     async def on_catch_up(self, content: dict[str, Any]) -> None:
         """As `GET /api/conversations/{id}/changes`, answered with `changes`."""
-        conversation_id = id_field(content, "conversation_id")
-        since = count_field(content, "since", maximum=2**63 - 1)
-        limit = count_field(
-            content, "limit", minimum=1, maximum=CHANGES_MAX_LIMIT, default=CHANGES_DEFAULT_LIMIT
+        frame = valid_input(CatchUpFrameSerializer, content)
+        limit = frame["limit"] if frame["limit"] is not None else CHANGES_DEFAULT_LIMIT
+        answer = await database.changes(
+            self.user_id, frame["conversation_id"], frame["since"], limit
         )
-        answer = await database.changes(self.user_id, conversation_id, since, limit)
         await self.send_json({"type": "changes", **answer})
 
     frame_handlers: dict[str, Handler] = {

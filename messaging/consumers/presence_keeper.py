@@ -14,7 +14,7 @@ from messaging import events
 from . import database
 
 if TYPE_CHECKING:
-    from .chat import ChatConsumer
+    from .socket import ChatSocket
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +39,17 @@ class PresenceKeeper:
     """
 
     def __init__(self) -> None:
-        self.sockets: dict[str, ChatConsumer] = {}
+        self.sockets: dict[str, ChatSocket] = {}
         self.task: asyncio.Task[None] | None = None
 
-    def register(self, consumer: ChatConsumer) -> None:
+    def register(self, consumer: ChatSocket) -> None:
         self.sockets[consumer.socket_id] = consumer
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run())
             # Redis came back (restarted without its data): re-register at once.
             realtime.get_hub().on_reconnect(self.beat)
 
-    def unregister(self, consumer: ChatConsumer) -> None:
+    def unregister(self, consumer: ChatSocket) -> None:
         self.sockets.pop(consumer.socket_id, None)
         if not self.sockets and self.task is not None:
             self.task.cancel()

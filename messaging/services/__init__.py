@@ -21,6 +21,7 @@ from messaging.models import Message  # callers reach the model through services
 
 from .attachments import (
     MAX_ATTACHMENTS,
+    REMOVE_ATTACHMENT_PERMISSIONS,
     UPLOAD_NOT_FOUND,
     attachment_delete,
     attachment_remove,
@@ -45,6 +46,7 @@ from .reports import (
     user_report,
 )
 from .store import (
+    REDACT_PERMISSIONS,
     message_delete,
     message_edit,
     message_mark_read,
@@ -63,6 +65,8 @@ __all__ = [
     "MENTION_MAX_NAMES",
     "MENTION_RE",
     "MESSAGE_NOT_FOUND",
+    "REDACT_PERMISSIONS",
+    "REMOVE_ATTACHMENT_PERMISSIONS",
     "REPLY_TO_INVALID",
     "REPORT_NOT_FOUND",
     "REPORT_REASON_MAX_LENGTH",

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -28,7 +28,8 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, User
 from chat_project import ratelimit, realtime, uploads
-from conversations.models import MAX_ID
+from chat_project.ids import MAX_ID
+from chat_project.permissions import require_permission
 from messaging import events
 from messaging.attachments import MAX_ATTACHMENTS, as_row
 from messaging.models import Attachment, Message
@@ -212,14 +213,15 @@ def attach(*, message: Message, claimed: list[Attachment], attachment_ids: list[
 # --- moderation and the purge ----------------------------------------------------------------
 
 
+#: Either permission lets staff remove attachments: `remove_attachment` (the moderators
+#: group) or the model's delete permission (the admin asks the same).
+REMOVE_ATTACHMENT_PERMISSIONS = ("messaging.remove_attachment", "messaging.delete_attachment")
+
+
 def _require_moderator(actor: User) -> None:
-    """Active staff with `messaging.remove_attachment` (the moderators group) or the
-    model's delete permission (superusers have both)."""
-    allowed = actor.has_perm("messaging.remove_attachment") or actor.has_perm(
-        "messaging.delete_attachment"
+    require_permission(
+        actor, *REMOVE_ATTACHMENT_PERMISSIONS, message="Only moderators can remove attachments."
     )
-    if not (actor.is_active and actor.is_staff and allowed):
-        raise PermissionDenied("Only moderators can remove attachments.")
 
 
 def _announce_changed(message_ids: Iterable[int]) -> None:

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from accounts.models import User
+from chat_project.ids import MAX_ID, id_or_404
 from chat_project.text import BadText, check_text
-from conversations.models import MAX_ID, Conversation
+from conversations.models import Conversation
 from conversations.selectors import membership_get
 from friends.selectors import is_blocked_between
 from messaging.models import Message
@@ -83,19 +84,6 @@ def check_reply_to(conversation_id: int, reply_to: int | None) -> None:
         raise ValidationError({"reply_to": [REPLY_TO_INVALID]})
 
 
-def as_id(value: object, not_found: str = MESSAGE_NOT_FOUND) -> int:
-    """An integer id, or the not-found every unknown id gets (never a 500 on garbage)."""
-    if isinstance(value, bool):
-        raise Http404(not_found)
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError) as exc:
-        raise Http404(not_found) from exc
-    if not 1 <= number <= MAX_ID:
-        raise Http404(not_found)
-    return number
-
-
 def _direct_peer_id(conversation: Conversation, user_id: int) -> int | None:
     """The other user of a direct chat, read from its pair key (no query)."""
     if conversation.type != Conversation.Type.DIRECT or not conversation.private_pair_key:
@@ -122,7 +110,7 @@ def membership_for_message(*, actor: User, message_id: object, lock: bool = Fals
         # conversation's lock (services.changes) cannot deadlock with that send.
         queryset = queryset.select_for_update(of=("self",), no_key=True)
     try:
-        message = queryset.get(pk=as_id(message_id))
+        message = queryset.get(pk=id_or_404(message_id, MESSAGE_NOT_FOUND))
     except Message.DoesNotExist as exc:
         raise Http404(MESSAGE_NOT_FOUND) from exc
     try:

@@ -12,11 +12,14 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, User
+from accounts.selectors import USER_NOT_FOUND
 from chat_project import ratelimit
 from chat_project.exceptions import Conflict
+from chat_project.ids import id_or_404
+from chat_project.permissions import require_permission
 from messaging.models import Report
 
-from .checks import as_id, membership_for_message
+from .checks import membership_for_message
 from .store import message_redact
 
 REPORT_REASON_MAX_LENGTH = 1000
@@ -82,9 +85,9 @@ def message_report(*, actor: User, message_id: int, reason: str) -> Report:
 def user_report(*, actor: User, user_id: int, reason: str) -> Report:
     """Report another (active) user; unknown -> 404, yourself -> ValidationError."""
     try:
-        target = User.objects.get(pk=int(user_id), is_active=True)
-    except (User.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
-        raise Http404("User not found.") from exc
+        target = User.objects.get(pk=id_or_404(user_id, USER_NOT_FOUND), is_active=True)
+    except User.DoesNotExist as exc:
+        raise Http404(USER_NOT_FOUND) from exc
     text = _clean_reason(reason)
     if target.pk == actor.id:
         raise ValidationError("You cannot report yourself.", code="self_report")
@@ -95,10 +98,10 @@ def user_report(*, actor: User, user_id: int, reason: str) -> Report:
 
 
 def _handle_report(*, actor: User, report_id: int, status: str, action: str, note: str) -> bool:
-    accounts_services.require_permission(actor, "messaging.resolve_report")
+    require_permission(actor, "messaging.resolve_report")
     try:
-        report = Report.objects.select_for_update().get(pk=as_id(report_id))
-    except (Report.DoesNotExist, Http404) as exc:
+        report = Report.objects.select_for_update().get(pk=id_or_404(report_id, REPORT_NOT_FOUND))
+    except Report.DoesNotExist as exc:
         raise Http404(REPORT_NOT_FOUND) from exc
     if report.status != Report.Status.OPEN:
         return False
@@ -143,8 +146,8 @@ def report_dismiss(*, actor: User, report_id: int, note: str = "") -> bool:
 
 def _open_report_for_update(report_id: int) -> Report:
     try:
-        return Report.objects.select_for_update().get(pk=as_id(report_id))
-    except (Report.DoesNotExist, Http404) as exc:
+        return Report.objects.select_for_update().get(pk=id_or_404(report_id, REPORT_NOT_FOUND))
+    except Report.DoesNotExist as exc:
         raise Http404(REPORT_NOT_FOUND) from exc
 
 
@@ -155,8 +158,8 @@ def report_redact_message(*, actor: User, report_id: int, note: str = "") -> boo
     Needs `messaging.redact_message` and `messaging.resolve_report`. A user report, or one
     whose message is gone, is a ValidationError. Returns whether the report was open.
     """
-    accounts_services.require_permission(actor, "messaging.redact_message")
-    accounts_services.require_permission(actor, "messaging.resolve_report")
+    require_permission(actor, "messaging.redact_message")
+    require_permission(actor, "messaging.resolve_report")
     report = _open_report_for_update(report_id)
     if report.message_id is None:
         raise ValidationError("This report has no message to redact.", code="no_message")
@@ -170,7 +173,7 @@ def report_ban_user(*, actor: User, report_id: int, note: str = "") -> bool:
 
     Needs `accounts.ban_user` and `messaging.resolve_report`; see `accounts.services.user_ban`.
     """
-    accounts_services.require_permission(actor, "messaging.resolve_report")
+    require_permission(actor, "messaging.resolve_report")
     report = _open_report_for_update(report_id)
     if report.user_id is None:
         raise ValidationError("This report names no user.", code="no_user")

@@ -38,7 +38,10 @@ from accounts.models import ModerationLog, User
 from accounts.tokens import TokenActor
 from chat_project import ratelimit, realtime
 from chat_project.exceptions import Conflict, Overloaded, Throttled
+from chat_project.ids import id_or_404
+from chat_project.permissions import require_permission
 from conversations.models import Conversation, ConversationMember
+from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from conversations.selectors import membership_get
 from messaging import events
 from messaging.models import Message
@@ -47,7 +50,6 @@ from . import attachments
 from .changes import record_change
 from .checks import (
     MESSAGE_NOT_FOUND,
-    as_id,
     check_not_blocked,
     clean_client_id,
     clean_content,
@@ -57,6 +59,9 @@ from .checks import (
 from .content import render_content
 from .mentions import notify_mentions
 from .send_write import insert_message, write_block
+
+#: Either permission lets staff redact (`message_redact`; the admin asks the same).
+REDACT_PERMISSIONS = ("messaging.redact_message", "messaging.change_message")
 
 # --- send --------------------------------------------------------------------------------
 
@@ -93,7 +98,7 @@ def message_send_clean(
     *, conversation_id: object, content: object, client_id: object, reply_to: object = None
 ) -> None:
     """The input checks of `message_send` alone (no side effect): ValidationError/Http404."""
-    as_id(conversation_id, "Conversation not found.")
+    id_or_404(conversation_id, CONVERSATION_NOT_FOUND)
     clean_content(content)
     clean_client_id(client_id)
     clean_reply_to(reply_to)
@@ -139,7 +144,7 @@ def message_send(
     Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled; while
     this process delivers events late (back-pressure) -> Overloaded.
     """
-    conversation_id = as_id(conversation_id, "Conversation not found.")
+    conversation_id = id_or_404(conversation_id, CONVERSATION_NOT_FOUND)
     upload_ids = attachments.clean_attachment_ids(attachment_ids)
     text = attachments.clean_text(content, with_attachments=bool(upload_ids))
     key = clean_client_id(client_id)
@@ -169,7 +174,9 @@ def message_send(
             )
             notify_mentions(actor=message.sender, message=message)
     except (IntegrityError, PermissionDenied, Throttled, ValidationError):
-        existing = key and _replay(actor=actor, client_id=key, conversation_id=conversation_id)
+        existing = (
+            _replay(actor=actor, client_id=key, conversation_id=conversation_id) if key else None
+        )
         if existing is None:
             raise
         return existing, False
@@ -247,15 +254,16 @@ def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
     """Moderation: staff delete any message (the admin action), live clients are told.
 
     The text stays in the database for the moderation record; `deleted_by` names the
-    moderator, and the audit log records the action. Not staff -> PermissionDenied (the
-    admin also asks for the `messaging.redact_message` permission); unknown id -> Http404;
-    idempotent (a second call neither emits nor logs).
+    moderator, and the audit log records the action. Needs `messaging.redact_message` (the
+    moderators group) or the model's `change_message`, else PermissionDenied; unknown id ->
+    Http404; idempotent (a second call neither emits nor logs).
     """
-    if not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only moderators can redact messages.")
+    require_permission(actor, *REDACT_PERMISSIONS, message="Only moderators can redact messages.")
     try:
         # NO KEY UPDATE, as `membership_for_message` locks (see there).
-        message = Message.objects.select_for_update(no_key=True).get(pk=as_id(message_id))
+        message = Message.objects.select_for_update(no_key=True).get(
+            pk=id_or_404(message_id, MESSAGE_NOT_FOUND)
+        )
     except Message.DoesNotExist as exc:
         raise Http404(MESSAGE_NOT_FOUND) from exc
     if message.is_deleted:
@@ -284,7 +292,9 @@ def message_mark_read(*, actor: User, conversation_id: int, message_id: int) -> 
     """
     membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
     row = (
-        Message.objects.filter(pk=as_id(message_id), conversation_id=membership.conversation_id)
+        Message.objects.filter(
+            pk=id_or_404(message_id, MESSAGE_NOT_FOUND), conversation_id=membership.conversation_id
+        )
         .values_list("id", "seq")
         .first()
     )

@@ -18,11 +18,13 @@ from django.http import Http404
 
 from accounts.models import User
 from chat_project import realtime
+from chat_project.ids import id_or_404
+from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from messaging import events
 from messaging.models import Message
 
 from .changes import record_change
-from .checks import MESSAGE_NOT_FOUND, as_id, clean_content
+from .checks import MESSAGE_NOT_FOUND, clean_content
 from .send_write import insert_message
 
 #: The message types a service may post (everything but text).
@@ -57,7 +59,7 @@ def message_post(
     with transaction.atomic():
         message = insert_message(
             actor=actor,
-            conversation_id=as_id(conversation_id, "Conversation not found."),
+            conversation_id=id_or_404(conversation_id, CONVERSATION_NOT_FOUND),
             content=text,
             client_id=None,
             message_type=message_type,
@@ -78,7 +80,7 @@ def message_payload_update(*, message_id: int, payload: dict[str, Any]) -> Messa
         message = (
             Message.objects.select_for_update(of=("self",), no_key=True)  # as checks says
             .select_related("sender")
-            .get(pk=as_id(message_id))
+            .get(pk=id_or_404(message_id, MESSAGE_NOT_FOUND))
         )
     except Message.DoesNotExist as exc:
         raise Http404(MESSAGE_NOT_FOUND) from exc

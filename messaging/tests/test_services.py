@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Notification
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_with
 from chat_project.exceptions import Conflict, Throttled
 from conversations.models import ConversationMember
 from conversations.tests.factories import direct_conversation, group_with
@@ -546,7 +546,7 @@ def test_delete_by_non_member_is_404(user, outsider, group):
 
 
 def test_redact_by_staff(user, group, sent_events, django_capture_on_commit_callbacks):
-    moderator = UserFactory(is_staff=True)  # not a member of the conversation
+    moderator = staff_with("messaging.redact_message")  # not a member of the conversation
     message, _ = send(user, group)
     with django_capture_on_commit_callbacks(execute=True):
         services.message_redact(actor=moderator, message_id=message.id)
@@ -564,4 +564,13 @@ def test_redact_by_non_staff_is_403(user, group):
 
 def test_redact_unknown_is_404():
     with pytest.raises(Http404):
-        services.message_redact(actor=UserFactory(is_staff=True), message_id=999_999)
+        services.message_redact(actor=staff_with("messaging.redact_message"), message_id=999_999)
+
+
+def test_redact_needs_a_redact_or_change_permission(user, group):
+    message, _ = send(user, group)
+    with pytest.raises(PermissionDenied):
+        services.message_redact(actor=UserFactory(is_staff=True), message_id=message.id)
+    services.message_redact(actor=staff_with("messaging.change_message"), message_id=message.id)
+    message.refresh_from_db()
+    assert message.is_deleted

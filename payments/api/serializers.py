@@ -13,9 +13,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from chat_project.api import iso_datetime
+from chat_project.ids import MAX_ID
 from chat_project.inputs import StrictJSONInput
-from chat_project.openapi import ID_MAX
-from messaging.api.serializers import iso_datetime
 from payments import currency as money
 from payments.models import IDEMPOTENCY_KEY_MAX_LENGTH, NOTE_MAX_LENGTH, LedgerEntry, Transfer
 from payments.selectors import HISTORY_MAX_LIMIT, Balance
@@ -193,7 +193,7 @@ def _currency_field(help_text: str) -> serializers.ChoiceField:
 
 
 class TransferCreateInputSerializer(StrictJSONInput):
-    to_user_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+    to_user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     amount = serializers.IntegerField(
         min_value=1,
         max_value=money.MAX_AMOUNT,
@@ -221,14 +221,14 @@ class TransactionQuerySerializer(serializers.Serializer):
     before = serializers.IntegerField(
         required=False,
         min_value=0,
-        max_value=ID_MAX,
+        max_value=MAX_ID,
         help_text="The entries just older than this entry id (the `id` of the last one "
         "you have): the next page.",
     )
     counterpart = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=ID_MAX,
+        max_value=MAX_ID,
         help_text="Only transfers with this user.",
     )
     currency = _currency_field("Only this currency (ISO 4217); left out: every currency.")

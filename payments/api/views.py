@@ -6,35 +6,21 @@ for anyone else, as for an id that does not exist).
 
 from urllib.parse import urlencode
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from accounts.request_user import request_user
-from chat_project.openapi import ID_MAX, error, invalid
+from chat_project import api
+from chat_project.ids import id_or_404
+from chat_project.openapi import error, invalid
 from payments import selectors, services
 from payments.models import Transfer
 
 from . import serializers as s
-
-
-def _path_id(value: object, not_found: str) -> int:
-    """A path id: anything that is not a plausible id is simply not found."""
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= ID_MAX:
-        raise Http404(not_found)
-    return int(text)
-
-
-def _valid(serializer_class: type, data: object) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
 
 NEXT_PAGE = OpenApiParameter(
     "Link",
@@ -46,14 +32,11 @@ NEXT_PAGE = OpenApiParameter(
 )
 
 
-class TransferViewSet(viewsets.GenericViewSet):
+class TransferViewSet(api.ViewSet):
     """Send money to a friend; read a transfer you sent or received."""
 
     serializer_class = s.TransferSerializer
-    pagination_class = None
-
-    def get_queryset(self):  # schema generation only: every action goes through a selector
-        return Transfer.objects.none()
+    queryset = api.schema_only(Transfer)
 
     @extend_schema(
         request=s.TransferCreateInputSerializer,
@@ -75,7 +58,7 @@ class TransferViewSet(viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request) -> Response:
-        data = _valid(s.TransferCreateInputSerializer, request.data)
+        data = api.valid_input(s.TransferCreateInputSerializer, request.data)
         transfer, created = services.transfer_send(actor=request_user(request), **data)
         return Response(
             s.TransferSerializer(transfer).data,
@@ -85,19 +68,17 @@ class TransferViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: s.TransferSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
         transfer = selectors.transfer_get_for_user(
-            user_id=request_user(request).id, transfer_id=_path_id(pk, selectors.TRANSFER_NOT_FOUND)
+            user_id=request_user(request).id,
+            transfer_id=id_or_404(pk, selectors.TRANSFER_NOT_FOUND),
         )
         return Response(s.TransferSerializer(transfer).data)
 
 
-class PaymentsViewSet(viewsets.GenericViewSet):
+class PaymentsViewSet(api.ViewSet):
     """`/api/payments/wallet` and `/api/payments/transactions`: your own money only."""
 
     serializer_class = s.WalletSerializer
-    pagination_class = None
-
-    def get_queryset(self):  # schema generation only
-        return Transfer.objects.none()
+    queryset = api.schema_only(Transfer)
 
     @extend_schema(responses={200: s.WalletSerializer})
     @action(detail=False, methods=["get"])
@@ -113,7 +94,7 @@ class PaymentsViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def transactions(self, request: Request) -> Response:
         """Your history, newest first: money in and out, keyset pages (`before=`)."""
-        params = _valid(s.TransactionQuerySerializer, request.query_params)
+        params = api.valid_input(s.TransactionQuerySerializer, request.query_params)
         counterpart = params.pop("counterpart", None)
         entries = selectors.transactions_for_user(
             user_id=request_user(request).id, counterpart_id=counterpart, **params

@@ -9,21 +9,11 @@ from django.http import Http404
 
 from accounts import services as accounts_services
 from accounts.models import User
+from accounts.selectors import USER_NOT_FOUND
 from chat_project.text import BadText, check_text
 from payments.models import IDEMPOTENCY_KEY_MAX_LENGTH, NOTE_MAX_LENGTH
 
-USER_NOT_FOUND = "User not found."
 REASON_REQUIRED = "Say why: the reason goes into the audit log."
-
-#: The largest id a row can have (bigint): anything else names nothing.
-_MAX_ID = 2**63 - 1
-
-
-def as_id(value: object, not_found: str = USER_NOT_FOUND) -> int:
-    """A plausible id, else the not-found every unknown id gets."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_ID:
-        raise Http404(not_found)
-    return value
 
 
 def _clean_text(value: object, field: str, max_length: int) -> str:

@@ -10,14 +10,17 @@ from django.http import Http404
 
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, User
+from accounts.selectors import USER_NOT_FOUND
 from chat_project.exceptions import Conflict
+from chat_project.ids import id_or_404
+from chat_project.permissions import require_permission
 from messaging import services as messaging_services
 from payments import currency as money
 from payments import ledger, selectors
 from payments.models import Transfer
 
 from .announce import announce, message_payload
-from .checks import active_user, as_id, clean_reason
+from .checks import active_user, clean_reason
 
 ISSUE_LIMIT = "One issue may be at most {limit}."
 ALREADY_REVERSED = "This transfer was already reversed."
@@ -27,8 +30,8 @@ REVERSAL_OF_REVERSAL = "A reversal cannot be reversed: make a new transfer inste
 def _staff_move(
     *, actor: User, user_id: int, amount: int, currency: str | None, reason: str, issue: bool
 ) -> Transfer:
-    accounts_services.require_permission(actor, "payments.issue_money")
-    user_id = as_id(user_id)
+    require_permission(actor, "payments.issue_money")
+    user_id = id_or_404(user_id, USER_NOT_FOUND)
     amount = money.clean_amount(amount)
     currency = money.clean_currency(currency)
     reason = clean_reason(reason)
@@ -96,11 +99,11 @@ def transfer_reverse(*, actor: User, transfer_id: int, reason: str) -> Transfer:
     Conflict `already_reversed`; the recipient no longer holds the amount -> Conflict
     `insufficient_funds`. A payment's message in the chat shows `reversed` from then on.
     """
-    accounts_services.require_permission(actor, "payments.reverse_transfer")
+    require_permission(actor, "payments.reverse_transfer")
     reason = clean_reason(reason)
     try:
         original = Transfer.objects.select_for_update().get(
-            pk=as_id(transfer_id, selectors.TRANSFER_NOT_FOUND)
+            pk=id_or_404(transfer_id, selectors.TRANSFER_NOT_FOUND)
         )
     except Transfer.DoesNotExist as exc:
         raise Http404(selectors.TRANSFER_NOT_FOUND) from exc

@@ -9,8 +9,10 @@ from django.db import IntegrityError, transaction
 
 from accounts import services as accounts_services
 from accounts.models import Notification, User
+from accounts.selectors import USER_NOT_FOUND
 from chat_project import ratelimit
 from chat_project.exceptions import Conflict, Throttled
+from chat_project.ids import id_or_404
 from conversations import services as conversations_services
 from friends import selectors as friends_selectors
 from messaging import services as messaging_services
@@ -20,7 +22,7 @@ from payments import ledger, selectors
 from payments.models import Transfer
 
 from .announce import announce, message_payload, message_text
-from .checks import active_user, as_id, clean_idempotency_key, clean_note
+from .checks import active_user, clean_idempotency_key, clean_note
 
 SELF = "You cannot send money to yourself."
 BLOCKED = "You cannot send money to this user."
@@ -84,7 +86,7 @@ def transfer_send(
     Conflict `limit_exceeded`; more than the balance -> Conflict `insufficient_funds`;
     over THROTTLE_TRANSFER -> Throttled.
     """
-    to_id = as_id(to_user_id)
+    to_id = id_or_404(to_user_id, USER_NOT_FOUND)
     amount = money.clean_amount(amount)
     currency = money.clean_currency(currency)
     note = clean_note(note)
