@@ -19,6 +19,12 @@ def notification(notification: Notification) -> dict[str, Any]:
     return {"type": "notification", "notification": payload}
 
 
+def notifications_read(notification_ids: list[int]) -> dict[str, Any]:
+    """To the recipient's user group: these notifications were settled elsewhere (another
+    tab, or the thing they announced was answered), so every bell drops them."""
+    return {"type": "notifications_read", "notification_ids": notification_ids}
+
+
 def user_updated(user: User) -> dict[str, Any]:
     """To everyone who can see `user` (conversations.avatars.user_audience_groups): how
     they look now — name and avatar, never the email."""

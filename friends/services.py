@@ -127,9 +127,19 @@ def _send_once(*, actor: User, receiver: User) -> FriendRequestOutcome:
     return FriendRequestOutcome(request=mine, accepted=False)
 
 
+def _settle_request_notification(friendship: Friendship) -> None:
+    """The receiver's "sent you a friend request" is answered: out of their bell."""
+    accounts_services.notifications_settle(
+        recipient_id=friendship.receiver_id,
+        actor_id=friendship.requester_id,
+        type=Notification.Type.FRIEND_REQUEST,
+    )
+
+
 def _accept(friendship: Friendship) -> None:
     friendship.status = Friendship.Status.ACCEPTED
     friendship.save(update_fields=["status", "updated_at"])
+    _settle_request_notification(friendship)
     realtime.broadcast_on_commit(
         realtime.user_group(friendship.requester_id), events.friend_request_accepted(friendship)
     )
@@ -172,6 +182,7 @@ def friend_request_reject(*, actor: User, request_id: int) -> Friendship:
     friendship = _pending_for_update(request_id=request_id, receiver_id=actor.pk)
     friendship.status = Friendship.Status.REJECTED
     friendship.save(update_fields=["status", "updated_at"])
+    _settle_request_notification(friendship)
     return friendship
 
 
@@ -180,6 +191,7 @@ def friend_request_cancel(*, actor: User, request_id: int) -> None:
     """Only the requester withdraws a pending request; the receiver's inbox is told."""
     friendship = _pending_for_update(request_id=request_id, requester_id=actor.pk)
     receiver_id, pk = friendship.receiver_id, friendship.pk
+    _settle_request_notification(friendship)
     friendship.delete()
     realtime.broadcast_on_commit(
         realtime.user_group(receiver_id), events.friend_request_cancelled(pk)

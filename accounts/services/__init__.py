@@ -27,6 +27,7 @@ from .notifications import (
     notification_mark_read,
     notifications_create,
     notifications_mark_all_read,
+    notifications_settle,
 )
 from .users import (
     user_deactivate,
@@ -46,6 +47,7 @@ __all__ = [
     "notification_mark_read",
     "notifications_create",
     "notifications_mark_all_read",
+    "notifications_settle",
     "token_pair_for",
     "token_refresh",
     "token_revoke",

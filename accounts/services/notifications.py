@@ -95,6 +95,24 @@ def notification_mark_read(*, actor: User, notification_id: int) -> Notification
     return notification
 
 
+def notifications_settle(*, recipient_id: int, actor_id: int, type: str) -> list[int]:
+    """Mark read the recipient's unread notifications of `type` from `actor_id`: the thing
+    they announced was answered (a friend request accepted, declined or withdrawn), so they
+    must not wait in the bell. Called inside the answering service's transaction; the
+    recipient's devices are told after commit."""
+    ids = list(
+        Notification.objects.filter(
+            recipient_id=recipient_id, actor_id=actor_id, type=type, is_read=False
+        ).values_list("id", flat=True)
+    )
+    if ids:
+        Notification.objects.filter(id__in=ids).update(is_read=True)
+        realtime.broadcast_on_commit(
+            realtime.user_group(recipient_id), events.notifications_read(ids)
+        )
+    return ids
+
+
 @transaction.atomic
 def notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread notification of the actor read; returns how many changed."""

@@ -99,6 +99,31 @@ def test_friend_request_and_acceptance_notify(user, other_user):
     assert (accepted.type, accepted.actor) == ("friend_request_accepted", other_user)
 
 
+@pytest.mark.parametrize("answer", ["accept", "reject", "cancel"])
+def test_an_answered_friend_request_leaves_the_bell(
+    user, other_user, answer, sent_events, django_capture_on_commit_callbacks
+):
+    """Issue 16, bug 2: accepting on the Friends page left "X sent you a friend request"
+    unread in the bell, even after a reload. Answered (or withdrawn), it is settled, and
+    every device of the receiver is told."""
+    outcome = friend_services.friend_request_send(actor=user, username="bob")
+    (request_notification,) = Notification.objects.filter(recipient=other_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        if answer == "cancel":
+            friend_services.friend_request_cancel(actor=user, request_id=outcome.request.pk)
+        else:
+            getattr(friend_services, f"friend_request_{answer}")(
+                actor=other_user, request_id=outcome.request.pk
+            )
+    request_notification.refresh_from_db()
+    assert request_notification.is_read
+    assert selectors.notification_unread_count(user=other_user) == 0
+    assert (
+        f"user.{other_user.id}",
+        {"type": "notifications_read", "notification_ids": [request_notification.id]},
+    ) in sent_events
+
+
 def test_asking_back_accepts_and_notifies_the_first_requester(user, other_user):
     friend_services.friend_request_send(actor=user, username="bob")
     friend_services.friend_request_send(actor=other_user, username="alice")

@@ -132,6 +132,7 @@ class Bell {
     });
     this.readAll.addEventListener("click", () => this.markAllRead());
     socket.on("notification", () => this.refresh());
+    socket.on("notifications_read", () => this.refresh());
     socket.on("friend_request", () => this.refresh());
     socket.on("friend_request_accepted", () => this.refresh());
     socket.on("connected", (frame) => frame.reconnected && this.refresh());
