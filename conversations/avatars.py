@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from accounts import events as accounts_events
+from accounts import services as accounts_services
 from accounts.models import User
 from chat_project import avatars, ratelimit, realtime
 from friends import selectors as friends_selectors
@@ -52,12 +52,6 @@ def user_audience_groups(user_id: int) -> list[str]:
     ]
 
 
-def _announce_user(user: User) -> None:
-    event = accounts_events.user_updated(user)
-    for group in user_audience_groups(user.id):
-        realtime.broadcast_on_commit(group, event)
-
-
 def _count_upload(user_id: int) -> None:
     ratelimit.hit(f"upload:{user_id}", settings.THROTTLE_RATES["upload"])
 
@@ -84,7 +78,7 @@ def _user_avatar_change(actor: User, key: str) -> User:
     user.avatar = key
     user.save(update_fields=["avatar"])
     avatars.delete_on_commit(USER, user.id, old)
-    _announce_user(user)
+    accounts_services.user_announce(user)
     actor.avatar = key
     return user
 

@@ -30,6 +30,8 @@ from .notifications import (
     notifications_settle,
 )
 from .users import (
+    use_user_audience,
+    user_announce,
     user_deactivate,
     user_password_change,
     user_profile_update,
@@ -51,6 +53,8 @@ __all__ = [
     "token_pair_for",
     "token_refresh",
     "token_revoke",
+    "use_user_audience",
+    "user_announce",
     "user_authenticate",
     "user_ban",
     "user_deactivate",

@@ -1,5 +1,6 @@
 """An account's life: registration, password, profile, deactivation and its sessions."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import events
 from accounts.email_address import email_change_request
 from accounts.models import User
 from chat_project import realtime
@@ -56,6 +58,30 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
 
 
 @transaction.atomic
+def _own_devices(user_id: int) -> list[str]:
+    return [realtime.user_group(user_id)]
+
+
+_audience: Callable[[int], list[str]] = _own_devices
+
+
+def use_user_audience(audience: Callable[[int], list[str]]) -> None:
+    """Who sees a person is known higher up (friends, co-members): conversations hands in
+    its `user_audience_groups` at start-up (`conversations.apps`), as accounts cannot
+    import it. Until then only the user's own devices hear of a change."""
+    global _audience
+    _audience = audience
+
+
+def user_announce(user: User) -> None:
+    """After commit, `user_updated` (name and avatar as everyone sees them) to everyone
+    who can see `user`: the one way a change of how someone looks goes out live."""
+    event = events.user_updated(user)
+    for group in _audience(user.id):
+        realtime.broadcast_on_commit(group, event)
+
+
+@transaction.atomic
 def user_profile_update(*, user: User, site_url: str = "", **fields: Any) -> User:
     """Change profile fields. A new `email` only takes effect once confirmed through the
     link mailed to it (`accounts.email_address`); `""` removes the address at once."""
@@ -69,11 +95,14 @@ def user_profile_update(*, user: User, site_url: str = "", **fields: Any) -> Use
             fields["email"] = email  # removed, or the same address in other letter case
         else:
             email_change_request(user=user, email=email, site_url=site_url)
+    shown_before = user.display_name
     for name, value in fields.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     user.full_clean(exclude=["password"])
     if fields:
         user.save(update_fields=list(fields))
+    if user.display_name != shown_before:
+        user_announce(user)
     return user
 
 

@@ -46,3 +46,22 @@ async def test_members_see_a_group_avatar_change_live(ws, user, other_user):
     event = await next_of(bob, "conversation_updated", BACKGROUND)
     assert event["conversation"]["id"] == group.id
     assert event["conversation"]["avatar_url"].startswith(f"/avatars/c/{group.id}/")
+
+
+async def test_a_display_name_change_reaches_friends_and_co_members_live(ws, user, other_user):
+    """Issue 16, bug 5: a new display name showed for the others only after a reload."""
+    from accounts import services as accounts_services
+    from accounts.tests.factories import UserFactory
+
+    carol = await sync_to_async(UserFactory)(username="carol")
+    await sync_to_async(make_friends)(user, other_user)
+    await sync_to_async(group_with)(user, carol, name="Team")  # carol is no friend of alice
+    bob, carol_socket = await ws(other_user), await ws(carol)
+    await sync_to_async(accounts_services.user_profile_update)(
+        user=user, display_name="  Alice Liddell "
+    )
+    for socket in (bob, carol_socket):
+        event = await next_of(socket, "user_updated", BACKGROUND)
+        assert event["user"]["id"] == user.id
+        assert event["user"]["display_name"] == "Alice Liddell"
+        assert "email" not in event["user"]
