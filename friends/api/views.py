@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from chat_project import realtime
 from chat_project.openapi import error, invalid
 from friends import selectors, services
@@ -141,6 +142,33 @@ class UserBlockViewSet(viewsets.GenericViewSet):
         return Response(s.BlockSerializer(block).data, status=code)
 
 
+class UserProfileViewSet(viewsets.GenericViewSet):
+    """`GET /api/users/{id}`: one person as the caller sees them (the web UI's profile
+    card). accounts owns the `users` list; only friends knows what the two are to each
+    other, so the REST layer composes here."""
+
+    serializer_class = s.UserProfileSerializer
+    pagination_class = None
+    lookup_url_kwarg = "user_id"
+
+    def get_queryset(self) -> QuerySet:  # schema generation only
+        return User.objects.none()
+
+    @extend_schema(
+        parameters=[USER_ID],
+        responses={
+            200: s.UserProfileSerializer,
+            404: error("No active user has that id (`not_found`)."),
+        },
+    )
+    def retrieve(self, request: Request, user_id: str) -> Response:
+        user, relationship = selectors.user_profile_get(viewer_id=request.user.pk, user_id=user_id)
+        # Presence is for friends only (a friend is never blocked: a block ends it).
+        is_online = realtime.is_online(user.pk) if relationship.is_friend else None
+        context = {"relationship": relationship, "is_online": is_online}
+        return Response(s.UserProfileSerializer(user, context=context).data)
+
+
 class BlockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """`GET /api/blocks`: the users the caller blocks, newest first."""
 
@@ -170,4 +198,5 @@ def register(router: object) -> None:
     router.register("friends/requests", FriendRequestViewSet, basename="friend-requests")
     router.register("friends", FriendViewSet, basename="friends")
     router.register("users", UserBlockViewSet, basename="user-blocks")
+    router.register("users", UserProfileViewSet, basename="user-profiles")
     router.register("blocks", BlockViewSet, basename="blocks")
