@@ -1,5 +1,6 @@
 // The one dispatcher of the socket's events (and presence) to the chat screen's modules.
 
+import { announceMessage } from "./announce.js";
 import { sendPendingRest } from "./composer.js";
 import { fetchConversation, loadConversations, renderHeader } from "./conversation.js";
 import { applyDeleted } from "./editing.js";
@@ -47,6 +48,7 @@ function onIncomingMessage(message) {
   const gap = hist?.loaded && hist.lastSeq && message.seq > hist.lastSeq + 1;
   const fresh = receiveMessages(id, [message]);
   if (fresh.length && message.sender_id !== me.id && !(id === state.openId && pageVisible())) addUnread(id);
+  if (fresh.length && message.sender_id !== me.id && id === state.openId) announceMessage(message);
   if (message.sender_id !== me.id) setTyping(id, message.sender_id, "", false);
   if (gap) catchUp(id);
   if (id === state.openId) markRead(id);

@@ -8,6 +8,8 @@ import "./attachments.js";
 import { openConversation, loadConversations } from "./conversation.js";
 import { loadFriends, openGroupDialog } from "./dialogs.js";
 import "./events.js";
+import "./menu.js";
+import "./search.js";
 import { catchUp } from "./messages.js";
 import { app } from "./page.js";
 import { initSidebar } from "./sidebar.js";
@@ -29,5 +31,7 @@ app.chat = { state, openConversation, catchUp };
     history.replaceState({}, "", "/");
     openGroupDialog({ isPublic: params.get("new") === "room" });
   }
-  if (app.config.conversation_id) openConversation(app.config.conversation_id);
+  // `?message=<id>` (a mention in the bell) opens the conversation at that message.
+  const around = Number(params.get("message")) || null;
+  if (app.config.conversation_id) openConversation(app.config.conversation_id, { around });
 })();
