@@ -48,6 +48,9 @@ function actionButton(text, onclick, cls = "small") {
 
 function render() {
   const { profile, options } = current;
+  // The server's answer is the freshest word on a friend's presence (a new friend's
+  // included, whom the page has heard nothing about yet).
+  if (profile.is_friend && typeof profile.is_online === "boolean") options.presence?.set(profile.id, profile.is_online);
   const me = readConfig().me;
   const name = personName(profile);
   const status = presenceOf(profile, options.presence);

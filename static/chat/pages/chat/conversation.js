@@ -149,8 +149,8 @@ function renderViewers(conversation) {
   const others = people.filter((p) => p.id !== me.id);
   const faces = [...others, ...people.filter((p) => p.id === me.id)].slice(0, 3);
   els.viewers.replaceChildren(
-    h("span", { class: "viewer-faces", "aria-hidden": "true" }, faces.map((p) => personAvatar(p, { size: "xs" }))),
-    h("span", { class: "viewer-count", text: `${ids.length} here now` }),
+    h("span", { class: "here-faces", "aria-hidden": "true" }, faces.map((p) => personAvatar(p, { size: "xs" }))),
+    h("span", { class: "here-count", text: `${ids.length} here now` }),
   );
   const names = others.map(displayName);
   els.viewers.title = names.length ? `Here now: you, ${names.join(", ")}` : "Only you are here now";
