@@ -66,12 +66,12 @@ def reports() -> list[tuple[str, int | None, int, str]]:
 def blocked_by(user: Any) -> set[int]:
     from friends.models import Block
 
-    return off_loop(lambda: set(Block.objects.filter(blocker=user).values_list("blocked", flat=True)))
+    return off_loop(
+        lambda: set(Block.objects.filter(blocker=user).values_list("blocked", flat=True))
+    )
 
 
-def test_a_stranger_in_a_public_room_is_reported_and_blocked_from_the_message_menu(
-    people, shots
-):
+def test_a_stranger_in_a_public_room_is_reported_and_blocked_from_the_message_menu(people, shots):
     """The message menu, by keyboard only: open it, walk it, report with a reason, block."""
     alice_user, mallory = UserFactory(username="alice"), UserFactory(username="mallory")
     olivia = UserFactory(username="olivia")

@@ -247,15 +247,19 @@ def test_the_message_list_fits_twice_as_many_one_line_messages(people, settings,
         conversation_id = direct_chat(alice, bob)
     else:
         conversation_id = off_loop(
-            lambda: conversations.conversation_group_create(
-                actor=alice, name="Two of us", member_user_ids=[bob.id]
-            ).id
+            lambda: (
+                conversations.conversation_group_create(
+                    actor=alice, name="Two of us", member_user_ids=[bob.id]
+                ).id
+            )
         )
     runs, n, turn = [2, 1, 3, 2, 1, 1, 3, 2], 0, 0
     while n < 40:
         sender = (alice, bob)[turn % 2]
         count = min(runs[turn % len(runs)], 40 - n)
-        write(sender, conversation_id, [f"One line message number {n + i + 1}" for i in range(count)])
+        write(
+            sender, conversation_id, [f"One line message number {n + i + 1}" for i in range(count)]
+        )
         n, turn = n + count, turn + 1
     a = people(alice, viewport=DESKTOP).page
     a.goto(f"/c/{conversation_id}/")
