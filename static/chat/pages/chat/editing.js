@@ -1,5 +1,5 @@
-// Editing and deleting messages: the list's Edit and Delete buttons, and deletions
-// announced by the server.
+// Editing and deleting messages: Edit and Delete in a message's menu (menu.js puts them in
+// the row, as buttons with data-action), and deletions announced by the server.
 
 import { api } from "../../lib/api.js";
 import { h, toast } from "../../lib/dom.js";
@@ -55,7 +55,6 @@ function startEdit(messageId) {
       ),
     ),
   );
-  node.querySelector(".msg-actions:not(.visible)")?.remove();
   textarea.focus();
 }
 
