@@ -3,12 +3,13 @@
 from typing import cast
 
 from django.http import HttpRequest
+from rest_framework.request import Request
 
 from .models import User
 
 
-def request_user(request: HttpRequest) -> User:
-    """`request.user` where login is required (the admin, `login_required` views): the
-    stubs type it as `User | AnonymousUser`, and there it is always a `User`. A cast,
-    nothing checked at run time."""
+def request_user(request: HttpRequest | Request) -> User:
+    """`request.user` where login is required (the admin, `login_required` views, API
+    views with IsAuthenticated): the stubs type it as `User | AnonymousUser`, and there it
+    is always a `User`. A cast, nothing checked at run time."""
     return cast(User, request.user)

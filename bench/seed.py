@@ -161,11 +161,13 @@ def one_message_each(conversation_ids: Sequence[int], sender_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH m AS (INSERT INTO messaging_message (conversation_id, seq, sender_id, content, "
-            "message_type, created_at, is_deleted) "
-            "SELECT c, 1, %s, 'hello ' || c, 'text', now(), false FROM unnest(%s::bigint[]) c "
+            "content_html, change_seq, message_type, created_at, is_deleted) "
+            "SELECT c, 1, %s, 'hello ' || c, '<p>hello ' || c || '</p>', 1, 'text', now(), "
+            "false FROM unnest(%s::bigint[]) c "
             "RETURNING id, conversation_id, created_at) "
-            "UPDATE conversations_conversation v SET last_seq = 1, last_message_id = m.id, "
-            "last_message_at = m.created_at FROM m WHERE v.id = m.conversation_id",
+            "UPDATE conversations_conversation v SET last_seq = 1, last_change_seq = 1, "
+            "last_message_id = m.id, last_message_at = m.created_at "
+            "FROM m WHERE v.id = m.conversation_id",
             [sender_id, list(conversation_ids)],
         )
 
@@ -195,18 +197,19 @@ def history(count: int) -> dict[str, Any]:
         with conn.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO messaging_message (conversation_id, seq, sender_id, content, "
-                "message_type, created_at, is_deleted) "
+                "content_html, change_seq, message_type, created_at, is_deleted) "
                 "SELECT %s, g, CASE WHEN g %% 2 = 0 THEN %s ELSE %s END, "
-                "'history message number ' || g, 'text', "
-                "now() - (%s - g) * interval '1 second', false "
+                "'history message number ' || g, '<p>history message number ' || g || '</p>', "
+                "g, 'text', now() - (%s - g) * interval '1 second', false "
                 "FROM generate_series(1, %s) g",
                 [cid, owner.id, other.id, count, count],
             )
             cursor.execute(
-                "UPDATE conversations_conversation SET last_seq = %s, last_message_at = now(), "
+                "UPDATE conversations_conversation SET last_seq = %s, last_change_seq = %s, "
+                "last_message_at = now(), "
                 "last_message_id = (SELECT max(id) FROM messaging_message "
                 "WHERE conversation_id = %s) WHERE id = %s",
-                [count, cid, cid],
+                [count, count, cid, cid],
             )
             cursor.execute("ANALYZE messaging_message")
         existing = Conversation.objects.using("history").get(pk=cid)

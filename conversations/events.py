@@ -8,17 +8,20 @@ subscribes a user's sockets on `conversation_created` and unsubscribes them on
 from collections.abc import Iterable
 from typing import Any
 
-from conversations.api.serializers import ConversationSerializer
+from conversations.api.serializers import ConversationSerializer, last_messages_for
 from conversations.models import Conversation
 
 
 def conversation_payload(
     conversation: Conversation, *, viewer_id: int | None, last_messages: dict | None = None
 ) -> dict[str, Any]:
-    """The REST representation; without a viewer the per-user fields are left out."""
+    """The REST representation; without a viewer the per-user fields are left out. A
+    conversation is announced to a viewer when it is new to them, who then have read
+    everything (conversations.services), so no mention of them is unread."""
     context = {
         "viewer_id": viewer_id,
         "last_messages": {} if last_messages is None else last_messages,
+        "unread_mentions": {},
     }
     return dict(ConversationSerializer(conversation, context=context).data)
 
@@ -27,7 +30,9 @@ def conversation_created_for(
     conversation: Conversation, viewer_ids: Iterable[int]
 ) -> dict[int, dict[str, Any]]:
     """One `conversation_created` per viewer, each with that viewer's own read state."""
-    shared: dict = {}  # the last message is fetched once for all of them
+    # The last message is fetched once for all of them, its reactions with `me: null`
+    # (the same for every viewer, as in events to a whole conversation).
+    shared = last_messages_for([conversation])
     return {
         viewer_id: {
             "type": "conversation_created",

@@ -9,8 +9,8 @@ MAX_ID = 2**63 - 1
 class Conversation(models.Model):
     """A direct chat, a private group or a public room.
 
-    `last_seq`, `last_message_id` and `last_message_at` are maintained by the
-    messaging services (a higher app), so the conversation list needs no join
+    `last_seq`, `last_message_id`, `last_message_at` and `last_change_seq` are maintained
+    by the messaging services (a higher app), so the conversation list needs no join
     over messages: `last_seq` also allocates each message's gapless `seq`.
     """
 
@@ -36,6 +36,10 @@ class Conversation(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_message_id = models.BigIntegerField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    #: The last change number given to a change of this conversation's messages (a send,
+    #: an edit, a deletion, a reaction, a pin): allocated under this row's lock by the
+    #: messaging services, so numbers commit in order (messaging.services.changes).
+    last_change_seq = models.BigIntegerField(default=0)
     #: The key of the group's or room's avatar files (chat_project.avatars), "" for none.
     avatar = models.CharField(max_length=32, blank=True, default="")
 

@@ -3,8 +3,10 @@
 Moderators redact, they do not rewrite: every field is read-only, nothing is added here, and
 rows are never hard-deleted (that would punch a hole in the gapless `seq` and skip the
 event). "Delete (redact)" goes through `services.message_redact`, so live clients get
-`message_deleted`. The original text of a deleted message stays visible *here only*, for
-moderation; REST, WebSocket and search never show it.
+`message_deleted`. Pins and reactions are shown (a filter for pinned messages, each
+message's reaction counts, and the reactions list) and, like messages, only read. The
+original text of a deleted message stays visible *here only*, for moderation; REST,
+WebSocket and search never show it.
 
 Privacy from staff: the text of messages in private conversations (direct chats, private
 groups) is not shown here — neither in the list, on a message's page nor through search —
@@ -16,7 +18,7 @@ by opening the conversation with a logged reason (conversations/admin.py).
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -26,7 +28,7 @@ from accounts.admin import ModerationActionForm, action_reason, error_text
 from accounts.request_user import request_user
 
 from . import selectors, services
-from .models import Message, Report
+from .models import Message, Reaction, Report
 
 
 def _staff_text(message: Message) -> str | None:
@@ -47,7 +49,12 @@ class MessageAdmin(admin.ModelAdmin):
         "edited_at",
     ]
     list_display_links = ["id", "preview"]
-    list_filter = ["is_deleted", "message_type", "created_at"]
+    list_filter = [
+        "is_deleted",
+        ("pinned_at", admin.EmptyFieldListFilter),
+        "message_type",
+        "created_at",
+    ]
     search_fields = ["content", "sender__username", "conversation__name"]
     list_select_related = ["sender", "conversation"]
     autocomplete_fields = ["sender", "conversation"]
@@ -66,6 +73,11 @@ class MessageAdmin(admin.ModelAdmin):
         "is_deleted",
         "deleted_at",
         "deleted_by",
+        "reply_to",
+        "pinned_at",
+        "pinned_by",
+        "reaction_counts",
+        "change_seq",
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
     actions = ["redact_messages"]
@@ -116,6 +128,21 @@ class MessageAdmin(admin.ModelAdmin):
         )
         return format_html("{} — reported: {}", selectors.PRIVATE_PLACEHOLDER, links)
 
+    @admin.display(description="reactions")
+    def reaction_counts(self, obj: Message) -> str:
+        """Each emoji with its count, in the order of first use (who: the reactions list)."""
+        counts = (
+            Reaction.objects.filter(message_id=obj.pk)
+            .values("emoji")
+            .annotate(count=Count("id"), first=Min("id"))
+            .order_by("first")
+        )
+        if not counts:
+            return "—"
+        url = reverse("admin:messaging_reaction_changelist") + f"?message__id__exact={obj.pk}"
+        text = ", ".join(f"{row['emoji']} {row['count']}" for row in counts)
+        return format_html('<a href="{}">{}</a>', url, text)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -156,6 +183,32 @@ class MessageAdmin(admin.ModelAdmin):
                 continue
             redacted += 1
         self.message_user(request, f"Redacted {redacted} message(s).", messages.SUCCESS)
+
+
+@admin.register(Reaction)
+class ReactionAdmin(admin.ModelAdmin):
+    """Who reacted with what to which message: read-only (reactions change through the
+    services only, so live clients hear about it). The message is named by its number, not
+    its text, so a private conversation's words stay private here too."""
+
+    list_display = ["id", "emoji", "user", "message", "created_at"]
+    list_select_related = ["user", "message"]
+    list_filter = ["created_at"]
+    search_fields = ["=emoji", "user__username", "=message__id"]
+    ordering = ["-id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = ["message", "user", "emoji", "created_at"]
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Reaction | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Reaction | None = None) -> bool:
+        return False
 
 
 @admin.register(Report)

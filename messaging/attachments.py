@@ -202,4 +202,5 @@ def register_event_signing() -> None:
 
     hub.per_recipient("new_message", _sign_message_event)
     hub.per_recipient("message_updated", _sign_message_event)
+    hub.per_recipient("message_pinned", _sign_message_event)
     hub.per_recipient("conversation_updated", _sign_conversation_event)

@@ -8,7 +8,7 @@ leaves the server.
 
 from typing import Any
 
-from messaging.api.serializers import message_representation
+from messaging.api.serializers import iso_datetime, message_representation, represent_messages
 from messaging.models import Message
 
 
@@ -16,7 +16,8 @@ def message_payload(message: Message, viewer_id: int | None = None) -> dict[str,
     # What MessageSerializer(message).data holds, as a plain dict (the channel layer's
     # msgpack wants one), without instantiating the serializer for every event. Without a
     # viewer the attachment URLs are signed for nobody: the hub signs them per recipient
-    # (messaging.attachments.register_event_signing).
+    # (messaging.attachments.register_event_signing). A message just sent has no
+    # reactions, so this costs no query.
     return message_representation(message, viewer_id)
 
 
@@ -25,7 +26,11 @@ def new_message(message: Message) -> dict[str, Any]:
 
 
 def message_updated(message: Message) -> dict[str, Any]:
-    return {"type": "message_updated", "message": message_payload(message)}
+    """With its reactions, `me: null`: the frame goes to every member alike."""
+    return {
+        "type": "message_updated",
+        "message": represent_messages([message], viewer_id=None)[0],
+    }
 
 
 def message_deleted(message: Message) -> dict[str, Any]:
@@ -33,7 +38,39 @@ def message_deleted(message: Message) -> dict[str, Any]:
         "type": "message_deleted",
         "conversation_id": message.conversation_id,
         "message_id": message.id,
+        "change_seq": message.change_seq,
     }
+
+
+def reaction(
+    kind: str, *, message: Message, emoji: str, user_id: int, count: int
+) -> dict[str, Any]:
+    """`reaction_added` / `reaction_removed`: `count` is how many have that emoji now."""
+    return {
+        "type": kind,
+        "conversation_id": message.conversation_id,
+        "message_id": message.id,
+        "emoji": emoji,
+        "user_id": user_id,
+        "count": count,
+        "change_seq": message.change_seq,
+    }
+
+
+def pin(kind: str, *, message: Message, user_id: int) -> dict[str, Any]:
+    """`message_pinned` (with the message, for a pinned panel that never loaded it) /
+    `message_unpinned`; `user_id` is who did it."""
+    payload = {
+        "type": kind,
+        "conversation_id": message.conversation_id,
+        "message_id": message.id,
+        "user_id": user_id,
+        "pinned_at": iso_datetime(message.pinned_at),
+        "change_seq": message.change_seq,
+    }
+    if kind == "message_pinned":
+        payload["message"] = represent_messages([message], viewer_id=None)[0]
+    return payload
 
 
 def read(*, conversation_id: int, user_id: int, message_id: int, seq: int) -> dict[str, Any]:

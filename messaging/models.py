@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.utils import timezone
 
 from conversations.models import Conversation
@@ -33,6 +33,19 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_sent"
     )
     content = models.TextField()
+    #: `content` rendered when it was written (messaging.formatting): sanitised HTML.
+    content_html = models.TextField(blank=True, default="", db_default="")
+    #: The members `content` mentions (ids, ascending), found when it was rendered.
+    mention_ids = models.JSONField(blank=True, default=list, db_default=Value([], JSONField()))
+    #: The message this one answers: an earlier one of the same conversation.
+    reply_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        db_index=False,  # messaging_reply_to_idx: replies only
+    )
     message_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
     client_id = models.CharField(max_length=64, null=True, blank=True)
     #: What a message of another type than text carries, as the app that posts it wrote it
@@ -50,6 +63,18 @@ class Message(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    #: The conversation's change number of this message's latest change (sent, edited,
+    #: deleted, reacted to, pinned): `Conversation.last_change_seq` allocates it
+    #: (messaging.services.changes), and `GET .../changes?since=` reads by it.
+    change_seq = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["id"]
@@ -69,10 +94,59 @@ class Message(models.Model):
             models.Index(fields=["conversation", "id"], name="messaging_conv_id_idx"),
             # Full-text search: a GIN expression index created by migration 0002 on
             # PostgreSQL only (SQLite, the embedded mode, searches with icontains).
+            # Catch-up: what changed in a conversation since a change number.
+            models.Index(fields=["conversation", "change_seq"], name="messaging_conv_change_idx"),
+            # The pinned messages of a conversation (a handful among millions).
+            models.Index(
+                fields=["conversation", "pinned_at"],
+                name="messaging_pinned_idx",
+                condition=Q(pinned_at__isnull=False),
+            ),
+            # Replies to a message (SET_NULL when it goes): replies only.
+            models.Index(
+                fields=["reply_to"],
+                name="messaging_reply_to_idx",
+                condition=Q(reply_to__isnull=False),
+            ),
+            # Unread mentions: messages that mention anyone, after a read marker.
+            models.Index(
+                fields=["conversation", "seq"],
+                name="messaging_mentions_idx",
+                condition=~Q(mention_ids=[]),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.seq} in {self.conversation_id} by {self.sender_id}"
+
+
+class Reaction(models.Model):
+    """One user's emoji on one message: at most one per (message, emoji, user), a database
+    fact (two racing adds store one row). `emoji` is one emoji exactly as sent
+    (messaging.emoji)."""
+
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="reactions",
+        db_index=False,  # messaging_reaction_unique starts with message
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reactions"
+    )
+    emoji = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "emoji", "user"], name="messaging_reaction_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on message {self.message_id}"
 
 
 class Report(models.Model):

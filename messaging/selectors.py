@@ -5,31 +5,63 @@ messages keep their place in history (the serializer blanks their text) but neve
 search: their original text is kept for moderation only.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from conversations.models import ConversationMember
 from conversations.selectors import membership_get, staff_can_read_q
+from friends.models import Block
 
-from .models import SEARCH_CONFIG, Message, Report
+from .models import SEARCH_CONFIG, Attachment, Message, Reaction, Report
 
 HISTORY_DEFAULT_LIMIT = 50
 HISTORY_MAX_LIMIT = 100
 SEARCH_DEFAULT_LIMIT = 50
 SEARCH_MAX_LIMIT = 100
 SEARCH_MAX_QUERY_LENGTH = 200
+CHANGES_DEFAULT_LIMIT = 100
+CHANGES_MAX_LIMIT = 100
+#: What a message's representation reads besides its own row: its sender, and the
+#: original it replies to with that one's sender (joined, not queried per message).
+REPRESENTATION_RELATED = ("sender", "reply_to__sender")
+
+
+def with_representation(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Messages with what their representation reads: sender and quoted original joined,
+    whether the original has attachments (a subquery), their own attachments (one more
+    query for any number of messages)."""
+    return (
+        messages.select_related(*REPRESENTATION_RELATED)
+        .prefetch_related("attachments")
+        .annotate(reply_to_has_attachments=reply_to_has_attachments())
+    )
+
+
+def reply_to_has_attachments() -> Exists:
+    return Exists(Attachment.objects.filter(message_id=OuterRef("reply_to_id")))
 
 
 def message_get_for_user(*, user_id: int, message_id: int) -> Message:
     try:
-        message = (
-            Message.objects.select_related("sender")
-            .prefetch_related("attachments")
-            .get(pk=int(message_id))
-        )
+        message = with_representation(Message.objects.all()).get(pk=int(message_id))
         membership_get(user_id=user_id, conversation_id=message.conversation_id)
     except (Message.DoesNotExist, Http404, TypeError, ValueError) as exc:
         raise Http404("Message not found.") from exc
@@ -60,11 +92,7 @@ def message_history_queryset(
         raise ValidationError("Use at most one of before, after, skip and around.", code="cursor")
     if skip is not None and skip < 0:
         raise ValidationError({"skip": ["Ensure this value is greater than or equal to 0."]})
-    messages = (
-        Message.objects.filter(conversation_id=conversation_id)
-        .select_related("sender")
-        .prefetch_related("attachments")  # one more query, whatever the page size
-    )
+    messages = with_representation(Message.objects.filter(conversation_id=conversation_id))
     if after is not None:  # catching up: oldest first straight from the index
         return messages.filter(id__gt=after).order_by("id")[:limit], False
     if before is not None:
@@ -167,11 +195,7 @@ def message_search(
             {"q": [f"Ensure this field has no more than {SEARCH_MAX_QUERY_LENGTH} characters."]}
         )
     _check_limit(limit, SEARCH_MAX_LIMIT)
-    messages = (
-        Message.objects.filter(is_deleted=False)
-        .select_related("sender")
-        .prefetch_related("attachments")
-    )
+    messages = with_representation(Message.objects.filter(is_deleted=False))
     if conversation_id is not None:
         membership = membership_get(user_id=user_id, conversation_id=conversation_id)
         messages = messages.filter(conversation_id=membership.conversation_id)
@@ -193,6 +217,128 @@ def message_search(
     else:
         messages = messages.filter(content__icontains=text).order_by("-id")
     return list(messages[:limit])
+
+
+def message_changes(
+    *, user_id: int, conversation_id: int, since: int, limit: int = CHANGES_DEFAULT_LIMIT
+) -> tuple[list[Message], int, bool]:
+    """What changed in a conversation after change number `since`: (messages, cursor,
+    has_more). Each changed message once, as it is now, in change order; `cursor` is the
+    number to ask from next time (messaging.services.changes says why it skips nothing).
+    A cursor ahead of the conversation's last change is a 400: it cannot be this one's."""
+    _check_limit(limit, CHANGES_MAX_LIMIT)
+    membership = membership_get(user_id=user_id, conversation_id=conversation_id)
+    last = membership.conversation.last_change_seq
+    if since > last:
+        raise ValidationError(
+            {"since": [f"Ahead of this conversation's last change ({last}): start from 0."]}
+        )
+    page = list(
+        with_representation(
+            Message.objects.filter(conversation_id=conversation_id, change_seq__gt=since)
+        ).order_by("change_seq")[: limit + 1]
+    )
+    has_more = len(page) > limit
+    page = page[:limit]
+    return page, (page[-1].change_seq if page else since), has_more
+
+
+def reaction_summaries(
+    message_ids: Sequence[int], *, viewer_id: int | None
+) -> dict[int, list[dict[str, Any]]]:
+    """Each message's reactions as `{emoji, count, me}`, in the order each emoji was first
+    used (its oldest reaction now): one query for any number of messages. `me` is None
+    without a viewer."""
+    if not message_ids:
+        return {}
+    rows = (
+        Reaction.objects.filter(message_id__in=message_ids)
+        .values("message_id", "emoji")
+        .annotate(count=Count("id"), first=Min("id"), mine=Count("id", filter=Q(user_id=viewer_id)))
+        .order_by("first")
+    )
+    summaries: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        me = None if viewer_id is None else row["mine"] > 0
+        summaries.setdefault(row["message_id"], []).append(
+            {"emoji": row["emoji"], "count": row["count"], "me": me}
+        )
+    return summaries
+
+
+def reaction_list_for_user(
+    *, user_id: int, message_id: int, emoji: str | None = None
+) -> QuerySet[Reaction]:
+    """Who reacted to a message (with `emoji`, or with any), oldest first; 404 unless the
+    user is in its conversation. A deleted message shows none."""
+    message = message_get_for_user(user_id=user_id, message_id=message_id)
+    if message.is_deleted:
+        return Reaction.objects.none()
+    reactions = Reaction.objects.filter(message_id=message.id).select_related("user")
+    if emoji is not None:
+        reactions = reactions.filter(emoji=emoji)
+    return reactions.order_by("id")
+
+
+def pinned_messages(*, user_id: int, conversation_id: int) -> list[Message]:
+    """A conversation's pinned messages, most recently pinned first."""
+    membership = membership_get(user_id=user_id, conversation_id=conversation_id)
+    return list(
+        with_representation(
+            Message.objects.filter(
+                conversation_id=membership.conversation_id, pinned_at__isnull=False
+            )
+        ).order_by("-pinned_at", "-id")
+    )
+
+
+def _not_blocked(user_id: int, field: str) -> Q:
+    """`field` (a user id) is nobody `user_id` blocks or is blocked by."""
+    blocked = Block.objects.filter(blocker_id=user_id).values("blocked_id")
+    blockers = Block.objects.filter(blocked_id=user_id).values("blocker_id")
+    return ~Q(**{f"{field}__in": blocked}) & ~Q(**{f"{field}__in": blockers})
+
+
+def read_positions(*, user_id: int, conversation_id: int) -> list[dict[str, Any]]:
+    """How far each member has read (`last_read_message_id`, `last_read_seq`), oldest
+    member first; members the user blocks or is blocked by are left out."""
+    membership = membership_get(user_id=user_id, conversation_id=conversation_id)
+    rows = (
+        ConversationMember.objects.filter(conversation_id=membership.conversation_id)
+        .filter(_not_blocked(user_id, "user_id"))
+        .order_by("joined_at", "id")
+        .values("user_id", "last_read_message_id", "last_read_seq")
+    )
+    return [dict(row) for row in rows]
+
+
+def unread_mention_counts(
+    *, user_id: int, conversation_ids: Sequence[int] | None = None
+) -> dict[int, int]:
+    """Per conversation of the user's (or of those given), the messages after their read
+    marker that mention them: not their own, not deleted, not by someone either of them
+    blocks (as mention notifications). One query over the partial index of messages with
+    mentions (messaging_mentions_idx)."""
+    messages = (
+        Message.objects.filter(
+            conversation__memberships__user_id=user_id,
+            seq__gt=F("conversation__memberships__last_read_seq"),
+            is_deleted=False,
+        )
+        .exclude(mention_ids=[])
+        .exclude(sender_id=user_id)
+        .filter(_not_blocked(user_id, "sender_id"))
+    )
+    if conversation_ids is not None:
+        messages = messages.filter(conversation_id__in=conversation_ids)
+    if connection.vendor == "postgresql":
+        counted = messages.filter(mention_ids__contains=[user_id]).values("conversation_id")
+        return dict(counted.annotate(n=Count("id")).values_list("conversation_id", "n"))
+    counts: dict[int, int] = {}  # SQLite (embedded mode) has no JSON containment
+    for conversation_id, mention_ids in messages.values_list("conversation_id", "mention_ids"):
+        if user_id in mention_ids:
+            counts[conversation_id] = counts.get(conversation_id, 0) + 1
+    return counts
 
 
 # --- Staff (the admin) ---------------------------------------------------------------------

@@ -254,6 +254,9 @@ CONVERSATION_MAX_PARTICIPANTS_LIMIT = env.int(
     "CONVERSATION_MAX_PARTICIPANTS_LIMIT", default=100_000
 )
 CONVERSATION_MAX_ADD_PER_REQUEST = env.int("CONVERSATION_MAX_ADD_PER_REQUEST", default=100)
+# Different emoji on one message (an emoji already on it can always be added to).
+REACTION_MAX_EMOJI_PER_MESSAGE = env.int("REACTION_MAX_EMOJI_PER_MESSAGE", default=20)
+PINS_MAX_PER_CONVERSATION = env.int("PINS_MAX_PER_CONVERSATION", default=50)
 
 # --- Uploads: attachments and avatars (docs/api.md, "Uploads and attachments") ---
 # One file's largest size (attachments and avatars); a bigger body is refused with 413

@@ -20,37 +20,50 @@ from messaging.api.serializers import (
     MESSAGE_ROW_FIELDS,
     MessageSerializer,
     iso_datetime,
-    message_row_representation,
+    represent_messages,
+    represent_rows,
 )
 from messaging.models import Message
+from messaging.selectors import (
+    reply_to_has_attachments,
+    unread_mention_counts,
+    with_representation,
+)
 
 MAX_USER_IDS = settings.CONVERSATION_MAX_ADD_PER_REQUEST
 MAX_PARTICIPANTS_LIMIT = settings.CONVERSATION_MAX_PARTICIPANTS_LIMIT
 RECENT_MESSAGES = 20
 
 
-def last_messages_for(conversations: Iterable[Conversation]) -> dict[int, dict]:
-    """The last message of every conversation given, represented, in two queries (the
-    messages, their attachments; none if there is nothing); read as rows, not model
-    instances. Attachment URLs are signed for nobody: `_last_message` signs them for the
-    viewer."""
+def last_messages_for(
+    conversations: Iterable[Conversation], viewer_id: int | None = None
+) -> dict[int, dict]:
+    """The last message of every conversation given, represented, in three queries (the
+    messages, their attachments, their reactions; none if there is nothing); read as rows,
+    not model instances. Attachment URLs are signed for nobody: `_last_message` signs them
+    for the viewer; reactions show `viewer_id`'s `me`."""
     ids = [c.last_message_id for c in conversations if c.last_message_id]
     if not ids:
         return {}
-    rows = list(Message.objects.filter(id__in=ids).values(*MESSAGE_ROW_FIELDS))
+    rows = list(
+        Message.objects.filter(id__in=ids)
+        .annotate(reply_to_has_attachments=reply_to_has_attachments())
+        .values(*MESSAGE_ROW_FIELDS, "reply_to_has_attachments")
+    )
     files = attachments.rows_by_message(row["id"] for row in rows if not row["is_deleted"])
     for row in rows:
         row["attachments"] = files.get(row["id"], [])
-    return {row["id"]: message_row_representation(row) for row in rows}
+    return {m["id"]: m for m in represent_rows(rows, viewer_id=viewer_id)}
+
+
+def unread_mentions_for(viewer_id: int, conversation_ids: list[int] | None = None) -> dict:
+    """`unread_mentions` of the viewer's conversations (or of those given), in one query."""
+    return unread_mention_counts(user_id=viewer_id, conversation_ids=conversation_ids)
 
 
 def recent_messages(conversation_id: int, limit: int = RECENT_MESSAGES) -> list[Message]:
     """The newest `limit` messages of a conversation, oldest first (for a room's preview)."""
-    newest = (
-        Message.objects.filter(conversation_id=conversation_id)
-        .select_related("sender")
-        .prefetch_related("attachments")
-    )
+    newest = with_representation(Message.objects.filter(conversation_id=conversation_id))
     return list(reversed(newest.order_by("-id")[:limit]))
 
 
@@ -67,9 +80,10 @@ class ConversationSerializer(serializers.ModelSerializer):
     """A conversation as the contract describes it (from a model instance, or from a
     `selectors.ConversationRow` in lists).
 
-    Context: `viewer_id` (whose `unread_count`/`last_read_message_id` to show; without it
-    those two per-user fields are left out, as in `conversation_updated` events that go to
-    every member) and `last_messages` (from `last_messages_for`, so a list costs one query).
+    Context: `viewer_id` (whose `unread_count`/`unread_mentions`/`last_read_message_id`
+    to show; without it those per-user fields are left out, as in `conversation_updated`
+    events that go to every member), `last_messages` (from `last_messages_for`, so a list
+    costs one query) and `unread_mentions` (from `unread_mentions_for`, likewise).
     """
 
     avatar_url = AvatarURLField("c")
@@ -78,6 +92,10 @@ class ConversationSerializer(serializers.ModelSerializer):
     members = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
     unread_count = serializers.SerializerMethodField()
+    unread_mentions = serializers.SerializerMethodField(
+        help_text="Unread messages that mention you (not your own, not deleted, not across "
+        "a block)."
+    )
     last_read_message_id = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,6 +115,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "created_at",
             "last_message",
             "unread_count",
+            "unread_mentions",
             "last_read_message_id",
         ]
         read_only_fields = fields
@@ -106,7 +125,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             return None
         cache = self.context.setdefault("last_messages", {})
         if obj.last_message_id not in cache:  # a single conversation: fetch just this one
-            cache.update(last_messages_for([obj]))
+            cache.update(last_messages_for([obj], self.context.get("viewer_id")))
         return attachments.for_viewer(cache.get(obj.last_message_id), self.context.get("viewer_id"))
 
     def _member_rows(self, obj: Conversation) -> list[dict]:
@@ -174,6 +193,14 @@ class ConversationSerializer(serializers.ModelSerializer):
     def get_last_read_message_id(self, obj: Conversation) -> int | None:
         return self._viewer_fields(obj)[1]
 
+    def get_unread_mentions(self, obj: Conversation) -> int:
+        counts = self.context.get("unread_mentions")
+        if counts is None:  # a single conversation: count just this one
+            viewer_id = self.context.get("viewer_id")
+            counts = unread_mentions_for(viewer_id, [obj.id]) if viewer_id is not None else {}
+            self.context["unread_mentions"] = counts
+        return counts.get(obj.id, 0)
+
     def to_representation(self, instance: Conversation) -> dict:
         avatar_url, avatar_thumbnail_url = avatars.urls("c", instance.id, instance.avatar)
         data = {
@@ -193,6 +220,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         }
         if self.context.get("viewer_id") is not None:
             data["unread_count"], data["last_read_message_id"] = self._viewer_fields(instance)
+            data["unread_mentions"] = self.get_unread_mentions(instance)
         return data
 
 
@@ -232,7 +260,7 @@ class PublicRoomPreviewSerializer(PublicRoomSerializer):
         read_only_fields = fields
 
     def get_recent_messages(self, obj: Conversation) -> list[dict]:
-        return MessageSerializer(recent_messages(obj.id), many=True).data
+        return represent_messages(recent_messages(obj.id), viewer_id=self.context.get("viewer_id"))
 
 
 # --- Input: shape only; the services decide what is allowed --------------------------

@@ -56,9 +56,13 @@ class ConversationViewSet(viewsets.GenericViewSet):
         return selectors.conversation_list_for_user(user_id=self.request.user.id)
 
     def _render(self, conversations: list[Conversation], **kwargs: object) -> Response:
+        viewer_id = self.request.user.id
         context = {
-            "viewer_id": self.request.user.id,
-            "last_messages": s.last_messages_for(conversations),
+            "viewer_id": viewer_id,
+            "last_messages": s.last_messages_for(conversations, viewer_id),
+            "unread_mentions": s.unread_mentions_for(
+                viewer_id, None if kwargs.get("many") else [c.id for c in conversations]
+            ),
             "request": self.request,
         }
         # `to_representation`, not `.data`: DRF's ReturnList points back at its serializer,
@@ -249,7 +253,9 @@ class ConversationViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def preview(self, request: Request, pk: str) -> Response:
         room = selectors.public_room_get(conversation_id=_id(pk))
-        return Response(s.PublicRoomPreviewSerializer(room).data)
+        return Response(
+            s.PublicRoomPreviewSerializer(room, context={"viewer_id": request.user.id}).data
+        )
 
     @extend_schema(request=None, responses={200: s.ConversationSerializer, 409: CONVERSATION_FULL})
     @action(detail=True, methods=["post"])

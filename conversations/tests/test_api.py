@@ -73,6 +73,7 @@ def test_list_shape(user, other_user, alice):
         "created_at": item["created_at"],
         "last_message": None,
         "unread_count": 0,
+        "unread_mentions": 0,
         "last_read_message_id": None,
     }
     assert item["created_at"].endswith("Z")
@@ -137,16 +138,17 @@ def test_list_query_count_is_constant(user, alice):
     _make_conversations(user, 3)
     with CaptureQueriesContext(connection) as large:
         assert len(alice.get(URL).json()) == 12
-    # conversations, memberships+users, last messages, their attachments
-    assert len(small) == len(large) == 4
+    # conversations, memberships+users, last messages, their attachments, their
+    # reactions, unread mentions
+    assert len(small) == len(large) == 6
 
 
 def test_list_query_count_at_n_and_2n(user, alice, django_assert_num_queries):
     _make_conversations(user, 5)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         alice.get(URL)
     _make_conversations(user, 5)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         alice.get(URL)
 
 

@@ -1,6 +1,6 @@
 """The conversation representation is built by hand (`ConversationSerializer.
 to_representation`): its keys must be exactly the fields the serializer declares, which
-are what the OpenAPI schema documents. Without a viewer (events to every member) the two
+are what the OpenAPI schema documents. Without a viewer (events to every member) the
 per-viewer fields are left out, and nothing else."""
 
 import pytest
@@ -13,7 +13,7 @@ from tests.schema import documented_properties
 
 pytestmark = pytest.mark.django_db
 
-PER_VIEWER = {"unread_count", "last_read_message_id"}
+PER_VIEWER = {"unread_count", "unread_mentions", "last_read_message_id"}
 
 
 def declared() -> set[str]:

@@ -50,7 +50,7 @@ from chat_project.parsers import JSONParser
 from chat_project.text import BadText, parse_json
 from messaging import services
 
-from .serializers import message_representation
+from .serializers import sent_representation
 
 _JSON_TYPES = frozenset(
     {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
@@ -124,7 +124,7 @@ class _LeanSend:
         parsed = self._parse(request)
         if parsed is None:
             return None
-        actor, conversation_id, content, client_id = parsed
+        actor, conversation_id, content, client_id, reply_to = parsed
         windows = []
         for throttle_class in self.view_class.throttle_classes:
             throttle = throttle_class()
@@ -146,13 +146,14 @@ class _LeanSend:
                 content=content,
                 client_id=client_id,
                 counted=counted,
+                reply_to=reply_to,
             )
             if not created:  # a replay: the statement that checks the actor did not run
                 tokens.authenticate(actor)
         except Exception as exc:
             return self._error(request, exc, actor)
         response = HttpResponse(
-            orjson.dumps(message_representation(message)),
+            orjson.dumps(sent_representation(message, created=created, viewer_id=actor.id)),
             status=201 if created else 200,
             content_type="application/json",
         )
@@ -160,8 +161,11 @@ class _LeanSend:
             response.headers[name] = value
         return response
 
-    def _parse(self, request: HttpRequest) -> tuple[tokens.TokenActor, int, str, Any] | None:
-        """(actor, conversation_id, content, client_id) of a request this path answers."""
+    def _parse(
+        self, request: HttpRequest
+    ) -> tuple[tokens.TokenActor, int, str, Any, int | None] | None:
+        """(actor, conversation_id, content, client_id, reply_to) of a request this path
+        answers."""
         meta = request.META
         if meta.get("QUERY_STRING") or meta.get("CONTENT_TYPE", "").lower() not in _JSON_TYPES:
             return None
@@ -183,24 +187,30 @@ class _LeanSend:
         conversation_id = data.get("conversation_id")
         content = data.get("content")
         client_id = data.get("client_id")
+        reply_to = data.get("reply_to")
         # The input serializer's rules (a JSON integer, strings; the rest is the service's
         # own checks below): anything else is DRF's 400 to give.
         if type(conversation_id) is not int or type(content) is not str:
             return None
         if client_id is not None and type(client_id) is not str:
             return None
+        if reply_to is not None and type(reply_to) is not int:
+            return None
         if "attachment_ids" in data:  # attaching takes a transaction: the DRF view's
             return None
         try:
             services.message_send_clean(
-                conversation_id=conversation_id, content=content, client_id=client_id
+                conversation_id=conversation_id,
+                content=content,
+                client_id=client_id,
+                reply_to=reply_to,
             )
         except (ValidationError, Http404):
             return None
         actor = tokens.token_actor(parts[1])
         if actor is None:
             return None
-        return actor, conversation_id, content, client_id
+        return actor, conversation_id, content, client_id, reply_to
 
     def _error(self, request: HttpRequest, exc: Exception, actor: tokens.TokenActor) -> Any:
         """The DRF view's answer to `exc` — or to the user's refusal, which comes first."""

@@ -1,4 +1,4 @@
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +10,7 @@ from conversations.models import MAX_ID
 from messaging import attachments
 from messaging.attachments import MAX_ATTACHMENTS, attachment_representation
 from messaging.models import Message, Report
+from messaging.selectors import reaction_summaries
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -33,16 +34,58 @@ MESSAGE_ROW_FIELDS = (
     "created_at",
     "edited_at",
     "is_deleted",
+    "content_html",
+    "mention_ids",
+    "reply_to_id",
+    "reply_to__sender_id",
+    "reply_to__sender__username",
+    "reply_to__sender__display_name",
+    "reply_to__content",
+    "reply_to__is_deleted",
+    "pinned_at",
+    "pinned_by_id",
+    "change_seq",
     "payload",
 )
+#: A reply's quote of the original: its first line, at most this many characters.
+REPLY_PREVIEW_LENGTH = 100
 
 
-def message_row_representation(row: Mapping[str, Any], viewer_id: int | None = None) -> dict:
+def reply_preview(text: str) -> str:
+    """The first non-blank line of `text`, cut to REPLY_PREVIEW_LENGTH with an ellipsis."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(line) <= REPLY_PREVIEW_LENGTH:
+        return line
+    return line[: REPLY_PREVIEW_LENGTH - 1].rstrip() + "…"
+
+
+def _reply_to(row: Mapping[str, Any]) -> dict | None:
+    """The quoted original as it is now: later edits show, a deleted one says so."""
+    if row["reply_to_id"] is None:
+        return None
+    deleted = row["reply_to__is_deleted"]
+    return {
+        "id": row["reply_to_id"],
+        "sender": {
+            "id": row["reply_to__sender_id"],
+            "username": row["reply_to__sender__username"],
+            "display_name": row["reply_to__sender__display_name"],
+        },
+        "preview": "" if deleted else reply_preview(row["reply_to__content"]),
+        "has_attachments": bool(row.get("reply_to_has_attachments")),
+        "deleted": deleted,
+    }
+
+
+def message_row_representation(
+    row: Mapping[str, Any], viewer_id: int | None = None, reactions: Iterable[dict] = ()
+) -> dict:
     """A message as every client sees it, from its `MESSAGE_ROW_FIELDS` plus its
     `attachments` rows (`messaging.attachments.rows_by_message`; none if left out), their
-    URLs signed for `viewer_id`. Deleted text and files are never exposed. Lists read
-    rows: a model instance per message costs several times more (docs/benchmarks.md,
-    convlist-1k)."""
+    URLs signed for `viewer_id`, and its reaction summary (`selectors.reaction_summaries`;
+    a new message has none). A deleted message shows its place and nothing else: no text,
+    files, quote or reactions. Lists read rows: a model instance per message costs several
+    times more (docs/benchmarks.md, convlist-1k)."""
     deleted = row["is_deleted"]
     return {
         "id": row["id"],
@@ -60,6 +103,13 @@ def message_row_representation(row: Mapping[str, Any], viewer_id: int | None = N
         if deleted
         else [attachment_representation(a, viewer_id) for a in row.get("attachments", ())],
         "transfer": _payload_of(row, Message.Type.TRANSFER),
+        "content_html": "" if deleted else row["content_html"],
+        "mentions": [] if deleted else row["mention_ids"],
+        "reply_to": None if deleted else _reply_to(row),
+        "reactions": [] if deleted else list(reactions),
+        "pinned_at": iso_datetime(row["pinned_at"]),
+        "pinned_by_id": row["pinned_by_id"],
+        "change_seq": row["change_seq"],
     }
 
 
@@ -71,13 +121,61 @@ def _payload_of(row: Mapping[str, Any], message_type: str) -> Any:
     return row["payload"]
 
 
-def message_representation(message: Message, viewer_id: int | None = None) -> dict:
-    """The same representation from a model instance (responses and events; an event's
-    is signed for nobody and re-signed per recipient: messaging.attachments)."""
+def _instance_row(message: Message) -> dict[str, Any]:
     row = {name: getattr(message, name) for name in MESSAGE_ROW_FIELDS if "__" not in name}
     row["sender__username"] = message.sender.username
     row["attachments"] = [] if message.is_deleted else attachments.rows_of(message)
-    return message_row_representation(row, viewer_id)
+    original = message.reply_to if message.reply_to_id is not None else None
+    if original is not None:
+        row["reply_to__sender_id"] = original.sender_id
+        row["reply_to__sender__username"] = original.sender.username
+        row["reply_to__sender__display_name"] = original.sender.display_name
+        row["reply_to__content"] = original.content
+        row["reply_to__is_deleted"] = original.is_deleted
+        has = getattr(message, "reply_to_has_attachments", None)  # annotated by selectors
+        if has is None:
+            has = bool(attachments.rows_by_message([original.id]))
+        row["reply_to_has_attachments"] = has
+    return row
+
+
+def message_representation(
+    message: Message, viewer_id: int | None = None, reactions: Iterable[dict] = ()
+) -> dict:
+    """The same representation from a model instance (responses and events; an event's
+    is signed for nobody and re-signed per recipient: messaging.attachments). Load it
+    through `selectors.with_representation` (sender and quoted original joined), or each
+    costs a query."""
+    return message_row_representation(_instance_row(message), viewer_id, reactions)
+
+
+def represent_messages(messages: Sequence[Message], *, viewer_id: int | None) -> list[dict]:
+    """Messages with their reactions (one query for all of them): what every read shows.
+    `viewer_id` says whose `me` the reactions show and for whom attachment URLs are signed;
+    None (an event to a whole conversation) shows `me: null` and signs for nobody."""
+    summaries = reaction_summaries(
+        [m.id for m in messages if not m.is_deleted], viewer_id=viewer_id
+    )
+    return [message_representation(m, viewer_id, summaries.get(m.id, ())) for m in messages]
+
+
+def represent_rows(rows: Sequence[Mapping[str, Any]], *, viewer_id: int | None) -> list[dict]:
+    """`represent_messages` for `MESSAGE_ROW_FIELDS` rows that carry their `attachments`
+    (conversation lists)."""
+    summaries = reaction_summaries(
+        [row["id"] for row in rows if not row["is_deleted"]], viewer_id=viewer_id
+    )
+    return [
+        message_row_representation(row, viewer_id, summaries.get(row["id"], ())) for row in rows
+    ]
+
+
+def sent_representation(message: Message, *, created: bool, viewer_id: int) -> dict:
+    """The answer to a send: a new message has no reactions yet (no query); a `client_id`
+    replay answers the first message as it is now."""
+    if created:
+        return message_representation(message, viewer_id)
+    return represent_messages([message], viewer_id=viewer_id)[0]
 
 
 class AttachmentSerializer(serializers.Serializer):
@@ -119,6 +217,37 @@ class MessageTransferSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["completed", "reversed"])
 
 
+class ReplySenderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class ReplyToSerializer(serializers.Serializer):
+    """The quoted original of a reply, as it is now."""
+
+    id = serializers.IntegerField()
+    sender = ReplySenderSerializer()
+    preview = serializers.CharField(
+        help_text=f"The first non-blank line of its text (Markdown source), at most "
+        f"{REPLY_PREVIEW_LENGTH} characters; empty once it is deleted."
+    )
+    has_attachments = serializers.BooleanField()
+    deleted = serializers.BooleanField(help_text="Deleted or redacted since.")
+
+
+class ReactionSummarySerializer(serializers.Serializer):
+    """One emoji on a message: how many reacted with it, and whether you did."""
+
+    emoji = serializers.CharField()
+    count = serializers.IntegerField(min_value=1)
+    me = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether you reacted with it; null in events sent to the whole "
+        "conversation (`message_updated`): keep the value you have.",
+    )
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """The one message representation: REST responses, `new_message` events, `last_message`.
 
@@ -135,6 +264,27 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text="The transfer a `transfer` message announces; null for other types.",
+    )
+    content_html = serializers.CharField(
+        read_only=True,
+        help_text="`content` rendered from Markdown and sanitised (docs/api.md, Formatting); "
+        "empty for a deleted message.",
+    )
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(),
+        source="mention_ids",
+        read_only=True,
+        help_text="Ids of the members the text mentions.",
+    )
+    reply_to = ReplyToSerializer(read_only=True, allow_null=True)
+    reactions = ReactionSummarySerializer(
+        many=True, read_only=True, help_text="In the order each emoji was first used."
+    )
+    pinned_by_id = serializers.IntegerField(read_only=True, allow_null=True)
+    change_seq = serializers.IntegerField(
+        read_only=True,
+        help_text="The conversation's change number of this message's latest change "
+        "(docs/api.md, Catching up).",
     )
 
     class Meta:
@@ -153,11 +303,19 @@ class MessageSerializer(serializers.ModelSerializer):
             "is_deleted",
             "attachments",
             "transfer",
+            "content_html",
+            "mentions",
+            "reply_to",
+            "reactions",
+            "pinned_at",
+            "pinned_by_id",
+            "change_seq",
         ]
         read_only_fields = fields
 
     def to_representation(self, instance: Message) -> dict:
-        # Context `viewer_id`: whom the attachment URLs are signed for.
+        """Context `viewer_id`: whom the attachment URLs are signed for. Without
+        reactions (a message just sent has none): reads use `represent_messages`."""
         return message_representation(instance, self.context.get("viewer_id"))
 
 
@@ -193,6 +351,15 @@ def _message_text() -> StrictCharField:
     )
 
 
+class JSONIntegerField(StrictIntegerField):
+    """A JSON integer: not digits in a string (what `conversation_id` also takes)."""
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MessageCreateInputSerializer(serializers.Serializer):
     conversation_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
     # Not blank unless attachments are given: the service's rule (REST and WebSocket).
@@ -211,6 +378,14 @@ class MessageCreateInputSerializer(serializers.Serializer):
     )
     client_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
+    )
+    reply_to = JSONIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The id of an earlier message of the same conversation that this one "
+        "answers (not a deleted one); null or absent: not a reply.",
     )
 
 

@@ -16,6 +16,8 @@ from messaging import selectors, services
 from messaging.models import Message, Report
 
 from . import serializers as s
+from .pins import PinActions
+from .reactions import ReactionActions
 from .send import lean_send
 
 
@@ -41,8 +43,9 @@ def _viewer(request: Request) -> dict:
 HISTORY_PARAMETERS = [s.HistoryQuerySerializer]
 
 
-class MessageViewSet(viewsets.GenericViewSet):
-    """Send, edit and delete messages; read a conversation's history; search."""
+class MessageViewSet(ReactionActions, PinActions, viewsets.GenericViewSet):
+    """Send, edit and delete messages; read a conversation's history; search; react and
+    pin (the mixins)."""
 
     serializer_class = s.MessageSerializer
     pagination_class = None
@@ -59,6 +62,9 @@ class MessageViewSet(viewsets.GenericViewSet):
     def get_queryset(self):  # schema generation only: every action goes through a selector
         return Message.objects.none()
 
+    def _message_id(self, pk: str) -> int:
+        return _path_id(pk, services.MESSAGE_NOT_FOUND)
+
     @extend_schema(
         request=s.MessageCreateInputSerializer,
         responses={
@@ -66,7 +72,8 @@ class MessageViewSet(viewsets.GenericViewSet):
             200: OpenApiResponse(s.MessageSerializer, description="client_id replay"),
             400: invalid(
                 "empty `content` without `attachment_ids`; an id in `attachment_ids` that is "
-                "not your own upload, is attached already or has expired."
+                "not your own upload, is attached already or has expired; a `reply_to` that "
+                "is not a message of this conversation, or is deleted (`reply_to`)."
             ),
             403: error("A direct chat where either user blocks the other."),
             404: error("Unknown conversation, or not a member (`not_found`)."),
@@ -81,7 +88,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         data = _valid(s.MessageCreateInputSerializer, request.data)
         message, created = services.message_send(actor=request.user, **data)
         return Response(
-            s.MessageSerializer(message, context=_viewer(request)).data,
+            s.sent_representation(message, created=created, viewer_id=request.user.id),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -90,7 +97,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         message = selectors.message_get_for_user(
             user_id=request.user.id, message_id=_path_id(pk, services.MESSAGE_NOT_FOUND)
         )
-        return Response(s.MessageSerializer(message, context=_viewer(request)).data)
+        return Response(s.represent_messages([message], viewer_id=request.user.id)[0])
 
     @extend_schema(
         request=s.MessageEditInputSerializer,
@@ -100,7 +107,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         message_id = _path_id(pk, services.MESSAGE_NOT_FOUND)
         data = _valid(s.MessageEditInputSerializer, request.data)
         message = services.message_edit(actor=request.user, message_id=message_id, **data)
-        return Response(s.MessageSerializer(message, context=_viewer(request)).data)
+        return Response(s.represent_messages([message], viewer_id=request.user.id)[0])
 
     @extend_schema(request=None, responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -144,7 +151,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             conversation_id=_path_id(conversation_id, "Conversation not found."),
             **params,
         )
-        return Response(s.MessageSerializer(messages, many=True, context=_viewer(request)).data)
+        return Response(s.represent_messages(messages, viewer_id=request.user.id))
 
     @extend_schema(
         parameters=[s.SearchQuerySerializer],
@@ -158,7 +165,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         """Best match first, over the caller's conversations only; deleted messages never."""
         params = _valid(s.SearchQuerySerializer, request.query_params)
         messages = selectors.message_search(user_id=request.user.id, **params)
-        return Response(s.MessageSerializer(messages, many=True, context=_viewer(request)).data)
+        return Response(s.represent_messages(messages, viewer_id=request.user.id))
 
 
 class UserReportViewSet(viewsets.GenericViewSet):
@@ -191,5 +198,10 @@ class UserReportViewSet(viewsets.GenericViewSet):
 
 def register(router: object) -> None:
     """Add this app's viewsets to the project's one router."""
+    from .conversation_routes import ConversationMessagesViewSet  # it uses `_path_id`
+
     router.register("messages", MessageViewSet, basename="messages")
     router.register("users", UserReportViewSet, basename="user-reports")
+    # Only detail routes (`/api/conversations/{id}/pins` ...): the conversations app owns
+    # the rest of the prefix and never imports messaging for these.
+    router.register("conversations", ConversationMessagesViewSet, basename="conversation-messages")

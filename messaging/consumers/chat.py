@@ -34,6 +34,7 @@ from chat_project.text import BadText, parse_json
 from messaging import events
 
 from . import database
+from .catch_up import ReactionAndCatchUpFrames
 from .frames import (
     FrameError,
     FrameRate,
@@ -60,7 +61,7 @@ CLOSE_TOO_MANY_SOCKETS = 4029
 CLOSE_FLUSH_SECONDS = 2.0
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
     """One client socket. See docs/api.md for the protocol."""
 
     # No channel layer: the hub delivers (no per-socket queue or receive loop in Redis).
@@ -411,8 +412,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         attachment_ids = id_list_field(content, "attachment_ids")
         text = str_field(content, "content", required=not attachment_ids)
         client_id = str_field(content, "client_id", required=False)
+        reply_to = content.get("reply_to")  # the service checks it (`invalid` if wrong)
         message = await database.send_message(
-            self.user, conversation_id, text, client_id, attachment_ids
+            self.user, conversation_id, text, client_id, attachment_ids, reply_to
         )
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
@@ -442,4 +444,5 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         "send_message": on_send_message,
         "typing": on_typing,
         "mark_read": on_mark_read,
+        **ReactionAndCatchUpFrames.frame_handlers,
     }

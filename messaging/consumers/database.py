@@ -14,7 +14,8 @@ from channels.db import database_sync_to_async
 from conversations import selectors as conversation_selectors
 from friends import selectors as friend_selectors
 from messaging import services as messaging_services
-from messaging.events import message_payload
+from messaging.api.conversation_routes import changes_payload
+from messaging.api.serializers import sent_representation
 
 
 def db(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -48,17 +49,32 @@ def _send_message(
     content: str | None,
     client_id: str | None,
     attachment_ids: list[int] | None = None,
+    reply_to: object = None,
 ) -> dict[str, Any]:
     """The stored message, its attachment URLs signed for the sender (its event is
     published from this thread after commit)."""
-    message, _created = messaging_services.message_send(
+    message, created = messaging_services.message_send(
         actor=user,
         conversation_id=conversation_id,
         content=content or "",
         client_id=client_id,
         attachment_ids=attachment_ids,
+        reply_to=reply_to,  # type: ignore[arg-type]  # the service checks it
     )
-    return message_payload(message, viewer_id=user.pk)
+    return sent_representation(message, created=created, viewer_id=user.pk)
+
+
+def _react(user: Any, message_id: int, emoji: str, add: bool) -> None:
+    if add:
+        messaging_services.reaction_add(actor=user, message_id=message_id, emoji=emoji)
+    else:
+        messaging_services.reaction_remove(actor=user, message_id=message_id, emoji=emoji)
+
+
+def _changes(user_id: int, conversation_id: int, since: int, limit: int) -> dict[str, Any]:
+    return changes_payload(
+        user_id=user_id, conversation_id=conversation_id, since=since, limit=limit
+    )
 
 
 def _mark_read(user: Any, conversation_id: int, message_id: int) -> None:
@@ -70,5 +86,7 @@ def _mark_read(user: Any, conversation_id: int, message_id: int) -> None:
 connect_state = db(_connect_state)
 membership_check = db(_membership_check)
 send_message = db(_send_message)
+react = db(_react)
+changes = db(_changes)
 mark_read = db(_mark_read)
 presence_audience = db(friend_selectors.presence_audience)

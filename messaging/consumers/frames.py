@@ -31,6 +31,26 @@ def id_field(content: dict[str, Any], field: str) -> int:
     return value
 
 
+def count_field(
+    content: dict[str, Any],
+    field: str,
+    *,
+    minimum: int = 0,
+    maximum: int,
+    default: int | None = None,
+) -> int:
+    """A JSON integer from `minimum` to `maximum` (a cursor, a limit); `default` when
+    absent or null."""
+    if field not in content or content[field] is None:
+        if default is None:
+            raise _invalid(field, "This field is required.")
+        return default
+    value = content[field]
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise _invalid(field, f"An integer from {minimum} to {maximum} is required.")
+    return value
+
+
 def id_list_field(content: dict[str, Any], field: str) -> list[int] | None:
     """An optional list of ids (`attachment_ids`); None when left out or null."""
     value = content.get(field)

@@ -3,6 +3,10 @@
 * `store` — the message store's business rules: send, edit, delete/redact, read markers
   (its docstring has the invariants: gapless `seq`, idempotent `client_id`, soft delete);
 * `send_write` — the write of a send: PostgreSQL's one statement, SQLite's steps;
+* `content` — text as stored: rendered HTML and mentions (messaging.formatting);
+* `changes` — the per-conversation change numbers the catch-up reads by;
+* `reactions` — emoji reactions on messages;
+* `pins` — pinned messages;
 * `mentions` — `@username` parsing and mention notifications;
 * `reports` — message and user reports and the moderators' handling of them;
 * `checks` — input and access checks they share;
@@ -25,8 +29,10 @@ from .attachments import (
     storage_used,
     user_uploads_purge,
 )
-from .checks import CLIENT_ID_MAX_LENGTH, MESSAGE_NOT_FOUND
+from .checks import CLIENT_ID_MAX_LENGTH, MESSAGE_NOT_FOUND, REPLY_TO_INVALID
 from .mentions import MENTION_MAX_NAMES, MENTION_RE, mentioned_names
+from .pins import message_pin, message_unpin
+from .reactions import EMOJI_INVALID, clean_emoji, reaction_add, reaction_remove
 from .reports import (
     ALREADY_REPORTED,
     REPORT_NOT_FOUND,
@@ -52,10 +58,12 @@ from .typed import message_payload_update, message_post
 __all__ = [
     "ALREADY_REPORTED",
     "CLIENT_ID_MAX_LENGTH",
+    "EMOJI_INVALID",
     "MAX_ATTACHMENTS",
     "MENTION_MAX_NAMES",
     "MENTION_RE",
     "MESSAGE_NOT_FOUND",
+    "REPLY_TO_INVALID",
     "REPORT_NOT_FOUND",
     "REPORT_REASON_MAX_LENGTH",
     "UPLOAD_NOT_FOUND",
@@ -64,17 +72,22 @@ __all__ = [
     "attachment_remove",
     "attachment_upload",
     "attachments_purge",
+    "clean_emoji",
     "mentioned_names",
     "message_delete",
     "message_edit",
     "message_mark_read",
     "message_payload_update",
+    "message_pin",
     "message_post",
     "message_redact",
     "message_report",
     "message_send",
     "message_send_clean",
     "message_send_window",
+    "message_unpin",
+    "reaction_add",
+    "reaction_remove",
     "report_ban_user",
     "report_dismiss",
     "report_redact_message",

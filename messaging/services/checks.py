@@ -18,6 +18,7 @@ from messaging.models import Message
 
 MESSAGE_NOT_FOUND = "Message not found."
 CLIENT_ID_MAX_LENGTH = 64
+REPLY_TO_INVALID = "Reply to a message of this conversation that is not deleted."
 
 
 def clean_content(content: object) -> str:
@@ -59,6 +60,29 @@ def clean_client_id(client_id: object) -> str | None:
     return client_id
 
 
+def clean_reply_to(reply_to: object) -> int | None:
+    """None (not a reply) or a message id; what it must be is `check_reply_to`'s rule."""
+    if reply_to is None:
+        return None
+    if isinstance(reply_to, bool) or not isinstance(reply_to, int):
+        raise ValidationError({"reply_to": ["A message id (an integer) or null is required."]})
+    if not 1 <= reply_to <= MAX_ID:
+        raise ValidationError({"reply_to": [REPLY_TO_INVALID]})
+    return reply_to
+
+
+def check_reply_to(conversation_id: int, reply_to: int | None) -> None:
+    """A reply answers a message of the same conversation that is not deleted. Any other
+    id — another conversation's (even one the sender is in), unknown, deleted — is the same
+    400, so it says nothing about messages elsewhere."""
+    if reply_to is None:
+        return
+    if not Message.objects.filter(
+        pk=reply_to, conversation_id=conversation_id, is_deleted=False
+    ).exists():
+        raise ValidationError({"reply_to": [REPLY_TO_INVALID]})
+
+
 def as_id(value: object, not_found: str = MESSAGE_NOT_FOUND) -> int:
     """An integer id, or the not-found every unknown id gets (never a 500 on garbage)."""
     if isinstance(value, bool):
@@ -93,7 +117,10 @@ def membership_for_message(*, actor: User, message_id: object, lock: bool = Fals
     """
     queryset = Message.objects.select_related("sender")
     if lock:
-        queryset = queryset.select_for_update(of=("self",))
+        # FOR NO KEY UPDATE: a reply being sent to this message (a foreign key check,
+        # FOR KEY SHARE) does not wait for it, so a change that then takes the
+        # conversation's lock (services.changes) cannot deadlock with that send.
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     try:
         message = queryset.get(pk=as_id(message_id))
     except Message.DoesNotExist as exc:

@@ -1,21 +1,17 @@
 """Mentions: `@username` of a member of the conversation (not the sender, not across a block
 either way) notifies that member once per message, on send or on the edit that adds it
 (`accounts.services.notifications_create`; the partial unique constraint on mention
-notifications makes "once" a database fact).
+notifications makes "once" a database fact). Who is mentioned is found when the text is
+rendered (`content.render_content`: outside code and link text) and kept on the message
+(`mention_ids`); this module has the name rule and sends the notifications.
 """
-
-import re
-
-from django.db.models.functions import Lower
 
 from accounts import services as accounts_services
 from accounts.models import Notification, User
-from conversations.models import ConversationMember
 from friends.selectors import blocked_ids_either_way
+from messaging.formatting import MENTION_RE
 from messaging.models import Message
 
-#: `@name` not preceded by a username character (so e-mail addresses do not count).
-MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{3,32})")
 #: Distinct names looked at per message: a wall of @s costs one bounded query.
 MENTION_MAX_NAMES = 50
 
@@ -35,21 +31,9 @@ def mentioned_names(text: str) -> set[str]:
 
 
 def notify_mentions(*, actor: User, message: Message) -> None:
-    """`mention` notifications for the members named in the message (see module docstring)."""
-    if "@" not in message.content:
-        return
-    names = mentioned_names(message.content)
-    if not names:
-        return
-    member_ids = set(
-        ConversationMember.objects.filter(
-            conversation_id=message.conversation_id, user__is_active=True
-        )
-        .annotate(username_lower=Lower("user__username"))
-        .filter(username_lower__in=names)
-        .exclude(user_id=actor.id)
-        .values_list("user_id", flat=True)
-    )
+    """`mention` notifications for the members the message mentions (`mention_ids`, found
+    when its text was rendered: messaging.services.content), see the module docstring."""
+    member_ids = set(message.mention_ids) - {actor.id}
     if member_ids:
         member_ids -= blocked_ids_either_way(actor.id)
     if not member_ids:

@@ -22,9 +22,10 @@ from accounts.tokens import TOKEN_ACTOR_VALID_SQL, TokenActor, actor_is_valid
 from conversations.models import Conversation, ConversationMember
 from conversations.selectors import membership_get
 from friends.models import Block
+from messaging.formatting import Rendered, render
 from messaging.models import Message
 
-from .checks import check_not_blocked
+from .checks import check_not_blocked, check_reply_to
 
 # {actor}, {actor_check} and {actor_username} are empty for a loaded User; for a
 # TokenActor they make the statement check the user row too and return the username.
@@ -38,20 +39,26 @@ WITH {actor}m AS (
               OR (b.blocker_id = %(sender)s AND b.blocked_id = o.user_id)
             WHERE o.conversation_id = %(conversation)s AND o.user_id <> %(sender)s)
           ELSE true END{actor_check}
+      AND (%(reply_to)s::bigint IS NULL OR EXISTS (
+            SELECT 1 FROM {messages} t WHERE t.id = %(reply_to)s::bigint
+              AND t.conversation_id = %(conversation)s AND NOT t.is_deleted))
 ), c AS (
     UPDATE {conversations} SET last_seq = last_seq + 1, last_message_at = %(now)s,
-        last_message_id = nextval(pg_get_serial_sequence(%(messages)s, 'id'))
+        last_message_id = nextval(pg_get_serial_sequence(%(messages)s, 'id')),
+        last_change_seq = last_change_seq + 1
     WHERE id = %(conversation)s AND EXISTS (SELECT 1 FROM m)
-    RETURNING last_seq, last_message_id
+    RETURNING last_seq, last_message_id, last_change_seq
 ), r AS (
     UPDATE {members} SET last_read_seq = c.last_seq, last_read_message_id = c.last_message_id
     FROM c, m WHERE {members}.id = m.id AND {members}.last_read_seq < c.last_seq
 )
-INSERT INTO {messages} (id, conversation_id, seq, sender_id, content, message_type,
-    client_id, payload, created_at, is_deleted)
-SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s, %(type)s,
+INSERT INTO {messages} (id, conversation_id, seq, sender_id, content, content_html,
+    mention_ids, reply_to_id, change_seq, message_type, client_id, payload, created_at,
+    is_deleted)
+SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s,
+    %(content_html)s, %(mention_ids)s::jsonb, %(reply_to)s::bigint, c.last_change_seq, %(type)s,
     %(client_id)s, CAST(%(payload)s AS jsonb), %(now)s, false FROM c
-RETURNING id, seq{actor_username}
+RETURNING id, seq, change_seq{actor_username}
 """
 
 
@@ -98,11 +105,15 @@ class _PreparedCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True)
 
 
-def _why_not_sent(*, actor: User | TokenActor, conversation_id: int) -> Exception:
+def _why_not_sent(
+    *, actor: User | TokenActor, conversation_id: int, reply_to: int | None
+) -> Exception:
     """The error for a send the write statement refused (the uncommon path, so it may
-    take its time): not a member (404), blocked (403), or deleted meanwhile (404)."""
+    take its time): not a member (404), blocked (403), `reply_to` not a message of this
+    conversation (400), or deleted meanwhile (404)."""
     membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
     check_not_blocked(membership.conversation, actor.id)
+    check_reply_to(conversation_id, reply_to)
     return Http404("Conversation not found.")
 
 
@@ -112,6 +123,8 @@ def insert_message(
     conversation_id: int,
     content: str,
     client_id: str | None,
+    rendered: Rendered | None = None,
+    reply_to: int | None = None,
     message_type: str = Message.Type.TEXT,
     payload: dict[str, Any] | None = None,
 ) -> Message:
@@ -128,16 +141,26 @@ def insert_message(
     atomic by itself, so a send needs no BEGIN/COMMIT round trips, and a `client_id`
     collision fails all of it, increment included. SQLite (the embedded mode) serialises
     writers itself and runs the same steps one by one inside the caller's transaction.
+
+    The same statement checks that `reply_to` (if any) is a message of this conversation
+    that is not deleted, takes the conversation's next change number
+    (messaging.services.changes) and stores the rendered text and its mentions
+    (`rendered`; None: rendered here, mentioning nobody).
     `message_type` and `payload` are for the messages other apps' services post
     (`typed.message_post`); a client's send is text without one.
     """
     now = timezone.now()
     token_actor = isinstance(actor, TokenActor)
+    if rendered is None:
+        rendered = render(content)
     if connection.vendor != "postgresql":
         message = Message(
             conversation_id=conversation_id,
             sender_id=actor.id,
             content=content,
+            content_html=rendered.html,
+            mention_ids=rendered.mention_ids,
+            reply_to_id=reply_to,
             client_id=client_id,
             message_type=message_type,
             payload=payload,
@@ -152,14 +175,17 @@ def insert_message(
             message.sender = user
         membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
         check_not_blocked(membership.conversation, actor.id)
+        check_reply_to(conversation_id, reply_to)
         updated = Conversation.objects.filter(pk=conversation_id).update(
-            last_seq=F("last_seq") + 1, last_message_at=now
+            last_seq=F("last_seq") + 1,
+            last_change_seq=F("last_change_seq") + 1,
+            last_message_at=now,
         )
         if not updated:  # deleted between the membership check and now
             raise Http404("Conversation not found.")
-        message.seq = Conversation.objects.values_list("last_seq", flat=True).get(
-            pk=conversation_id
-        )
+        message.seq, message.change_seq = Conversation.objects.values_list(
+            "last_seq", "last_change_seq"
+        ).get(pk=conversation_id)
         message.save(force_insert=True)
         Conversation.objects.filter(pk=conversation_id).update(last_message_id=message.id)
         ConversationMember.objects.filter(pk=membership.pk, last_read_seq__lt=message.seq).update(
@@ -173,6 +199,9 @@ def insert_message(
         "sender": actor.id,
         "direct": Conversation.Type.DIRECT.value,
         "content": content,
+        "content_html": rendered.html,
+        "mention_ids": orjson.dumps(rendered.mention_ids).decode(),
+        "reply_to": reply_to,
         "type": message_type,
         "client_id": client_id,
         "payload": None if payload is None else orjson.dumps(payload).decode(),
@@ -184,13 +213,19 @@ def insert_message(
         cursor.execute(_send_sql(token_actor), params)
         row = cursor.fetchone()
     if row is None:
-        raise _why_not_sent(actor=actor, conversation_id=conversation_id)
+        raise _why_not_sent(actor=actor, conversation_id=conversation_id, reply_to=reply_to)
     message = _as_loaded(
         id=row[0],
         conversation_id=conversation_id,
         seq=row[1],
+        change_seq=row[2],
         sender_id=actor.id,
         content=content,
+        content_html=rendered.html,
+        mention_ids=rendered.mention_ids,
+        reply_to_id=reply_to,
+        pinned_at=None,
+        pinned_by_id=None,
         message_type=message_type,
         client_id=client_id,
         payload=payload,
@@ -200,7 +235,7 @@ def insert_message(
         deleted_at=None,
         deleted_by_id=None,
     )
-    message.sender = User(id=actor.id, username=row[2]) if token_actor else actor
+    message.sender = User(id=actor.id, username=row[3]) if token_actor else actor
     return message
 
 

@@ -14,7 +14,12 @@ The message store's invariants live here:
   returned.
 * Deletion is soft: `is_deleted`/`deleted_at`/`deleted_by` are set and the original text
   stays in the database for moderation (reports). The text is never exposed: the one
-  serializer blanks it, and search skips deleted messages.
+  serializer blanks it, and search skips deleted messages. A deleted message is no longer
+  pinned.
+* Text is rendered when it is written (`content.render_content`: Markdown to sanitised
+  HTML, mentions of members), on send and on edit, never when it is read.
+* Every change — send, edit, delete, redact (and reactions, pins) — takes the
+  conversation's next change number (`changes`), which the catch-up reads by.
 
 Events are built in `messaging.events` and leave through `chat_project.realtime` only
 after commit.
@@ -39,14 +44,17 @@ from messaging import events
 from messaging.models import Message
 
 from . import attachments
+from .changes import record_change
 from .checks import (
     MESSAGE_NOT_FOUND,
     as_id,
     check_not_blocked,
     clean_client_id,
     clean_content,
+    clean_reply_to,
     membership_for_message,
 )
+from .content import render_content
 from .mentions import notify_mentions
 from .send_write import insert_message, write_block
 
@@ -81,11 +89,14 @@ def _check_not_overloaded() -> None:
         )
 
 
-def message_send_clean(*, conversation_id: object, content: object, client_id: object) -> None:
+def message_send_clean(
+    *, conversation_id: object, content: object, client_id: object, reply_to: object = None
+) -> None:
     """The input checks of `message_send` alone (no side effect): ValidationError/Http404."""
     as_id(conversation_id, "Conversation not found.")
     clean_content(content)
     clean_client_id(client_id)
+    clean_reply_to(reply_to)
 
 
 def message_send_window(user_id: int) -> ratelimit.Window:
@@ -100,6 +111,7 @@ def message_send(
     content: str,
     client_id: str | None = None,
     counted: tuple[int, float] | None = None,
+    reply_to: int | None = None,
     attachment_ids: list[int] | None = None,
 ) -> tuple[Message, bool]:
     """Store a message and announce it; returns (message, created).
@@ -118,11 +130,12 @@ def message_send(
 
     `attachment_ids`: up to MAX_ATTACHMENTS of the sender's own unattached uploads
     (`services.attachments`), locked and attached in the send's transaction; the text may
-    then be empty.
+    then be empty. `reply_to` makes the message a reply to an earlier message of the same
+    conversation.
 
     Errors: not a member -> Http404; blocked in a direct chat -> PermissionDenied; bad
-    content, client_id or attachment_ids -> ValidationError; client_id reused in another
-    conversation ->
+    content, client_id, attachment_ids or reply_to (not a message of this conversation,
+    or deleted) -> ValidationError; client_id reused in another conversation ->
     Conflict; over the per-user rate (shared by REST and WebSocket) -> Throttled; while
     this process delivers events late (back-pressure) -> Overloaded.
     """
@@ -130,21 +143,32 @@ def message_send(
     upload_ids = attachments.clean_attachment_ids(attachment_ids)
     text = attachments.clean_text(content, with_attachments=bool(upload_ids))
     key = clean_client_id(client_id)
+    reply_to = clean_reply_to(reply_to)
     try:
         _check_not_overloaded()
         window = message_send_window(actor.id)
         ratelimit.hit(window.key, settings.THROTTLE_RATES["message_send"], counted)
         with write_block(text, attachments=bool(upload_ids)):
             claimed = attachments.claim(actor_id=actor.id, attachment_ids=upload_ids)
+            # Inside: with a mention, the members it names are read in the transaction
+            # that stores the message and its notifications.
+            rendered = render_content(conversation_id, text)
             message = insert_message(
-                actor=actor, conversation_id=conversation_id, content=text, client_id=key
+                actor=actor,
+                conversation_id=conversation_id,
+                content=text,
+                client_id=key,
+                rendered=rendered,
+                reply_to=reply_to,
             )
             attachments.attach(message=message, claimed=claimed, attachment_ids=upload_ids)
+            if reply_to is not None:  # the quoted preview (the statement checked it exists)
+                message.reply_to = Message.objects.select_related("sender").get(pk=reply_to)
             realtime.broadcast_on_commit(
                 realtime.conversation_group(conversation_id), events.new_message(message)
             )
             notify_mentions(actor=message.sender, message=message)
-    except (IntegrityError, PermissionDenied, Throttled):
+    except (IntegrityError, PermissionDenied, Throttled, ValidationError):
         existing = key and _replay(actor=actor, client_id=key, conversation_id=conversation_id)
         if existing is None:
             raise
@@ -176,9 +200,11 @@ def message_edit(*, actor: User, message_id: int, content: str) -> Message:
     check_not_blocked(membership.conversation, actor.id)
     if text == message.content:
         return message
+    rendered = render_content(message.conversation_id, text)
     message.content = text
+    message.content_html, message.mention_ids = rendered
     message.edited_at = timezone.now()
-    message.save(update_fields=["content", "edited_at"])
+    record_change(message, "content", "content_html", "mention_ids", "edited_at")
     realtime.broadcast_on_commit(
         realtime.conversation_group(message.conversation_id), events.message_updated(message)
     )
@@ -190,7 +216,8 @@ def _soft_delete(message: Message, *, by: User) -> None:
     message.is_deleted = True
     message.deleted_at = timezone.now()
     message.deleted_by = by
-    message.save(update_fields=["is_deleted", "deleted_at", "deleted_by"])
+    message.pinned_at = message.pinned_by = None  # no longer pinned: no separate event
+    record_change(message, "is_deleted", "deleted_at", "deleted_by", "pinned_at", "pinned_by")
     realtime.broadcast_on_commit(
         realtime.conversation_group(message.conversation_id), events.message_deleted(message)
     )
@@ -227,7 +254,8 @@ def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
     if not (actor.is_active and actor.is_staff):
         raise PermissionDenied("Only moderators can redact messages.")
     try:
-        message = Message.objects.select_for_update().get(pk=as_id(message_id))
+        # NO KEY UPDATE, as `membership_for_message` locks (see there).
+        message = Message.objects.select_for_update(no_key=True).get(pk=as_id(message_id))
     except Message.DoesNotExist as exc:
         raise Http404(MESSAGE_NOT_FOUND) from exc
     if message.is_deleted:

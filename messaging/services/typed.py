@@ -21,6 +21,7 @@ from chat_project import realtime
 from messaging import events
 from messaging.models import Message
 
+from .changes import record_change
 from .checks import MESSAGE_NOT_FOUND, as_id, clean_content
 from .send_write import insert_message
 
@@ -75,7 +76,7 @@ def message_payload_update(*, message_id: int, payload: dict[str, Any]) -> Messa
     Http404. The same payload again changes nothing and emits nothing."""
     try:
         message = (
-            Message.objects.select_for_update(of=("self",))
+            Message.objects.select_for_update(of=("self",), no_key=True)  # as checks says
             .select_related("sender")
             .get(pk=as_id(message_id))
         )
@@ -85,7 +86,7 @@ def message_payload_update(*, message_id: int, payload: dict[str, Any]) -> Messa
     if message.payload == payload:
         return message
     message.payload = payload
-    message.save(update_fields=["payload"])
+    record_change(message, "payload")  # the catch-up shows the new state too
     realtime.broadcast_on_commit(
         realtime.conversation_group(message.conversation_id), events.message_updated(message)
     )

@@ -1,8 +1,9 @@
 """Messages created straight in the database (no service rules, no events).
 
 Use these to build history for selector/API tests; use `message_send` when the test is
-about sending. `MessageFactory` keeps `Conversation.last_seq`/`last_message_*` consistent
-so unread counts and seq gaps stay realistic.
+about sending. `MessageFactory` keeps `Conversation.last_seq`/`last_message_*` and the
+change numbers consistent so unread counts, seq gaps and the catch-up stay realistic, and
+renders `content_html` as a send would (without mentions: give `mention_ids` yourself).
 """
 
 import factory
@@ -11,6 +12,7 @@ from django.db.models import F
 from accounts.tests.factories import UserFactory
 from conversations.models import Conversation
 from conversations.tests.factories import ConversationFactory
+from messaging.formatting import render
 from messaging.models import Attachment, Message
 
 
@@ -26,9 +28,14 @@ class MessageFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         conversation = kwargs["conversation"]
-        Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
-        conversation.refresh_from_db(fields=["last_seq"])
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_seq=F("last_seq") + 1, last_change_seq=F("last_change_seq") + 1
+        )
+        conversation.refresh_from_db(fields=["last_seq", "last_change_seq"])
         kwargs["seq"] = conversation.last_seq
+        kwargs["change_seq"] = conversation.last_change_seq
+        if "content_html" not in kwargs:  # as a send renders it (no mentions)
+            kwargs["content_html"] = render(kwargs["content"]).html
         message = super()._create(model_class, *args, **kwargs)
         Conversation.objects.filter(pk=conversation.pk).update(
             last_message_id=message.id, last_message_at=message.created_at

@@ -112,7 +112,12 @@ def test_redact_action_goes_through_service(
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_deleted", "conversation_id": group.id, "message_id": live.id},
+            {
+                "type": "message_deleted",
+                "conversation_id": group.id,
+                "message_id": live.id,
+                "change_seq": 3,  # sent (1), the deleted one sent (2), redacted (3)
+            },
         )
     ]
 

@@ -22,6 +22,13 @@ MESSAGE_KEYS = {
     "edited_at",
     "is_deleted",
     "attachments",
+    "content_html",
+    "mentions",
+    "reply_to",
+    "reactions",
+    "pinned_at",
+    "pinned_by_id",
+    "change_seq",
     "transfer",
 }
 
@@ -295,7 +302,12 @@ def test_delete_own_message(alice, user, group, sent_events, django_capture_on_c
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_deleted", "conversation_id": group.id, "message_id": message.id},
+            {
+                "type": "message_deleted",
+                "conversation_id": group.id,
+                "message_id": message.id,
+                "change_seq": 2,  # sent (1), deleted (2)
+            },
         )
     ]
     body = alice.get(f"/api/messages/{message.id}").json()
@@ -426,13 +438,13 @@ def test_history_query_count_constant(alice, user, user_factory, group, django_a
             message = MessageFactory(conversation=group, sender=sender)
             AttachmentFactory.create_batch(2, message=message)
 
-    # Membership, the page, the attachments of the page.
+    # Membership, the page (senders and replied-to joined), its attachments, its reactions.
     add(10)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         page = history(alice, group.id).json()
         assert len(page) == 10 and all(len(m["attachments"]) == 2 for m in page)
     add(10)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(history(alice, group.id).json()) == 20
 
 
@@ -491,12 +503,12 @@ def test_search_query_count_constant(alice, user_factory, group, django_assert_n
             message = MessageFactory(conversation=group, sender=user_factory(), content="needle")
             AttachmentFactory(message=message)
 
-    # The matches, their attachments.
+    # The matches (senders and replied-to joined), their attachments, their reactions.
     add(5)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(search(alice, q="needle").json()) == 5
     add(5)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(search(alice, q="needle").json()) == 10
 
 

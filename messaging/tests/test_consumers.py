@@ -431,6 +431,7 @@ async def test_edit_and_delete_reach_members(ws, user, other_user, team):
         "type": "message_deleted",
         "conversation_id": team.pk,
         "message_id": message.pk,
+        "change_seq": 3,  # sent (1), edited (2), deleted (3)
     }
 
 

@@ -52,6 +52,7 @@ def test_the_group_has_exactly_the_moderation_permissions():
         ("conversations", "view_conversation"),
         ("conversations", "view_conversationmember"),
         ("messaging", "view_message"),
+        ("messaging", "view_reaction"),
         ("messaging", "redact_message"),
         ("messaging", "view_report"),
         ("messaging", "resolve_report"),
@@ -140,7 +141,12 @@ def test_redact_action_reaches_live_clients(
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_deleted", "conversation_id": group.id, "message_id": rude.id},
+            {
+                "type": "message_deleted",
+                "conversation_id": group.id,
+                "message_id": rude.id,
+                "change_seq": 2,  # sent (1), redacted (2)
+            },
         )
     ]
     assert ModerationLog.objects.get(action="redact_message").reason == "insult"

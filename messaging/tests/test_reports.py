@@ -108,7 +108,12 @@ def test_report_redact_message_redacts_resolves_and_logs(
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_deleted", "conversation_id": group.id, "message_id": rude.id},
+            {
+                "type": "message_deleted",
+                "conversation_id": group.id,
+                "message_id": rude.id,
+                "change_seq": 2,  # sent (1), redacted (2)
+            },
         )
     ]
     assert list(ModerationLog.objects.order_by("id").values_list("action", flat=True)) == [

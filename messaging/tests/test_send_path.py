@@ -526,3 +526,38 @@ def test_the_browsable_api_still_renders(user, client):
     assert response.status_code == 405  # no list: the page offers the POST form
     assert response["Content-Type"].startswith("text/html")
     assert b"Message Create Input" in response.content or b"<form" in response.content
+
+
+# --- replies (issue 15) ------------------------------------------------------------------------
+
+
+def test_replies_answer_alike(both_paths, user, other_user, group, direct):
+    original = Message.objects.create(
+        conversation=group, sender=other_user, seq=99, content="q?", content_html="<p>q?</p>"
+    )
+    elsewhere = Message.objects.create(conversation=direct, sender=other_user, seq=99, content="d")
+    client = bearer(user)
+    responses = both_paths(
+        lambda: [
+            post(client, {"conversation_id": group.id, "content": "a", "reply_to": original.id}),
+            post(client, {"conversation_id": group.id, "content": "b", "reply_to": None}),
+            post(client, {"conversation_id": group.id, "content": "c", "reply_to": elsewhere.id}),
+            post(client, {"conversation_id": group.id, "content": "d", "reply_to": 999_999}),
+        ],
+        expect="lean",
+    )
+    assert [r["status"] for r in responses] == [201, 201, 400, 400]
+    assert responses[0]["body"]["reply_to"]["id"] == original.id
+    assert responses[2]["body"] == {
+        "reply_to": ["Reply to a message of this conversation that is not deleted."]
+    }
+
+
+@pytest.mark.parametrize("reply_to", ["5", True, 1.5, 0, [1]])
+def test_a_malformed_reply_to_is_drfs_400(both_paths, user, group, reply_to):
+    client = bearer(user)
+    (response,) = both_paths(
+        lambda: [post(client, {"conversation_id": group.id, "content": "x", "reply_to": reply_to})],
+        expect="drf",
+    )
+    assert response["status"] == 400 and list(response["body"]) == ["reply_to"]

@@ -483,7 +483,12 @@ def test_delete_soft_deletes_and_emits(
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_deleted", "conversation_id": group.id, "message_id": message.id},
+            {
+                "type": "message_deleted",
+                "conversation_id": group.id,
+                "message_id": message.id,
+                "change_seq": 2,  # sent (1), deleted (2)
+            },
         )
     ]
 

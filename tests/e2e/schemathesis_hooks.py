@@ -29,6 +29,10 @@ TAKEN = r"A user with that (username|email) already exists\."
 WEAK_PASSWORD = r"This password is too common\.|The password is too similar to the .*"
 NOT_A_GROUP = r"A direct conversation cannot be changed: it always links the same two people\."
 CAP_BELOW_MEMBERS = r"The conversation already has \d+ members\."
+NOT_ONE_EMOJI = (
+    r"Exactly one emoji is required \(at most \d+ code points\), not text or a :shortcode:\."
+)
+REACTED_DELETED = r"A deleted message cannot be reacted to\."
 NOT_EDITABLE = r"A deleted message cannot be edited\.|Only a text message can be edited\."
 
 NOT_ATTACHABLE = r"Not an upload of yours that can still be attached: \d+ \(.*\)\."
@@ -68,6 +72,24 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/messages/"): {
         "content": r"Message content cannot be empty\.",
         "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
+        "reply_to": r"Reply to a message of this conversation that is not deleted\.",
+    },
+    ("PUT", "/api/messages/{id}/reactions/{emoji}/"): {
+        "emoji": NOT_ONE_EMOJI
+        + r"|A message can have at most \d+ different emoji: use one it has\.",
+        "non_field_errors": REACTED_DELETED,
+    },
+    ("DELETE", "/api/messages/{id}/reactions/{emoji}/"): {
+        "emoji": NOT_ONE_EMOJI,
+        "non_field_errors": REACTED_DELETED,
+    },
+    ("GET", "/api/messages/{id}/reactions/"): {"emoji": NOT_ONE_EMOJI},
+    ("PUT", "/api/messages/{id}/pin/"): {
+        "non_field_errors": r"A deleted message cannot be pinned\.|A conversation can have at "
+        r"most \d+ pinned messages: unpin one first\."
+    },
+    ("GET", "/api/conversations/{id}/changes/"): {
+        "since": r"Ahead of this conversation's last change \(\d+\): start from 0\."
     },
     ("POST", "/api/uploads/"): {"file": FILE_REFUSED},
     ("PUT", "/api/users/me/avatar/"): {"file": AVATAR_REFUSED},

@@ -99,7 +99,7 @@ def test_every_page_has_no_serious_accessibility_violation(people, browser: Any,
     expect(messages_with(a, "see you at 7")).to_have_count(1)
     check(a, "group chat", failures)
     a.locator("#message-list .msg").first.hover()
-    a.locator("#message-list .msg-menu-button").first.click()
+    a.locator("#message-list .msg-more").first.click()
     check(a, "message menu open", failures)
     a.keyboard.press("Escape")
     a.get_by_role("button", name="Details").click()
@@ -168,13 +168,17 @@ def test_the_chat_screen_works_by_keyboard_alone(people):
     expect(messages_with(a, "mesage")).to_have_count(1)
 
     # Shift+Tab from the composer reaches the message list, then the row's menu button.
-    menu_button = a.locator("#message-list .msg-menu-button").last
+    menu_button = a.locator("#message-list .msg-more").last
     for _ in range(12):
         if menu_button.evaluate("b => b === document.activeElement"):
             break
         a.keyboard.press("Shift+Tab")
     expect(menu_button).to_be_focused()
     a.keyboard.press("Enter")
+    expect(a.get_by_role("menuitem").first).to_be_focused()
+    a.keyboard.press("End")
+    expect(a.get_by_role("menuitem", name="Delete")).to_be_focused()
+    a.keyboard.press("ArrowUp")
     expect(a.get_by_role("menuitem", name="Edit")).to_be_focused()
     a.keyboard.press("Enter")
     editor = a.get_by_role("textbox", name="Edit message")

@@ -160,7 +160,7 @@ def test_search_jumps_into_the_history_around_a_result_and_scrolls_both_ways(
     expect(a.locator("#pane-title")).to_have_text("Hiking club")
     expect(a).to_have_url(re.compile(rf"/c/{group.id}/$"))
     target = a.locator(f'#message-list .msg[data-id="{ids[39]}"]')
-    expect(target).to_have_class(re.compile(r"\bis-target\b"))
+    expect(target).to_have_class(re.compile(r"\bhighlight\b"))
     expect(target).to_be_focused()
     expect(target).to_be_in_viewport()
     rows = a.locator("#message-list .msg")

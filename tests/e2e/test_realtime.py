@@ -188,6 +188,77 @@ def test_reconnect_and_catch_up_gets_everything_missed_once_in_order(daphne_fact
     assert sorted(m["content"] for m in caught_up) == sorted(f"missed {n}" for n in range(1, 51))
 
 
+def test_catch_up_after_a_reconnect_shows_edits_deletes_reactions_and_pins(daphne_factory):
+    """Alice keeps one cursor; while she is offline Bob edits, deletes, reacts and pins
+    through the REST API. Back online she gets all of it with one `catch_up` frame, the
+    same as `GET .../changes`, and live events go on numbered after the new cursor."""
+    server = daphne_factory(**FAST)
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    team = group_with(bob, alice, name="Team")  # bob is the admin: he may pin
+    alice_token, bob_token = access_token_for(alice), access_token_for(bob)
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(base_url=server.url, timeout=WS_WAIT) as http:
+            as_bob = auth(bob_token)
+
+            async def post(content: str, **extra) -> dict:
+                body = {"conversation_id": team.pk, "content": content, **extra}
+                response = await http.post("/api/messages", json=body, headers=as_bob)
+                assert response.status_code == 201, response.text
+                return response.json()
+
+            alice_ws = await open_live_socket(server, token=alice_token)
+            edited, deleted, reacted, pinned = [
+                await post(text) for text in ("draft", "oops", "ship it?", "rules")
+            ]
+            reply = await post("> quoted\nsee above", reply_to=edited["id"])
+            cursor = (await alice_ws.wait_for("new_message", message={**reply}))["message"][
+                "change_seq"
+            ]
+            await alice_ws.close()
+
+            changes = [
+                http.patch(
+                    f"/api/messages/{edited['id']}", json={"content": "**final**"}, headers=as_bob
+                ),
+                http.delete(f"/api/messages/{deleted['id']}", headers=as_bob),
+                http.put(f"/api/messages/{reacted['id']}/reactions/%F0%9F%9A%80", headers=as_bob),
+                http.put(f"/api/messages/{pinned['id']}/pin", headers=as_bob),
+            ]
+            for change in changes:
+                response = await change
+                assert response.status_code in (200, 201, 204), response.text
+
+            alice_ws = await open_live_socket(server, token=alice_token)
+            await alice_ws.send({"type": "catch_up", "conversation_id": team.pk, "since": cursor})
+            answer = await alice_ws.wait_for("changes", conversation_id=team.pk)
+            assert (answer["cursor"], answer["has_more"]) == (cursor + 4, False)
+            by_id = {m["id"]: m for m in answer["messages"]}
+            assert list(by_id) == [edited["id"], deleted["id"], reacted["id"], pinned["id"]]
+            assert by_id[edited["id"]]["content_html"] == "<p><strong>final</strong></p>"
+            assert by_id[deleted["id"]]["is_deleted"] is True
+            assert by_id[reacted["id"]]["reactions"] == [{"emoji": "🚀", "count": 1, "me": False}]
+            assert by_id[pinned["id"]]["pinned_by_id"] == bob.pk
+            rest = await http.get(
+                f"/api/conversations/{team.pk}/changes",
+                params={"since": cursor},
+                headers=auth(alice_token),
+            )
+            assert rest.json() == {key: value for key, value in answer.items() if key != "type"}
+            history = await http.get(
+                f"/api/messages/conversation/{team.pk}", headers=auth(alice_token)
+            )
+            quoted = next(m for m in history.json() if m["id"] == reply["id"])["reply_to"]
+            assert quoted["preview"] == "**final**"  # the original as it is now
+
+            await http.put(f"/api/messages/{reply['id']}/reactions/%F0%9F%91%8D", headers=as_bob)
+            live = await alice_ws.wait_for("reaction_added", message_id=reply["id"])
+            assert live["change_seq"] == answer["cursor"] + 1
+            await alice_ws.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_burst_of_reconnecting_friends_all_get_connected(daphne_factory):
     """~30 sockets connect at once (each loads its conversations and friends): none stalls."""
     server = daphne_factory(**FAST)

@@ -5,6 +5,7 @@ import { api, ApiError } from "../lib/api.js";
 import { attachmentsElement } from "../lib/attachments.js";
 import { conversationAvatar, personAvatar } from "../lib/avatar.js";
 import { $, clear, h, linkify, setupDialog, shortTime, toast } from "../lib/dom.js";
+import { richText } from "../lib/rich_text.js";
 import { startShell } from "../lib/shell.js";
 import { openViewer } from "../lib/viewer.js";
 
@@ -130,7 +131,9 @@ async function preview(room) {
             h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: message.sender_username }), h("time", { text: shortTime(message.created_at) })),
             message.is_deleted
               ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
-              : h("div", { class: "msg-body" }, linkify(message.content || "")),
+              : typeof message.content_html === "string"
+                ? h("div", { class: "msg-body rich" }, richText(message.content_html, { meId: app.me?.id }))
+                : h("div", { class: "msg-body" }, linkify(message.content || "")),
             message.is_deleted ? null : attachmentsElement(message.attachments),
           ),
         ),

@@ -4,7 +4,8 @@
 // shows as pending until acknowledged; without an ack in time, or refused, it goes over
 // REST with the same client_id (idempotent), and a 429 "overloaded" is tried again after
 // Retry-After. Files attached in the composer (uploads.js) go with the message as
-// attachment_ids; the text may then be empty.
+// attachment_ids; the text may then be empty. A quote taken with Reply (replies.js) goes
+// as reply_to.
 
 import { api } from "../../lib/api.js";
 import { randomId } from "../../lib/dom.js";
@@ -17,6 +18,7 @@ import {
   showLatest,
 } from "./messages.js";
 import { els, socket } from "./page.js";
+import { takeReply } from "./replies.js";
 import { addPending, onConversationForgotten, setDraft, state } from "./state.js";
 import { noteTyping, stopTyping } from "./typing.js";
 import { clearSentUploads, readyUploads, renderTray, trayNotice } from "./uploads.js";
@@ -56,6 +58,7 @@ onConversationForgotten((id) => {
 });
 
 els.input.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented) return; // a key the mention list took
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     els.composer.requestSubmit();
@@ -79,6 +82,7 @@ els.composer.addEventListener("submit", async (event) => {
     return;
   }
   if (!content && !attachments.length) return;
+  const replyTo = takeReply(conversationId);
   clearSentUploads(conversationId);
   trayNotice("");
   state.drafts.delete(conversationId);
@@ -87,7 +91,7 @@ els.composer.addEventListener("submit", async (event) => {
   stopTyping();
   // Reading further up (a search result): the message goes below the newest, so show them.
   if (state.histories.get(conversationId)?.hasNewer) await showLatest(conversationId);
-  send(conversationId, content, attachments);
+  send(conversationId, content, attachments, replyTo);
 });
 
 // A failed send's Retry and Discard buttons.
@@ -99,14 +103,15 @@ els.messageList.addEventListener("click", (event) => {
   else if (button.dataset.action === "discard") resolvePending(clientId);
 });
 
-function send(conversationId, content, attachments) {
+function send(conversationId, content, attachments, replyTo) {
   const clientId = randomId();
-  const pending = { conversationId, content, attachments, createdAt: new Date().toISOString(), timer: null, failed: null, retries: 0 };
+  const pending = { conversationId, content, attachments, replyTo, createdAt: new Date().toISOString(), timer: null, failed: null, retries: 0 };
   addPending(clientId, pending);
   placePending(clientId, pending);
   scrollToBottom();
   const frame = { type: "send_message", conversation_id: conversationId, content, client_id: clientId };
   if (attachments.length) frame.attachment_ids = attachments.map((a) => a.id);
+  if (replyTo) frame.reply_to = replyTo;
   const sent = socket.send(frame);
   if (sent) {
     // No ack in time (socket died mid-flight)? REST with the same client_id is
@@ -127,6 +132,7 @@ export async function sendPendingRest(clientId) {
   try {
     const body = { conversation_id: pending.conversationId, content: pending.content, client_id: clientId };
     if (pending.attachments.length) body.attachment_ids = pending.attachments.map((a) => a.id);
+    if (pending.replyTo) body.reply_to = pending.replyTo;
     const message = await api.post("/api/messages", body);
     receiveMessages(message.conversation_id, [message]);
     resolvePending(clientId);

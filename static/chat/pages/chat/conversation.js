@@ -6,16 +6,9 @@ import { api, ApiError } from "../../lib/api.js";
 import { personAvatar } from "../../lib/avatar.js";
 import { clear, h } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
+import { openHistory } from "./changes.js";
 import { bindComposer } from "./composer.js";
-import {
-  fillViewport,
-  loadHistory,
-  markRead,
-  renderMessages,
-  revealMessage,
-  scrollToBottom,
-  showNewerState,
-} from "./messages.js";
+import { fillViewport, markRead, renderMessages, revealMessage, scrollToBottom, showNewerState } from "./messages.js";
 import { conversationPicture, conversationTitle, displayName, memberOf, otherMember } from "./names.js";
 import { app, els, me, pageVisible, presence, socket } from "./page.js";
 import {
@@ -102,7 +95,7 @@ export async function openConversation(id, { push = false, around = null } = {})
   renderHeader();
   app.bell.conversationSeen(id);
   socket.send({ type: "join_conversation", conversation_id: id });
-  if (!(await loadHistory(id, { around }))) return;
+  if (!(await openHistory(id, { around }))) return;
   if (state.openId !== id) return;
   renderMessages();
   showNewerState();

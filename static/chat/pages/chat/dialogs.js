@@ -8,7 +8,7 @@ import { presenceText } from "../../lib/shell.js";
 import { isAbort, sendFile } from "../../lib/upload.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
 import { loadBlocked, memberList } from "./members.js";
-import { showProfile } from "./menu.js";
+import { showProfile } from "./sender_actions.js";
 import { conversationPicture, conversationTitle, displayName, myRole, otherMember } from "./names.js";
 import { els, me, presence } from "./page.js";
 import { forgetConversation, historyFor, state, upsertConversation } from "./state.js";

@@ -1,18 +1,28 @@
-// Editing and deleting messages: Edit and Delete in a message's menu (menu.js puts them in
-// the row, as buttons with data-action), and deletions announced by the server.
+// Editing and deleting messages: Edit and Delete in the message menu, and deletions
+// announced by the server. An edit changes the Markdown source (`content`), never the HTML.
 
 import { api } from "../../lib/api.js";
 import { h, toast } from "../../lib/dom.js";
+import { registerMessageAction } from "./menu.js";
 import { placeMessage } from "./messages.js";
-import { els } from "./page.js";
+import { myRole } from "./names.js";
+import { els, me } from "./page.js";
 import { historyFor, replaceLastMessage, state } from "./state.js";
 
-els.messageList.addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-action]");
-  const messageId = Number(button?.closest(".msg[data-id]")?.dataset.id);
-  if (!messageId) return;
-  if (button.dataset.action === "edit") startEdit(messageId);
-  else if (button.dataset.action === "delete") deleteMessage(messageId);
+registerMessageAction({
+  id: "edit",
+  label: "Edit",
+  order: 60,
+  when: (message) => message.sender_id === me.id && message.message_type !== "transfer",
+  run: (message) => startEdit(message.id),
+});
+registerMessageAction({
+  id: "delete",
+  label: "Delete",
+  order: 70,
+  // The sender; in a group, its admins too (in a direct chat nobody else).
+  when: (message, conversation) => message.sender_id === me.id || (conversation?.type === "group" && myRole(conversation) === "admin"),
+  run: (message) => deleteMessage(message.id),
 });
 
 function startEdit(messageId) {
@@ -55,6 +65,8 @@ function startEdit(messageId) {
       ),
     ),
   );
+  node.querySelector(".msg-actions:not(.visible)")?.remove();
+  node.querySelector(".reaction-bar")?.remove();
   textarea.focus();
 }
 
@@ -68,12 +80,15 @@ async function deleteMessage(messageId) {
   }
 }
 
+/** What a deleted message shows of itself: nothing (docs/api.md, "Messages"). */
+export const DELETED = { is_deleted: true, content: "", content_html: "", mentions: [], reply_to: null, reactions: [], attachments: [], pinned_at: null, pinned_by_id: null };
+
 /** Show a message as deleted, in the list and as the sidebar's preview. */
 export function applyDeleted(conversationId, messageId) {
   const hist = state.histories.get(conversationId);
   const message = hist?.byId.get(messageId);
   if (message) {
-    hist.add({ ...message, is_deleted: true, content: "" });
+    hist.add({ ...message, ...DELETED });
     placeMessage(hist.byId.get(messageId));
   }
   const last = state.conversations.get(conversationId)?.last_message;

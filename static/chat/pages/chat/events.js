@@ -1,21 +1,16 @@
 // The one dispatcher of the socket's events (and presence) to the chat screen's modules.
 
 import { announceMessage } from "./announce.js";
+import { applyDeletion, applyMessage, applyUnpinned, catchUp, noteChange } from "./changes.js";
 import { sendPendingRest } from "./composer.js";
 import { fetchConversation, loadConversations, renderHeader } from "./conversation.js";
-import { applyDeleted } from "./editing.js";
-import { catchUp, markRead, placeMessage, receiveMessages, refreshSender, resolvePending } from "./messages.js";
+import { markRead, receiveMessages, refreshSender, resolvePending } from "./messages.js";
 import { memberName } from "./names.js";
 import { me, pageVisible, presence, socket } from "./page.js";
-import {
-  addUnread,
-  forgetConversation,
-  replaceLastMessage,
-  setUnread,
-  state,
-  updatePerson,
-  upsertConversation,
-} from "./state.js";
+import { reloadPins } from "./pins.js";
+import { applyReaction } from "./reactions.js";
+import { noteRead, reloadSeen } from "./seen.js";
+import { addUnread, forgetConversation, setUnread, state, updatePerson, upsertConversation } from "./state.js";
 import { setTyping } from "./typing.js";
 
 socket.on("connected", async (frame) => {
@@ -30,7 +25,12 @@ socket.on("connected", async (frame) => {
   await Promise.all([...state.histories.keys()].map((id) => catchUp(id)));
   for (const clientId of [...state.pending.keys()]) sendPendingRest(clientId);
   if (state.openId) renderHeader();
+  reloadSeen(); // read markers are not changes of messages: ask for them again
+  reloadPins();
 });
+
+// Every event with a change number moves that conversation's change cursor (changes.js).
+socket.on("frame", noteChange);
 
 socket.on("new_message", ({ message }) => onIncomingMessage(message));
 socket.on("message_ack", ({ message, client_id: clientId }) => {
@@ -47,21 +47,20 @@ function onIncomingMessage(message) {
   const hist = state.histories.get(id);
   const gap = hist?.loaded && hist.lastSeq && message.seq > hist.lastSeq + 1;
   const fresh = receiveMessages(id, [message]);
-  if (fresh.length && message.sender_id !== me.id && !(id === state.openId && pageVisible())) addUnread(id);
+  if (fresh.length && message.sender_id !== me.id && !(id === state.openId && pageVisible())) {
+    addUnread(id, (message.mentions || []).includes(me.id));
+  }
   if (fresh.length && message.sender_id !== me.id && id === state.openId) announceMessage(message);
   if (message.sender_id !== me.id) setTyping(id, message.sender_id, "", false);
   if (gap) catchUp(id);
   if (id === state.openId) markRead(id);
 }
 
-socket.on("message_updated", ({ message }) => {
-  const hist = state.histories.get(message.conversation_id);
-  if (hist?.byId.has(message.id)) {
-    hist.add(message);
-    placeMessage(message);
-  }
-  replaceLastMessage(message.conversation_id, message);
-});
+socket.on("message_updated", ({ message }) => applyMessage(message));
+socket.on("message_pinned", ({ message }) => applyMessage(message));
+socket.on("message_unpinned", (frame) => applyUnpinned(frame));
+socket.on("reaction_added", (frame) => applyReaction(frame, true));
+socket.on("reaction_removed", (frame) => applyReaction(frame, false));
 
 socket.on("error", (frame) => {
   // A refused send (too long, throttled, not a member): REST with the same client_id
@@ -71,7 +70,7 @@ socket.on("error", (frame) => {
   }
 });
 
-socket.on("message_deleted", ({ conversation_id: cid, message_id: mid }) => applyDeleted(cid, mid));
+socket.on("message_deleted", ({ conversation_id: cid, message_id: mid, change_seq: n }) => applyDeletion(cid, mid, n));
 
 socket.on("typing", ({ conversation_id: cid, user_id: uid, username, is_typing: isTyping }) => {
   if (uid === me.id) return;
@@ -79,8 +78,9 @@ socket.on("typing", ({ conversation_id: cid, user_id: uid, username, is_typing: 
   setTyping(cid, uid, memberName(conversation, uid, username), isTyping);
 });
 
-socket.on("read", ({ conversation_id: cid, user_id: uid }) => {
-  if (uid === me.id) setUnread(cid, 0); // read on another device
+socket.on("read", (frame) => {
+  if (frame.user_id === me.id) setUnread(frame.conversation_id, 0); // read on another device
+  noteRead(frame);
 });
 
 socket.on("conversation_created", ({ conversation }) => upsertConversation(conversation));
@@ -108,11 +108,17 @@ socket.on("removed_from_conversation", ({ conversation_id: cid }) =>
   forgetConversation(cid, "You were removed from this conversation."),
 );
 
-socket.on("member_added", ({ conversation_id: cid }) => fetchConversation(cid));
+socket.on("member_added", ({ conversation_id: cid }) => {
+  fetchConversation(cid);
+  reloadSeen(cid);
+});
 socket.on("member_removed", ({ conversation_id: cid, user_id: uid }) => {
   if (uid === me.id) forgetConversation(cid, "You were removed from this conversation.");
-  else if (state.conversations.has(cid)) fetchConversation(cid);
+  else if (state.conversations.has(cid)) fetchConversation(cid).then(() => reloadSeen(cid));
 });
+
+// A block ends the friendship: "seen by" leaves the blocked person out from now on.
+socket.on("friend_removed", () => reloadSeen());
 
 // The sidebar follows presence itself; the header is ours to refresh.
 presence.addEventListener("change", renderHeader);

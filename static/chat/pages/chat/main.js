@@ -1,16 +1,18 @@
 // The chat screen's entry point (templates/messaging/chat.html loads it): conversation
 // sidebar, the open conversation with its history, composer, typing, live events,
-// reconnect catch-up, attachments and group management, each in the module named for it
-// (docs/architecture.md, "Web UI: the chat page's modules").
+// reconnect catch-up, attachments, reactions, replies, pins, "seen by", mentions and group
+// management, each in the module named for it (docs/architecture.md, "Web UI: the chat
+// page's modules").
 
 import { toast } from "../../lib/dom.js";
 import "./attachments.js";
+import { catchUp } from "./changes.js";
 import { openConversation, loadConversations } from "./conversation.js";
 import { loadFriends, openGroupDialog } from "./dialogs.js";
 import "./events.js";
-import "./menu.js";
+import "./mentions_autocomplete.js";
 import "./search.js";
-import { catchUp } from "./messages.js";
+import "./sender_actions.js";
 import { app } from "./page.js";
 import { initSidebar } from "./sidebar.js";
 import { state } from "./state.js";

@@ -8,7 +8,7 @@ import { personAvatar } from "../../lib/avatar.js";
 import { blockPerson, unblockPerson } from "../../lib/block.js";
 import { h } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
-import { showProfile } from "./menu.js";
+import { showProfile } from "./sender_actions.js";
 import { displayName } from "./names.js";
 import { me, presence } from "./page.js";
 import { state } from "./state.js";

@@ -1,140 +1,155 @@
-// A message's menu (the "⋯" button of every row) and the people in the message list.
+// The message menu: what can be done to a message, as registered by the modules that do it
+// (reactions.js: React; replies.js: Reply; pins.js: Pin/Unpin; editing.js: Edit, Delete;
+// sender_actions.js: View profile, Report, Block), so neither the list's renderer nor this
+// module knows any action. Each row gets a small bar (shown on hover and keyboard focus,
+// on a tap on touch screens) with the `quick` actions as icon buttons and "More actions",
+// which opens the whole list as a menu (role=menu). "More actions" opens it with Enter,
+// Space, a click, ArrowDown or ArrowUp; the first item is focused, the arrows and
+// Home/End move, Escape closes it and gives the focus back to the button, Tab closes it.
 //
-// The menu is a real ARIA menu: it opens with Enter, Space or a click on its button, the
-// arrow keys (and Home, End) move between its items, Esc closes it and gives the focus
-// back to the button, Tab or a click elsewhere closes it. Its items depend on the message:
-// Edit and Delete (editing.js acts on them: the items carry `data-action` like any button
-// in the list), View profile, Report the message, Block the sender. A click on a sender's
-// name or picture opens their profile card.
+//   registerMessageAction({
+//     id: "pin",                         // unique; the item's data-menu-action
+//     label: (message) => "Pin",         // a string, or a function of the message
+//     order: 30,                          // place in the menu (low first)
+//     quick: false, icon: ICONS.pin,      // also an icon button in the bar
+//     when: (message, conversation) => …, // offered for this message? (never for deleted ones)
+//     run: (message, {row, anchor}) => …, // do it (`anchor`: the button or item used)
+//   })
 
-import { personName } from "../../lib/avatar.js";
-import { blockPerson } from "../../lib/block.js";
 import { h } from "../../lib/dom.js";
-import { openProfileCard } from "../../lib/profile_card.js";
-import { openReport } from "../../lib/report.js";
-import { openConversation } from "./conversation.js";
-import { memberOf, myRole } from "./names.js";
-import { els, me, presence } from "./page.js";
+import { dismissable, placeNear } from "../../lib/floating.js";
+import { ICONS, icon, rowOf } from "./message_parts.js";
+import { els } from "./page.js";
 import { historyFor, state } from "./state.js";
 
-let open = null; // {menu, button}
+const actions = [];
 
-/** The person who sent a message, as far as we know them. */
-function senderOf(message) {
-  const conversation = state.conversations.get(message.conversation_id);
-  return memberOf(conversation, message.sender_id) || { id: message.sender_id, username: message.sender_username };
+export function registerMessageAction(action) {
+  actions.push({ order: 50, quick: false, ...action });
+  actions.sort((a, b) => a.order - b.order);
 }
 
-export function showProfile(userId, opener) {
-  return openProfileCard(userId, {
-    opener,
-    presence,
-    onMessage: (conversation) => openConversation(conversation.id, { push: true }),
-  });
+function labelOf(action, message) {
+  return typeof action.label === "function" ? action.label(message) : action.label;
 }
 
-function items(message) {
-  const conversation = state.conversations.get(message.conversation_id);
-  const mine = message.sender_id === me.id;
-  const editable = mine && !message.is_deleted && (message.message_type || "text") === "text";
-  const deletable = !message.is_deleted && (mine || (conversation?.type === "group" && myRole(conversation) === "admin"));
-  const name = personName(senderOf(message));
-  return [
-    editable ? ["edit", "Edit"] : null,
-    deletable ? ["delete", "Delete"] : null,
-    mine ? null : ["profile", `View ${name}'s profile`],
-    mine || message.is_deleted ? null : ["report", "Report message"],
-    mine ? null : ["block", `Block ${name}`],
-  ].filter(Boolean);
+function available(message, conversation) {
+  if (!message || message.is_deleted) return [];
+  return actions.filter((action) => action.when(message, conversation));
 }
 
-function closeMenu({ restoreFocus = false } = {}) {
-  if (!open) return;
-  const { menu, button } = open;
-  open = null;
-  menu.remove();
-  button.setAttribute("aria-expanded", "false");
-  if (restoreFocus && button.isConnected) button.focus();
-}
-
-function openMenu(button, message) {
-  closeMenu();
-  const menu = h(
+/** The row's action bar (null when nothing can be done to the message). */
+export function actionBar(message, conversation) {
+  const offered = available(message, conversation);
+  if (!offered.length) return null;
+  const quick = offered.filter((action) => action.quick);
+  return h(
     "div",
-    { class: "msg-menu", role: "menu", "aria-label": "Message actions", id: "msg-menu" },
-    items(message).map(([action, text]) => h("button", { type: "button", role: "menuitem", tabindex: "-1", text, dataset: { action } })),
+    { class: "msg-actions" },
+    quick.map((action) =>
+      h(
+        "button",
+        { type: "button", class: "icon-button msg-tool", title: labelOf(action, message), "aria-label": labelOf(action, message), dataset: { menuAction: action.id } },
+        icon(action.icon),
+      ),
+    ),
+    h(
+      "button",
+      { type: "button", class: "icon-button msg-tool msg-more", title: "More actions", "aria-label": "More actions", "aria-haspopup": "menu", "aria-expanded": "false" },
+      icon(ICONS.more),
+    ),
   );
-  button.setAttribute("aria-controls", "msg-menu");
-  button.setAttribute("aria-expanded", "true");
-  button.closest(".msg").append(menu);
-  // Fixed, so the list's scrolling box does not clip it; above the button if it would not
-  // fit below.
-  const box = button.getBoundingClientRect();
-  const height = menu.offsetHeight;
-  const top = box.bottom + height + 8 > window.innerHeight ? box.top - height - 4 : box.bottom + 4;
-  menu.style.top = `${Math.max(4, top)}px`;
-  menu.style.left = `${Math.max(4, Math.min(window.innerWidth - menu.offsetWidth - 4, box.right - menu.offsetWidth))}px`;
-  open = { menu, button };
-  menu.querySelector("[role=menuitem]")?.focus();
 }
 
-function menuKeys(event) {
-  if (!open) return;
-  const entries = [...open.menu.querySelectorAll("[role=menuitem]")];
-  const index = entries.indexOf(document.activeElement);
-  const move = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: entries.length - 1 }[event.key];
-  if (move !== undefined) {
-    event.preventDefault();
-    entries[(move + entries.length) % entries.length].focus();
-  } else if (event.key === "Escape") {
-    event.preventDefault();
-    event.stopPropagation();
-    closeMenu({ restoreFocus: true });
-  } else if (event.key === "Tab") {
-    closeMenu();
-  }
+function messageOfRow(row) {
+  const id = Number(row?.dataset.id);
+  return id ? historyFor(state.openId).byId.get(id) : null;
 }
 
-els.messageList.addEventListener("keydown", menuKeys);
-els.messages.addEventListener("scroll", () => closeMenu());
-window.addEventListener("resize", () => closeMenu());
-document.addEventListener("click", (event) => {
-  if (open && !open.menu.contains(event.target) && event.target !== open.button) closeMenu();
-});
+function run(actionId, messageId, anchor) {
+  const message = historyFor(state.openId).byId.get(messageId);
+  const action = actions.find((a) => a.id === actionId);
+  if (!message || !action) return;
+  action.run(message, { row: rowOf(messageId), anchor });
+}
+
+// Touch screens have no hover: tapping a bubble (not a link or button in it) shows its bar.
+const touch = window.matchMedia("(hover: none)");
 
 els.messageList.addEventListener("click", (event) => {
-  const target = event.target.closest("[data-action]");
-  const row = target?.closest(".msg[data-id]");
+  const button = event.target.closest("button[data-menu-action], button.msg-more");
+  const row = button?.closest(".msg[data-id]");
+  if (!button && touch.matches && !event.target.closest("a, button, textarea")) {
+    const tapped = event.target.closest(".msg[data-id]");
+    for (const other of els.messageList.querySelectorAll(".msg.actions-open")) if (other !== tapped) other.classList.remove("actions-open");
+    tapped?.classList.toggle("actions-open");
+  }
   if (!row) return;
-  const message = historyFor(state.openId).byId.get(Number(row.dataset.id));
-  if (!message) return;
-  const action = target.dataset.action;
-  const fromMenu = Boolean(open?.menu.contains(target));
-  if (fromMenu) {
-    // Other modules act on the same click (Edit, Delete) while the item is still in place;
-    // the menu goes afterwards, giving the focus back only if nothing else took it.
-    setTimeout(() => closeMenu({ restoreFocus: open?.menu.contains(document.activeElement) }));
-  }
-  const opener = fromMenu ? open.button : target;
-  if (action === "menu") {
-    if (open?.button === target) closeMenu();
-    else openMenu(target, message);
-  } else if (action === "profile") {
-    showProfile(message.sender_id, target.matches("button") ? opener : row.querySelector(".msg-menu-button"));
-  } else if (action === "report") {
-    const excerpt = (message.content || "").slice(0, 120);
-    openReport({ kind: "message", id: message.id, about: `${personName(senderOf(message))}: “${excerpt}”`, opener });
-  } else if (action === "block") {
-    blockPerson(senderOf(message));
-  }
+  if (button.classList.contains("msg-more")) openMenu(row, button);
+  else run(button.dataset.menuAction, Number(row.dataset.id), button);
 });
 
-// The menu button's own keys: ArrowDown/Up open the menu too, as menu buttons do.
+// A menu button's own keys: ArrowDown and ArrowUp open the menu too, as menu buttons do.
 els.messageList.addEventListener("keydown", (event) => {
-  const button = event.target.closest?.(".msg-menu-button");
+  const button = event.target.closest?.("button.msg-more");
   if (!button || open || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
-  const message = historyFor(state.openId).byId.get(Number(button.closest(".msg").dataset.id));
-  if (!message) return;
   event.preventDefault();
-  openMenu(button, message);
+  openMenu(button.closest(".msg[data-id]"), button);
 });
+
+// --- The menu ----------------------------------------------------------------------------
+
+let open = null; // {menu, trigger, stop}
+
+export function closeMenu({ focus = false } = {}) {
+  if (!open) return;
+  const { menu, trigger, stop, messageId } = open;
+  open = null;
+  stop();
+  menu.remove();
+  trigger.setAttribute("aria-expanded", "false");
+  if (focus) (trigger.isConnected ? trigger : rowOf(messageId)?.querySelector(".msg-more"))?.focus();
+}
+
+function openMenu(row, trigger) {
+  const wasOpenHere = open?.trigger === trigger;
+  closeMenu();
+  if (wasOpenHere) return;
+  const message = messageOfRow(row);
+  const offered = available(message, state.conversations.get(state.openId));
+  if (!offered.length) return;
+  const messageId = message.id;
+  const menu = h(
+    "div",
+    { class: "msg-menu", role: "menu", "aria-label": "Message actions" },
+    offered.map((action) =>
+      h("button", { type: "button", role: "menuitem", tabindex: "-1", text: labelOf(action, message), dataset: { menuAction: action.id } }),
+    ),
+  );
+  document.body.append(menu);
+  placeNear(menu, trigger, { align: "end" });
+  trigger.setAttribute("aria-expanded", "true");
+  const stop = dismissable(menu, trigger, () => closeMenu());
+  open = { menu, trigger, stop, messageId };
+  menu.addEventListener("click", (event) => {
+    const item = event.target.closest("[data-menu-action]");
+    if (!item) return;
+    closeMenu();
+    run(item.dataset.menuAction, messageId, trigger.isConnected ? trigger : rowOf(messageId)?.querySelector(".msg-more"));
+  });
+  menu.addEventListener("keydown", (event) => onMenuKey(event, menu));
+  menu.firstElementChild.focus();
+}
+
+function onMenuKey(event, menu) {
+  const items = [...menu.querySelectorAll("[role=menuitem]")];
+  const index = items.indexOf(document.activeElement);
+  const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: items.length - 1 };
+  if (event.key in moves) {
+    event.preventDefault();
+    items[(moves[event.key] + items.length) % items.length].focus();
+  } else if (event.key === "Tab") {
+    event.preventDefault();
+    closeMenu({ focus: true });
+  }
+}

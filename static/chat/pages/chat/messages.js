@@ -1,30 +1,21 @@
 // The message list of the open conversation: which rows it shows (sent and pending
 // messages; rows.js draws them), receiving messages from any source (and announcing
-// others' new ones to screen readers), infinite scroll to older pages, catch-up after a
-// reconnect or a seq gap, fetching a message again for fresh attachment URLs, and marking
-// what is on screen as read. A history opened around one message (jump.js) has newer
-// messages still to load (`hasNewer`): live ones wait until the reader gets there.
+// others' new ones to screen readers), infinite scroll to older pages, fetching a message
+// again for fresh attachment URLs, and marking what is on screen as read. Catching up is
+// changes.js's. A history opened around one message (jump.js) has newer messages still to
+// load (`hasNewer`): live ones wait until the reader gets there.
 //
-// Buttons inside the list carry `data-action`; the module that owns the action listens
-// for it (menu.js: menu, profile; composer.js: retry, discard; attachments.js: view).
+// What other modules show in a row (quote, reactions, pin mark) are its parts
+// (message_parts.js); what can be done to a message is the message menu (menu.js). Buttons
+// of a pending row carry `data-action` (composer.js: retry, discard; attachments.js: view).
 
 import { api, ApiError } from "../../lib/api.js";
 import { clear } from "../../lib/dom.js";
 import { els, me, pageVisible, socket } from "./page.js";
 import { layoutList, messageElement, onBrokenAttachment, pendingElement } from "./rows.js";
-import {
-  forgetConversation,
-  historyFor,
-  noteLastMessage,
-  setLastRead,
-  resetHistory,
-  setUnread,
-  state,
-  takePending,
-} from "./state.js";
+import { historyFor, noteLastMessage, resetHistory, setLastRead, setUnread, state, takePending } from "./state.js";
 
 const PAGE_SIZE = 50;
-const CATCH_UP_PAGE = 100;
 
 // --- Rendering ----------------------------------------------------------------------
 //
@@ -148,12 +139,12 @@ export function revealMessage(id) {
   if (!row) return false;
   pinned = false;
   row.scrollIntoView({ block: "center" });
-  row.classList.remove("is-target");
+  row.classList.remove("highlight");
   void row.offsetWidth; // restart the highlight's animation
-  row.classList.add("is-target");
+  row.classList.add("highlight");
   row.tabIndex = -1;
   row.focus({ preventScroll: true });
-  setTimeout(() => row.classList.remove("is-target"), 3000);
+  setTimeout(() => row.classList.remove("highlight"), 3000);
   return true;
 }
 
@@ -191,21 +182,20 @@ export function receiveMessages(conversationId, messages) {
 }
 
 /**
- * Have the conversation's messages: the newest page the first time, what came since
- * afterwards. False (and the reason on screen) if the first page could not be loaded.
+ * Load the conversation's newest page, once (afterwards changes.js keeps it current), or
+ * with `around` the page around that message, and start its change cursor there. False
+ * (and the reason on screen) if it could not be loaded.
  */
 export async function loadHistory(id, { around = null } = {}) {
   const hist = historyFor(id);
   if (around) return loadAround(id, hist, around);
-  if (hist.loaded) {
-    await catchUp(id);
-    return true;
-  }
+  if (hist.loaded) return true;
   els.historyStatus.textContent = "Loading messages…";
   try {
     const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE });
     page.forEach((m) => hist.add(m));
     hist.hasOlder = page.length >= PAGE_SIZE;
+    hist.cursor = Math.max(hist.cursor || 0, ...page.map((m) => m.change_seq || 0));
     hist.loaded = true;
     return true;
   } catch (error) {
@@ -271,6 +261,7 @@ async function loadAround(id, hist, around) {
     const newer = page.filter((m) => m.id > around).length;
     hist.hasOlder = older >= Math.floor(PAGE_SIZE / 2);
     hist.hasNewer = newer >= PAGE_SIZE - Math.floor(PAGE_SIZE / 2) - 1;
+    hist.cursor = Math.max(hist.cursor || 0, ...page.map((m) => m.change_seq || 0));
     hist.loaded = true;
     return true;
   } catch (error) {
@@ -280,6 +271,7 @@ async function loadAround(id, hist, around) {
   }
 }
 
+/** The page before the oldest message held (scrolling up). */
 async function loadOlder() {
   const id = state.openId;
   const hist = state.histories.get(id);
@@ -312,7 +304,7 @@ export async function fillViewport(id) {
 }
 
 // Whether the newest message is in view: when the list's box shrinks (the composer grew
-// with lines of text or attached files) it stays in view.
+// with lines of text or attached files) or its content grows, it stays in view.
 let pinned = true;
 
 els.messages.addEventListener("scroll", () => {
@@ -320,38 +312,13 @@ els.messages.addEventListener("scroll", () => {
   if (els.messages.scrollTop < 80) loadOlder();
   if (nearBottom()) loadNewer();
 });
-new ResizeObserver(() => {
+// The list growing under the reader ("seen by" marks, reactions, an image that loaded)
+// keeps the newest message in view too.
+const keepPinned = new ResizeObserver(() => {
   if (pinned) scrollToBottom();
-}).observe(els.messages);
-
-/** Fetch everything after the newest message we hold (reconnect, or a seq gap). */
-export function catchUp(conversationId) {
-  const hist = state.histories.get(conversationId);
-  // A history around an older message catches up by scrolling down (loadNewer).
-  if (!hist || !hist.loaded || hist.hasNewer) return Promise.resolve();
-  if (hist.catchingUp) return hist.catchingUp;
-  hist.catchingUp = (async () => {
-    try {
-      for (;;) {
-        const after = hist.lastId;
-        const page = await api.get(`/api/messages/conversation/${conversationId}`, {
-          after: after || undefined,
-          limit: CATCH_UP_PAGE,
-        });
-        receiveMessages(conversationId, page);
-        if (page.length < CATCH_UP_PAGE || !after) break;
-      }
-      if (conversationId === state.openId) markRead(conversationId);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        forgetConversation(conversationId, "You are no longer a member of this conversation.");
-      }
-    } finally {
-      hist.catchingUp = null;
-    }
-  })();
-  return hist.catchingUp;
-}
+});
+keepPinned.observe(els.messages);
+keepPinned.observe(els.messageList);
 
 export function markRead(conversationId) {
   const conversation = state.conversations.get(conversationId);

@@ -10,12 +10,17 @@
 // so `layoutList` recomputes separators and groups from the rows alone, wherever rows came
 // or went.
 //
-// Buttons carry `data-action` and the module that owns the action listens on the list:
-// profile, menu (menu.js), retry, discard (composer.js).
+// What other modules show in a row (the "Pinned" mark by the time, a reply's quote above
+// the text, the reactions under it) are its parts (message_parts.js); the action bar with
+// "More actions" is menu.js's. A sender's name and picture carry `data-action="profile"`
+// (sender_actions.js), a failed send's buttons `retry` and `discard` (composer.js).
 
 import { attachmentsElement } from "../../lib/attachments.js";
 import { avatar, personAvatar } from "../../lib/avatar.js";
 import { clockTime, dayKey, dayLabel, fullTime, h, linkify } from "../../lib/dom.js";
+import { mentionsMe, richText } from "../../lib/rich_text.js";
+import { actionBar } from "./menu.js";
+import { rowParts } from "./message_parts.js";
 import { displayName, memberName, memberOf } from "./names.js";
 import { me } from "./page.js";
 import { transferBody } from "./payments.js";
@@ -36,8 +41,11 @@ function namesSenders(conversation) {
   return conversation?.type === "group";
 }
 
-/** The parts every row has: who and when for screen readers, the visible header and time. */
-function rowParts(conversation, senderId, fallbackName, time, status) {
+/**
+ * What every row has: who and when for screen readers, the visible header, and the meta
+ * (the time, or a pending send's status; the eye gets the time once per group).
+ */
+function rowFrame(conversation, senderId, fallbackName, time, status) {
   const mine = senderId === me.id;
   const name = mine ? "You" : memberName(conversation, senderId, fallbackName);
   const named = !mine && namesSenders(conversation);
@@ -50,38 +58,35 @@ function rowParts(conversation, senderId, fallbackName, time, status) {
       : null,
     meta: h(
       "span",
-      { class: "msg-meta", "aria-hidden": "true" },
-      status ? h("span", { class: "msg-status", text: status }) : h("time", { datetime: time, text: clockTime(time) }),
+      { class: "msg-meta" },
+      status
+        ? h("span", { class: "msg-status", "aria-hidden": "true", text: status })
+        : h("time", { datetime: time, "aria-hidden": "true", text: clockTime(time) }),
     ),
   };
 }
 
-function menuButton() {
-  return h("button", {
-    type: "button",
-    class: "msg-menu-button",
-    "aria-label": "Message actions",
-    "aria-haspopup": "menu",
-    "aria-expanded": "false",
-    title: "More actions",
-    text: "⋯",
-    dataset: { action: "menu" },
-  });
+/** The text: the server's formatted HTML (docs/api.md, "Formatting"), never raw HTML. */
+function textBody(message) {
+  if (typeof message.content_html !== "string") return h("div", { class: "msg-body" }, linkify(message.content || ""));
+  return h("div", { class: "msg-body rich" }, richText(message.content_html, { meId: me.id }));
 }
 
 export function messageElement(message, conversation) {
   const mine = message.sender_id === me.id;
-  const parts = rowParts(conversation, message.sender_id, message.sender_username, message.created_at, null);
+  const parts = rowFrame(conversation, message.sender_id, message.sender_username, message.created_at, null);
   const body = message.is_deleted
     ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
-    : transferBody(message) || h("div", { class: "msg-body" }, linkify(message.content || ""));
+    : transferBody(message) || textBody(message);
   if (message.edited_at && !message.is_deleted) {
     parts.meta.prepend(h("span", { class: "msg-edited", title: `Edited ${fullTime(message.edited_at)}`, text: "edited" }));
   }
+  parts.meta.prepend(...rowParts("meta", message, conversation).filter(Boolean));
+  const mentioned = !mine && !message.is_deleted && mentionsMe(message, me.id);
   return h(
     "li",
     {
-      class: `msg${mine ? " mine" : ""}${parts.named ? " named" : ""}${message.is_deleted ? " is-deleted" : ""}`,
+      class: `msg${mine ? " mine" : ""}${parts.named ? " named" : ""}${message.is_deleted ? " is-deleted" : ""}${mentioned ? " mentions-me" : ""}`,
       dataset: { id: String(message.id), seq: String(message.seq ?? ""), sender: String(message.sender_id), time: message.created_at },
     },
     parts.avatar,
@@ -91,10 +96,12 @@ export function messageElement(message, conversation) {
       parts.head,
       parts.who,
       parts.meta,
+      rowParts("above", message, conversation),
       body,
       message.is_deleted ? null : attachmentsElement(message.attachments, { onBroken: () => refreshHook(message) }),
+      rowParts("below", message, conversation),
+      actionBar(message, conversation),
     ),
-    menuButton(),
   );
 }
 
@@ -111,7 +118,7 @@ function actionButton(action, text) {
 
 export function pendingElement(clientId, pending) {
   const conversation = state.conversations.get(pending.conversationId);
-  const parts = rowParts(conversation, me.id, displayName(me), pending.createdAt, pending.failed ? "Not sent" : "Sending…");
+  const parts = rowFrame(conversation, me.id, displayName(me), pending.createdAt, pending.failed ? "Not sent" : "Sending…");
   return h(
     "li",
     { class: `msg mine pending${pending.failed ? " failed" : ""}`, dataset: { clientId, sender: String(me.id), time: pending.createdAt } },
@@ -125,7 +132,7 @@ export function pendingElement(clientId, pending) {
       pending.failed
         ? h(
             "div",
-            { class: "msg-actions" },
+            { class: "msg-actions visible" },
             h("span", { class: "form-error", text: pending.failed }),
             actionButton("retry", "Retry"),
             actionButton("discard", "Discard"),

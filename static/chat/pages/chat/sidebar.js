@@ -57,6 +57,7 @@ function fillRow(button, conversation) {
   const status = other ? presence.status(other.id) : "offline";
   const active = conversation.id === state.openId;
   const unread = active && pageVisible() ? 0 : conversation.unread_count || 0;
+  const mentions = unread ? conversation.unread_mentions || 0 : 0; // of me, counted apart
   const activity = activityOf(conversation);
   button.className = `conv-item${active ? " active" : ""}${unread ? " has-unread" : ""}`;
   if (active) button.setAttribute("aria-current", "true");
@@ -75,12 +76,21 @@ function fillRow(button, conversation) {
       "span",
       { class: "conv-side" },
       h("time", { text: shortTime(activity), datetime: activity }),
-      unread ? h("span", { class: "badge", text: unread > 99 ? "99+" : String(unread) }) : null,
+      h(
+        "span",
+        { class: "conv-badges" },
+        mentions ? h("span", { class: "badge badge-mention", title: `${mentions} unread mention${mentions === 1 ? "" : "s"} of you`, text: "@" }) : null,
+        unread ? h("span", { class: "badge", text: unread > 99 ? "99+" : String(unread) }) : null,
+      ),
     ),
     h(
       "span",
       { class: "visually-hidden" },
-      [other ? `, ${presenceText(status).toLowerCase()}` : "", unread ? `, ${unread} unread` : ""].join(""),
+      [
+        other ? `, ${presenceText(status).toLowerCase()}` : "",
+        unread ? `, ${unread} unread` : "",
+        mentions ? `, ${mentions} mentioning you` : "",
+      ].join(""),
     ),
   );
 }

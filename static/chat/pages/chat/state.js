@@ -37,11 +37,15 @@ export class History {
     this.loadingNewer = false;
     this.catchingUp = null;
     this.loaded = false;
+    // The change cursor (docs/api.md, "Catching up on everything"): every change up to it
+    // is in what we hold; change numbers seen above it wait in `ahead` (kept by changes.js).
+    this.cursor = null;
+    this.ahead = new Set();
   }
 
   add(message) {
     const had = this.byId.get(message.id);
-    this.byId.set(message.id, had ? { ...had, ...message } : message);
+    this.byId.set(message.id, had ? { ...had, ...message, reactions: keepMine(had.reactions, message.reactions) } : message);
     this.receivedAt.set(message.id, Date.now());
     return !had;
   }
@@ -69,6 +73,16 @@ export class History {
   }
 }
 
+/**
+ * A message's reactions from an event that went to every member alike (`me: null`): each
+ * emoji keeps whether I reacted with it from the copy we had.
+ */
+function keepMine(had, incoming) {
+  if (!Array.isArray(incoming)) return had;
+  const mine = new Map((had || []).map((r) => [r.emoji, Boolean(r.me)]));
+  return incoming.map((r) => (r.me === null || r.me === undefined ? { ...r, me: mine.get(r.emoji) || false } : r));
+}
+
 export function historyFor(conversationId) {
   if (!state.histories.has(conversationId)) state.histories.set(conversationId, new History());
   return state.histories.get(conversationId);
@@ -93,6 +107,23 @@ export function onConversationChange(listener) {
   changes.addEventListener("change", (event) => listener(event.detail.id));
 }
 
+/** `listener(id)` when conversation `id` is opened (its header shows; history may follow). */
+export function onConversationOpened(listener) {
+  changes.addEventListener("open", (event) => listener(event.detail.id));
+}
+
+/**
+ * Ask for message `messageId` of conversation `conversationId` to be shown (jump.js does
+ * it: modules below it, a reply's quote and the pinned panel, ask this way).
+ */
+export function requestJump(conversationId, messageId) {
+  announce("jump", { conversationId, messageId });
+}
+
+export function onJumpRequested(listener) {
+  changes.addEventListener("jump", (event) => listener(event.detail.conversationId, event.detail.messageId));
+}
+
 /** `listener(id, notice)` when the user is no longer in conversation `id`. */
 export function onConversationForgotten(listener) {
   changes.addEventListener("forget", (event) => listener(event.detail.id, event.detail.notice));
@@ -105,6 +136,7 @@ export function upsertConversation(conversation) {
   const merged = { ...(known || {}), ...conversation };
   // Events may carry a conversation without the per-user fields: keep ours.
   if (known && conversation.unread_count === undefined) merged.unread_count = known.unread_count;
+  if (known && conversation.unread_mentions === undefined) merged.unread_mentions = known.unread_mentions;
   if (known && !conversation.last_message && known.last_message) merged.last_message = known.last_message;
   state.conversations.set(conversation.id, merged);
   announce("change", { id: conversation.id });
@@ -122,6 +154,7 @@ export function setOpenConversation(id) {
   state.openId = id;
   if (previous !== null && previous !== id) announce("change", { id: previous });
   if (id !== null) announce("change", { id });
+  if (id !== null && previous !== id) announce("open", { id });
 }
 
 /** `message` is the conversation's last one unless we hold a newer one. */
@@ -140,16 +173,22 @@ export function replaceLastMessage(conversationId, message) {
   announce("change", { id: conversationId });
 }
 
+/** The unread count; nothing unread means no unread mention either. */
 export function setUnread(conversationId, count) {
   const conversation = state.conversations.get(conversationId);
-  if (!conversation || conversation.unread_count === count) return;
+  const mentions = count ? conversation?.unread_mentions || 0 : 0;
+  if (!conversation || (conversation.unread_count === count && (conversation.unread_mentions || 0) === mentions)) return;
   conversation.unread_count = count;
+  conversation.unread_mentions = mentions;
   announce("change", { id: conversationId });
 }
 
-export function addUnread(conversationId) {
+/** One more unread message (`mention`: one that mentions me, counted apart too). */
+export function addUnread(conversationId, mention = false) {
   const conversation = state.conversations.get(conversationId);
-  if (conversation) setUnread(conversationId, (conversation.unread_count || 0) + 1);
+  if (!conversation) return;
+  if (mention) conversation.unread_mentions = (conversation.unread_mentions || 0) + 1;
+  setUnread(conversationId, (conversation.unread_count || 0) + 1);
 }
 
 export function setLastRead(conversationId, messageId) {
