@@ -1,5 +1,7 @@
 """Reads over the social graph. Other apps ask these questions; they never query friends' models."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Subquery, When
 from django.db.models.functions import Lower
@@ -140,3 +142,50 @@ def block_list_for_user(*, user: User) -> QuerySet[Block]:
 
 def block_get(*, blocker_id: int, blocked_id: int) -> Block | None:
     return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).first()
+
+
+# --- A person as another user sees them (the profile card) --------------------------------
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """What `viewer` and another user are to each other, as the viewer may know it.
+
+    `friend_request` is a pending request between them (its id, and "incoming" when the
+    other user asked); `blocked` is the viewer's own block (who blocks the viewer stays
+    private).
+    """
+
+    is_friend: bool
+    blocked: bool
+    friend_request: dict[str, int | str] | None
+
+
+def user_profile_get(*, viewer_id: int, user_id: int) -> tuple[User, Relationship]:
+    """An active user and what they are to the viewer: three queries, whoever they are.
+
+    Disabled accounts are unknown (404), as in user search. The viewer may look at
+    anyone: what a profile shows (names, picture, bio) is what a shared room shows anyway.
+    """
+    try:
+        user = User.objects.get(pk=user_id, is_active=True)
+    except User.DoesNotExist as exc:
+        raise Http404(USER_NOT_FOUND) from exc
+    if user.pk == viewer_id:
+        return user, Relationship(is_friend=False, blocked=False, friend_request=None)
+    row = (
+        Friendship.objects.filter(
+            Q(requester_id=viewer_id, receiver_id=user.pk)
+            | Q(requester_id=user.pk, receiver_id=viewer_id),
+            status__in=[Friendship.Status.ACCEPTED, Friendship.Status.PENDING],
+        )
+        .values("id", "status", "requester_id")
+        .first()
+    )
+    blocked = Block.objects.filter(blocker_id=viewer_id, blocked_id=user.pk).exists()
+    request: dict[str, int | str] | None = None
+    if row is not None and row["status"] == Friendship.Status.PENDING:
+        direction = INCOMING if row["requester_id"] == user.pk else OUTGOING
+        request = {"id": row["id"], "direction": direction}
+    is_friend = row is not None and row["status"] == Friendship.Status.ACCEPTED
+    return user, Relationship(is_friend=is_friend, blocked=blocked, friend_request=request)

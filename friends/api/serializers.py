@@ -122,3 +122,54 @@ class BlockSerializer(serializers.ModelSerializer):
             "avatar_thumbnail_url",
         ]
         read_only_fields = fields
+
+
+class PendingRequestRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The request's id (accept, reject or cancel it).")
+    direction = serializers.ChoiceField(
+        choices=["incoming", "outgoing"], help_text="`incoming`: they asked you."
+    )
+
+
+class UserProfileSerializer(serializers.ModelSerializer):
+    """A person as the viewer sees them (`GET /api/users/{id}`): public profile fields and
+    what the two are to each other. Never an email. Context: `relationship`
+    (friends.selectors.Relationship) and `is_online` (None unless friends)."""
+
+    avatar_url = AvatarURLField("u")
+    avatar_thumbnail_url = AvatarURLField("u", small=True)
+    is_friend = serializers.SerializerMethodField()
+    is_online = serializers.SerializerMethodField(
+        help_text="Presence, for friends only (null for anyone else)."
+    )
+    blocked = serializers.SerializerMethodField(help_text="You block this user.")
+    friend_request = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "bio",
+            "avatar_url",
+            "avatar_thumbnail_url",
+            "is_friend",
+            "is_online",
+            "blocked",
+            "friend_request",
+        ]
+        read_only_fields = fields
+
+    def get_is_friend(self, user: User) -> bool:
+        return bool(self.context["relationship"].is_friend)
+
+    def get_is_online(self, user: User) -> bool | None:
+        return self.context.get("is_online")
+
+    def get_blocked(self, user: User) -> bool:
+        return bool(self.context["relationship"].blocked)
+
+    @extend_schema_field(PendingRequestRefSerializer(allow_null=True))
+    def get_friend_request(self, user: User) -> dict | None:
+        return self.context["relationship"].friend_request

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from accounts.models import User
 from accounts.request_user import request_user
 from chat_project import api, realtime
 from chat_project.ids import id_or_404
@@ -161,6 +162,33 @@ class UserBlockViewSet(api.ViewSet):
         return Response(s.BlockSerializer(block).data, status=code)
 
 
+class UserProfileViewSet(api.ViewSet):
+    """`GET /api/users/{id}`: one person as the caller sees them (the web UI's profile
+    card). accounts owns the `users` list; only friends knows what the two are to each
+    other, so the REST layer composes here."""
+
+    serializer_class = s.UserProfileSerializer
+    lookup_url_kwarg = "user_id"
+    queryset = api.schema_only(User)
+
+    @extend_schema(
+        parameters=[USER_ID],
+        responses={
+            200: s.UserProfileSerializer,
+            404: error("No active user has that id (`not_found`)."),
+        },
+    )
+    def retrieve(self, request: Request, user_id: str) -> Response:
+        user, relationship = selectors.user_profile_get(
+            viewer_id=request_user(request).pk,
+            user_id=id_or_404(user_id, selectors.USER_NOT_FOUND),
+        )
+        # Presence is for friends only (a friend is never blocked: a block ends it).
+        is_online = realtime.is_online(user.pk) if relationship.is_friend else None
+        context = {"relationship": relationship, "is_online": is_online}
+        return Response(s.UserProfileSerializer(user, context=context).data)
+
+
 class BlockViewSet(mixins.ListModelMixin, api.ViewSet):
     """`GET /api/blocks`: the users the caller blocks, newest first."""
 
@@ -183,4 +211,5 @@ def register(router: BaseRouter) -> None:
     router.register("friends/requests", FriendRequestViewSet, basename="friend-requests")
     router.register("friends", FriendViewSet, basename="friends")
     router.register("users", UserBlockViewSet, basename="user-blocks")
+    router.register("users", UserProfileViewSet, basename="user-profiles")
     router.register("blocks", BlockViewSet, basename="blocks")

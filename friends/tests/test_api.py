@@ -540,3 +540,98 @@ def test_request_and_acceptance_reach_the_users_groups_after_commit(client_for):
     for subscription in subscriptions.values():
         subscription.close()
     client.close()
+
+
+# --- GET /api/users/{id} (the profile card) ----------------------------------------------
+
+
+def profile(client, user_id):
+    return client.get(f"/api/users/{user_id}")
+
+
+def test_profile_of_a_stranger(alice_client, user, carol):
+    carol.display_name, carol.bio = "Carol C.", "Plays the cello."
+    carol.save()
+    response = profile(alice_client, carol.pk)
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": carol.pk,
+        "username": "carol",
+        "display_name": "Carol C.",
+        "bio": "Plays the cello.",
+        "avatar_url": None,
+        "avatar_thumbnail_url": None,
+        "is_friend": False,
+        "is_online": None,  # presence is for friends only
+        "blocked": False,
+        "friend_request": None,
+    }
+    assert "email" not in response.json()
+
+
+def test_profile_of_a_friend_shows_presence(alice_client, user, other_user, monkeypatch):
+    AcceptedFriendshipFactory(requester=other_user, receiver=user)
+    monkeypatch.setattr(realtime, "is_online", lambda user_id: user_id == other_user.pk)
+    body = profile(alice_client, other_user.pk).json()
+    assert (body["is_friend"], body["is_online"], body["friend_request"]) == (True, True, None)
+
+
+def test_profile_names_a_pending_request_and_its_direction(alice_client, user, other_user, carol):
+    incoming = FriendshipFactory(requester=other_user, receiver=user)
+    outgoing = FriendshipFactory(requester=user, receiver=carol)
+    assert profile(alice_client, other_user.pk).json()["friend_request"] == {
+        "id": incoming.pk,
+        "direction": "incoming",
+    }
+    assert profile(alice_client, carol.pk).json()["friend_request"] == {
+        "id": outgoing.pk,
+        "direction": "outgoing",
+    }
+    rejected = FriendshipFactory(requester=UserFactory(), receiver=user, status="rejected")
+    assert profile(alice_client, rejected.requester_id).json()["friend_request"] is None
+
+
+def test_profile_says_whom_you_block_but_not_who_blocks_you(alice_client, user, other_user, carol):
+    BlockFactory(blocker=user, blocked=other_user)
+    BlockFactory(blocker=carol, blocked=user)
+    assert profile(alice_client, other_user.pk).json()["blocked"] is True
+    body = profile(alice_client, carol.pk).json()
+    assert body["blocked"] is False and body["is_online"] is None
+
+
+def test_profile_of_yourself(alice_client, user):
+    body = profile(alice_client, user.pk).json()
+    assert body["id"] == user.pk
+    assert (body["is_friend"], body["blocked"], body["friend_request"]) == (False, False, None)
+
+
+@pytest.mark.parametrize("user_id", ["999999", "abc", "0", str(2**70)])
+def test_profile_of_nobody_is_404(alice_client, user_id):
+    response = profile(alice_client, user_id)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_profile_of_a_disabled_account_is_404(alice_client, carol):
+    carol.is_active = False
+    carol.save()
+    assert profile(alice_client, carol.pk).status_code == 404
+
+
+def test_profile_needs_authentication(api_client, carol):
+    assert profile(api_client, carol.pk).status_code == 401
+
+
+def test_profile_does_not_shadow_the_avatar_route(alice_client):
+    assert alice_client.get("/api/users/me").status_code == 404
+
+
+def test_profile_query_count_is_the_same_for_anyone(
+    alice_client, user, other_user, carol, django_assert_num_queries
+):
+    AcceptedFriendshipFactory(requester=other_user, receiver=user)
+    FriendshipFactory(requester=carol, receiver=user)
+    # the user, the friendship row, the block (the test client is authenticated as is)
+    for target in (other_user, carol, UserFactory()):
+        with django_assert_num_queries(3):
+            assert profile(alice_client, target.pk).status_code == 200

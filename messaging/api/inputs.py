@@ -79,7 +79,7 @@ class MessageEditInputSerializer(serializers.Serializer):
 
 
 class HistoryQuerySerializer(serializers.Serializer):
-    """At most one of `before`, `after` and `skip` (two are a 400)."""
+    """At most one of `before`, `after`, `skip` and `around` (two are a 400)."""
 
     limit = StrictIntegerField(min_value=1, max_value=100, default=50)
     before = StrictIntegerField(
@@ -100,12 +100,22 @@ class HistoryQuerySerializer(serializers.Serializer):
         max_value=MAX_ID,
         help_text="Skip the newest n. Not with `before` or `after`.",
     )
+    around = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=(
+            "A message of this conversation (else 404) with the history around it: up to "
+            "`limit // 2` older messages and `limit - limit // 2 - 1` newer ones. Not with "
+            "another cursor."
+        ),
+    )
 
     def validate(self, attrs: dict) -> dict:
-        given = [name for name in ("before", "after", "skip") if name in attrs]
+        given = [name for name in ("before", "after", "skip", "around") if name in attrs]
         if len(given) > 1:
             raise serializers.ValidationError(
-                f"Use at most one of before, after and skip (got {', '.join(given)})."
+                f"Use at most one of before, after, skip and around (got {', '.join(given)})."
             )
         return attrs
 

@@ -119,7 +119,11 @@ class MessageViewSet(ReactionActions, PinActions, api.ViewSet):
         parameters=HISTORY_PARAMETERS,
         responses={
             200: s.MessageSerializer(many=True),
-            400: invalid("more than one of `before`, `after` and `skip`."),
+            400: invalid("more than one of `before`, `after`, `skip` and `around`."),
+            404: error(
+                "Unknown conversation, not a member, or `around` is not a message of this "
+                "conversation (`not_found`)."
+            ),
         },
     )
     @action(

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import (
     Exists,
     OuterRef,
+    Q,
     QuerySet,
 )
 from django.http import Http404
@@ -133,6 +134,7 @@ def message_history_queryset(
     before: int | None = None,
     after: int | None = None,
     skip: int | None = None,
+    around: int | None = None,
 ) -> tuple[QuerySet[Message], bool]:
     """The page's queryset (keyset on messaging_conv_id_idx) and whether to reverse it.
 
@@ -140,8 +142,8 @@ def message_history_queryset(
     can be tested on its own.
     """
     check_limit(limit, HISTORY_MAX_LIMIT)
-    if sum(value is not None for value in (before, after, skip)) > 1:
-        raise ValidationError("Use at most one of before, after and skip.", code="cursor")
+    if sum(value is not None for value in (before, after, skip, around)) > 1:
+        raise ValidationError("Use at most one of before, after, skip and around.", code="cursor")
     if skip is not None and skip < 0:
         raise ValidationError({"skip": ["Ensure this value is greater than or equal to 0."]})
     messages = with_representation(Message.objects.filter(conversation_id=conversation_id))
@@ -149,8 +151,28 @@ def message_history_queryset(
         return messages.filter(id__gt=after).order_by("id")[:limit], False
     if before is not None:
         return messages.filter(id__lt=before).order_by("-id")[:limit], True
+    if around is not None:
+        return _around(messages, conversation_id, around, limit), False
     offset = skip or 0
     return messages.order_by("-id")[offset : offset + limit], True
+
+
+def around_split(limit: int) -> tuple[int, int]:
+    """How many messages an `around` page holds older and newer than its target."""
+    older = limit // 2
+    return older, limit - older - 1
+
+
+def _around(
+    messages: QuerySet[Message], conversation_id: int, target: int, limit: int
+) -> QuerySet[Message]:
+    """The target with up to `around_split(limit)` messages either side, oldest first: one
+    query (the two sides are keyset subqueries on messaging_conv_id_idx)."""
+    older, newer = around_split(limit)
+    ids = Message.objects.filter(conversation_id=conversation_id).values("id")
+    before_ids = ids.filter(id__lt=target).order_by("-id")[:older]
+    from_ids = ids.filter(id__gte=target).order_by("id")[: newer + 1]
+    return messages.filter(Q(id__in=before_ids) | Q(id__in=from_ids)).order_by("id")
 
 
 def message_history(
@@ -161,13 +183,17 @@ def message_history(
     before: int | None = None,
     after: int | None = None,
     skip: int | None = None,
+    around: int | None = None,
 ) -> list[Message]:
     """One page of a conversation's history, oldest first (two queries, whatever the size).
 
     No cursor: the newest `limit`. `before`: the `limit` messages just older than that id.
     `after`: the messages newer than that id, oldest first (reconnect catch-up). `skip`: skip
     the newest n. Cursors compare ids, so a cursor id need not exist any more (or ever have
-    been in this conversation); inside one conversation id order is seq order.
+    been in this conversation); inside one conversation id order is seq order. `around`: the
+    message with that id and the history around it (`around_split`), for a client that
+    jumps to it (a search result); unlike the cursors it must be a message of this
+    conversation, else 404.
     """
     membership = membership_get(user_id=user_id, conversation_id=conversation_id)
     queryset, newest_first = message_history_queryset(
@@ -176,10 +202,13 @@ def message_history(
         before=before,
         after=after,
         skip=skip,
+        around=around,
     )
     page = list(queryset)
     if newest_first:
         page.reverse()
+    if around is not None and not any(message.id == around for message in page):
+        raise Http404("Message not found.")
     return page
 
 

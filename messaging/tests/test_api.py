@@ -367,6 +367,23 @@ def test_history_pages(alice, user, group):
     assert [m["seq"] for m in history(alice, group.id).json()] == list(range(1, 9))
 
 
+def test_history_around_a_message(alice, user, group):
+    ids = [MessageFactory(conversation=group, sender=user).id for _ in range(9)]
+    got = lambda **p: [m["id"] for m in history(alice, group.id, **p).json()]  # noqa: E731
+    assert got(around=ids[4], limit=5) == ids[2:7]
+    assert got(around=ids[0], limit=5) == ids[:3]
+    assert got(around=ids[8]) == ids
+
+
+def test_history_around_a_message_elsewhere_is_404(alice, user, group, direct):
+    MessageFactory(conversation=group, sender=user)
+    elsewhere = MessageFactory(conversation=direct, sender=user)
+    response = history(alice, group.id, around=elsewhere.id)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert history(alice, group.id, around=elsewhere.id + 1000).status_code == 404
+
+
 def test_history_trailing_slash(alice, group):
     assert alice.get(f"/api/messages/conversation/{group.id}/").status_code == 200
 
@@ -383,6 +400,9 @@ def test_history_shows_deleted_messages_without_text(alice, user, group):
     [
         ({"before": 1, "after": 2}, "non_field_errors"),
         ({"after": 2, "skip": 1}, "non_field_errors"),
+        ({"around": 2, "before": 1}, "non_field_errors"),
+        ({"around": 0}, "around"),
+        ({"around": "x"}, "around"),
         ({"limit": 0}, "limit"),
         ({"limit": 101}, "limit"),
         ({"limit": "ten"}, "limit"),

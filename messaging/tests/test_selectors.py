@@ -54,6 +54,46 @@ def test_history_skip(user, group):
     assert history(user, group, skip=50) == []
 
 
+def test_history_around_is_the_message_with_its_neighbours(user, group):
+    messages = fill(group, user, 20)
+    # limit 7: three older, the target, three newer, oldest first.
+    assert ids(history(user, group, around=messages[10].id, limit=7)) == ids(messages[7:14])
+    # limit 6: three older, the target, two newer.
+    assert ids(history(user, group, around=messages[10].id, limit=6)) == ids(messages[7:13])
+    assert ids(history(user, group, around=messages[10].id, limit=1)) == [messages[10].id]
+    assert selectors.around_split(50) == (25, 24)
+
+
+def test_history_around_near_either_end_is_shorter(user, group):
+    messages = fill(group, user, 10)
+    assert ids(history(user, group, around=messages[1].id, limit=7)) == ids(messages[:5])
+    assert ids(history(user, group, around=messages[-1].id, limit=7)) == ids(messages[-4:])
+    assert ids(history(user, group, around=messages[4].id)) == ids(messages)
+
+
+def test_history_around_keeps_deleted_messages_in_place(user, group):
+    messages = fill(group, user, 5)
+    Message.objects.filter(pk=messages[2].pk).update(is_deleted=True)
+    page = history(user, group, around=messages[2].id, limit=3)
+    assert ids(page) == ids(messages[1:4])
+    assert page[1].is_deleted
+
+
+def test_history_around_a_message_of_another_conversation_is_404(user, group, direct):
+    fill(group, user, 3)
+    elsewhere = fill(direct, user, 1)[0]
+    with pytest.raises(Http404):
+        history(user, group, around=elsewhere.id)
+    with pytest.raises(Http404):
+        history(user, group, around=elsewhere.id + 1000)
+
+
+def test_history_around_needs_membership(outsider, user, group):
+    (message,) = fill(group, user, 1)
+    with pytest.raises(Http404):
+        history(outsider, group, around=message.id)
+
+
 def test_history_only_this_conversation(user, other_user, group, direct):
     mine = fill(group, user, 3)
     fill(direct, user, 3)
@@ -91,6 +131,8 @@ def test_history_unknown_conversation_is_404(user):
         {"before": 1, "after": 2},
         {"before": 1, "skip": 2},
         {"after": 1, "skip": 0},
+        {"around": 1, "before": 2},
+        {"around": 1, "skip": 0},
         {"limit": 0},
         {"limit": 101},
         {"skip": -1},
@@ -114,6 +156,23 @@ def test_history_query_count_is_constant(
         AttachmentFactory(message=MessageFactory(conversation=group, sender=senders[n % 4]))
     with django_assert_num_queries(3):
         assert len(history(user, group, **params)) >= 19
+
+
+def test_history_around_query_count_is_constant(
+    user, user_factory, group, django_assert_num_queries
+):
+    senders = [user, *(user_factory() for _ in range(3))]
+    made = []
+    for n in range(10):
+        made.append(MessageFactory(conversation=group, sender=senders[n % 4]))
+        AttachmentFactory(message=made[-1])
+    with django_assert_num_queries(3):  # membership, the page, its attachments
+        assert len(history(user, group, around=made[5].id)) == 10
+    for n in range(10):
+        made.append(MessageFactory(conversation=group, sender=senders[n % 4]))
+        AttachmentFactory(message=made[-1])
+    with django_assert_num_queries(3):
+        assert len(history(user, group, around=made[10].id)) == 20
 
 
 @pytest.mark.needs_services
@@ -148,6 +207,14 @@ def test_history_query_uses_conversation_id_index(user):
         plan = queryset.explain()
         assert "messaging_conv_id_idx" in plan, (params, plan)
         assert "Sort Key" not in plan, (params, plan)
+    # `around`: both sides are read from the index (the page itself is sorted: a few rows).
+    queryset, _ = selectors.message_history_queryset(conversation_id=target.id, around=middle)
+    plan = queryset.explain()
+    assert plan.count("messaging_conv_id_idx") >= 2, plan
+    # The messages are never scanned whole. (The quote's "has attachments" subquery reads
+    # messaging_attachment by its message_id index, or, while that table is this test's
+    # empty one, sequentially: the planner's right choice for no rows.)
+    assert "Seq Scan on messaging_message" not in plan, plan
 
 
 # --- search ------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     },
     ("DELETE", "/api/conversations/{id}/avatar/"): {"non_field_errors": NO_DIRECT_AVATAR},
     ("GET", "/api/messages/conversation/{conversation_id}/"): {
-        "non_field_errors": r"Use at most one of before, after and skip \(got .*\)\."
+        "non_field_errors": r"Use at most one of before, after, skip and around \(got .*\)\."
     },
     ("POST", "/api/conversations/"): {
         "member_user_ids": r"You cannot start a direct chat with yourself\.",

@@ -200,7 +200,8 @@ def test_replies_quote_cancel_send_jump_and_follow_the_original(people, settings
     b = open_chat(people(bob_user), conversation_id)
 
     # The quote above the reply: sender and the first line of the source; the original is
-    # 120 messages up, not loaded — clicking the quote loads older pages until it is.
+    # 120 messages up, not loaded — clicking the quote opens the history around it
+    # (`around=`: the original and the 24 after it), and "Newest messages" goes back down.
     reply = row(a, "About that old question")
     quote = reply.locator(".msg-quote")
     expect(quote).to_contain_text("Bob")
@@ -212,7 +213,11 @@ def test_replies_quote_cancel_send_jump_and_follow_the_original(people, settings
     expect(target).to_have_class(re.compile(r"\bhighlight\b"))
     expect(target).to_be_in_viewport()
     expect(target).to_be_focused()
-    assert a.locator("#message-list .msg[data-id]").count() == 122
+    assert a.locator("#message-list .msg[data-id]").count() == 25
+    expect(row(a, "About that old question")).to_have_count(0)
+    a.get_by_role("button", name="Newest messages ↓").click()
+    expect(row(a, "About that old question")).to_be_in_viewport()
+    expect(a.get_by_role("button", name="Newest messages ↓")).to_be_hidden()
 
     # Reply from the menu: the quote shows above the composer; Escape or its button cancel it.
     composer = a.locator("#composer-input")

@@ -5,7 +5,9 @@
 
 import { api, ApiError } from "./api.js";
 import { personAvatar } from "./avatar.js";
+import { blockPerson } from "./block.js";
 import { clear, h, shortTime, toast } from "./dom.js";
+import { clearDrafts } from "./drafts.js";
 import { ChatSocket } from "./socket.js";
 
 export function readConfig() {
@@ -217,6 +219,18 @@ class Bell {
         { class: "bell-actions" },
         h("button", { type: "button", class: "small", onclick: () => act("accept"), text: "Accept", "aria-label": `Accept ${who}` }),
         h("button", { type: "button", class: "small ghost", onclick: () => act("reject"), text: "Reject", "aria-label": `Reject ${who}` }),
+        h("button", {
+          type: "button",
+          class: "small ghost danger-text",
+          text: "Block",
+          "aria-label": `Block ${who}`,
+          onclick: async () => {
+            if (!(await blockPerson(request.requester))) return;
+            await this.markRead((n) => n.type === "friend_request" && n.actor?.id === request.requester?.id);
+            this.refresh();
+            document.dispatchEvent(new CustomEvent("friends:changed"));
+          },
+        }),
       ),
     );
   }
@@ -230,7 +244,9 @@ class Bell {
       mention: " mentioned you",
       transfer_received: " sent you money",
     };
-    const target = notification.conversation_id ? `/c/${notification.conversation_id}/` : "/friends/";
+    // A mention opens its conversation at the message (the history around it).
+    const at = notification.type === "mention" && notification.message_id ? `?message=${notification.message_id}` : "";
+    const target = notification.conversation_id ? `/c/${notification.conversation_id}/${at}` : "/friends/";
     const open = async (event) => {
       event.preventDefault();
       await this.markRead((n) => n.id === notification.id);
@@ -347,7 +363,10 @@ export function startShell() {
     }
   });
   for (const form of document.querySelectorAll(".logout-form, .logout-form-page")) {
-    form.addEventListener("submit", () => socket.stop());
+    form.addEventListener("submit", () => {
+      socket.stop();
+      if (config.me) clearDrafts(config.me.id); // drafts stay on this browser only while logged in
+    });
   }
 
   const app = { config, me: config.me, socket, presence, api, bell };

@@ -1,9 +1,12 @@
 // The friends page: friends with presence and avatars, incoming and outgoing requests,
-// add by username with search-as-you-type over /api/users, unfriend, block and unblock.
+// add by username with search-as-you-type over /api/users, unfriend, block and unblock
+// (a friend, or whoever sent a request); a name opens the profile card.
 
 import { api } from "../lib/api.js";
 import { personAvatar } from "../lib/avatar.js";
 import { $, clear, h, toast } from "../lib/dom.js";
+import { blockPerson } from "../lib/block.js";
+import { openProfileCard } from "../lib/profile_card.js";
 import { presenceText, startShell } from "../lib/shell.js";
 
 const app = startShell();
@@ -29,7 +32,7 @@ function person(user, { status = null, extra = [] } = {}, ...actions) {
     h(
       "span",
       { class: "person-name" },
-      h("span", { class: "name", text: nameOf(user) }),
+      h("button", { type: "button", class: "person-link name", text: nameOf(user), onclick: (event) => openProfileCard(user.id, { opener: event.currentTarget, presence }) }),
       user.display_name ? h("span", { class: "muted", text: `@${user.username}` }) : null,
       status === null ? null : h("span", { class: `presence ${status}`, text: presenceText(status).toLowerCase() }),
       ...extra,
@@ -92,6 +95,8 @@ function render() {
         {},
         button("Accept", () => run(() => api.post(`/api/friends/requests/${request.id}/accept`), `You and ${who.username} are now friends.`), "small", `Accept ${who.username}`),
         button("Reject", () => run(() => api.post(`/api/friends/requests/${request.id}/reject`), "Request rejected."), "small ghost", `Reject ${who.username}`),
+        // Anyone who asks can be blocked, friend or not (the block ends the request).
+        button("Block", async () => (await blockPerson(who)) && refresh(), "small ghost danger-text", `Block ${who.username}`),
       ),
     );
   }
@@ -248,6 +253,7 @@ els.form.addEventListener("submit", async (event) => {
 
 for (const type of ["friend_request", "friend_request_accepted", "connected"]) socket.on(type, () => refresh());
 document.addEventListener("friends:changed", () => refresh());
+document.addEventListener("blocks:changed", () => refresh());
 // A new name or picture shows at once wherever the person is listed.
 socket.on("user_updated", ({ user }) => {
   if (!user) return;

@@ -17,9 +17,13 @@ import { forgetConversation, replaceLastMessage, state } from "./state.js";
 const PAGE = 100;
 const GAP_WAIT_MS = 400;
 
-/** The open conversation's messages: its newest page the first time, what changed since after. */
-export async function openHistory(id) {
+/**
+ * The open conversation's messages: its newest page the first time, what changed since
+ * after; with `around`, the page around that message (jump.js dropped what was held).
+ */
+export async function openHistory(id, { around = null } = {}) {
   const hist = state.histories.get(id);
+  if (around) return loadHistory(id, { around });
   if (hist?.loaded) {
     await catchUp(id);
     return true;

@@ -9,10 +9,17 @@
 
 import { api } from "../../lib/api.js";
 import { randomId } from "../../lib/dom.js";
-import { placePending, receiveMessages, rerenderPending, resolvePending, scrollToBottom } from "./messages.js";
+import {
+  placePending,
+  receiveMessages,
+  rerenderPending,
+  resolvePending,
+  scrollToBottom,
+  showLatest,
+} from "./messages.js";
 import { els, socket } from "./page.js";
 import { takeReply } from "./replies.js";
-import { addPending, onConversationForgotten, state } from "./state.js";
+import { addPending, onConversationForgotten, setDraft, state } from "./state.js";
 import { noteTyping, stopTyping } from "./typing.js";
 import { clearSentUploads, readyUploads, renderTray, trayNotice } from "./uploads.js";
 
@@ -27,7 +34,7 @@ const OVERLOAD_RETRIES = 5;
  */
 export function bindComposer(id) {
   if (state.composerFor === id) return;
-  if (state.composerFor !== null) state.drafts.set(state.composerFor, els.input.value);
+  if (state.composerFor !== null) setDraft(state.composerFor, els.input.value);
   stopTyping();
   state.composerFor = id;
   els.input.value = id === null ? "" : state.drafts.get(id);
@@ -59,11 +66,12 @@ els.input.addEventListener("keydown", (event) => {
 });
 els.input.addEventListener("input", () => {
   autoGrow();
+  setDraft(state.composerFor, els.input.value); // kept as typed: a reload brings it back
   if (els.input.value.trim()) noteTyping();
   else stopTyping();
 });
 els.input.addEventListener("blur", stopTyping);
-els.composer.addEventListener("submit", (event) => {
+els.composer.addEventListener("submit", async (event) => {
   event.preventDefault();
   const content = els.input.value.trim();
   const conversationId = state.composerFor;
@@ -74,13 +82,16 @@ els.composer.addEventListener("submit", (event) => {
     return;
   }
   if (!content && !attachments.length) return;
-  send(conversationId, content, attachments, takeReply(conversationId));
+  const replyTo = takeReply(conversationId);
   clearSentUploads(conversationId);
   trayNotice("");
   state.drafts.delete(conversationId);
   els.input.value = "";
   autoGrow();
   stopTyping();
+  // Reading further up (a search result): the message goes below the newest, so show them.
+  if (state.histories.get(conversationId)?.hasNewer) await showLatest(conversationId);
+  send(conversationId, content, attachments, replyTo);
 });
 
 // A failed send's Retry and Discard buttons.

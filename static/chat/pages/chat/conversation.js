@@ -3,13 +3,14 @@
 // line, and the notice when the open conversation is gone.
 
 import { api, ApiError } from "../../lib/api.js";
-import { clear } from "../../lib/dom.js";
+import { personAvatar } from "../../lib/avatar.js";
+import { clear, h } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
 import { openHistory } from "./changes.js";
 import { bindComposer } from "./composer.js";
-import { fillViewport, markRead, renderMessages, scrollToBottom } from "./messages.js";
-import { conversationPicture, conversationTitle, otherMember } from "./names.js";
-import { app, els, pageVisible, presence, socket } from "./page.js";
+import { fillViewport, markRead, renderMessages, revealMessage, scrollToBottom, showNewerState } from "./messages.js";
+import { conversationPicture, conversationTitle, displayName, memberOf, otherMember } from "./names.js";
+import { app, els, me, pageVisible, presence, socket } from "./page.js";
 import {
   forgetConversation,
   onConversationForgotten,
@@ -18,6 +19,7 @@ import {
   state,
   upsertConversation,
 } from "./state.js";
+import { onViewersChange, viewersOf } from "./viewers.js";
 
 export async function loadConversations() {
   const list = await api.get("/api/conversations");
@@ -63,7 +65,11 @@ onConversationForgotten((id, notice) => {
   els.detailsButton.hidden = true;
 });
 
-export async function openConversation(id, { push = false } = {}) {
+/**
+ * Open conversation `id`: its newest messages, or with `around` the history around that
+ * message (a search result), which is then brought into view and marked.
+ */
+export async function openConversation(id, { push = false, around = null } = {}) {
   if (state.openId && state.openId !== id) socket.send({ type: "leave_conversation", conversation_id: state.openId });
   setOpenConversation(id);
   bindComposer(id);
@@ -89,9 +95,11 @@ export async function openConversation(id, { push = false } = {}) {
   renderHeader();
   app.bell.conversationSeen(id);
   socket.send({ type: "join_conversation", conversation_id: id });
-  if (!(await openHistory(id))) return;
+  if (!(await openHistory(id, { around }))) return;
   if (state.openId !== id) return;
   renderMessages();
+  showNewerState();
+  if (around && revealMessage(around)) return;
   scrollToBottom();
   markRead(id);
   if (window.matchMedia("(min-width: 721px)").matches) els.input.focus();
@@ -122,7 +130,29 @@ export function renderHeader() {
     els.sub.textContent = `${conversation.is_public ? "Public room" : "Group"} · ${count} member${count === 1 ? "" : "s"}`;
     delete els.sub.dataset.presence;
   }
+  renderViewers(conversation);
 }
+
+/** Who is here now (groups and rooms): a few faces and the count; it opens Details. */
+function renderViewers(conversation) {
+  const ids = [...viewersOf(conversation.id)];
+  els.viewers.hidden = conversation.type === "direct" || ids.length === 0;
+  if (els.viewers.hidden) return;
+  const people = ids.map((id) => memberOf(conversation, id)).filter(Boolean);
+  const others = people.filter((p) => p.id !== me.id);
+  const faces = [...others, ...people.filter((p) => p.id === me.id)].slice(0, 3);
+  els.viewers.replaceChildren(
+    h("span", { class: "here-faces", "aria-hidden": "true" }, faces.map((p) => personAvatar(p, { size: "xs" }))),
+    h("span", { class: "here-count", text: `${ids.length} here now` }),
+  );
+  const names = others.map(displayName);
+  els.viewers.title = names.length ? `Here now: you, ${names.join(", ")}` : "Only you are here now";
+  els.viewers.setAttribute("aria-label", `${ids.length} here now: ${names.length ? `you, ${names.join(", ")}` : "only you"}. Show the members`);
+}
+
+onViewersChange((id) => {
+  if (id === state.openId) renderHeader();
+});
 
 els.back.addEventListener("click", () => {
   history.pushState({}, "", "/");

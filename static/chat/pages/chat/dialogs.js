@@ -7,9 +7,12 @@ import { $, clear, h, toast } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
 import { isAbort, sendFile } from "../../lib/upload.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
+import { loadBlocked, memberList } from "./members.js";
+import { showProfile } from "./sender_actions.js";
 import { conversationPicture, conversationTitle, displayName, myRole, otherMember } from "./names.js";
 import { els, me, presence } from "./page.js";
 import { forgetConversation, historyFor, state, upsertConversation } from "./state.js";
+import { onViewersChange } from "./viewers.js";
 
 export async function loadFriends() {
   try {
@@ -74,15 +77,33 @@ $("#group-form").addEventListener("submit", async (event) => {
 
 // --- Details (members, rename, leave) ------------------------------------------------------
 
-async function openDetails() {
+export async function openDetails() {
   const conversation = (await fetchConversation(state.openId)) || state.conversations.get(state.openId);
   if (!conversation) return;
   $("#details-error").textContent = "";
   renderDetails(conversation);
   els.detailsDialog.showModal();
+  loadBlocked(() => els.detailsDialog.open && refreshDetails());
+}
+
+let detailsList = null; // {node, make}: the member list shown, and how to draw it again
+
+/** The member list as it is now, if Details is open (someone came or left, a presence). */
+function refreshDetails() {
+  if (!els.detailsDialog.open || !detailsList?.node.isConnected) return;
+  const active = document.activeElement;
+  const focused = detailsList.node.contains(active) ? active.getAttribute("aria-label") || active.textContent : null;
+  const fresh = detailsList.make();
+  detailsList.node.replaceWith(fresh);
+  detailsList.node = fresh;
+  // A refill must not lose the keyboard's place: focus the same control again.
+  if (focused) [...fresh.querySelectorAll("button")].find((b) => (b.getAttribute("aria-label") || b.textContent) === focused)?.focus();
 }
 
 els.detailsButton.addEventListener("click", openDetails);
+els.viewers.addEventListener("click", openDetails);
+onViewersChange((id) => id === state.openId && refreshDetails());
+presence.addEventListener("change", refreshDetails);
 
 function detailsError(error) {
   $("#details-error").textContent = error.message;
@@ -98,7 +119,13 @@ function renderDetails(conversation) {
       h("div", { class: "conv-avatar-editor" }, personAvatar(other, { size: "lg" })),
       h("p", {}, "Direct chat with ", h("strong", { text: displayName(other) }), ` (@${other?.username ?? "?"})`),
       h("p", { class: "muted", text: presenceText(presence.status(other?.id)) }),
-      h("p", {}, h("a", { href: "/friends/", text: "Manage friends and blocks" })),
+      h(
+        "p",
+        {},
+        other ? h("button", { type: "button", class: "small", text: "View profile", onclick: (event) => showProfile(other.id, event.currentTarget) }) : null,
+        " ",
+        h("a", { href: "/friends/", text: "Manage friends and blocks" }),
+      ),
     );
     return;
   }
@@ -107,33 +134,28 @@ function renderDetails(conversation) {
   if (isAdmin) content.append(renameForm(conversation));
   const members = conversation.members || [];
   content.append(h("h3", { text: `Members (${members.length}${conversation.max_participants ? ` of ${conversation.max_participants}` : ""})` }));
-  const list = h("ul", { class: "people" });
-  for (const member of members) {
-    list.append(
-      h(
-        "li",
-        { class: "person", dataset: { userId: String(member.id) } },
-        personAvatar(member, { size: "sm" }),
-        h("span", { class: "person-name" }, h("span", { text: member.id === me.id ? `${displayName(member)} (you)` : displayName(member) }), member.role === "admin" ? h("span", { class: "tag", text: "admin" }) : null),
-        isAdmin && member.id !== me.id
-          ? h("button", {
-              type: "button",
-              class: "small ghost",
-              text: "Remove",
-              "aria-label": `Remove ${displayName(member)}`,
-              onclick: async () => {
-                try {
-                  await api.del(`/api/conversations/${conversation.id}/members/${member.id}`);
-                  renderDetails((await fetchConversation(conversation.id)) || conversation);
-                } catch (error) {
-                  detailsError(error);
-                }
-              },
-            })
-          : null,
-      ),
-    );
-  }
+  const makeList = () => memberList(state.conversations.get(conversation.id) || conversation, {
+    onChange: refreshDetails,
+    actions: (member) =>
+      isAdmin && member.id !== me.id
+        ? h("button", {
+            type: "button",
+            class: "small ghost",
+            text: "Remove",
+            "aria-label": `Remove ${displayName(member)}`,
+            onclick: async () => {
+              try {
+                await api.del(`/api/conversations/${conversation.id}/members/${member.id}`);
+                renderDetails((await fetchConversation(conversation.id)) || conversation);
+              } catch (error) {
+                detailsError(error);
+              }
+            },
+          })
+        : null,
+  });
+  const list = makeList();
+  detailsList = { node: list, make: makeList };
   content.append(list);
   if (isAdmin) content.append(addMembersForm(conversation, members));
   content.append(

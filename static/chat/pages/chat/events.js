@@ -1,5 +1,6 @@
 // The one dispatcher of the socket's events (and presence) to the chat screen's modules.
 
+import { announceMessage } from "./announce.js";
 import { applyDeletion, applyMessage, applyUnpinned, catchUp, noteChange } from "./changes.js";
 import { sendPendingRest } from "./composer.js";
 import { fetchConversation, loadConversations, renderHeader } from "./conversation.js";
@@ -49,6 +50,7 @@ function onIncomingMessage(message) {
   if (fresh.length && message.sender_id !== me.id && !(id === state.openId && pageVisible())) {
     addUnread(id, (message.mentions || []).includes(me.id));
   }
+  if (fresh.length && message.sender_id !== me.id && id === state.openId) announceMessage(message);
   if (message.sender_id !== me.id) setTyping(id, message.sender_id, "", false);
   if (gap) catchUp(id);
   if (id === state.openId) markRead(id);

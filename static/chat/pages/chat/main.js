@@ -11,6 +11,8 @@ import { openConversation, loadConversations } from "./conversation.js";
 import { loadFriends, openGroupDialog } from "./dialogs.js";
 import "./events.js";
 import "./mentions_autocomplete.js";
+import "./search.js";
+import "./sender_actions.js";
 import { app } from "./page.js";
 import { initSidebar } from "./sidebar.js";
 import { state } from "./state.js";
@@ -31,5 +33,7 @@ app.chat = { state, openConversation, catchUp };
     history.replaceState({}, "", "/");
     openGroupDialog({ isPublic: params.get("new") === "room" });
   }
-  if (app.config.conversation_id) openConversation(app.config.conversation_id);
+  // `?message=<id>` (a mention in the bell) opens the conversation at that message.
+  const around = Number(params.get("message")) || null;
+  if (app.config.conversation_id) openConversation(app.config.conversation_id, { around });
 })();

@@ -19,7 +19,8 @@ const list = h("ul", { class: "mention-list", id: "mention-list", role: "listbox
 els.composer.prepend(list);
 els.input.setAttribute("aria-autocomplete", "list");
 els.input.setAttribute("aria-controls", "mention-list");
-els.input.setAttribute("aria-expanded", "false");
+// No aria-expanded: a textarea is a textbox, which may not carry it (axe: aria-allowed-attr);
+// the open list is told by aria-activedescendant naming its chosen option.
 
 let shown = []; // the members listed
 let active = 0;
@@ -47,7 +48,6 @@ function close() {
   list.hidden = true;
   shown = [];
   token = null;
-  els.input.setAttribute("aria-expanded", "false");
   els.input.removeAttribute("aria-activedescendant");
 }
 
@@ -76,7 +76,6 @@ function render() {
     ),
   );
   list.hidden = false;
-  els.input.setAttribute("aria-expanded", "true");
   els.input.setAttribute("aria-activedescendant", `mention-option-${shown[active].id}`);
 }
 

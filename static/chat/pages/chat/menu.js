@@ -1,9 +1,11 @@
 // The message menu: what can be done to a message, as registered by the modules that do it
-// (reactions.js: React; replies.js: Reply; pins.js: Pin/Unpin; editing.js: Edit, Delete),
-// so neither the list's renderer nor this module knows any action. Each row gets a small
-// bar (shown on hover and keyboard focus, always on touch screens) with the `quick`
-// actions as icon buttons and "More actions", which opens the whole list as a menu
-// (role=menu: arrows, Home/End, Escape, Tab; the first item is focused).
+// (reactions.js: React; replies.js: Reply; pins.js: Pin/Unpin; editing.js: Edit, Delete;
+// sender_actions.js: View profile, Report, Block), so neither the list's renderer nor this
+// module knows any action. Each row gets a small bar (shown on hover and keyboard focus,
+// on a tap on touch screens) with the `quick` actions as icon buttons and "More actions",
+// which opens the whole list as a menu (role=menu). "More actions" opens it with Enter,
+// Space, a click, ArrowDown or ArrowUp; the first item is focused, the arrows and
+// Home/End move, Escape closes it and gives the focus back to the button, Tab closes it.
 //
 //   registerMessageAction({
 //     id: "pin",                         // unique; the item's data-menu-action
@@ -85,6 +87,14 @@ els.messageList.addEventListener("click", (event) => {
   if (!row) return;
   if (button.classList.contains("msg-more")) openMenu(row, button);
   else run(button.dataset.menuAction, Number(row.dataset.id), button);
+});
+
+// A menu button's own keys: ArrowDown and ArrowUp open the menu too, as menu buttons do.
+els.messageList.addEventListener("keydown", (event) => {
+  const button = event.target.closest?.("button.msg-more");
+  if (!button || open || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
+  event.preventDefault();
+  openMenu(button.closest(".msg[data-id]"), button);
 });
 
 // --- The menu ----------------------------------------------------------------------------

@@ -1,124 +1,28 @@
-// The message list of the open conversation: rendering (sent and pending messages, grouped
-// by sender, with their formatted text and attachments), receiving messages from any
-// source, infinite scroll to older pages, fetching a message again for fresh attachment
-// URLs, and marking what is on screen as read. Catching up is changes.js's.
+// The message list of the open conversation: which rows it shows (sent and pending
+// messages; rows.js draws them), receiving messages from any source (and announcing
+// others' new ones to screen readers), infinite scroll to older pages, fetching a message
+// again for fresh attachment URLs, and marking what is on screen as read. Catching up is
+// changes.js's. A history opened around one message (jump.js) has newer messages still to
+// load (`hasNewer`): live ones wait until the reader gets there.
 //
 // What other modules show in a row (quote, reactions, pin mark) are its parts
 // (message_parts.js); what can be done to a message is the message menu (menu.js). Buttons
 // of a pending row carry `data-action` (composer.js: retry, discard; attachments.js: view).
 
-import { api } from "../../lib/api.js";
-import { attachmentsElement } from "../../lib/attachments.js";
-import { avatar, personAvatar } from "../../lib/avatar.js";
-import { clear, fullTime, h, linkify, shortTime } from "../../lib/dom.js";
-import { mentionsMe, richText } from "../../lib/rich_text.js";
-import { actionBar } from "./menu.js";
-import { rowParts } from "./message_parts.js";
-import { displayName, memberName, memberOf } from "./names.js";
+import { api, ApiError } from "../../lib/api.js";
+import { clear } from "../../lib/dom.js";
 import { els, me, pageVisible, socket } from "./page.js";
-import { transferBody } from "./payments.js";
-import { historyFor, noteLastMessage, setLastRead, setUnread, state, takePending } from "./state.js";
+import { layoutList, messageElement, onBrokenAttachment, pendingElement } from "./rows.js";
+import { historyFor, noteLastMessage, resetHistory, setLastRead, setUnread, state, takePending } from "./state.js";
 
 const PAGE_SIZE = 50;
 
 // --- Rendering ----------------------------------------------------------------------
 //
-// Each message is a row: the sender's avatar, then a bubble with the name and time, the
-// text, the attachments and the actions. Consecutive messages from one sender (a few
-// minutes apart at most) form a group, shown under one avatar and name, as in Slack: a row
-// that continues a group has the class `cont`, which CSS uses to hide its avatar and
-// header. Every row carries its sender and time (data-sender, data-time), so a row's
-// grouping is known from its neighbour alone and is recomputed wherever a row comes or goes.
+// Rows, day separators and groups are rows.js's; this module decides which rows are in
+// the list and keeps the view where the reader is.
 
-const GROUP_GAP_MS = 5 * 60 * 1000;
-
-function senderAvatar(conversation, senderId, fallbackName) {
-  const member = memberOf(conversation, senderId);
-  const options = { size: "sm", className: "msg-avatar" };
-  return member ? personAvatar(member, options) : avatar({ name: fallbackName, ...options });
-}
-
-/** The text: the server's formatted HTML (docs/api.md, "Formatting"), never raw HTML. */
-function textBody(message) {
-  if (typeof message.content_html !== "string") return h("div", { class: "msg-body" }, linkify(message.content || ""));
-  return h("div", { class: "msg-body rich" }, richText(message.content_html, { meId: me.id }));
-}
-
-function messageElement(message, conversation) {
-  const mine = message.sender_id === me.id;
-  const body = message.is_deleted
-    ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
-    : transferBody(message) || textBody(message);
-  const mentioned = !mine && !message.is_deleted && mentionsMe(message, me.id);
-  return h(
-    "li",
-    {
-      class: `msg${mine ? " mine" : ""}${message.is_deleted ? " is-deleted" : ""}${mentioned ? " mentions-me" : ""}`,
-      dataset: { id: String(message.id), seq: String(message.seq ?? ""), sender: String(message.sender_id), time: message.created_at },
-    },
-    senderAvatar(conversation, message.sender_id, message.sender_username),
-    h(
-      "div",
-      { class: "msg-bubble", title: fullTime(message.created_at) },
-      h(
-        "div",
-        { class: "msg-meta" },
-        h("span", { class: "msg-author", text: memberName(conversation, message.sender_id, message.sender_username) }),
-        h("time", { datetime: message.created_at, text: shortTime(message.created_at) }),
-        message.edited_at && !message.is_deleted
-          ? h("span", { class: "msg-edited", title: `Edited ${fullTime(message.edited_at)}`, text: "(edited)" })
-          : null,
-        rowParts("meta", message, conversation),
-      ),
-      rowParts("above", message, conversation),
-      body,
-      message.is_deleted ? null : attachmentsElement(message.attachments, { onBroken: () => refreshMessage(message) }),
-      rowParts("below", message, conversation),
-      actionBar(message, conversation),
-    ),
-  );
-}
-
-function actionButton(action, text) {
-  return h("button", { type: "button", class: "link-button", text, dataset: { action } });
-}
-
-export function pendingElement(clientId, pending) {
-  const conversation = state.conversations.get(pending.conversationId);
-  return h(
-    "li",
-    { class: `msg mine pending${pending.failed ? " failed" : ""}`, dataset: { clientId, sender: String(me.id), time: pending.createdAt } },
-    senderAvatar(conversation, me.id, displayName(me)),
-    h(
-      "div",
-      { class: "msg-bubble" },
-      h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: "You" }), h("span", { class: "muted", text: pending.failed ? "Not sent" : "Sending…" })),
-      h("div", { class: "msg-body" }, linkify(pending.content)),
-      attachmentsElement(pending.attachments),
-      pending.failed
-        ? h(
-            "div",
-            { class: "msg-actions visible" },
-            h("span", { class: "form-error", text: pending.failed }),
-            actionButton("retry", "Retry"),
-            actionButton("discard", "Discard"),
-          )
-        : null,
-    ),
-  );
-}
-
-/** Whether `row` opens a group of messages (else it continues the one above it). */
-function startsGroup(row) {
-  const prev = row.previousElementSibling;
-  if (!prev || prev.dataset.sender !== row.dataset.sender) return true;
-  return Math.abs(Date.parse(row.dataset.time) - Date.parse(prev.dataset.time)) > GROUP_GAP_MS;
-}
-
-/** Recompute the grouping of these rows (a row that came, and the one after it). */
-function regroup(...rows) {
-  for (const row of rows) if (row) row.classList.toggle("cont", !startsGroup(row));
-}
+onBrokenAttachment((message) => refreshMessage(message));
 
 export function renderMessages() {
   const id = state.openId;
@@ -130,7 +34,7 @@ export function renderMessages() {
   for (const [clientId, pending] of state.pending) {
     if (pending.conversationId === id) els.messageList.append(pendingElement(clientId, pending));
   }
-  regroup(...els.messageList.children);
+  layoutList(els.messageList);
   els.historyStatus.textContent = hist.hasOlder ? "" : hist.byId.size ? "Beginning of the conversation" : "No messages yet. Say hello!";
 }
 
@@ -142,7 +46,7 @@ export function placeMessage(message) {
   const existing = els.messageList.querySelector(`.msg[data-id="${message.id}"]`);
   if (existing) {
     existing.replaceWith(element);
-    regroup(element, element.nextElementSibling);
+    layoutList(els.messageList);
     return;
   }
   const stick = nearBottom();
@@ -155,7 +59,7 @@ export function placeMessage(message) {
   }
   if (!before) before = els.messageList.querySelector(".msg.pending");
   els.messageList.insertBefore(element, before);
-  regroup(element, element.nextElementSibling);
+  layoutList(els.messageList);
   els.historyStatus.textContent = historyFor(state.openId).hasOlder ? "" : "Beginning of the conversation";
   if (stick || message.sender_id === me.id) scrollToBottom();
 }
@@ -166,9 +70,9 @@ function pendingNode(clientId) {
 
 /** Show a message being sent, at the end of the list. */
 export function placePending(clientId, pending) {
-  const element = pendingElement(clientId, pending);
-  els.messageList.append(element);
-  regroup(element);
+  if (pending.conversationId !== state.openId) return;
+  els.messageList.append(pendingElement(clientId, pending));
+  layoutList(els.messageList);
 }
 
 export function rerenderPending(clientId) {
@@ -178,7 +82,7 @@ export function rerenderPending(clientId) {
   const stick = nearBottom();
   const element = pendingElement(clientId, pending);
   node.replaceWith(element);
-  regroup(element, element.nextElementSibling);
+  layoutList(els.messageList);
   // A failure grows the row (reason, Retry, Discard): keep all of it in view.
   if (stick) scrollToBottom();
   else if (pending.failed) element.scrollIntoView({ block: "nearest" });
@@ -189,20 +93,19 @@ export function resolvePending(clientId) {
   takePending(clientId);
   const node = pendingNode(clientId);
   if (!node) return;
-  const next = node.nextElementSibling;
   node.remove();
-  regroup(next);
+  layoutList(els.messageList);
 }
 
 /** A person's new name or picture on the rows of their messages in the open list. */
 export function refreshSender(userId) {
   const conversation = state.conversations.get(state.openId);
-  for (const row of els.messageList.querySelectorAll(`.msg[data-sender="${Number(userId)}"]`)) {
-    const message = historyFor(state.openId).byId.get(Number(row.dataset.id));
-    row.querySelector(".msg-avatar")?.replaceWith(senderAvatar(conversation, userId, message?.sender_username));
-    const author = row.querySelector(".msg-author");
-    if (author && userId !== me.id) author.textContent = memberName(conversation, userId, message?.sender_username);
+  const hist = historyFor(state.openId);
+  for (const row of els.messageList.querySelectorAll(`.msg[data-id][data-sender="${Number(userId)}"]`)) {
+    const message = hist.byId.get(Number(row.dataset.id));
+    if (message) row.replaceWith(messageElement(message, conversation));
   }
+  layoutList(els.messageList);
 }
 
 const refreshedAt = new Map(); // message id -> when it was last fetched again
@@ -226,6 +129,25 @@ export async function refreshMessage(message) {
   }
 }
 
+/**
+ * Bring message `id` into the middle of the list and mark it for a moment (a search
+ * result the reader jumped to); it takes the focus, so a screen reader reads it.
+ * False if the list does not hold it.
+ */
+export function revealMessage(id) {
+  const row = els.messageList.querySelector(`.msg[data-id="${Number(id)}"]`);
+  if (!row) return false;
+  pinned = false;
+  row.scrollIntoView({ block: "center" });
+  row.classList.remove("highlight");
+  void row.offsetWidth; // restart the highlight's animation
+  row.classList.add("highlight");
+  row.tabIndex = -1;
+  row.focus({ preventScroll: true });
+  setTimeout(() => row.classList.remove("highlight"), 3000);
+  return true;
+}
+
 function nearBottom() {
   const el = els.messages;
   return el.scrollHeight - el.scrollTop - el.clientHeight < 120;
@@ -237,29 +159,36 @@ export function scrollToBottom() {
 
 // --- Receiving and loading --------------------------------------------------------------
 
-/** Add messages we received (any source); returns those that were new. */
+/**
+ * Add messages we received (any source); returns those that were new. A history opened
+ * around an older message (`hasNewer`) takes none past what it holds: they come when the
+ * reader scrolls down to them.
+ */
 export function receiveMessages(conversationId, messages) {
   const hist = state.histories.get(conversationId);
   const fresh = [];
   let newest = null;
+  const beyond = hist?.hasNewer ? hist.lastId : Infinity;
   for (const message of messages) {
-    if (hist && hist.add(message)) fresh.push(message);
+    if (hist && message.id <= beyond && hist.add(message)) fresh.push(message);
     if (message.client_id && state.pending.has(message.client_id) && message.sender_id === me.id) {
       resolvePending(message.client_id);
     }
     if (!newest || newest.id <= message.id) newest = message;
   }
   if (newest) noteLastMessage(conversationId, newest);
-  if (conversationId === state.openId) messages.forEach(placeMessage);
+  if (conversationId === state.openId) messages.filter((m) => m.id <= beyond).forEach(placeMessage);
   return hist ? fresh : messages;
 }
 
 /**
- * Load the conversation's newest page, once (afterwards changes.js keeps it current), and
- * start its change cursor there. False (and the reason on screen) if it could not be loaded.
+ * Load the conversation's newest page, once (afterwards changes.js keeps it current), or
+ * with `around` the page around that message, and start its change cursor there. False
+ * (and the reason on screen) if it could not be loaded.
  */
-export async function loadHistory(id) {
+export async function loadHistory(id, { around = null } = {}) {
   const hist = historyFor(id);
+  if (around) return loadAround(id, hist, around);
   if (hist.loaded) return true;
   els.historyStatus.textContent = "Loading messages…";
   try {
@@ -275,8 +204,75 @@ export async function loadHistory(id) {
   }
 }
 
-/** The page before the oldest message held (scrolling up; jumping to an older message). */
-export async function loadOlder() {
+/**
+ * Show the newest page again (a history opened around an older message, when the reader
+ * sends or asks for the newest): what was held is dropped and loaded afresh.
+ */
+export async function showLatest(id) {
+  if (!state.histories.get(id)?.hasNewer) return;
+  resetHistory(id);
+  if (!(await loadHistory(id)) || state.openId !== id) return;
+  renderMessages();
+  scrollToBottom();
+  showNewerState();
+  markRead(id);
+}
+
+/** While newer messages are still to load, a button goes straight to the newest. */
+export function showNewerState() {
+  els.jumpLatest.hidden = !state.histories.get(state.openId)?.hasNewer;
+}
+
+els.jumpLatest.addEventListener("click", () => {
+  showLatest(state.openId);
+  els.input.focus();
+});
+
+async function loadNewer() {
+  const id = state.openId;
+  const hist = state.histories.get(id);
+  if (!hist || !hist.loaded || !hist.hasNewer || hist.loadingNewer) return;
+  hist.loadingNewer = true;
+  try {
+    const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE, after: hist.lastId });
+    page.forEach((m) => hist.add(m));
+    hist.hasNewer = page.length >= PAGE_SIZE;
+    if (state.openId === id) {
+      const top = els.messages.scrollTop;
+      renderMessages();
+      els.messages.scrollTop = top; // what was on screen stays where it was
+      showNewerState();
+      if (!hist.hasNewer) markRead(id);
+    }
+  } catch (error) {
+    els.historyStatus.textContent = `Could not load newer messages: ${error.message}`;
+  } finally {
+    hist.loadingNewer = false;
+  }
+}
+
+/** A page around message `around` (a search result), replacing what was held. */
+async function loadAround(id, hist, around) {
+  els.historyStatus.textContent = "Loading messages…";
+  try {
+    const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE, around });
+    page.forEach((m) => hist.add(m));
+    const older = page.filter((m) => m.id < around).length;
+    const newer = page.filter((m) => m.id > around).length;
+    hist.hasOlder = older >= Math.floor(PAGE_SIZE / 2);
+    hist.hasNewer = newer >= PAGE_SIZE - Math.floor(PAGE_SIZE / 2) - 1;
+    hist.cursor = Math.max(hist.cursor || 0, ...page.map((m) => m.change_seq || 0));
+    hist.loaded = true;
+    return true;
+  } catch (error) {
+    els.historyStatus.textContent =
+      error instanceof ApiError && error.status === 404 ? "That message is no longer here." : `Could not load messages: ${error.message}`;
+    return false;
+  }
+}
+
+/** The page before the oldest message held (scrolling up). */
+async function loadOlder() {
   const id = state.openId;
   const hist = state.histories.get(id);
   if (!hist || !hist.loaded || !hist.hasOlder || hist.loadingOlder) return;
@@ -308,21 +304,27 @@ export async function fillViewport(id) {
 }
 
 // Whether the newest message is in view: when the list's box shrinks (the composer grew
-// with lines of text or attached files) it stays in view.
+// with lines of text or attached files) or its content grows, it stays in view.
 let pinned = true;
 
 els.messages.addEventListener("scroll", () => {
-  pinned = nearBottom();
+  pinned = nearBottom() && !state.histories.get(state.openId)?.hasNewer;
   if (els.messages.scrollTop < 80) loadOlder();
+  if (nearBottom()) loadNewer();
 });
-new ResizeObserver(() => {
+// The list growing under the reader ("seen by" marks, reactions, an image that loaded)
+// keeps the newest message in view too.
+const keepPinned = new ResizeObserver(() => {
   if (pinned) scrollToBottom();
-}).observe(els.messages);
+});
+keepPinned.observe(els.messages);
+keepPinned.observe(els.messageList);
 
 export function markRead(conversationId) {
   const conversation = state.conversations.get(conversationId);
   const hist = state.histories.get(conversationId);
-  if (!conversation || !hist || !pageVisible()) return;
+  // Read up to the newest message only once it was shown: not from a window further up.
+  if (!conversation || !hist || hist.hasNewer || !pageVisible()) return;
   const lastId = hist.lastId;
   if (!lastId) return;
   const alreadyRead = (conversation.last_read_message_id || 0) >= lastId;

@@ -31,6 +31,10 @@ export const els = {
   dropZone: $("#drop-zone"),
   back: $("#back-button"),
   detailsButton: $("#details-button"),
+  viewers: $("#pane-viewers"),
+  searchHere: $("#search-here-button"),
+  jumpLatest: $("#jump-latest"),
+  announcer: $("#message-announcer"),
   groupDialog: setupDialog($("#group-dialog")),
   detailsDialog: setupDialog($("#details-dialog")),
 };

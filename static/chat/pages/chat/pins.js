@@ -10,13 +10,12 @@ import { h, shortTime, toast } from "../../lib/dom.js";
 import { attachmentSummary } from "../../lib/files.js";
 import { dismissable, placeNear } from "../../lib/floating.js";
 import { firstLine } from "../../lib/rich_text.js";
-import { jumpToMessage } from "./jump.js";
 import { registerMessageAction } from "./menu.js";
 import { ICONS, addRowPart, icon } from "./message_parts.js";
 import { placeMessage } from "./messages.js";
 import { memberName, myRole } from "./names.js";
 import { els } from "./page.js";
-import { onConversationForgotten, onConversationOpened, state } from "./state.js";
+import { onConversationForgotten, onConversationOpened, requestJump, state } from "./state.js";
 
 const pins = new Map(); // conversation id -> pinned messages, most recently pinned first
 
@@ -177,7 +176,7 @@ function openPanel() {
       return;
     }
     closePanel();
-    jumpToMessage(id);
+    requestJump(state.openId, id);
   });
   panel.querySelector("button")?.focus();
 }

@@ -5,13 +5,12 @@
 // or deleted later (docs/api.md, "Replies").
 
 import { h, toast } from "../../lib/dom.js";
-import { jumpToMessage } from "./jump.js";
 import { registerMessageAction } from "./menu.js";
 import { ICONS, addRowPart, icon } from "./message_parts.js";
 import { placeMessage } from "./messages.js";
 import { memberName } from "./names.js";
 import { els } from "./page.js";
-import { onConversationForgotten, onConversationOpened, state } from "./state.js";
+import { onConversationForgotten, onConversationOpened, requestJump, state } from "./state.js";
 
 const PREVIEW_LENGTH = 100;
 const replying = new Map(); // conversation id -> the quote the composer's next message answers
@@ -60,7 +59,7 @@ addRowPart("above", (message, conversation) => {
 
 els.messageList.addEventListener("click", (event) => {
   const quote = event.target.closest("button.msg-quote[data-reply-to]");
-  if (quote) jumpToMessage(Number(quote.dataset.replyTo));
+  if (quote) requestJump(state.openId, Number(quote.dataset.replyTo));
 });
 
 registerMessageAction({

@@ -70,7 +70,7 @@ function fillRow(button, conversation) {
       "span",
       { class: "conv-main" },
       h("span", { class: "conv-name", text: title }),
-      h("span", { class: "conv-preview", text: preview(conversation) }),
+      previewElement(conversation),
     ),
     h(
       "span",
@@ -93,6 +93,15 @@ function fillRow(button, conversation) {
       ].join(""),
     ),
   );
+}
+
+/** The row's second line: the draft typed there (unless the conversation is open), else the last message. */
+function previewElement(conversation) {
+  if (conversation.id !== state.openId && state.drafts.has(conversation.id)) {
+    const text = state.drafts.get(conversation.id).replace(/\s+/g, " ").trim();
+    return h("span", { class: "conv-preview has-draft" }, h("span", { class: "conv-draft", text: "Draft:" }), ` ${text}`);
+  }
+  return h("span", { class: "conv-preview", text: preview(conversation) });
 }
 
 function preview(conversation) {

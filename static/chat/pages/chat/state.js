@@ -7,6 +7,7 @@
 // module is the bottom of the page: it imports nothing of the page itself.
 
 import { Drafts } from "../../lib/drafts.js";
+import { readConfig } from "../../lib/shell.js";
 
 export const state = {
   conversations: new Map(), // id -> conversation (API shape)
@@ -14,7 +15,7 @@ export const state = {
   openId: null,
   typing: new Map(), // conversation id -> Map(user id -> {name, timer}), kept by typing.js
   pending: new Map(), // client_id -> {conversationId, content, attachments, createdAt, timer, failed, retries}
-  drafts: new Drafts(), // unsent text per conversation
+  drafts: new Drafts(readConfig().me?.id), // unsent text per conversation (kept in localStorage)
   uploads: new Map(), // conversation id -> files attached in its composer (kept by uploads.js)
   composerFor: null, // the conversation whose draft the composer shows (and sends to)
   friends: [],
@@ -31,7 +32,9 @@ export class History {
     this.byId = new Map();
     this.receivedAt = new Map(); // id -> when this copy came (its signed URLs age from then)
     this.hasOlder = true;
+    this.hasNewer = false; // opened around an older message: newer ones still to load
     this.loadingOlder = false;
+    this.loadingNewer = false;
     this.catchingUp = null;
     this.loaded = false;
     // The change cursor (docs/api.md, "Catching up on everything"): every change up to it
@@ -85,6 +88,12 @@ export function historyFor(conversationId) {
   return state.histories.get(conversationId);
 }
 
+/** Forget the messages held for a conversation (to load another part of its history). */
+export function resetHistory(conversationId) {
+  state.histories.set(conversationId, new History());
+  return state.histories.get(conversationId);
+}
+
 // --- Announcements ----------------------------------------------------------------
 
 const changes = new EventTarget();
@@ -101,6 +110,18 @@ export function onConversationChange(listener) {
 /** `listener(id)` when conversation `id` is opened (its header shows; history may follow). */
 export function onConversationOpened(listener) {
   changes.addEventListener("open", (event) => listener(event.detail.id));
+}
+
+/**
+ * Ask for message `messageId` of conversation `conversationId` to be shown (jump.js does
+ * it: modules below it, a reply's quote and the pinned panel, ask this way).
+ */
+export function requestJump(conversationId, messageId) {
+  announce("jump", { conversationId, messageId });
+}
+
+export function onJumpRequested(listener) {
+  changes.addEventListener("jump", (event) => listener(event.detail.conversationId, event.detail.messageId));
 }
 
 /** `listener(id, notice)` when the user is no longer in conversation `id`. */
@@ -206,6 +227,19 @@ export function updatePerson(user) {
   state.friends.filter((f) => f.id === user.id).forEach(apply);
   changed.forEach((id) => announce("change", { id }));
   return changed;
+}
+
+/**
+ * The composer's text for a conversation. The sidebar shows the drafts of the
+ * conversations that are not open ("Draft: …"), so only those announce a change.
+ */
+export function setDraft(conversationId, text) {
+  if (conversationId === null) return;
+  const before = state.drafts.get(conversationId);
+  state.drafts.set(conversationId, text);
+  if (conversationId !== state.openId && before !== state.drafts.get(conversationId)) {
+    announce("change", { id: conversationId });
+  }
 }
 
 // --- Pending sends ------------------------------------------------------------------

@@ -1,0 +1,169 @@
+// The profile card: who someone is, opened from their name or picture anywhere (message
+// list, member list, friends). A modal dialog, so the keyboard stays inside it (Tab
+// cycles, Esc closes) and the focus goes back to what opened it. It reads
+// `GET /api/users/{id}` — names, picture, bio, and what the two of you are to each other —
+// and offers what fits: message a friend, add (or accept) a friend, block or unblock, report.
+// Presence is shown for friends only (the server tells no one else).
+
+import { api } from "./api.js";
+import { personAvatar, personName } from "./avatar.js";
+import { blockPerson, unblockPerson } from "./block.js";
+import { clear, h, setupDialog, toast } from "./dom.js";
+import { openReport } from "./report.js";
+import { presenceText, readConfig } from "./shell.js";
+
+let parts = null;
+let current = null; // {profile, options}
+
+function build() {
+  const body = h("div", { class: "profile-body" });
+  const status = h("p", { class: "profile-status", role: "status" });
+  const dialog = setupDialog(
+    h(
+      "dialog",
+      { class: "dialog profile-card", id: "profile-card", "aria-labelledby": "profile-name" },
+      body,
+      status,
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "ghost", "data-close": true, text: "Close" })),
+    ),
+  );
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => {
+    const opener = current?.options.opener;
+    if (opener?.isConnected) opener.focus();
+  });
+  // The page's presence follows friends live; the card shows the change at once.
+  return { dialog, body, status };
+}
+
+function presenceOf(profile, presence) {
+  if (!profile.is_friend) return null;
+  if (presence) return presence.status(profile.id);
+  return profile.is_online ? "online" : "offline";
+}
+
+function actionButton(text, onclick, cls = "small") {
+  return h("button", { type: "button", class: cls, text, onclick });
+}
+
+function render() {
+  const { profile, options } = current;
+  // The server's answer is the freshest word on a friend's presence (a new friend's
+  // included, whom the page has heard nothing about yet).
+  if (profile.is_friend && typeof profile.is_online === "boolean") options.presence?.set(profile.id, profile.is_online);
+  const me = readConfig().me;
+  const name = personName(profile);
+  const status = presenceOf(profile, options.presence);
+  const mine = profile.id === me?.id;
+  const actions = [];
+  if (mine) {
+    actions.push(h("a", { class: "button small", href: "/accounts/settings/", text: "Edit your profile" }));
+  } else {
+    if (profile.is_friend) actions.push(actionButton("Message", () => message(profile)));
+    else if (profile.friend_request?.direction === "incoming") actions.push(actionButton("Accept friend request", () => accept(profile)));
+    else if (profile.friend_request?.direction === "outgoing") actions.push(h("span", { class: "muted", text: "Friend request sent" }));
+    else if (!profile.blocked) actions.push(actionButton("Add friend", () => addFriend(profile)));
+    actions.push(
+      profile.blocked
+        ? actionButton("Unblock", () => unblock(profile), "small ghost")
+        : actionButton("Block", () => block(profile), "small ghost danger-text"),
+    );
+    actions.push(
+      actionButton("Report", (event) => openReport({ kind: "user", id: profile.id, about: `${name} (@${profile.username})`, opener: event.currentTarget }), "small ghost"),
+    );
+  }
+  clear(parts.body).append(
+    h(
+      "div",
+      { class: "profile-head" },
+      personAvatar(profile, { size: "xl", extra: status ? h("span", { class: `dot ${status}` }) : null }),
+      h(
+        "div",
+        { class: "profile-names" },
+        h("h2", { id: "profile-name", text: name }),
+        h("p", { class: "muted profile-username", text: `@${profile.username}` }),
+        status ? h("p", { class: `presence ${status}`, text: presenceText(status) }) : null,
+        mine ? h("p", { class: "muted", text: "This is you." }) : null,
+        profile.blocked ? h("p", { class: "tag tag-warn", text: "Blocked" }) : null,
+      ),
+    ),
+    profile.bio ? h("p", { class: "profile-bio prewrap", text: profile.bio }) : h("p", { class: "muted profile-bio", text: "No bio yet." }),
+    h("div", { class: "profile-actions" }, actions),
+  );
+}
+
+async function reload(note = "") {
+  try {
+    current.profile = await api.get(`/api/users/${current.profile.id}`);
+  } catch (error) {
+    toast(error.message, "error");
+  }
+  render();
+  parts.status.textContent = note;
+  parts.body.querySelector(".profile-actions button, .profile-actions a")?.focus();
+}
+
+async function message(profile) {
+  try {
+    const conversation = await api.post("/api/conversations", { type: "direct", member_user_ids: [profile.id] });
+    parts.dialog.close();
+    if (current.options.onMessage) current.options.onMessage(conversation);
+    else window.location.assign(`/c/${conversation.id}/`);
+  } catch (error) {
+    parts.status.textContent = error.message;
+  }
+}
+
+async function addFriend(profile) {
+  try {
+    const result = await api.post("/api/friends/request", { username: profile.username });
+    document.dispatchEvent(new CustomEvent("friends:changed"));
+    await reload(result?.request?.status === "accepted" ? `You and ${personName(profile)} are now friends.` : "Friend request sent.");
+  } catch (error) {
+    parts.status.textContent = error.message;
+  }
+}
+
+async function accept(profile) {
+  try {
+    await api.post(`/api/friends/requests/${profile.friend_request.id}/accept`);
+    document.dispatchEvent(new CustomEvent("friends:changed"));
+    await reload(`You and ${personName(profile)} are now friends.`);
+  } catch (error) {
+    parts.status.textContent = error.message;
+  }
+}
+
+async function block(profile) {
+  if (await blockPerson(profile)) await reload(`${personName(profile)} is blocked.`);
+}
+
+async function unblock(profile) {
+  if (await unblockPerson(profile)) await reload(`${personName(profile)} is unblocked.`);
+}
+
+/**
+ * Show person `userId`'s card. Options: `opener` (gets the focus back), `presence` (the
+ * page's live Presence), `onMessage(conversation)` (open a direct chat in place instead of
+ * going to its page).
+ */
+export async function openProfileCard(userId, options = {}) {
+  parts ||= build();
+  const opener = options.opener || document.activeElement;
+  let profile;
+  try {
+    profile = await api.get(`/api/users/${userId}`);
+  } catch (error) {
+    toast(error.status === 404 ? "This person's account no longer exists." : error.message, "error");
+    return;
+  }
+  current = { profile, options: { ...options, opener } };
+  render();
+  parts.status.textContent = "";
+  if (!parts.dialog.open) parts.dialog.showModal();
+  parts.body.querySelector(".profile-actions button, .profile-actions a")?.focus();
+  if (options.presence && !options.presence.cardListener) {
+    options.presence.cardListener = true;
+    options.presence.addEventListener("change", () => parts.dialog.open && current.profile.is_friend && render());
+  }
+}
