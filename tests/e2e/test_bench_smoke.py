@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,28 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.needs_services, pytest.mark.timeout(150)]
 
 
-def test_bench_smoke_completes_with_zero_loss() -> None:
+@pytest.fixture
+def own_bench_state() -> Iterator[dict[str, str]]:
+    """Databases and a Redis prefix of this run only, dropped afterwards: a benchmark
+    database left migrated by another checkout (other migration names) cannot fail it."""
+    tag = f"smoke{os.getpid()}"
+    names = {
+        "BENCH_DB_NAME": f"chat_bench_{tag}",
+        "BENCH_HISTORY_DB_NAME": f"chat_bench_history_{tag}",
+        "BENCH_REDIS_PREFIX": f"chatbench{tag}",
+    }
+    yield names
+    import psycopg
+
+    server = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        for name in (names["BENCH_DB_NAME"], names["BENCH_HISTORY_DB_NAME"]):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_bench_smoke_completes_with_zero_loss(own_bench_state: dict[str, str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.update(own_bench_state)
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--no-append"],
         cwd=ROOT,
