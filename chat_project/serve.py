@@ -11,6 +11,9 @@ refuse it. A message a little over `WS_MAX_FRAME_BYTES` still reaches the consum
 gets its `frame_too_large` error on a socket that stays open (a client mistake); one over
 twice the limit is refused by the server itself — close code 1009 — so no socket can make
 the process buffer more than that (docs/api.md, "Frames").
+
+uvicorn stops gracefully on SIGTERM (chat_project/shutdown.py): sockets closed with 1012,
+requests in flight given `SHUTDOWN_TIMEOUT_SECONDS`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ def transport_max_message_bytes() -> int:
     return 2 * settings.WS_MAX_FRAME_BYTES
 
 
+def shutdown_timeout() -> int:
+    from django.conf import settings
+
+    return int(settings.SHUTDOWN_TIMEOUT_SECONDS)
+
+
 def trusted_proxies() -> list[str]:
     from django.conf import settings
 
@@ -44,7 +53,10 @@ def command(server: str, *, host: str, port: int, workers: int, extra: list[str]
             APP,
             *("--host", host, "--port", str(port), "--workers", str(workers)),
             *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio"),
-            *("--ws-max-size", limit, "--lifespan", "off"),
+            *("--ws-max-size", limit),
+            # SIGTERM: stop accepting, close sockets with 1012, let requests in flight
+            # finish within the timeout, then lifespan shutdown (chat_project/shutdown.py).
+            *("--lifespan", "on", "--timeout-graceful-shutdown", str(shutdown_timeout())),
             # X-Forwarded-For/-Proto only from the proxies the app trusts too
             # (chat_project/client_ip.py): uvicorn's default trusts any loopback peer.
             *("--proxy-headers", "--forwarded-allow-ips", ",".join(trusted_proxies())),

@@ -242,6 +242,14 @@ WS_MAX_FRAMES_PER_SECOND = env.int("WS_MAX_FRAMES_PER_SECOND", default=20)
 # Open sockets per user across all processes (tabs, devices); one more is closed with 4029.
 WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=45)
+# A socket closed by a server restart (close code 1012) still counts as online this long
+# (at most its TTL): its user reconnects to another process meanwhile, and their friends
+# see no offline/online flap (chat_project/shutdown.py).
+PRESENCE_RESTART_GRACE_SECONDS = env.float("PRESENCE_RESTART_GRACE_SECONDS", default=10.0)
+# On SIGTERM (uvicorn) a process stops accepting, closes its sockets with 1012 and gives
+# requests in flight this long to finish; what still runs then is cut with a 503
+# (chat_project/shutdown.py). Keep the orchestrator's stop timeout above it.
+SHUTDOWN_TIMEOUT_SECONDS = env.int("SHUTDOWN_TIMEOUT_SECONDS", default=20)
 # Back-pressure (docs/api.md, "Back-pressure"): a socket is cut (close 4013) with this many
 # frames waiting for it, or when none was written for this long while others waited.
 WS_SEND_QUEUE_FRAMES = env.int("WS_SEND_QUEUE_FRAMES", default=1000)

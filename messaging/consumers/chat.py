@@ -30,6 +30,7 @@ from django.conf import settings
 from chat_project import realtime
 from chat_project.exceptions import error_payload
 from chat_project.realtime.hub import Hub, Outbox
+from chat_project.shutdown import CLOSE_SERVICE_RESTART
 from chat_project.text import BadText, parse_json
 from messaging import events
 
@@ -141,6 +142,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
             await announce_presence(self.user_id, "user_online", audience)
 
     async def disconnect(self, code: int) -> None:
+        self.close_code = code
         await self._cleanup()
 
     async def _cleanup(self) -> None:
@@ -159,8 +161,10 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
         try:
             for conversation_id in list(self.viewing):
                 await self._stop_viewing(conversation_id)
-            went_offline = await realtime.presence_disconnect(self.user_id, self.socket_id)
-            if went_offline:
+            if getattr(self, "close_code", None) == CLOSE_SERVICE_RESTART:
+                # The server restarts: the user is back on another process in seconds.
+                await realtime.presence_linger(self.user_id, self.socket_id)
+            elif await realtime.presence_disconnect(self.user_id, self.socket_id):
                 audience = await database.presence_audience(self.user_id)
                 await announce_presence(self.user_id, "user_offline", audience)
         except Exception:  # the sweeper finishes the job when the store was unreachable
@@ -300,6 +304,13 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
             self.outbox.put({"type": "websocket.send", "bytes": bytes_data})
         if close:
             await self._close_after_flush(close if isinstance(close, int) else 1000)
+
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        """Through `send` too: channels' own `send_json` calls `super().send`, which skips
+        the override above — a reply then overtook queued events, and on a socket the server
+        had already closed (a restart's 1012) it raised, so the consumer ended without its
+        `disconnect(1012)`."""
+        await self.send(text_data=await self.encode_json(content), close=close)
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:
