@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 APP = "chat_project.asgi:application"
 SERVERS = ("uvicorn", "daphne", "granian")
@@ -86,6 +88,21 @@ def command(server: str, *, host: str, port: int, workers: int, extra: list[str]
     raise ValueError(f"unknown server {server!r}")
 
 
+def prepare_metrics_dir(port: int) -> str:
+    """The PROMETHEUS_MULTIPROC_DIR of this start (chat_project/metrics.py), emptied: the
+    server's processes (uvicorn's workers) inherit it. One per port, so several servers
+    on one machine keep theirs apart, and a restart does not count its predecessor's."""
+    folder = Path(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        or Path(tempfile.gettempdir()) / f"chat-metrics-{port}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return str(folder)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
@@ -98,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
     options = parser.parse_args(args)
+    prepare_metrics_dir(options.port)  # before anything imports prometheus_client
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chat_project.settings.local")
     import django
 

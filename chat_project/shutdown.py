@@ -8,11 +8,12 @@ consumer sees `disconnect(1012)`: the socket's presence lingers for
 another process without their friends seeing them leave and come back), lets each HTTP
 request in flight finish and answers it with `Connection: close`. After
 `SHUTDOWN_TIMEOUT_SECONDS` (`--timeout-graceful-shutdown`) it cancels what still runs
-and sends the ASGI lifespan `shutdown` event to `lifespan` below (the shutdown hooks:
-metrics, logs). A request cut at the deadline is answered 503 (`cut_off_response`, from
-chat_project/handler.py): whatever was cut is safe to retry, sends being idempotent by
-`client_id` (the web UI sends again what was not acknowledged). uvicorn then raises
-SIGTERM again, so the process ends even with a request's thread still blocked somewhere.
+and sends the ASGI lifespan `shutdown` event to `lifespan` below (this process's live
+gauges leave the replica's metrics). A request cut at the deadline is answered 503
+(`cut_off_response`, from chat_project/handler.py): whatever was cut is safe to retry,
+sends being idempotent by `client_id` (the web UI sends again what was not acknowledged).
+uvicorn then raises SIGTERM again, so the process ends even with a request's thread still
+blocked somewhere.
 
 daphne (`make run`) and granian have no such sequence: their sockets are dropped (1006)
 and their clients reconnect with the ordinary back-off.
@@ -27,27 +28,13 @@ from typing import Any
 
 from django.http import JsonResponse
 
+from chat_project import metrics
+
 logger = logging.getLogger(__name__)
 
 #: The close code uvicorn sends every WebSocket when its process stops (RFC 6455 "service
 #: restart"): the client reconnects at once, to another replica (docs/api.md).
 CLOSE_SERVICE_RESTART = 1012
-
-_hooks: list[Callable[[], None]] = []
-
-
-def at_shutdown(hook: Callable[[], None]) -> None:
-    """Run `hook` (sync, quick) when the server stops, after its connections are closed."""
-    if hook not in _hooks:
-        _hooks.append(hook)
-
-
-def run_hooks() -> None:
-    for hook in list(_hooks):
-        try:
-            hook()
-        except Exception:
-            logger.exception("shutdown hook %r failed", hook)
 
 
 def cut_off_response() -> JsonResponse:
@@ -75,9 +62,10 @@ async def lifespan(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             logger.info("server process %s started", os.getpid())
+            metrics.process_started()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            logger.info("server process %s stopping", os.getpid())
-            run_hooks()
+            logger.info("server process %s stopped", os.getpid())
+            metrics.process_stopped()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 # the sync-only middleware innermost would keep the chain sync too (chat_project/middleware.py);
 # the sync-only health check in front of everything keeps it so.
 MIDDLEWARE = [
+    # Measures every request; answers /metrics (to Prometheus only) before the Host check.
+    "chat_project.metrics.MetricsMiddleware",
     # First, before anything reads the Host header: /health answers the probes that call
     # the process by its address, whatever DJANGO_ALLOWED_HOSTS says (middleware.py).
     "chat_project.middleware.HealthCheckMiddleware",
@@ -250,6 +252,9 @@ PRESENCE_RESTART_GRACE_SECONDS = env.float("PRESENCE_RESTART_GRACE_SECONDS", def
 # requests in flight this long to finish; what still runs then is cut with a 503
 # (chat_project/shutdown.py). Keep the orchestrator's stop timeout above it.
 SHUTDOWN_TIMEOUT_SECONDS = env.int("SHUTDOWN_TIMEOUT_SECONDS", default=20)
+# GET /metrics (Prometheus) needs "Authorization: Bearer <token>" when set; empty, only a
+# direct request from a loopback or private address is answered (chat_project/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # Back-pressure (docs/api.md, "Back-pressure"): a socket is cut (close 4013) with this many
 # frames waiting for it, or when none was written for this long while others waited.
 WS_SEND_QUEUE_FRAMES = env.int("WS_SEND_QUEUE_FRAMES", default=1000)

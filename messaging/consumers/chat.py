@@ -27,7 +27,7 @@ import orjson
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from chat_project import realtime
+from chat_project import metrics, realtime
 from chat_project.exceptions import error_payload
 from chat_project.realtime.hub import Hub, Outbox
 from chat_project.shutdown import CLOSE_SERVICE_RESTART
@@ -117,6 +117,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
             return
         self.hub: Hub = realtime.get_hub()
         self.registered = True
+        metrics.socket_opened()
         self._close_when_credentials_end()
         # The personal group first: membership events sent from now on are not missed.
         self.own_groups = [realtime.user_group(self.user_id)]
@@ -143,6 +144,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.close_code = code
+        metrics.socket_disconnected(code)
         await self._cleanup()
 
     async def _cleanup(self) -> None:
@@ -150,6 +152,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
         if not getattr(self, "registered", False):
             return
         self.registered = False
+        metrics.socket_closed()
         self.closing = True
         self._detach()
         expiry = getattr(self, "_expiry", None)
@@ -317,6 +320,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS).decode()
 
     async def _error(self, code: str, detail: Any, request_type: str | None = None) -> None:
+        metrics.frame_refused(code)
         if self.closing:
             return
         await self.send_json(
@@ -427,6 +431,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
         message = await database.send_message(
             self.user, conversation_id, text, client_id, attachment_ids, reply_to
         )
+        metrics.message_sent_over_socket()
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
     async def on_typing(self, content: dict[str, Any]) -> None:

@@ -110,6 +110,7 @@ def test_replicas_behind_nginx_serve_everything_to_each_other(stack, static_root
             )
             assert added.status_code == 200, added.text
             assert added.headers["x-request-id"]  # nginx's id, also in the app's log line
+            assert (await http.get("/metrics")).status_code == 404  # scraped per replica only
             await carol_ws.wait_for("conversation_created")
             await bob_ws.wait_for("member_added", user_id=carol.pk)
 
