@@ -66,6 +66,9 @@ def command(server: str, *, host: str, port: int, workers: int, extra: list[str]
             # once per socket, undoing "encode once, write to every socket" (chat frames
             # are small: the bytes saved are few).
             *("--ws-per-message-deflate", "false"),
+            # Its access log writes paths with their query strings (a WebSocket ticket);
+            # the app writes one line per request and socket instead (chat_project/logs.py).
+            "--no-access-log",
             *extra,
         ]
     if server == "granian":

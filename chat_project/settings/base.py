@@ -13,6 +13,8 @@ import environ
 import orjson
 from django.utils.csp import CSP
 
+from chat_project.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     # First, before anything reads the Host header: /health answers the probes that call
     # the process by its address, whatever DJANGO_ALLOWED_HOSTS says (middleware.py).
     "chat_project.middleware.HealthCheckMiddleware",
+    # One log line per request (not per health probe), its id in every other line.
+    "chat_project.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -456,9 +460,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# One line per request and per socket event: JSON for a log shipper (production's
+# default), text for a person (chat_project/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

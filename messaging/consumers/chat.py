@@ -27,7 +27,7 @@ import orjson
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from chat_project import metrics, realtime
+from chat_project import logs, metrics, realtime
 from chat_project.exceptions import error_payload
 from chat_project.realtime.hub import Hub, Outbox
 from chat_project.shutdown import CLOSE_SERVICE_RESTART
@@ -118,6 +118,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
         self.hub: Hub = realtime.get_hub()
         self.registered = True
         metrics.socket_opened()
+        logs.socket_opened(self.scope, self.user_id, self.socket_id)
         self._close_when_credentials_end()
         # The personal group first: membership events sent from now on are not missed.
         self.own_groups = [realtime.user_group(self.user_id)]
@@ -145,6 +146,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self.close_code = code
         metrics.socket_disconnected(code)
+        logs.socket_closed(self.scope, getattr(self, "user_id", None), self.socket_id, code)
         await self._cleanup()
 
     async def _cleanup(self) -> None:

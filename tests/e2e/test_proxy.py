@@ -33,6 +33,7 @@ from tests.e2e.proxy import replicas_behind_nginx
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
 
 REPLICAS = 3
+SECRET_TEXT = "the-words-of-a-private-message"
 FAST = {"PRESENCE_TTL_SECONDS": "6", "THROTTLE_MESSAGE_SEND": "1000/10s"}
 
 
@@ -48,8 +49,13 @@ def stack(uvicorn_factory, static_root, tmp_path):
     running.nginx.stop()
 
 
+def log_lines(server) -> list[dict]:
+    """The replica's JSON log lines (production's LOG_FORMAT, from the compose file)."""
+    return [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+
+
 def accepted_sockets(server) -> int:
-    return server.log().count('"WebSocket /ws/" [accepted]')
+    return sum(1 for line in log_lines(server) if line.get("event") == "socket_open")
 
 
 def png() -> bytes:
@@ -96,10 +102,10 @@ def test_replicas_behind_nginx_serve_everything_to_each_other(stack, static_root
             await carol_ws.wait_for("user_online", user_id=alice.pk)
 
             await alice_ws.send(
-                {"type": "send_message", "conversation_id": team.pk, "content": "hi"}
+                {"type": "send_message", "conversation_id": team.pk, "content": SECRET_TEXT}
             )
             await alice_ws.wait_for("message_ack")
-            assert (await bob_ws.wait_for("new_message"))["message"]["content"] == "hi"
+            assert (await bob_ws.wait_for("new_message"))["message"]["content"] == SECRET_TEXT
             await bob_ws.send({"type": "typing", "conversation_id": team.pk, "is_typing": True})
             await alice_ws.wait_for("typing", user_id=bob.pk, is_typing=True)
 
@@ -109,7 +115,7 @@ def test_replicas_behind_nginx_serve_everything_to_each_other(stack, static_root
                 headers=auth(alice_t),
             )
             assert added.status_code == 200, added.text
-            assert added.headers["x-request-id"]  # nginx's id, also in the app's log line
+            request_ids["members"] = added.headers["x-request-id"]  # nginx's, the app echoes
             assert (await http.get("/metrics")).status_code == 404  # scraped per replica only
             await carol_ws.wait_for("conversation_created")
             await bob_ws.wait_for("member_added", user_id=carol.pk)
@@ -146,9 +152,26 @@ def test_replicas_behind_nginx_serve_everything_to_each_other(stack, static_root
                 await ws.close()
             await bob_ws.connection.wait_closed()
 
+    request_ids: dict[str, str] = {}
     asyncio.run(scenario())
-    upstreams = {json.loads(line)["upstream"] for line in nginx.access_log()} - {""}
-    assert len(upstreams) == REPLICAS, upstreams
+    access = [json.loads(line) for line in nginx.access_log()]
+    assert len({line["upstream"] for line in access} - {""}) == REPLICAS
+    # One request id from nginx's access log to the app's lines, for requests and sockets.
+    app = [line for server in servers for line in log_lines(server)]
+    (members,) = [line for line in app if line.get("request_id") == request_ids["members"]]
+    assert (members["event"], members["route"], members["status"]) == (
+        "request",
+        "conversations-members",
+        200,
+    )
+    assert members["user_id"] == alice.pk
+    handshakes = {line["request_id"] for line in access if line["uri"] == "/ws/"}
+    opened = {line["request_id"] for line in app if line.get("event") == "socket_open"}
+    closed = {line["request_id"] for line in app if line.get("event") == "socket_close"}
+    assert handshakes == opened == closed and len(opened) == 3
+    everything = "\n".join(server.log() for server in servers)
+    for secret in (SECRET_TEXT, alice_t, bob_t, "ticket="):
+        assert secret not in everything
 
 
 def test_a_rolling_restart_under_load_loses_nothing(stack):
