@@ -83,8 +83,13 @@ def test_web_runs_production_settings_behind_the_tls_proxy():
 
 
 def test_only_the_proxy_is_published():
-    published = {name for name, service in SERVICES.items() if "ports" in service}
-    assert published == {"proxy"}
+    published = {
+        name
+        for name, service in SERVICES.items()
+        for port in service.get("ports", [])
+        if not port.startswith("127.0.0.1:")
+    }
+    assert published == {"proxy"}  # Prometheus listens on this machine only
     proxy = compose_service_environment("proxy", operator_shell())
     assert SERVICES["proxy"]["ports"] == [
         f"{proxy['CHAT_HTTP_PORT']}:80",
@@ -188,6 +193,7 @@ def test_data_lives_in_volumes():
         "static",
         "letsencrypt",
         "acme",
+        "prometheus",
     }
 
 
