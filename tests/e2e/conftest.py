@@ -107,7 +107,9 @@ def start_server(
     production); `port`: a given one (a restart behind a proxy), else a free one."""
     port = port or free_port()
     log_path = tmp_path / f"{kind}-{port}.log"
-    env = server_env(**env_overrides)
+    # Its metrics files (chat_project/metrics.py) in the test's folder, not the machine's.
+    metrics_dir = str(tmp_path / f"metrics-{port}")
+    env = server_env(**{"PROMETHEUS_MULTIPROC_DIR": metrics_dir, **env_overrides})
     log = log_path.open("w")
     process = subprocess.Popen(
         [
