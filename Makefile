@@ -12,7 +12,7 @@ PYTHON ?= $(shell command -v python$(PYTHON_NEEDED) 2>/dev/null || echo python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test demo lint format check bench bench-smoke clean python-check
+.PHONY: run test demo lint format check compose-check bench bench-smoke clean python-check
 
 # The interpreter of an existing $(VENV) (an earlier failed run may have made it with an old
 # Python), else $(PYTHON): stop with one line unless it is at least $(PYTHON_NEEDED).
@@ -71,6 +71,9 @@ check: $(BIN)/.dev ## What CI checks before the tests
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemigrations --check --dry-run
+
+compose-check: $(BIN)/.dev ## Validate docker-compose.yml and deploy/ (also `docker compose config` where the plugin exists)
+	$(BIN)/python -m pytest -q -p no:randomly tests/test_compose.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

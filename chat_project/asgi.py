@@ -15,12 +15,15 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from accounts.ws_auth import WebSocketAuthMiddlewareStack  # noqa: E402
+from chat_project import shutdown  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": WebSocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+        # uvicorn's start and graceful stop (chat_project/shutdown.py).
+        "lifespan": shutdown.lifespan,
     }
 )
 

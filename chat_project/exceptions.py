@@ -112,6 +112,9 @@ def to_api_exception(exc: Exception) -> exceptions.APIException | None:
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if is_dependency_failure(exc):
+        from chat_project import metrics  # counted here: REST and WebSocket map it here
+
+        metrics.dependency_failed(exc)
         return ServiceUnavailable()
     return None
 

@@ -24,6 +24,7 @@ none (a sync view runs to its end either way).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
@@ -37,6 +38,7 @@ from django.core.handlers.asgi import get_script_prefix
 from django.http import HttpResponseBase, JsonResponse
 from django.urls import set_script_prefix
 
+from chat_project import shutdown
 from chat_project.realtime.hub import note_request_wait
 
 
@@ -64,7 +66,15 @@ class ASGIHandler(asgi.ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        response = await self._respond(scope, body_file, time.monotonic())
+        try:
+            response = await self._respond(scope, body_file, time.monotonic())
+        except asyncio.CancelledError:
+            # uvicorn's graceful-shutdown deadline passed (chat_project/shutdown.py): a
+            # JSON 503 instead of its bare 500, and the task ends as answered.
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            response = shutdown.cut_off_response()
         try:
             await self.send_response(response, send)
         finally:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from . import uploads
+from . import metrics, uploads
 from .exceptions import UNAVAILABLE_RETRY_AFTER, ServiceUnavailable, is_dependency_failure
 from .text import BadText, check_text
 from .views import health
@@ -96,6 +96,7 @@ class DependencyFailureMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_dependency_failure(exception):
             return None
+        metrics.dependency_failed(exception)
         detail = str(ServiceUnavailable.default_detail)
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse(

@@ -48,3 +48,31 @@ def compose_service_environment(service: str, shell: dict[str, str]) -> dict[str
     if isinstance(environment, list):
         environment = dict(item.split("=", 1) for item in environment)
     return {key: interpolate(str(value), shell) for key, value in environment.items()}
+
+
+def env_example() -> dict[str, str]:
+    """.env.example as compose reads an .env: `NAME=value` lines, comments skipped."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+#: What an operator writes into the blanks of .env.example.
+OPERATOR_SECRETS = {
+    "DJANGO_SECRET_KEY": "compose-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH",
+    "POSTGRES_PASSWORD": "compose-db-password",
+}
+
+
+def operator_shell(**overrides: str) -> dict[str, str]:
+    """The .env an operator makes from .env.example: its values, the blanks filled."""
+    shell = env_example()
+    for name, value in OPERATOR_SECRETS.items():
+        if not shell.get(name):
+            shell[name] = value
+    shell.update(overrides)
+    return shell

@@ -1,8 +1,8 @@
-"""The deployment files: .dockerignore, docker-compose.yml, the Makefile's Python check.
+"""The deployment files: .dockerignore and the Makefile's Python check (docker-compose.yml:
+tests/test_compose.py).
 
 No Docker engine runs where the tests run, so these read the files and apply the rules
-Docker and Compose apply; the live server behind them is tested in
-tests/e2e/test_compose_deployment.py.
+Docker applies.
 """
 
 import glob
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from tests.deployment import ROOT, compose_file, compose_service_environment, interpolate
+from tests.deployment import ROOT
 
 # --- .dockerignore ---------------------------------------------------------------------------
 
@@ -60,6 +60,8 @@ def docker_excludes(path: str) -> bool:
         ".pytest_cache/README.md",
         ".ruff_cache/CACHEDIR.TAG",
         "docs/screenshots/chat.png",
+        "backups/20261129T120000Z/db.dump",  # scripts/backup.sh's output: every user's data
+        "deploy/nginx/chat.conf.template",  # the proxy's image has it, the app's not
     ],
 )
 def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image(path):
@@ -82,85 +84,6 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image(path):
 def test_dockerignore_keeps_what_the_image_runs(path):
     assert (ROOT / path).exists(), path
     assert not docker_excludes(path)
-
-
-# --- docker-compose.yml ----------------------------------------------------------------------
-
-#: What the README asks the operator to set before `docker compose up`.
-README_SHELL = {"DJANGO_SECRET_KEY": "a-long-random-secret", "DJANGO_ALLOWED_HOSTS": "server"}
-
-
-def test_compose_interpolation_follows_compose_rules():
-    shell = {"SET": "x", "EMPTY": ""}
-    assert interpolate("${SET:-d} ${EMPTY:-d} ${UNSET:-d} ${EMPTY-d} ${UNSET-d}", shell) == (
-        "x d d  d"
-    )
-    assert interpolate("$SET ${SET} $$SET ${UNSET}", shell) == "x x $SET "
-    with pytest.raises(ValueError, match="set it"):
-        interpolate("${EMPTY:?set it}", shell)
-
-
-def test_compose_default_is_production_over_plain_http():
-    environment = compose_service_environment("web", README_SHELL)
-    assert environment["DJANGO_SETTINGS_MODULE"] == "chat_project.settings.production"
-    assert environment["DJANGO_ALLOWED_HOSTS"] == "server"
-    # Plain HTTP to try it out: no redirect, and cookies a browser keeps over http://.
-    assert environment["DJANGO_SECURE_SSL_REDIRECT"] == "false"
-    assert environment["DJANGO_SECURE_COOKIES"] == "false"
-
-
-def test_compose_https_switches_come_from_the_shell():
-    environment = compose_service_environment(
-        "web",
-        {**README_SHELL, "DJANGO_SECURE_SSL_REDIRECT": "true", "DJANGO_SECURE_COOKIES": "true"},
-    )
-    assert environment["DJANGO_SECURE_SSL_REDIRECT"] == "true"
-    assert environment["DJANGO_SECURE_COOKIES"] == "true"
-
-
-def test_compose_publishes_the_web_port_where_the_operator_says():
-    (ports,) = compose_file()["services"]["web"]["ports"]
-    assert interpolate(ports, README_SHELL) == "8000:8000"  # every interface: other machines
-    behind_proxy = {**README_SHELL, "WEB_PUBLISH": "127.0.0.1:8000"}
-    assert interpolate(ports, behind_proxy) == "127.0.0.1:8000:8000"
-
-
-def test_compose_refuses_to_start_without_a_secret_key():
-    with pytest.raises(ValueError, match="DJANGO_SECRET_KEY"):
-        compose_service_environment("web", {"DJANGO_ALLOWED_HOSTS": "server"})
-
-
-def test_compose_services_are_health_checked():
-    services = compose_file()["services"]
-    assert services["web"]["healthcheck"]["test"][:3] == ["CMD", "python", "-c"]
-    assert "http://127.0.0.1:8000/health" in services["web"]["healthcheck"]["test"][3]
-    for dependency, condition in services["web"]["depends_on"].items():
-        assert condition == {"condition": "service_healthy"}, dependency
-        assert "healthcheck" in services[dependency]
-
-
-def docker_compose_available() -> bool:
-    if not shutil.which("docker"):
-        return False
-    version = subprocess.run(
-        ["docker", "compose", "version"], capture_output=True, timeout=30, check=False
-    )
-    return version.returncode == 0
-
-
-@pytest.mark.skipif(not docker_compose_available(), reason="the docker compose plugin is absent")
-def test_docker_compose_config_accepts_the_file():
-    """Where the compose client exists, it validates the file itself (no engine needed)."""
-    result = subprocess.run(
-        ["docker", "compose", "config", "--quiet"],
-        cwd=ROOT,
-        env={**os.environ, **README_SHELL},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 # --- Makefile: the Python check before the venv ----------------------------------------------

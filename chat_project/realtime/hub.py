@@ -31,6 +31,8 @@ from typing import Any, Protocol
 import orjson
 from django.conf import settings
 
+from chat_project import metrics
+
 from . import bus as buses
 from .groups import conversation_id_of
 from .ordering import SeqOrder
@@ -271,6 +273,7 @@ class Hub:
     def _observe_lag(self, published_us: int) -> None:
         now = buses.now_us()
         lag = now - published_us
+        metrics.observe_delivery_lag(lag / 1e6)
         if lag > self.max_lag_us:
             self.max_lag_us = lag
         if lag <= self._lag_limit_us:
@@ -293,3 +296,8 @@ def get_hub() -> Hub:
     if hub is None:
         hub = _hubs[loop] = Hub(loop, buses.get_bus())
     return hub
+
+
+def existing_hub() -> Hub | None:
+    """This event loop's hub if a socket made one (metrics read it, never make one)."""
+    return _hubs.get(asyncio.get_running_loop())

@@ -56,6 +56,7 @@ def _ids(values: Iterable[Any]) -> list[int]:
 class PresenceStore(Protocol):
     async def connect(self, user_id: int, socket_id: str) -> int: ...
     async def disconnect(self, user_id: int, socket_id: str) -> bool: ...
+    async def linger(self, user_id: int, socket_id: str, grace: float) -> bool: ...
     async def refresh(
         self, sockets: Sequence[tuple[int, str]], viewing: Sequence[tuple[int, int, str]]
     ) -> list[int]: ...
@@ -76,6 +77,7 @@ class _Scripts:
         self.client = client
         self.connect = client.register_script(lua.LUA_CONNECT)
         self.disconnect = client.register_script(lua.LUA_DISCONNECT)
+        self.linger = client.register_script(lua.LUA_LINGER)
         self.refresh = client.register_script(lua.LUA_REFRESH)
         self.sweep = client.register_script(lua.LUA_SWEEP)
         self.live_counts = client.register_script(lua.LUA_LIVE_COUNTS)
@@ -122,6 +124,12 @@ class RedisPresence:
         result = await self._ascripts().disconnect(
             keys=[user_key(user_id), all_key()],
             args=[socket_id, f"{user_id}|{socket_id}", user_id],
+        )
+        return bool(result)
+
+    async def linger(self, user_id: int, socket_id: str, grace: float) -> bool:
+        result = await self._ascripts().linger(
+            keys=[user_key(user_id), all_key()], args=[socket_id, f"{user_id}|{socket_id}", grace]
         )
         return bool(result)
 
@@ -209,6 +217,14 @@ class MemoryPresence:
             if not mine:
                 self.sockets.pop(user_id, None)
             return removed and not mine
+
+    async def linger(self, user_id: int, socket_id: str, grace: float) -> bool:
+        with self.lock:
+            mine = self.sockets.get(user_id, {})
+            if socket_id not in mine:
+                return False
+            mine[socket_id] = min(mine[socket_id], time.time() + grace)
+            return True
 
     async def refresh(
         self, sockets: Sequence[tuple[int, str]], viewing: Sequence[tuple[int, int, str]]
@@ -319,6 +335,13 @@ async def presence_connect(user_id: int, socket_id: str) -> int:
 async def presence_disconnect(user_id: int, socket_id: str) -> bool:
     """Forget a closed socket; True when it was the user's last (they went offline)."""
     return await store().disconnect(user_id, socket_id)
+
+
+async def presence_linger(user_id: int, socket_id: str) -> bool:
+    """A socket closed by a server restart: keep it counted for `PRESENCE_RESTART_GRACE_SECONDS`
+    (its user reconnects elsewhere meanwhile) instead of forgetting it now; the sweeper
+    sends `user_offline` if the user does not come back (presence_scripts.LUA_LINGER)."""
+    return await store().linger(user_id, socket_id, float(settings.PRESENCE_RESTART_GRACE_SECONDS))
 
 
 async def presence_refresh(

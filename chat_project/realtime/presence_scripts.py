@@ -41,6 +41,23 @@ return 0
 """
 )
 
+# KEYS: user set, all set. ARGV: socket id, "uid|socket id", grace. -> 1 if the socket was
+# there. A socket closed by a server restart (close code 1012) stays counted as live for
+# at most `grace` more seconds (never longer than its own expiry): its user reconnects to
+# another process meanwhile and is not seen going offline and online again; if they do
+# not, the sweeper removes the entry and sends `user_offline` as for a dead process.
+LUA_LINGER = (
+    NOW
+    + """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score then return 0 end
+local expiry = math.min(tonumber(score), now + tonumber(ARGV[3]))
+redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[1])
+redis.call('ZADD', KEYS[2], 'XX', expiry, ARGV[2])
+return 1
+"""
+)
+
 # KEYS: all set, then one user set per socket. ARGV: ttl, then uid, socket id per socket.
 # -> uids whose socket had been swept (process stalled past the TTL) and who had no other
 # live socket: they are online again.

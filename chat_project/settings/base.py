@@ -13,6 +13,8 @@ import environ
 import orjson
 from django.utils.csp import CSP
 
+from chat_project.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -55,9 +57,13 @@ INSTALLED_APPS = [
 # the sync-only middleware innermost would keep the chain sync too (chat_project/middleware.py);
 # the sync-only health check in front of everything keeps it so.
 MIDDLEWARE = [
+    # Measures every request; answers /metrics (to Prometheus only) before the Host check.
+    "chat_project.metrics.MetricsMiddleware",
     # First, before anything reads the Host header: /health answers the probes that call
     # the process by its address, whatever DJANGO_ALLOWED_HOSTS says (middleware.py).
     "chat_project.middleware.HealthCheckMiddleware",
+    # One log line per request (not per health probe), its id in every other line.
+    "chat_project.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -236,6 +242,18 @@ SIMPLE_JWT = {
 # --- Limits and rates: every one tunable from the environment ------------------
 from .limits import *  # noqa: E402, F403
 
+# A socket closed by a server restart (close code 1012) still counts as online this long
+# (at most its TTL): its user reconnects to another process meanwhile, and their friends
+# see no offline/online flap (chat_project/shutdown.py).
+PRESENCE_RESTART_GRACE_SECONDS = env.float("PRESENCE_RESTART_GRACE_SECONDS", default=10.0)
+# On SIGTERM (uvicorn) a process stops accepting, closes its sockets with 1012 and gives
+# requests in flight this long to finish; what still runs then is cut with a 503
+# (chat_project/shutdown.py). Keep the orchestrator's stop timeout above it.
+SHUTDOWN_TIMEOUT_SECONDS = env.int("SHUTDOWN_TIMEOUT_SECONDS", default=20)
+# GET /metrics (Prometheus) needs "Authorization: Bearer <token>" when set; empty, only a
+# direct request from a loopback or private address is answered (chat_project/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
 # Uploaded files live under MEDIA_ROOT unless an S3 bucket is configured (storage_config).
 # They are never served from MEDIA_URL: every download goes through a permission check.
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -359,9 +377,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# One line per request and per socket event: JSON for a log shipper (production's
+# default), text for a person (chat_project/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

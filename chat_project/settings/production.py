@@ -1,7 +1,7 @@
 """Production settings: no insecure defaults; everything required comes from the env."""
 
 from .base import *  # noqa: F403
-from .base import SIMPLE_JWT, env
+from .base import LOG_LEVEL, SIMPLE_JWT, env, logging_config
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -23,3 +23,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# JSON log lines for the log shipper (chat_project/logs.py); LOG_FORMAT=text to read them.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

@@ -6,7 +6,7 @@ protocol). They run the services and selectors of the REST routes, so both answe
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chat_project.api import valid_input
 from messaging.api.inputs import CatchUpFrameSerializer, ReactionFrameSerializer
@@ -22,7 +22,10 @@ class ReactionAndCatchUpFrames:
     # the mixin hides nothing of theirs.
     user: Any
     user_id: int
-    send_json: Callable[..., Awaitable[None]]
+
+    if TYPE_CHECKING:
+
+        async def send_json(self, content: Any, close: bool = False) -> None: ...
 
     async def on_react(self, content: dict[str, Any]) -> None:
         """As `PUT /api/messages/{id}/reactions/{emoji}`; the answer is `reaction_added`

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
-from chat_project import realtime
+from chat_project import metrics, realtime
 from chat_project.api import valid_input
 from chat_project.exceptions import error_payload
 from chat_project.text import BadText, parse_json
@@ -135,6 +135,7 @@ class ChatConsumer(ReactionAndCatchUpFrames, ChatSocket):
             frame.get("attachment_ids"),
             frame.get("reply_to"),
         )
+        metrics.message_sent_over_socket()
         await self.send_json({"type": "message_ack", "client_id": client_id, "message": message})
 
     async def on_typing(self, content: dict[str, Any]) -> None:

@@ -25,9 +25,10 @@ import orjson
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from chat_project import realtime
+from chat_project import logs, metrics, realtime
 from chat_project.realtime.hub import Hub
 from chat_project.realtime.outbox import Outbox
+from chat_project.shutdown import CLOSE_SERVICE_RESTART
 from messaging import events
 
 from . import database
@@ -104,6 +105,8 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
             return
         self.hub: Hub = realtime.get_hub()
         self.registered = True
+        metrics.socket_opened()
+        logs.socket_opened(self.scope, self.user_id, self.socket_id)
         self._close_when_credentials_end()
         # The personal group first: membership events sent from now on are not missed.
         self.own_groups = [realtime.user_group(self.user_id)]
@@ -129,6 +132,9 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
             await announce_presence(self.user_id, "user_online", audience)
 
     async def disconnect(self, code: int) -> None:
+        self.close_code = code
+        metrics.socket_disconnected(code)
+        logs.socket_closed(self.scope, getattr(self, "user_id", None), self.socket_id, code)
         await self._cleanup()
 
     async def _cleanup(self) -> None:
@@ -136,6 +142,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         if not getattr(self, "registered", False):
             return
         self.registered = False
+        metrics.socket_closed()
         self.closing = True
         self._detach()
         expiry = getattr(self, "_expiry", None)
@@ -147,8 +154,10 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         try:
             for conversation_id in list(self.viewing):
                 await self._stop_viewing(conversation_id)
-            went_offline = await realtime.presence_disconnect(self.user_id, self.socket_id)
-            if went_offline:
+            if getattr(self, "close_code", None) == CLOSE_SERVICE_RESTART:
+                # The server restarts: the user is back on another process in seconds.
+                await realtime.presence_linger(self.user_id, self.socket_id)
+            elif await realtime.presence_disconnect(self.user_id, self.socket_id):
                 audience = await database.presence_audience(self.user_id)
                 await announce_presence(self.user_id, "user_offline", audience)
         except Exception:  # the sweeper finishes the job when the store was unreachable
@@ -290,11 +299,19 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         if close:
             await self._close_after_flush(close if isinstance(close, int) else 1000)
 
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        """Through `send` too: channels' own `send_json` calls `super().send`, which skips
+        the override above — a reply then overtook queued events, and on a socket the server
+        had already closed (a restart's 1012) it raised, so the consumer ended without its
+        `disconnect(1012)`."""
+        await self.send(text_data=await self.encode_json(content), close=close)
+
     @classmethod
     async def encode_json(cls, content: Any) -> str:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS).decode()
 
     async def _error(self, code: str, detail: Any, request_type: str | None = None) -> None:
+        metrics.frame_refused(code)
         if self.closing:
             return
         await self.send_json(

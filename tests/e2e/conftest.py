@@ -100,12 +100,16 @@ def server_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def start_server(tmp_path: Path, kind: str = "daphne", **env_overrides: str) -> LiveServer:
+def start_server(
+    tmp_path: Path, kind: str = "daphne", port: int | None = None, **env_overrides: str
+) -> LiveServer:
     """`kind`: the server `python -m chat_project.serve` starts (daphne, or uvicorn as in
-    production)."""
-    port = free_port()
+    production); `port`: a given one (a restart behind a proxy), else a free one."""
+    port = port or free_port()
     log_path = tmp_path / f"{kind}-{port}.log"
-    env = server_env(**env_overrides)
+    # Its metrics files (chat_project/metrics.py) in the test's folder, not the machine's.
+    metrics_dir = str(tmp_path / f"metrics-{port}")
+    env = server_env(**{"PROMETHEUS_MULTIPROC_DIR": metrics_dir, **env_overrides})
     log = log_path.open("w")
     process = subprocess.Popen(
         [
@@ -138,8 +142,8 @@ def _live_servers(tmp_path: Path, kind: str) -> Iterator[Callable[..., LiveServe
         pytest.skip("live servers need PostgreSQL and Redis")
     servers: list[LiveServer] = []
 
-    def start(**env_overrides: str) -> LiveServer:
-        server = start_server(tmp_path, kind, **env_overrides)
+    def start(port: int | None = None, **env_overrides: str) -> LiveServer:
+        server = start_server(tmp_path, kind, port, **env_overrides)
         servers.append(server)
         return server
 
@@ -158,6 +162,27 @@ def daphne_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[
 def uvicorn_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     """As `daphne_factory`, with uvicorn started the way production starts it."""
     yield from _live_servers(tmp_path, "uvicorn")
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`collectstatic` as the Dockerfile runs it: the production storage needs its manifest
+    (and a proxy serves the folder itself)."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "chat_project.settings.production",
+            "DJANGO_SECRET_KEY": "build-only",
+            "DJANGO_ALLOWED_HOSTS": "localhost",
+            "DJANGO_STATIC_ROOT": str(root),
+        },
+        check=True,
+        timeout=120,
+    )
+    return root
 
 
 @pytest.fixture
@@ -348,21 +373,24 @@ class LiveSocket:
 
 
 async def open_live_socket(
-    server: LiveServer,
+    server: Any,
     *,
     token: str | None = None,
     headers: dict[str, str] | None = None,
     query: str = "",
     expect_connected: bool = True,
+    ssl: Any = None,
 ) -> LiveSocket:
-    """Connect to a live server's /ws/ (Bearer header when `token` is given)."""
+    """Connect to a live server's /ws/ (Bearer header when `token` is given); `server` is
+    anything with a `ws_url` (a proxy: wss:// with its `ssl` context)."""
     from websockets.asyncio.client import connect
 
     all_headers = dict(headers or {})
     if token:
         all_headers["Authorization"] = f"Bearer {token}"
+    options = {"ssl": ssl} if ssl is not None else {}
     connection = await connect(
-        server.ws_url + query, additional_headers=all_headers, open_timeout=WS_WAIT
+        server.ws_url + query, additional_headers=all_headers, open_timeout=WS_WAIT, **options
     )
     socket = LiveSocket(connection)
     if expect_connected:

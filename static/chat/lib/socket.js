@@ -6,6 +6,8 @@
 const CLOSE_SESSION_ENDED = 4001; // logout, password change, ban (docs/api.md)
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_FORBIDDEN_ORIGIN = 4403;
+const CLOSE_SERVICE_RESTART = 1012; // the server process restarts; another one takes us
+const RESTART_SPREAD_MS = 1000; // its sockets come back spread over this, not all at once
 
 export class ChatSocket extends EventTarget {
   constructor(path, { baseDelay = 500, maxDelay = 15000, pingEvery = 25000 } = {}) {
@@ -106,8 +108,14 @@ export class ChatSocket extends EventTarget {
       this.setState("stopped", { reason: "forbidden" });
       return;
     }
-    // Anything else — the network, a restart, 4013 "too slow" (the server cut a socket
-    // that fell behind): reconnect with backoff; the page catches up with after=.
+    if (event.code === CLOSE_SERVICE_RESTART) {
+      // Not a failure: reconnect at once (jittered), through the proxy to another replica.
+      this.attempt = 0;
+      this.scheduleReconnect(Math.random() * RESTART_SPREAD_MS);
+      return;
+    }
+    // Anything else — the network, 4013 "too slow" (the server cut a socket that fell
+    // behind): reconnect with backoff; the page catches up with after=.
     this.scheduleReconnect();
   }
 
@@ -117,9 +125,8 @@ export class ChatSocket extends EventTarget {
     return exp / 2 + Math.random() * (exp / 2);
   }
 
-  scheduleReconnect() {
+  scheduleReconnect(delay = this.nextDelay()) {
     clearTimeout(this.timer);
-    const delay = this.nextDelay();
     this.attempt += 1;
     this.retryAt = Date.now() + delay;
     this.setState("waiting");
