@@ -33,7 +33,7 @@ function reason(error) {
 }
 
 function show(preview) {
-  clear(els.avatar).append(conversationAvatar(preview, preview.name, { size: "large" }));
+  clear(els.avatar).append(conversationAvatar(preview, preview.name, { size: "lg" }));
   els.name.textContent = preview.name;
   const members = `${preview.member_count} member${preview.member_count === 1 ? "" : "s"}`;
   els.meta.textContent = `${preview.is_public ? "Public room" : "Private group"} · ${members}`;

@@ -7,7 +7,8 @@ import { $, clear, h, toast } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
 import { isAbort, sendFile } from "../../lib/upload.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
-import { conversationPicture, conversationTitle, displayName, myRole, otherMember } from "./names.js";
+import { adminSections, deleteButton, manages, memberMenu, roleTag } from "./group_admin.js";
+import { conversationPicture, conversationTitle, displayName, otherMember } from "./names.js";
 import { els, me, presence } from "./page.js";
 import { forgetConversation, historyFor, state, upsertConversation } from "./state.js";
 
@@ -91,7 +92,8 @@ function detailsError(error) {
 function renderDetails(conversation) {
   const content = clear($("#details-content"));
   $("#details-title").textContent = conversationTitle(conversation);
-  const isAdmin = myRole(conversation) === "admin";
+  const isAdmin = manages(conversation);
+  const refresh = async () => renderDetails((await fetchConversation(conversation.id)) || conversation);
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     content.append(
@@ -114,30 +116,20 @@ function renderDetails(conversation) {
         "li",
         { class: "person", dataset: { userId: String(member.id) } },
         personAvatar(member, { size: "sm" }),
-        h("span", { class: "person-name" }, h("span", { text: member.id === me.id ? `${displayName(member)} (you)` : displayName(member) }), member.role === "admin" ? h("span", { class: "tag", text: "admin" }) : null),
-        isAdmin && member.id !== me.id
-          ? h("button", {
-              type: "button",
-              class: "small ghost",
-              text: "Remove",
-              "aria-label": `Remove ${displayName(member)}`,
-              onclick: async () => {
-                try {
-                  await api.del(`/api/conversations/${conversation.id}/members/${member.id}`);
-                  renderDetails((await fetchConversation(conversation.id)) || conversation);
-                } catch (error) {
-                  detailsError(error);
-                }
-              },
-            })
-          : null,
+        h("span", { class: "person-name" }, h("span", { text: member.id === me.id ? `${displayName(member)} (you)` : displayName(member) }), roleTag(member)),
+        memberMenu(conversation, member, refresh),
       ),
     );
   }
   content.append(list);
   if (isAdmin) content.append(addMembersForm(conversation, members));
+  content.append(...adminSections(conversation, refresh));
   content.append(
-    h("div", { class: "danger-zone" }, h("button", {
+    h("div", { class: "danger-zone" }, deleteButton(conversation, () => {
+      els.detailsDialog.close();
+      history.pushState({}, "", "/");
+      closeConversation();
+    }), h("button", {
       type: "button",
       class: "danger",
       text: conversation.is_public ? "Leave room" : "Leave group",

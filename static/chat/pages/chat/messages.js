@@ -17,6 +17,7 @@ import { rowParts } from "./message_parts.js";
 import { displayName, memberName, memberOf } from "./names.js";
 import { els, me, pageVisible, socket } from "./page.js";
 import { transferBody } from "./payments.js";
+import { systemLineElement } from "./system_lines.js";
 import { historyFor, noteLastMessage, setLastRead, setUnread, state, takePending } from "./state.js";
 
 const PAGE_SIZE = 50;
@@ -45,6 +46,8 @@ function textBody(message) {
 }
 
 function messageElement(message, conversation) {
+  const line = systemLineElement(message);
+  if (line) return line;
   const mine = message.sender_id === me.id;
   const body = message.is_deleted
     ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
