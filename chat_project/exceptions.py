@@ -27,6 +27,23 @@ class Conflict(Exception):
         self.code = code
 
 
+class Refused(PermissionDenied):
+    """A 403 with its own `code` (a ban: `banned`), where clients act on the reason."""
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+class Gone(Exception):
+    """What was asked for existed and is over for good (an expired invite): HTTP 410."""
+
+    def __init__(self, detail: str, code: str = "gone") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
 class Throttled(Exception):
     """A service-level rate limit (shared by REST and WebSocket): HTTP 429."""
 
@@ -99,6 +116,8 @@ def to_api_exception(exc: Exception) -> exceptions.APIException | None:
     """Map a service-layer exception to the DRF exception that carries its status."""
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(validation_error_detail(exc))
+    if isinstance(exc, Refused):
+        return exceptions.PermissionDenied(exc.args[0], exc.code)
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, (ObjectDoesNotExist, Http404)):
@@ -107,6 +126,10 @@ def to_api_exception(exc: Exception) -> exceptions.APIException | None:
         err = exceptions.APIException(exc.detail, exc.code)
         err.status_code = status.HTTP_409_CONFLICT
         return err
+    if isinstance(exc, Gone):
+        gone = exceptions.APIException(exc.detail, exc.code)
+        gone.status_code = status.HTTP_410_GONE
+        return gone
     if isinstance(exc, Throttled):
         return exceptions.Throttled(wait=exc.wait, detail=exc.detail, code=exc.code)
     if isinstance(exc, RequestDataTooBig):

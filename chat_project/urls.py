@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
+from conversations import views as conversation_views
 
 from . import avatars
 from .api_router import router
@@ -41,6 +42,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("friends/", include("friends.urls")),
     path("rooms/", include("conversations.urls")),
+    path("invite/<str:code>/", conversation_views.invite_page, name="invite"),
     path("wallet/", include("payments.urls")),
     path("", include("messaging.urls")),
 ]

@@ -26,7 +26,7 @@ from accounts.services import REASON_MAX_LENGTH
 from chat_project.permissions import SUPERUSER, has_permission
 
 from . import selectors, services
-from .models import Conversation, ConversationMember
+from .models import Conversation, ConversationBan, ConversationInvite, ConversationMember
 
 
 class ReadOnlyMixin:
@@ -248,3 +248,38 @@ class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def remove_members(self, request: HttpRequest, queryset: QuerySet[ConversationMember]) -> None:
         removed = sum(self._remove(request, m) for m in list(queryset))
         self.message_user(request, f"Removed {removed} member(s).", messages.SUCCESS)
+
+
+class LookOnlyMixin(ReadOnlyMixin):
+    """Bans and links are the group admins' business (their REST and web UI): moderators
+    look them up here, and act on people through the reports and the member removal."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ConversationBan)
+class ConversationBanAdmin(LookOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "conversation", "user", "banned_by", "reason", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["user__username", "conversation__name", "reason"]
+    list_select_related = ["conversation", "user", "banned_by"]
+    readonly_fields = ["conversation", "user", "banned_by", "reason", "created_at"]
+
+
+@admin.register(ConversationInvite)
+class ConversationInviteAdmin(LookOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "code",
+        "conversation",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "uses",
+        "max_uses",
+        "revoked_at",
+    ]
+    list_filter = ["created_at", "revoked_at"]
+    search_fields = ["code", "conversation__name", "created_by__username"]
+    list_select_related = ["conversation", "created_by"]
+    readonly_fields = list_display  # type: ignore[assignment]  # plain field names

@@ -90,7 +90,7 @@ def require_avatar_admin(actor: User, conversation_id: int) -> ConversationMembe
     membership = selectors.membership_get(user_id=actor.id, conversation_id=conversation_id)
     if membership.conversation.type != Conversation.Type.GROUP:
         raise ValidationError(NOT_A_GROUP)
-    if membership.role != ConversationMember.Role.ADMIN:
+    if not membership.manages:
         raise PermissionDenied(NOT_ADMIN)
     return membership
 

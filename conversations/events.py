@@ -65,3 +65,12 @@ def member_removed(conversation_id: int, user_id: int) -> dict[str, Any]:
 
 def removed_from_conversation(conversation_id: int) -> dict[str, Any]:
     return {"type": "removed_from_conversation", "conversation_id": conversation_id}
+
+
+def member_role_changed(conversation_id: int, user_id: int, role: str) -> dict[str, Any]:
+    return {
+        "type": "member_role_changed",
+        "conversation_id": conversation_id,
+        "user_id": user_id,
+        "role": role,
+    }

@@ -71,6 +71,9 @@ class Conversation(models.Model):
 
 class ConversationMember(models.Model):
     class Role(models.TextChoices):
+        #: Exactly one per group (the creator, until they hand it over or leave): may do
+        #: everything an admin may, and change roles, hand over ownership, delete the group.
+        OWNER = "owner"
         ADMIN = "admin"
         MEMBER = "member"
 
@@ -91,11 +94,86 @@ class ConversationMember(models.Model):
             models.UniqueConstraint(
                 fields=["conversation", "user"], name="conversations_member_unique"
             ),
+            # At most one owner; the services keep "at least one" (a hand-over on leaving).
+            models.UniqueConstraint(
+                fields=["conversation"],
+                condition=Q(role="owner"),
+                name="conversations_one_owner",
+            ),
         ]
         indexes = [models.Index(fields=["user", "conversation"], name="conv_member_user_idx")]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.conversation_id} ({self.role})"
+
+    @property
+    def manages(self) -> bool:
+        """Owner or admin: may add, remove, ban, rename, pin, delete others' messages."""
+        return self.role in MANAGING_ROLES
+
+
+#: The roles that administer a group, highest first (`RANK`: who outranks whom).
+MANAGING_ROLES = frozenset({ConversationMember.Role.OWNER, ConversationMember.Role.ADMIN})
+RANK = {
+    ConversationMember.Role.OWNER: 2,
+    ConversationMember.Role.ADMIN: 1,
+    ConversationMember.Role.MEMBER: 0,
+}
+
+
+class ConversationBan(models.Model):
+    """Someone a group's admins removed for good: they cannot join the public room again,
+    be added back or come in through an invite link until an admin lifts the ban."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_bans"
+    )
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "user"], name="conversations_ban_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} banned from {self.conversation_id}"
+
+
+class ConversationInvite(models.Model):
+    """A link that lets whoever holds it join a group (`/invite/<code>/`), until it
+    expires, is used `max_uses` times, or is revoked (the row stays, `revoked_at` set)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="invites")
+    code = models.CharField(max_length=32, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["conversation", "-created_at"], name="conv_invite_list_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"invite {self.code} to {self.conversation_id}"
 
 
 class StaffAccessGrant(models.Model):

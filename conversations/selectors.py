@@ -4,6 +4,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DateTimeField, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -11,7 +12,13 @@ from django.utils import timezone
 
 from chat_project.permissions import SUPERUSER, has_permission
 
-from .models import Conversation, ConversationMember, StaffAccessGrant
+from .models import (
+    Conversation,
+    ConversationBan,
+    ConversationInvite,
+    ConversationMember,
+    StaffAccessGrant,
+)
 
 NOT_FOUND = "Conversation not found."
 
@@ -202,3 +209,42 @@ def staff_access_until(*, viewer, conversation_id: int):
         .values_list("expires_at", flat=True)
         .first()
     )
+
+
+# --- Administration: bans and invite links -----------------------------------------------
+
+
+def ban_list_for_admin(*, user_id: int, conversation_id: int) -> QuerySet[ConversationBan]:
+    """The bans of a group, newest first, for its admins (a member -> 403, a stranger -> 404)."""
+    membership = membership_get(user_id=user_id, conversation_id=conversation_id)
+    if not membership.manages:
+        raise PermissionDenied("Only an admin of this conversation can do this.")
+    return ConversationBan.objects.filter(conversation_id=conversation_id).select_related("user")
+
+
+def invite_list_for_admin(*, user_id: int, conversation_id: int) -> QuerySet[ConversationInvite]:
+    """A group's links that still work or could (not revoked), newest first, for its admins."""
+    membership = membership_get(user_id=user_id, conversation_id=conversation_id)
+    if not membership.manages:
+        raise PermissionDenied("Only an admin of this conversation can do this.")
+    return ConversationInvite.objects.filter(
+        conversation_id=conversation_id, revoked_at__isnull=True
+    )
+
+
+def invite_get(*, code: str) -> ConversationInvite:
+    """A link by its code with its group and the group's `member_count` (for a preview)."""
+    try:
+        return ConversationInvite.objects.select_related("conversation").get(code=code)
+    except ConversationInvite.DoesNotExist as exc:
+        raise Http404("Invite not found.") from exc
+
+
+def member_count(conversation_id: int) -> int:
+    return ConversationMember.objects.filter(conversation_id=conversation_id).count()
+
+
+def is_member(conversation_id: int, user_id: int) -> bool:
+    return ConversationMember.objects.filter(
+        conversation_id=conversation_id, user_id=user_id
+    ).exists()

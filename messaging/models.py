@@ -21,6 +21,9 @@ class Message(models.Model):
         #: Posted by another app's service with a `payload` it provides (payments: a money
         #: transfer); never sent by a client, never edited.
         TRANSFER = "transfer"
+        #: A line about the conversation itself ("Alice added Bob"), written by
+        #: conversations' services through `messaging.services.system_lines`.
+        SYSTEM = "system"
 
     # No single-column FK index: messaging_conv_id_idx (conversation_id, id) serves every
     # lookup by conversation, and a second index only costs writes and misleads the planner

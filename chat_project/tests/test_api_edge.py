@@ -13,6 +13,7 @@ from accounts.tests.factories import UserFactory
 from chat_project import api
 from chat_project.api_router import router
 from chat_project.ids import ID_PATTERN, MAX_ID, id_or_404
+from conversations.api.admin_serializers import INVITE_CODE_PATTERN
 from conversations.tests.factories import group_with
 
 # --- ids --------------------------------------------------------------------------------
@@ -33,9 +34,13 @@ def test_anything_else_is_not_found(value):
 
 
 def test_every_route_takes_only_digits_for_an_id():
-    """Every viewset (and every action with an id of its own) routes 1 to 19 digits only."""
+    """Every viewset (and every action with an id of its own) routes 1 to 19 digits only;
+    an invite link is looked up by its code, which is no id (`code`: letters, digits, - _)."""
     for _prefix, viewset, _basename in router.registry:
         assert issubclass(viewset, api.ViewSet), viewset
+        if viewset.lookup_field == "code":
+            assert viewset.lookup_value_regex == INVITE_CODE_PATTERN, viewset
+            continue
         assert viewset.lookup_value_regex == ID_PATTERN, viewset
     for url in router.urls:
         for name, pattern in re.findall(r"\(\?P<(\w+)>([^)]*)\)", url.pattern.regex.pattern):

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils.csp import CSP, build_policy
 
 from accounts.tests.factories import UserFactory
+from conversations import services as conversations_services
 from conversations.tests.factories import group_with
 from messaging import services as messaging_services
 
@@ -36,6 +37,7 @@ USER_PAGES = [
     "/friends/",
     "/rooms/",
     "/wallet/",
+    "/invite/{invite_code}/",
     "/accounts/settings/",
     "/api/",
     "/api/conversations/",
@@ -101,7 +103,11 @@ def site() -> dict[str, object]:
         actor=friend, conversation_id=conversation.id, content="hello"
     )
     report = messaging_services.message_report(actor=user, message_id=message.id, reason="spam")
+    invite = conversations_services.conversation_invite_create(
+        actor=user, conversation_id=conversation.id
+    )
     return {
+        "invite_code": invite.code,
         "user": user,
         "staff": staff,
         "conversation_id": conversation.id,
@@ -111,7 +117,7 @@ def site() -> dict[str, object]:
 
 
 def _pages(site: dict[str, object]) -> list[tuple[object | None, str]]:
-    fill = {key: site[key] for key in ("conversation_id", "user_id", "report_id")}
+    fill = {key: site[key] for key in ("conversation_id", "user_id", "report_id", "invite_code")}
     return (
         [(None, url) for url in ANONYMOUS_PAGES]
         + [(site["user"], url.format(**fill)) for url in USER_PAGES]

@@ -27,6 +27,7 @@ from conversations import selectors, services
 from conversations.models import Conversation
 from conversations.selectors import ConversationRow
 
+from . import admin_serializers as a
 from . import serializers as s
 
 DIRECT_CHAT_FIXED = invalid("a direct chat: it always links the same two people.")
@@ -194,6 +195,46 @@ class ConversationViewSet(api.ViewSet):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        request=a.MemberRoleInputSerializer,
+        responses={
+            200: s.ConversationSerializer,
+            400: invalid("a direct chat; your own role (hand ownership over instead)."),
+            403: error("Only the owner changes roles (`permission_denied`)."),
+        },
+        parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH)],
+    )
+    @member_remove.mapping.patch
+    def member_role(self, request: Request, pk: str, user_id: str) -> Response:
+        """The owner makes a member an admin, or an admin a member."""
+        conversation_id = id_or_404(pk, selectors.NOT_FOUND)
+        data = self._input(a.MemberRoleInputSerializer, request.data, conversation_id)
+        services.conversation_member_role_set(
+            actor=request_user(request),
+            conversation_id=conversation_id,
+            user_id=id_or_404(user_id, services.NOT_A_MEMBER),
+            role=data["role"],
+        )
+        return self._detail(conversation_id)
+
+    @extend_schema(
+        request=a.OwnershipTransferInputSerializer,
+        responses={
+            200: s.ConversationSerializer,
+            400: invalid("a direct chat; yourself."),
+            403: error("Only the owner hands ownership over (`permission_denied`)."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="transfer-ownership")
+    def transfer_ownership(self, request: Request, pk: str) -> Response:
+        """The owner makes another member the owner and stays on as an admin."""
+        conversation_id = id_or_404(pk, selectors.NOT_FOUND)
+        data = self._input(a.OwnershipTransferInputSerializer, request.data, conversation_id)
+        services.conversation_ownership_transfer(
+            actor=request_user(request), conversation_id=conversation_id, user_id=data["user_id"]
+        )
+        return self._detail(conversation_id)
+
     @extend_schema(request=None, responses={204: None, 400: DIRECT_CHAT_FIXED})
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:
@@ -230,4 +271,8 @@ class ConversationViewSet(api.ViewSet):
 
 def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router."""
+    from .group_admin import GroupAdminViewSet, InviteViewSet
+
     router.register("conversations", ConversationViewSet, basename="conversations")
+    router.register("conversations", GroupAdminViewSet, basename="conversation-admin")
+    router.register("invites", InviteViewSet, basename="invites")

@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from accounts.models import User
+from chat_project.exceptions import Refused
 from conversations import selectors
-from conversations.models import Conversation, ConversationMember
+from conversations.models import RANK, Conversation, ConversationBan, ConversationMember
 from friends import selectors as friends_selectors
 
 #: The largest `max_participants` a group may ask for (also bounds the column's integer).
@@ -27,6 +28,10 @@ NOT_FRIENDS = "You can only add your friends."
 ROOM_FULL = "This conversation is full."
 NOT_MODERATOR = "Only moderators can do this."
 NOT_A_MEMBER = "This user is not a member of the conversation."
+NOT_OWNER = "Only the owner of this conversation can do this."
+OUTRANKED = "You can only do this to members below your role."
+BANNED = "This user is banned from this conversation."
+YOU_ARE_BANNED = "You are banned from this conversation."
 
 Role = ConversationMember.Role
 
@@ -138,5 +143,25 @@ def require_group(conversation: Conversation) -> None:
 
 
 def require_admin(membership: ConversationMember) -> None:
-    if membership.role != Role.ADMIN:
+    """Owner or admin."""
+    if not membership.manages:
         raise PermissionDenied(NOT_ADMIN)
+
+
+def require_owner(membership: ConversationMember) -> None:
+    if membership.role != Role.OWNER:
+        raise PermissionDenied(NOT_OWNER)
+
+
+def require_outranks(actor: ConversationMember, target: ConversationMember) -> None:
+    """An admin acts on members, the owner on admins and members; nobody on the owner."""
+    if RANK[Role(actor.role)] <= RANK[Role(target.role)]:
+        raise PermissionDenied(OUTRANKED)
+
+
+def check_not_banned(conversation_id: int, user_ids: Iterable[int], *, yourself: bool) -> None:
+    """A banned user cannot come back (join, be added, use a link) until the ban is lifted."""
+    if ConversationBan.objects.filter(
+        conversation_id=conversation_id, user_id__in=user_ids
+    ).exists():
+        raise Refused(YOU_ARE_BANNED if yourself else BANNED, code="banned")

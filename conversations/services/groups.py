@@ -1,4 +1,5 @@
-"""Groups and public rooms: created by an admin with friends, updated and deleted by admins."""
+"""Groups and public rooms: created by their owner with friends, updated by admins, deleted
+by the owner."""
 
 from collections.abc import Iterable
 
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from conversations import system_lines
 from conversations.models import Conversation, ConversationMember
 
 from .checks import (
@@ -19,6 +21,7 @@ from .checks import (
     locked_membership,
     require_admin,
     require_group,
+    require_owner,
 )
 from .membership import (
     announce_created,
@@ -39,7 +42,7 @@ def conversation_group_create(
     is_public: bool = False,
     max_participants: int | None = None,
 ) -> Conversation:
-    """A group (or a public room) whose creator is its admin; members are the creator's friends."""
+    """A group (or a public room) whose creator is its owner; members are the creator's friends."""
     name = clean_name(name)
     description = clean_description(description)
     ids = clean_user_ids(member_user_ids, field="member_user_ids")
@@ -60,7 +63,7 @@ def conversation_group_create(
     conversation.save()
     ConversationMember.objects.bulk_create(
         [
-            new_member(conversation, actor.id, Role.ADMIN),
+            new_member(conversation, actor.id, Role.OWNER),
             *(new_member(conversation, uid, Role.MEMBER) for uid in ids),
         ]
     )
@@ -103,14 +106,21 @@ def conversation_update(*, actor: User, conversation_id: int, **fields: object) 
         setattr(conversation, name, changes[name])
     conversation.full_clean()
     conversation.save(update_fields=[*changed, "updated_at"])
+    if "name" in changed:
+        system_lines.post(
+            conversation_id=conversation.id,
+            event=system_lines.Event.RENAMED,
+            actor=actor,
+            name=conversation.name,
+        )
     announce_updated(conversation.id)
     return conversation
 
 
 @transaction.atomic
 def conversation_delete(*, actor: User, conversation_id: int) -> None:
-    """An admin deletes a group with its messages; a direct chat cannot be deleted."""
+    """The owner deletes a group with its messages; a direct chat cannot be deleted."""
     conversation, membership = locked_membership(actor=actor, conversation_id=conversation_id)
     require_group(conversation)
-    require_admin(membership)
+    require_owner(membership)
     delete_conversation(conversation)

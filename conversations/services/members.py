@@ -10,13 +10,14 @@ from django.http import Http404
 from accounts.models import User
 from chat_project import realtime
 from chat_project.exceptions import Conflict
-from conversations import events, selectors
+from conversations import events, selectors, system_lines
 from conversations.models import Conversation, ConversationMember
 
 from .checks import (
     ROOM_FULL,
     Role,
     check_can_invite,
+    check_not_banned,
     clean_user_ids,
     existing_users,
     lock,
@@ -24,6 +25,7 @@ from .checks import (
     member_of,
     require_admin,
     require_group,
+    require_outranks,
 )
 from .membership import announce_created, new_member, notify_added, remove_member
 
@@ -39,12 +41,13 @@ def conversation_members_add(
     conversation, membership = locked_membership(actor=actor, conversation_id=conversation_id)
     require_group(conversation)
     require_admin(membership)
-    existing_users(ids)
+    users = {u.id: u for u in existing_users(ids)}
     current = set(conversation.memberships.values_list("user_id", flat=True))
     new_ids = [uid for uid in ids if uid not in current]
     check_can_invite(actor, new_ids)
     if not new_ids:
         return conversation
+    check_not_banned(conversation.id, new_ids, yourself=False)
     cap = conversation.max_participants
     if cap is not None and len(current) + len(new_ids) > cap:
         raise Conflict(
@@ -57,6 +60,12 @@ def conversation_members_add(
     group = realtime.conversation_group(conversation.id)
     for uid in new_ids:
         realtime.broadcast_on_commit(group, events.member_added(conversation.id, uid))
+        system_lines.post(
+            conversation_id=conversation.id,
+            event=system_lines.Event.ADDED,
+            actor=actor,
+            user=users[uid],
+        )
     announce_created(conversation.id, new_ids)
     notify_added(actor, conversation.id, new_ids)
     return conversation
@@ -81,32 +90,43 @@ def conversation_join(*, actor: User, conversation_id: int) -> tuple[Conversatio
     members = conversation.memberships.count()
     if conversation.memberships.filter(user_id=actor.id).exists():  # joined while we waited
         return conversation, False
+    check_not_banned(conversation.id, [actor.id], yourself=True)
     if conversation.max_participants is not None and members >= conversation.max_participants:
         raise Conflict(ROOM_FULL, code="conversation_full")
-    role = Role.ADMIN if members == 0 else Role.MEMBER  # defensive: a group never lacks an admin
-    new_member(conversation, actor.id, role).save()
-    realtime.broadcast_on_commit(
-        realtime.conversation_group(conversation.id), events.member_added(conversation.id, actor.id)
-    )
-    announce_created(conversation.id, [actor.id])
+    admit(conversation, actor, event=system_lines.Event.JOINED, empty=members == 0)
     return conversation, True
+
+
+def admit(conversation: Conversation, user: User, *, event: str, empty: bool) -> None:
+    """`user` comes into a locked group by themselves (a public room, an invite link)."""
+    role = Role.OWNER if empty else Role.MEMBER  # defensive: a group never lacks an owner
+    new_member(conversation, user.id, role).save()
+    realtime.broadcast_on_commit(
+        realtime.conversation_group(conversation.id), events.member_added(conversation.id, user.id)
+    )
+    system_lines.post(conversation_id=conversation.id, event=event, actor=user)
+    announce_created(conversation.id, [user.id])
 
 
 @transaction.atomic
 def conversation_member_remove(*, actor: User, conversation_id: int, user_id: int) -> None:
-    """An admin removes anyone; anyone removes themselves (that is leaving)."""
+    """An admin removes members, the owner admins too; anyone removes themselves (that is
+    leaving)."""
     if user_id == actor.id:
         conversation_leave(actor=actor, conversation_id=conversation_id)
         return
     conversation, membership = locked_membership(actor=actor, conversation_id=conversation_id)
     require_group(conversation)
     require_admin(membership)
-    remove_member(conversation, member_of(conversation, user_id))
+    target = member_of(conversation, user_id)
+    require_outranks(membership, target)
+    remove_member(conversation, target, event=system_lines.Event.REMOVED, actor=actor)
 
 
 @transaction.atomic
 def conversation_leave(*, actor: User, conversation_id: int) -> None:
-    """Leave a group; the last admin hands over to the oldest member, the last one deletes it."""
+    """Leave a group; the owner hands over to the oldest admin (else the oldest member),
+    the last one deletes it."""
     conversation, membership = locked_membership(actor=actor, conversation_id=conversation_id)
     require_group(conversation)
-    remove_member(conversation, membership)
+    remove_member(conversation, membership, event=system_lines.Event.LEFT, actor=actor)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from accounts import services as accounts_services
 from accounts.models import Notification, User
 from chat_project import realtime
-from conversations import events, selectors
+from conversations import events, selectors, system_lines
 from conversations.models import Conversation, ConversationMember
 
 from .checks import Role
@@ -56,11 +56,42 @@ def delete_conversation(conversation: Conversation) -> None:
     realtime.broadcast_to_users_on_commit(user_ids, events.conversation_deleted(conversation_id))
 
 
-def remove_member(conversation: Conversation, membership: ConversationMember) -> None:
-    """Remove a member from a locked group: hand over admin, or delete the emptied group."""
+def role_changed(conversation_id: int, member: ConversationMember, role: str) -> None:
+    """Give a (locked) member a new role; the conversation hears `member_role_changed`."""
+    member.role = role
+    member.save(update_fields=["role"])
+    realtime.broadcast_on_commit(
+        realtime.conversation_group(conversation_id),
+        events.member_role_changed(conversation_id, member.user_id, role),
+    )
+
+
+def remove_member(
+    conversation: Conversation,
+    membership: ConversationMember,
+    *,
+    event: str,
+    actor: User,
+    sender: User | None = None,
+) -> None:
+    """Remove a member from a locked group, with its system line (`event`, done by `actor`,
+    posted as `sender`, a member); the owner's going hands ownership to the oldest admin,
+    else the oldest member; the last one's going deletes the group."""
     user_id, conversation_id = membership.user_id, conversation.id
+    remaining = list(
+        conversation.memberships.exclude(id=membership.id)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+    if remaining:  # written while the member still belongs, so it may be their own line
+        system_lines.post(
+            conversation_id=conversation_id,
+            event=event,
+            actor=actor,
+            user=None if event == system_lines.Event.LEFT else membership.user,
+            sender=sender,
+        )
     membership.delete()
-    remaining = list(conversation.memberships.order_by("joined_at", "id"))
     if remaining:  # told while the removed user's sockets still listen to the group
         realtime.broadcast_on_commit(
             realtime.conversation_group(conversation_id),
@@ -73,8 +104,14 @@ def remove_member(conversation: Conversation, membership: ConversationMember) ->
     if not remaining:
         delete_conversation(conversation)
         return
-    if membership.role == Role.ADMIN and not any(m.role == Role.ADMIN for m in remaining):
-        heir = remaining[0]
-        heir.role = Role.ADMIN
-        heir.save(update_fields=["role"])
-        announce_updated(conversation.id)
+    if membership.role == Role.OWNER:
+        admins = [m for m in remaining if m.role == Role.ADMIN]
+        heir = (admins or remaining)[0]
+        role_changed(conversation_id, heir, Role.OWNER)
+        system_lines.post(
+            conversation_id=conversation_id,
+            event=system_lines.Event.OWNER_CHANGED,
+            actor=membership.user,
+            user=heir.user,
+            sender=heir.user,
+        )

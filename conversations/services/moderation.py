@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.models import ModerationLog, User
 from chat_project.permissions import SUPERUSER, require_permission
-from conversations import selectors
+from conversations import selectors, system_lines
 from conversations.models import Conversation, StaffAccessGrant
 
 from .checks import NOT_MODERATOR, lock, member_of, require_group
@@ -35,7 +35,10 @@ def conversation_member_moderate_remove(*, actor: User, conversation_id: int, us
     require_permission(actor, "conversations.delete_conversationmember", message=NOT_MODERATOR)
     conversation = lock(conversation_id)
     require_group(conversation)
-    remove_member(conversation, member_of(conversation, user_id))
+    target = member_of(conversation, user_id)
+    remove_member(
+        conversation, target, event=system_lines.Event.REMOVED, actor=actor, sender=target.user
+    )
 
 
 #: How long a superuser may read a private conversation they opened.

@@ -58,13 +58,13 @@ def direct_conversation(user_a: User, user_b: User) -> Conversation:
 
 
 def group_with(admin: User, *members: User, **fields: Any) -> Conversation:
-    """A group whose creator `admin` is its admin and `members` are plain members.
+    """A group whose creator `admin` is its owner and `members` are plain members.
 
     `fields` go to the conversation (name, is_public, max_participants, ...).
     """
     fields.setdefault("created_by", admin)
     conversation = ConversationFactory(**fields)
-    MemberFactory(conversation=conversation, user=admin, role=ConversationMember.Role.ADMIN)
+    MemberFactory(conversation=conversation, user=admin, role=ConversationMember.Role.OWNER)
     for member in members:
         MemberFactory(conversation=conversation, user=member)
     return conversation

@@ -16,6 +16,7 @@ from conversations.tests.factories import direct_conversation, group_with, publi
 pytestmark = pytest.mark.django_db
 
 ADMIN = ConversationMember.Role.ADMIN
+OWNER = ConversationMember.Role.OWNER
 
 
 def test_changelist_search_and_filters(admin_client, user, other_user):
@@ -90,7 +91,7 @@ def test_default_bulk_delete_is_not_offered(admin_client):
     assert "delete_through_service" in choices
 
 
-def test_remove_member_action_hands_admin_over_and_notifies(
+def test_remove_member_action_hands_ownership_over_and_notifies(
     admin_client, user, other_user, sent_events, django_capture_on_commit_callbacks
 ):
     conversation = group_with(user, other_user)
@@ -98,7 +99,7 @@ def test_remove_member_action_hands_admin_over_and_notifies(
     url = reverse("admin:conversations_conversationmember_changelist")
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url, {"action": "remove_members", "_selected_action": [membership.id]})
-    assert list(conversation.memberships.values_list("user_id", "role")) == [(other_user.id, ADMIN)]
+    assert list(conversation.memberships.values_list("user_id", "role")) == [(other_user.id, OWNER)]
     assert (
         f"user.{user.id}",
         {"type": "removed_from_conversation", "conversation_id": conversation.id},
@@ -129,7 +130,7 @@ def test_membership_changelist_search(admin_client, user, other_user):
     url = reverse("admin:conversations_conversationmember_changelist")
     assert admin_client.get(url, {"q": "bob"}).context["cl"].result_count == 1
     assert admin_client.get(url, {"q": "chess"}).context["cl"].result_count == 2
-    assert admin_client.get(url, {"role__exact": "admin"}).context["cl"].result_count == 1
+    assert admin_client.get(url, {"role__exact": "owner"}).context["cl"].result_count == 1
 
 
 # --- Opening a private conversation (superusers only, reason required, logged, expires) ----
@@ -244,3 +245,17 @@ def test_opening_refuses_public_rooms_unknown_ids_and_long_reasons(admin_user, u
     with pytest.raises(PermissionDenied):
         services.conversation_staff_open(actor=inactive, conversation_id=group.id, reason="x")
     assert not StaffAccessGrant.objects.exists() and not ModerationLog.objects.exists()
+
+
+def test_bans_and_invites_are_listed_for_moderators(admin_client, user, other_user):
+    from conversations import services
+
+    conversation = group_with(user, other_user, name="Chess")
+    services.conversation_ban(actor=user, conversation_id=conversation.id, user_id=other_user.id)
+    services.conversation_invite_create(actor=user, conversation_id=conversation.id)
+    for name in ("conversationban", "conversationinvite"):
+        response = admin_client.get(
+            reverse(f"admin:conversations_{name}_changelist"), {"q": "chess"}
+        )
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == 1

@@ -60,7 +60,7 @@ def test_existing_shared_functions_keep_working(user, other_user):
     assert selectors.conversation_ids_for_user(user.id) == [conversation.id]
     assert sorted(selectors.member_ids(conversation.id)) == sorted([user.id, other_user.id])
     membership = selectors.membership_get(user_id=user.id, conversation_id=conversation.id)
-    assert membership.role == "admin"
+    assert membership.role == "owner"
     assert (
         selectors.conversation_get_for_user(user_id=other_user.id, conversation_id=conversation.id)
         == conversation

@@ -16,6 +16,7 @@ from tests.concurrency import run_concurrently
 pytestmark = pytest.mark.django_db
 
 ADMIN = ConversationMember.Role.ADMIN
+OWNER = ConversationMember.Role.OWNER
 MEMBER = ConversationMember.Role.MEMBER
 
 
@@ -129,7 +130,7 @@ def test_concurrent_direct_creation_returns_one_conversation(user, other_user):
 # --- Groups ----------------------------------------------------------------------------
 
 
-def test_group_create_makes_the_creator_admin(user, other_user, sent_events):
+def test_group_create_makes_the_creator_owner(user, other_user, sent_events):
     carol = UserFactory()
     make_friends(user, other_user, carol)
     conversation = services.conversation_group_create(
@@ -143,7 +144,7 @@ def test_group_create_makes_the_creator_admin(user, other_user, sent_events):
     assert conversation.description == "Weekly sync"
     assert conversation.private_pair_key is None
     assert conversation.created_by == user
-    assert roles(conversation) == {user.id: ADMIN, other_user.id: MEMBER, carol.id: MEMBER}
+    assert roles(conversation) == {user.id: OWNER, other_user.id: MEMBER, carol.id: MEMBER}
 
 
 def test_group_create_emits_conversation_created_to_each_member(
@@ -167,7 +168,7 @@ def test_group_create_emits_conversation_created_to_each_member(
             "id": user.id,
             "username": "alice",
             "display_name": "Alice",
-            "role": "admin",
+            "role": "owner",
             "avatar_url": None,
             "avatar_thumbnail_url": None,
         },
@@ -184,7 +185,7 @@ def test_group_create_emits_conversation_created_to_each_member(
 
 def test_group_alone_is_allowed(user):
     conversation = services.conversation_group_create(actor=user, name="Notes to self")
-    assert roles(conversation) == {user.id: ADMIN}
+    assert roles(conversation) == {user.id: OWNER}
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101, None, 5])
@@ -258,9 +259,18 @@ def test_admin_updates_group_and_members_hear_it(
     assert (conversation.name, conversation.description) == ("New", "About")
     assert conversation.is_public is True
     assert conversation.max_participants == 10
-    assert types(sent_events) == [(f"conversation.{conversation.id}", "conversation_updated")]
-    payload = sent_events[0][1]["conversation"]
+    assert types(sent_events) == [
+        (f"conversation.{conversation.id}", "new_message"),  # the system line of the rename
+        (f"conversation.{conversation.id}", "conversation_updated"),
+    ]
+    assert sent_events[0][1]["message"]["system"] == {
+        "event": "renamed",
+        "actor_id": user.id,
+        "name": "New",
+    }
+    payload = sent_events[1][1]["conversation"]
     assert payload["name"] == "New"
+    assert payload["last_message"]["content"] == "Alice renamed the group to New"
     assert payload["is_public"] is True
     assert "unread_count" not in payload  # per-user fields do not go to the whole group
     assert "last_read_message_id" not in payload
@@ -383,18 +393,25 @@ def test_admin_adds_friends_and_everyone_hears_it(
             actor=user, conversation_id=conversation.id, user_ids=[carol.id, other_user.id]
         )
     assert roles(conversation)[carol.id] == MEMBER
-    assert ConversationMember.objects.get(user=carol).last_read_seq == 7  # nothing unread
+    # Nothing unread: not the history before, nor the system line "Alice added Carol" (8).
+    assert ConversationMember.objects.get(user=carol).last_read_seq == 8
     assert types(sent_events) == [
         (f"conversation.{conversation.id}", "member_added"),
+        (f"conversation.{conversation.id}", "new_message"),  # "Alice added Carol"
         (f"user.{carol.id}", "conversation_created"),
         (f"user.{carol.id}", "notification"),  # only the new member: bob was in already
     ]
+    assert sent_events[1][1]["message"]["system"] == {
+        "event": "added",
+        "actor_id": user.id,
+        "user_id": carol.id,
+    }
     assert sent_events[0][1] == {
         "type": "member_added",
         "conversation_id": conversation.id,
         "user_id": carol.id,
     }
-    created = sent_events[1][1]["conversation"]
+    created = sent_events[2][1]["conversation"]
     assert created["member_ids"] == [user.id, other_user.id, carol.id]
     assert created["unread_count"] == 0
 
@@ -430,7 +447,7 @@ def test_adding_a_non_friend_is_forbidden(user, other_user, django_capture_on_co
             actor=user, conversation_id=conversation.id, user_ids=[other_user.id]
         )
     assert callbacks == []
-    assert roles(conversation) == {user.id: ADMIN}
+    assert roles(conversation) == {user.id: OWNER}
 
 
 def test_adding_a_blocked_friend_is_forbidden(user, other_user):
@@ -484,8 +501,13 @@ def test_admin_removes_a_member(user, other_user, sent_events, django_capture_on
         services.conversation_member_remove(
             actor=user, conversation_id=conversation.id, user_id=other_user.id
         )
-    assert roles(conversation) == {user.id: ADMIN}
-    assert sent_events == [
+    assert roles(conversation) == {user.id: OWNER}
+    assert sent_events[0][1]["message"]["system"] == {
+        "event": "removed",
+        "actor_id": user.id,
+        "user_id": other_user.id,
+    }
+    assert sent_events[1:] == [
         (
             f"conversation.{conversation.id}",
             {
@@ -507,7 +529,7 @@ def test_admin_can_remove_another_admin(user, other_user):
     services.conversation_member_remove(
         actor=user, conversation_id=conversation.id, user_id=other_user.id
     )
-    assert roles(conversation) == {user.id: ADMIN}
+    assert roles(conversation) == {user.id: OWNER}
 
 
 def test_member_cannot_remove_others(user, other_user):
@@ -532,7 +554,7 @@ def test_removing_yourself_is_leaving(user, other_user):
     services.conversation_member_remove(
         actor=other_user, conversation_id=conversation.id, user_id=other_user.id
     )
-    assert roles(conversation) == {user.id: ADMIN}
+    assert roles(conversation) == {user.id: OWNER}
 
 
 def test_removing_from_a_direct_chat_is_invalid(user, other_user):
@@ -551,29 +573,39 @@ def test_member_leaves(user, other_user, sent_events, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         services.conversation_leave(actor=other_user, conversation_id=conversation.id)
     assert types(sent_events) == [
+        (f"conversation.{conversation.id}", "new_message"),  # "Bob left"
         (f"conversation.{conversation.id}", "member_removed"),
         (f"user.{other_user.id}", "removed_from_conversation"),
     ]
 
 
-def test_last_admin_leaving_promotes_the_oldest_member(
+def test_owner_leaving_hands_ownership_to_the_oldest_member(
     user, other_user, sent_events, django_capture_on_commit_callbacks
 ):
     carol = UserFactory()
     conversation = group_with(user, other_user, carol)
     with django_capture_on_commit_callbacks(execute=True):
         services.conversation_leave(actor=user, conversation_id=conversation.id)
-    assert roles(conversation) == {other_user.id: ADMIN, carol.id: MEMBER}
+    assert roles(conversation) == {other_user.id: OWNER, carol.id: MEMBER}
+    group = f"conversation.{conversation.id}"
     assert types(sent_events) == [
-        (f"conversation.{conversation.id}", "member_removed"),
+        (group, "new_message"),  # "Alice left"
+        (group, "member_removed"),
         (f"user.{user.id}", "removed_from_conversation"),
-        (f"conversation.{conversation.id}", "conversation_updated"),
+        (group, "member_role_changed"),
+        (group, "new_message"),  # "Bob is now the owner"
     ]
-    members = sent_events[2][1]["conversation"]["members"]
-    assert [(m["id"], m["role"]) for m in members] == [
-        (other_user.id, "admin"),
-        (carol.id, "member"),
-    ]
+    assert sent_events[3][1] == {
+        "type": "member_role_changed",
+        "conversation_id": conversation.id,
+        "user_id": other_user.id,
+        "role": "owner",
+    }
+    assert sent_events[4][1]["message"]["system"] == {
+        "event": "owner_changed",
+        "actor_id": user.id,
+        "user_id": other_user.id,
+    }
 
 
 def test_oldest_member_ties_are_broken_by_id(user, other_user):
@@ -586,15 +618,23 @@ def test_oldest_member_ties_are_broken_by_id(user, other_user):
     first = min(
         ConversationMember.objects.filter(conversation=conversation).values_list("id", flat=True)
     )
-    assert ConversationMember.objects.get(id=first).role == ADMIN
+    assert ConversationMember.objects.get(id=first).role == OWNER
 
 
-def test_admin_leaving_while_another_admin_stays_promotes_nobody(user, other_user):
+def test_owner_leaving_hands_ownership_to_the_oldest_admin_before_older_members(user, other_user):
     carol = UserFactory()
     conversation = group_with(user, carol, other_user)
     ConversationMember.objects.filter(user=other_user).update(role=ADMIN)
     services.conversation_leave(actor=user, conversation_id=conversation.id)
-    assert roles(conversation) == {carol.id: MEMBER, other_user.id: ADMIN}
+    assert roles(conversation) == {carol.id: MEMBER, other_user.id: OWNER}
+
+
+def test_admin_leaving_changes_no_role(user, other_user):
+    carol = UserFactory()
+    conversation = group_with(user, carol, other_user)
+    ConversationMember.objects.filter(user=other_user).update(role=ADMIN)
+    services.conversation_leave(actor=other_user, conversation_id=conversation.id)
+    assert roles(conversation) == {user.id: OWNER, carol.id: MEMBER}
 
 
 def test_last_member_leaving_deletes_the_group(
@@ -636,12 +676,16 @@ def test_anyone_joins_a_public_room(
     with django_capture_on_commit_callbacks(execute=True):
         _, joined = services.conversation_join(actor=other_user, conversation_id=room.id)
     assert joined is True
-    assert roles(room) == {user.id: ADMIN, other_user.id: MEMBER}
-    assert ConversationMember.objects.get(user=other_user).last_read_seq == 12
+    assert roles(room) == {user.id: OWNER, other_user.id: MEMBER}
+    # Nothing unread: neither the history nor the system line "Bob joined" (13).
+    assert ConversationMember.objects.get(user=other_user).last_read_seq == 13
+    assert ConversationMember.objects.get(user=user).last_read_seq == 0  # not caught up before
     assert types(sent_events) == [
         (f"conversation.{room.id}", "member_added"),
+        (f"conversation.{room.id}", "new_message"),
         (f"user.{other_user.id}", "conversation_created"),
     ]
+    assert sent_events[1][1]["message"]["system"] == {"event": "joined", "actor_id": other_user.id}
     assert sent_events[0][1] == {
         "type": "member_added",
         "conversation_id": room.id,
@@ -712,7 +756,7 @@ def test_concurrent_adds_and_joins_never_exceed_the_cap(user):
 
 @pytest.mark.needs_services
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_leaves_of_two_admins_keep_an_admin(user, other_user):
+def test_concurrent_leaves_of_owner_and_admin_keep_an_owner(user, other_user):
     carol = UserFactory()
     conversation = group_with(user, other_user, carol)
     ConversationMember.objects.filter(user=other_user).update(role=ADMIN)
@@ -720,19 +764,19 @@ def test_concurrent_leaves_of_two_admins_keep_an_admin(user, other_user):
         lambda: services.conversation_leave(actor=user, conversation_id=conversation.id),
         lambda: services.conversation_leave(actor=other_user, conversation_id=conversation.id),
     )
-    assert roles(conversation) == {carol.id: ADMIN}
+    assert roles(conversation) == {carol.id: OWNER}
 
 
 # --- Moderation ------------------------------------------------------------------------
 
 
-def test_moderator_removes_the_last_admin_and_the_oldest_member_takes_over(user, other_user):
+def test_moderator_removes_the_owner_and_the_oldest_member_takes_over(user, other_user):
     moderator = staff_with("conversations.delete_conversationmember")
     conversation = group_with(user, other_user)
     services.conversation_member_moderate_remove(
         actor=moderator, conversation_id=conversation.id, user_id=user.id
     )
-    assert roles(conversation) == {other_user.id: ADMIN}
+    assert roles(conversation) == {other_user.id: OWNER}
 
 
 def test_moderator_deletes_a_direct_chat(
@@ -775,7 +819,7 @@ def test_moderation_needs_the_matching_delete_permission(user, other_user):
             services.conversation_member_moderate_remove(
                 actor=actor, conversation_id=conversation.id, user_id=user.id
             )
-    assert roles(conversation) == {user.id: ADMIN, other_user.id: "member"}
+    assert roles(conversation) == {user.id: OWNER, other_user.id: "member"}
 
 
 # --- Events only after commit ----------------------------------------------------------
@@ -802,6 +846,7 @@ def test_rolled_back_write_emits_nothing(
 def test_new_member_event_carries_the_last_message(
     user, other_user, sent_events, django_capture_on_commit_callbacks
 ):
+    from messaging.models import Message
     from messaging.tests.factories import MessageFactory
 
     make_friends(user, other_user)
@@ -812,7 +857,8 @@ def test_new_member_event_carries_the_last_message(
             actor=user, conversation_id=conversation.id, user_ids=[other_user.id]
         )
     created = next(e for g, e in sent_events if e["type"] == "conversation_created")
-    assert created["conversation"]["last_message"]["id"] == message.id
-    assert created["conversation"]["last_message"]["content"] == "hello"
+    line = Message.objects.exclude(id=message.id).get()  # "Alice added Bob"
+    assert created["conversation"]["last_message"]["id"] == line.id
+    assert created["conversation"]["last_message"]["content"] == "Alice added Bob"
     assert created["conversation"]["unread_count"] == 0
-    assert created["conversation"]["last_read_message_id"] == message.id
+    assert created["conversation"]["last_read_message_id"] == line.id

@@ -80,21 +80,31 @@ async def test_joining_a_public_room_subscribes_the_joiner_live(ws, user, other_
     assert frame["message"]["content"] == "welcome"
 
 
-async def test_last_admin_leaving_is_seen_by_everyone(ws, user, other_user):
+async def test_owner_leaving_is_seen_by_everyone(ws, user, other_user):
     team = await database_sync_to_async(group_with)(user, other_user, name="Team")
     alice = await ws(user)
     bob = await ws(other_user)
     await database_sync_to_async(services.conversation_leave)(actor=user, conversation_id=team.id)
+    line = await next_of(alice, "new_message")
+    assert (line["message"]["content"], line["message"]["system"]) == (
+        "Alice left",
+        {"event": "left", "actor_id": user.id},
+    )
     assert await next_of(alice, "removed_from_conversation", PRESENCE | {"member_removed"}) == {
         "type": "removed_from_conversation",
         "conversation_id": team.id,
     }
+    assert (await next_of(bob, "new_message"))["message"]["content"] == "Alice left"
     assert await next_of(bob, "member_removed") == {
         "type": "member_removed",
         "conversation_id": team.id,
         "user_id": user.id,
     }
-    updated = await next_of(bob, "conversation_updated")
-    assert [(m["id"], m["role"]) for m in updated["conversation"]["members"]] == [
-        (other_user.id, "admin")
-    ]
+    assert await next_of(bob, "member_role_changed") == {
+        "type": "member_role_changed",
+        "conversation_id": team.id,
+        "user_id": other_user.id,
+        "role": "owner",
+    }
+    handover = await next_of(bob, "new_message")
+    assert handover["message"]["content"] == "Bob is now the owner"

@@ -76,6 +76,7 @@ def message_row_representation(
         if deleted
         else [attachment_representation(a, viewer_id) for a in row.get("attachments", ())],
         "transfer": _payload_of(row, Message.Type.TRANSFER),
+        "system": _payload_of(row, Message.Type.SYSTEM),
         "content_html": "" if deleted else row["content_html"],
         "mentions": [] if deleted else row["mention_ids"],
         "reply_to": None if deleted else _reply_to(row),
@@ -190,6 +191,28 @@ class MessageTransferSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["completed", "reversed"])
 
 
+class MessageSystemSerializer(serializers.Serializer):
+    """What a `system` message records (docs/api.md, System lines); `content` is its text."""
+
+    event = serializers.ChoiceField(
+        choices=[
+            "joined",
+            "invite_joined",
+            "added",
+            "left",
+            "removed",
+            "banned",
+            "renamed",
+            "role_changed",
+            "owner_changed",
+        ]
+    )
+    actor_id = serializers.IntegerField(help_text="Who did it.")
+    user_id = serializers.IntegerField(required=False, help_text="To whom (added, removed...).")
+    name = serializers.CharField(required=False, help_text="The new name (renamed).")
+    role = serializers.CharField(required=False, help_text="The new role (role_changed).")
+
+
 class ReplySenderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -238,6 +261,11 @@ class MessageSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The transfer a `transfer` message announces; null for other types.",
     )
+    system = MessageSystemSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="What a `system` message records; null for other types.",
+    )
     content_html = serializers.CharField(
         read_only=True,
         help_text="`content` rendered from Markdown and sanitised (docs/api.md, Formatting); "
@@ -276,6 +304,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "is_deleted",
             "attachments",
             "transfer",
+            "system",
             "content_html",
             "mentions",
             "reply_to",

@@ -55,7 +55,7 @@ from .store import (
     message_send_clean,
     message_send_window,
 )
-from .typed import message_payload_update, message_post
+from .typed import message_payload_update, message_post, system_line_post
 
 __all__ = [
     "ALREADY_REPORTED",
@@ -97,6 +97,7 @@ __all__ = [
     "report_redact_message",
     "report_resolve",
     "storage_used",
+    "system_line_post",
     "user_report",
     "user_uploads_purge",
 ]

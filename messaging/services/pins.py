@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat_project import realtime
-from conversations.models import Conversation, ConversationMember
+from conversations.models import Conversation
 from messaging import events
 from messaging.models import Message
 
@@ -29,10 +29,7 @@ def _may_pin(actor: User, message_id: int) -> Message:
     """The message, locked, if the actor may pin or unpin it."""
     message, membership = membership_for_message(actor=actor, message_id=message_id, lock=True)
     conversation = membership.conversation
-    if (
-        conversation.type == Conversation.Type.GROUP
-        and membership.role != ConversationMember.Role.ADMIN
-    ):
+    if conversation.type == Conversation.Type.GROUP and not membership.manages:
         raise PermissionDenied("Only the admins of a group can pin or unpin messages.")
     check_not_blocked(conversation, actor.id)
     return message

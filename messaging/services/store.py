@@ -238,10 +238,7 @@ def message_delete(*, actor: User, message_id: int) -> None:
     Not a member -> Http404; anyone else -> PermissionDenied.
     """
     message, membership = membership_for_message(actor=actor, message_id=message_id, lock=True)
-    is_group_admin = (
-        membership.conversation.type == Conversation.Type.GROUP
-        and membership.role == ConversationMember.Role.ADMIN
-    )
+    is_group_admin = membership.conversation.type == Conversation.Type.GROUP and membership.manages
     if message.sender_id != actor.id and not is_group_admin:
         raise PermissionDenied("Only the sender or a group admin can delete this message.")
     if message.is_deleted:

@@ -1,5 +1,5 @@
-"""Messages of another type than text, posted by a higher app's service: a money transfer
-in a direct chat (payments).
+"""Messages of another type than text, posted by another app's service: a money transfer
+in a direct chat (payments), a system line about the conversation (conversations).
 
 Messaging stays generic: it stores the type and a small JSON `payload` the posting service
 built, shows them in the one message representation, and never imports that app. Such a
@@ -19,6 +19,7 @@ from django.http import Http404
 from accounts.models import User
 from chat_project import realtime
 from chat_project.ids import id_or_404
+from conversations.models import ConversationMember
 from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from messaging import events
 from messaging.models import Message
@@ -93,3 +94,23 @@ def message_payload_update(*, message_id: int, payload: dict[str, Any]) -> Messa
         realtime.conversation_group(message.conversation_id), events.message_updated(message)
     )
     return message
+
+
+def system_line_post(
+    *, sender: User, conversation_id: int, content: str, payload: dict[str, Any]
+) -> None:
+    """Write a conversation's system line ("Alice added Bob"): the writer conversations'
+    services call through `conversations.system_lines` (handed in by `messaging.apps`).
+
+    A system line is never news to anyone: members who had read everything stay so (their
+    marker moves past it), and it notifies nobody (no mentions, no notification row)."""
+    message = message_post(
+        actor=sender,
+        conversation_id=conversation_id,
+        content=content,
+        message_type=Message.Type.SYSTEM,
+        payload=payload,
+    )
+    ConversationMember.objects.filter(
+        conversation_id=conversation_id, last_read_seq=message.seq - 1
+    ).update(last_read_seq=message.seq, last_read_message_id=message.id)

@@ -30,6 +30,7 @@ MESSAGE_KEYS = {
     "pinned_by_id",
     "change_seq",
     "transfer",
+    "system",
 }
 
 

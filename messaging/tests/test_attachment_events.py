@@ -113,7 +113,9 @@ async def test_a_conversation_updated_event_signs_the_last_message_per_recipient
     from conversations import services as conversation_services
 
     await sync_to_async(conversation_services.conversation_update)(
-        actor=user, conversation_id=group.id, name="After"
+        actor=user,
+        conversation_id=group.id,
+        description="After",  # a rename adds a line
     )
     event = await next_of(bob, "conversation_updated", BACKGROUND | {"new_message"})
     (attachment,) = event["conversation"]["last_message"]["attachments"]

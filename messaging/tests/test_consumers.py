@@ -506,6 +506,8 @@ async def test_added_member_subscribes_live_and_removed_member_stops_at_once(
     await database_sync_to_async(conversation_services.conversation_member_remove)(
         actor=user, conversation_id=team.pk, user_id=carol.pk
     )
+    line = await next_of(carol_socket, "new_message", BACKGROUND)  # heard while still in
+    assert line["message"]["content"] == "Alice removed Carol"
     frame = await next_of(
         carol_socket, "removed_from_conversation", BACKGROUND | {"member_removed"}
     )
@@ -551,10 +553,15 @@ async def test_conversation_lifecycle_events(ws, user, other_user, carol, friend
     await database_sync_to_async(conversation_services.conversation_update)(
         actor=user, conversation_id=team.pk, name="Renamed"
     )
+    line = await next_of(bob, "new_message", BACKGROUND)
+    assert line["message"]["system"] == {"event": "renamed", "actor_id": user.pk, "name": "Renamed"}
     updated = await next_of(bob, "conversation_updated", BACKGROUND)
     assert updated["conversation"]["name"] == "Renamed"
     await database_sync_to_async(conversation_services.conversation_member_remove)(
         actor=user, conversation_id=team.pk, user_id=carol.pk
+    )
+    assert (await next_of(bob, "new_message", BACKGROUND))["message"]["system"]["event"] == (
+        "removed"
     )
     assert await next_of(bob, "member_removed", BACKGROUND) == {
         "type": "member_removed",
@@ -570,7 +577,8 @@ async def test_conversation_lifecycle_events(ws, user, other_user, carol, friend
         await next_of(
             alice,
             "conversation_deleted",
-            BACKGROUND | {"conversation_created", "conversation_updated", "member_removed"},
+            BACKGROUND
+            | {"conversation_created", "conversation_updated", "member_removed", "new_message"},
         )
         == deleted
     )

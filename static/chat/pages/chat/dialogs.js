@@ -7,9 +7,10 @@ import { $, clear, h, toast } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
 import { isAbort, sendFile } from "../../lib/upload.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
+import { adminSections, deleteButton, manages, memberMenu } from "./group_admin.js";
 import { loadBlocked, memberList } from "./members.js";
 import { showProfile } from "./sender_actions.js";
-import { conversationPicture, conversationTitle, displayName, myRole, otherMember } from "./names.js";
+import { conversationPicture, conversationTitle, displayName, otherMember } from "./names.js";
 import { els, me, presence } from "./page.js";
 import { forgetConversation, historyFor, state, upsertConversation } from "./state.js";
 import { onViewersChange } from "./viewers.js";
@@ -112,7 +113,8 @@ function detailsError(error) {
 function renderDetails(conversation) {
   const content = clear($("#details-content"));
   $("#details-title").textContent = conversationTitle(conversation);
-  const isAdmin = myRole(conversation) === "admin";
+  const isAdmin = manages(conversation);
+  const refresh = async () => renderDetails((await fetchConversation(conversation.id)) || conversation);
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     content.append(
@@ -136,30 +138,19 @@ function renderDetails(conversation) {
   content.append(h("h3", { text: `Members (${members.length}${conversation.max_participants ? ` of ${conversation.max_participants}` : ""})` }));
   const makeList = () => memberList(state.conversations.get(conversation.id) || conversation, {
     onChange: refreshDetails,
-    actions: (member) =>
-      isAdmin && member.id !== me.id
-        ? h("button", {
-            type: "button",
-            class: "small ghost",
-            text: "Remove",
-            "aria-label": `Remove ${displayName(member)}`,
-            onclick: async () => {
-              try {
-                await api.del(`/api/conversations/${conversation.id}/members/${member.id}`);
-                renderDetails((await fetchConversation(conversation.id)) || conversation);
-              } catch (error) {
-                detailsError(error);
-              }
-            },
-          })
-        : null,
+    actions: (member) => memberMenu(conversation, member, refresh),
   });
   const list = makeList();
   detailsList = { node: list, make: makeList };
   content.append(list);
   if (isAdmin) content.append(addMembersForm(conversation, members));
+  content.append(...adminSections(conversation, refresh));
   content.append(
-    h("div", { class: "danger-zone" }, h("button", {
+    h("div", { class: "danger-zone" }, deleteButton(conversation, () => {
+      els.detailsDialog.close();
+      history.pushState({}, "", "/");
+      closeConversation();
+    }), h("button", {
       type: "button",
       class: "danger",
       text: conversation.is_public ? "Leave room" : "Leave group",

@@ -5,7 +5,7 @@ import { api } from "../../lib/api.js";
 import { h, toast } from "../../lib/dom.js";
 import { registerMessageAction } from "./menu.js";
 import { placeMessage } from "./messages.js";
-import { myRole } from "./names.js";
+import { manages } from "./group_admin.js";
 import { els, me } from "./page.js";
 import { historyFor, replaceLastMessage, state } from "./state.js";
 
@@ -21,7 +21,7 @@ registerMessageAction({
   label: "Delete",
   order: 70,
   // The sender; in a group, its admins too (in a direct chat nobody else).
-  when: (message, conversation) => message.sender_id === me.id || (conversation?.type === "group" && myRole(conversation) === "admin"),
+  when: (message, conversation) => message.sender_id === me.id || manages(conversation),
   run: (message) => deleteMessage(message.id),
 });
 

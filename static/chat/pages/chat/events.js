@@ -4,6 +4,7 @@ import { announceMessage } from "./announce.js";
 import { applyDeletion, applyMessage, applyUnpinned, catchUp, noteChange } from "./changes.js";
 import { sendPendingRest } from "./composer.js";
 import { fetchConversation, loadConversations, renderHeader } from "./conversation.js";
+import { applyRoleChange } from "./group_admin.js";
 import { markRead, receiveMessages, refreshSender, resolvePending } from "./messages.js";
 import { memberName } from "./names.js";
 import { me, pageVisible, presence, socket } from "./page.js";
@@ -47,7 +48,8 @@ function onIncomingMessage(message) {
   const hist = state.histories.get(id);
   const gap = hist?.loaded && hist.lastSeq && message.seq > hist.lastSeq + 1;
   const fresh = receiveMessages(id, [message]);
-  if (fresh.length && message.sender_id !== me.id && !(id === state.openId && pageVisible())) {
+  const news = message.sender_id !== me.id && message.message_type !== "system"; // never unread
+  if (fresh.length && news && !(id === state.openId && pageVisible())) {
     addUnread(id, (message.mentions || []).includes(me.id));
   }
   if (fresh.length && message.sender_id !== me.id && id === state.openId) announceMessage(message);
@@ -108,6 +110,7 @@ socket.on("removed_from_conversation", ({ conversation_id: cid }) =>
   forgetConversation(cid, "You were removed from this conversation."),
 );
 
+socket.on("member_role_changed", applyRoleChange);
 socket.on("member_added", ({ conversation_id: cid }) => {
   fetchConversation(cid);
   reloadSeen(cid);

@@ -13,7 +13,8 @@ import { firstLine } from "../../lib/rich_text.js";
 import { registerMessageAction } from "./menu.js";
 import { ICONS, addRowPart, icon } from "./message_parts.js";
 import { placeMessage } from "./messages.js";
-import { memberName, myRole } from "./names.js";
+import { manages } from "./group_admin.js";
+import { memberName } from "./names.js";
 import { els } from "./page.js";
 import { onConversationForgotten, onConversationOpened, requestJump, state } from "./state.js";
 
@@ -32,7 +33,7 @@ els.detailsButton.before(button);
 /** Whether the user may pin in this conversation (the server says so again). */
 export function canPin(conversation) {
   if (!conversation) return false;
-  return conversation.type === "direct" || myRole(conversation) === "admin";
+  return conversation.type === "direct" || manages(conversation);
 }
 
 addRowPart("meta", (message) =>

@@ -25,6 +25,7 @@ import { displayName, memberName, memberOf } from "./names.js";
 import { me } from "./page.js";
 import { transferBody } from "./payments.js";
 import { state } from "./state.js";
+import { systemLineElement } from "./system_lines.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 
@@ -73,6 +74,8 @@ function textBody(message) {
 }
 
 export function messageElement(message, conversation) {
+  const line = systemLineElement(message);
+  if (line) return line;
   const mine = message.sender_id === me.id;
   const parts = rowFrame(conversation, message.sender_id, message.sender_username, message.created_at, null);
   const body = message.is_deleted

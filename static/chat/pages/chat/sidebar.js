@@ -107,6 +107,7 @@ function previewElement(conversation) {
 function preview(conversation) {
   const last = conversation.last_message;
   if (!last) return "No messages yet";
+  if (last.message_type === "system") return last.content; // a system line names its people
   // In a direct chat only "You:" needs saying; in groups every sender is named.
   const who =
     last.sender_id === me.id
