@@ -54,7 +54,11 @@ class GroupAdminViewSet(api.ViewSet):
         )
         return api.valid_input(serializer_class, data, check_first=member_or_404)
 
-    @extend_schema(methods=["GET"], request=None, responses={200: a.BanSerializer(many=True)})
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: a.BanSerializer(many=True), 403: error("Not an admin of it.")},
+    )
     @extend_schema(
         methods=["POST"],
         request=a.BanInputSerializer,
@@ -96,7 +100,11 @@ class GroupAdminViewSet(api.ViewSet):
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(methods=["GET"], request=None, responses={200: a.InviteSerializer(many=True)})
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: a.InviteSerializer(many=True), 403: error("Not an admin of it.")},
+    )
     @extend_schema(
         methods=["POST"],
         request=a.InviteCreateInputSerializer,

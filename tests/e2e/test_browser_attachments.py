@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -260,7 +261,13 @@ def test_a_pasted_screenshot_and_files_arrive_live_and_open_full_size(people, sh
         """() => [...document.querySelectorAll("#message-list .att-image img")]
             .every((i) => i.complete && i.naturalWidth > 0 && !i.src.includes("/0.1.x/"))"""
     )
-    assert theirs.evaluate("(row) => row.getBoundingClientRect().height") == height
+    # The refreshed row replaces the old one: measure it once it is laid out (a row of
+    # height 0 is one not rendered yet, not a jump), then it must be as tall as before.
+    row_height = "(row) => row.getBoundingClientRect().height"
+    deadline = time.monotonic() + 5
+    while theirs.evaluate(row_height) == 0 and time.monotonic() < deadline:
+        b.wait_for_timeout(50)
+    assert theirs.evaluate(row_height) == height
 
     # A screenshot alone, no text: Bob pastes and presses Enter.
     paste_file(b, picture(640, 400, (200, 120, 60)), "image.png", "image/png")
