@@ -739,7 +739,15 @@ def test_writes_read_membership_in_the_service_only(user, alice):
             assert response.status_code in (200, 204), (name, response.content)
             assert queries.captured_queries[0]["sql"].startswith("SAVEPOINT"), name
             counts.setdefault(name, []).append(len(queries.captured_queries))
-    assert counts == {"rename": [28, 28], "add": [27, 27], "remove": [13, 13], "read": [5, 5]}
+    # SQLite (the embedded pass) writes the system line in steps where PostgreSQL takes one
+    # statement (messaging/services/send_write.py): five queries more, as constant.
+    line = 5 if connection.vendor == "sqlite" else 0
+    assert counts == {
+        "rename": [28 + line] * 2,
+        "add": [27 + line] * 2,
+        "remove": [13 + line] * 2,
+        "read": [5, 5],
+    }
 
 
 def test_a_strangers_bad_body_is_still_404_before_400(user, other_user, client_for):
