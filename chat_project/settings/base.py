@@ -111,10 +111,30 @@ DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=3.0)
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=2)
 
 
+def sqlite_config(name: object) -> dict:
+    """The embedded database, set up so that concurrent writers wait their turn.
+
+    SQLite allows one writer. With its default deferred transactions a transaction that
+    reads first and writes later (every `select_for_update` service) fails at once with
+    "database is locked" when another writer holds the lock; IMMEDIATE takes the write
+    lock at BEGIN, so the busy timeout applies and writers queue instead of failing.
+    WAL lets readers go on while one writes.
+    """
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
 def database_config(url: str | None) -> dict:
     """Build the default database entry; PostgreSQL gets psycopg's pool."""
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+        return sqlite_config(BASE_DIR / "db.sqlite3")
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})["pool"] = {

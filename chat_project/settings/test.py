@@ -58,6 +58,16 @@ if SERVICES_AVAILABLE:
     REDIS_PREFIX = f"chattest{RUN_ID}"
 elif EMBEDDED:
     DATABASES = {"default": database_config(None)}
+    # A file, as `make run` has: SQLite's in-memory test database shares one cache between
+    # connections, where a waiting writer gets "table is locked" at once and the busy
+    # timeout never applies, so races would fail here that `make run` serialises.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"chat-test-{RUN_ID}.sqlite3"),
+    }
+    # Durability is not a test's concern: no fsync per commit.
+    DATABASES["default"]["OPTIONS"]["init_command"] = (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+    )
     REDIS_URL = ""
     REDIS_PREFIX = f"chattest{RUN_ID}"
 else:

@@ -170,9 +170,8 @@ def test_a_send_numbers_its_change_in_its_one_statement(user, group):
     assert message.change_seq == Conversation.objects.get(pk=group.id).last_change_seq == 2
 
 
-# Row locks racing from several threads: PostgreSQL's behaviour. SQLite (the embedded
-# pass) locks the whole database and answers "table is locked" to the losers instead.
-@pytest.mark.needs_services
+# Row locks racing from several threads; SQLite (the embedded pass) queues the writers
+# behind its one write lock instead (chat_project.settings.base.sqlite_config).
 @pytest.mark.django_db(transaction=True)
 def test_change_numbers_are_gapless_and_unique_under_concurrency(user_factory):
     """Sends, edits, reactions and pins of one conversation at once: every change got its

@@ -190,9 +190,8 @@ def test_the_same_add_racing_stores_one(user_factory):
     assert Reaction.objects.filter(message=message).count() == 1
 
 
-# Row locks racing from several threads: PostgreSQL's behaviour. SQLite (the embedded
-# pass) locks the whole database and answers "table is locked" to the losers instead.
-@pytest.mark.needs_services
+# Row locks racing from several threads; SQLite (the embedded pass) queues the writers
+# behind its one write lock instead (chat_project.settings.base.sqlite_config).
 @pytest.mark.django_db(transaction=True)
 def test_toggle_races_keep_the_counts_exact(user_factory):
     """Adds and removes of several users at once: every count reported is the number of
