@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils import timezone
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import last_modified
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
@@ -8,6 +12,8 @@ from conversations import views as conversation_views
 from . import avatars
 from .api_router import router
 from .views import health, not_found
+
+STARTED = timezone.now()
 
 handler404 = not_found
 
@@ -25,6 +31,13 @@ api_auth_urls = (
 urlpatterns = [
     re_path(r"^health/?$", health, name="health"),
     path("admin/", admin.site.urls),
+    # The web UI's translations (global gettext/ngettext/interpolate), in the request's
+    # language; they change only with a deploy, so caches may keep them until then.
+    path(
+        "jsi18n/",
+        cache_page(3600)(last_modified(lambda request: STARTED)(JavaScriptCatalog.as_view())),
+        name="javascript-catalog",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`): the page
     # has no inline script for the Content-Security-Policy to block.

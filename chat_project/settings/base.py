@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -91,6 +92,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 # {% csp_nonce_attr %} in Django's admin and CSRF failure page.
@@ -355,7 +357,13 @@ SECURE_CSP = {
 }
 
 # --- I18N / static -------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The language comes from the user's choice (the settings page stores it in a cookie),
+# else from the browser's Accept-Language (LocaleMiddleware), else English. Strings are
+# marked with gettext in Python and templates and with the JavaScript catalog's global
+# `gettext`/`ngettext`/`interpolate` in the web UI (loaded first on every page).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("vi", "Tiếng Việt")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
