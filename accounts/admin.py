@@ -11,6 +11,8 @@ iterations and salt and hash fragments. Moderators get no password field at all;
 superusers get only the link to set a new password.
 """
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -27,7 +29,7 @@ from django.utils.translation import gettext
 from chat_project.permissions import has_permission
 
 from . import services
-from .models import ModerationLog, Notification, User
+from .models import ModerationLog, Notification, PushSubscription, User
 from .request_user import request_user
 
 
@@ -198,3 +200,32 @@ class NotificationAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(ReadOnlyAdmin):
+    """People's browsers that receive web push. Read-only but for removal (a lost device):
+    the endpoint is a capability URL and the keys are the browser's, so neither is shown;
+    the push service's host says which vendor it is."""
+
+    list_display = ["id", "user", "push_service", "user_agent", "created_at", "last_success_at"]
+    list_filter = ["created_at", "last_success_at"]
+    search_fields = ["user__username", "user_agent"]
+    list_select_related = ["user"]
+    ordering = ["-id"]
+    fields = ["user", "push_service", "user_agent", "created_at", "last_success_at"]
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names
+
+    @admin.display(description="push service")
+    def push_service(self, obj: PushSubscription) -> str:
+        return urlsplit(obj.endpoint).hostname or ""
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: PushSubscription) -> None:
+        services.push_unsubscribe(user=obj.user, subscription_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PushSubscription]) -> None:
+        for obj in queryset.select_related("user"):
+            self.delete_model(request, obj)

@@ -41,6 +41,9 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True, default="")
     #: The key of the current avatar's files (chat_project.avatars), "" for none.
     avatar = models.CharField(max_length=32, blank=True, default="")
+    #: Web push notifications may show the message text (off: "New message" only); the
+    #: payload then leaves through the browser vendor's push service (accounts.push).
+    push_previews = models.BooleanField(default=False)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
@@ -176,3 +179,31 @@ class ModerationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.moderator_id} {self.action} {self.target_type}:{self.target_id}"
+
+
+class PushSubscription(models.Model):
+    """One browser (device) that receives web push for `user`: what
+    `PushManager.subscribe()` returned there.
+
+    The endpoint is unique: a browser has one subscription per site, so when another
+    account subscribes the same browser it takes the row over (the shared computer then
+    notifies only whoever subscribed last). Rows are removed by their owner, and by
+    `accounts.push` when the push service answers 404/410 (the browser dropped it).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=2048, unique=True)
+    #: The browser's P-256 public key (65 bytes) and auth secret (16 bytes), base64url.
+    p256dh = models.CharField(max_length=128)
+    auth = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=256, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: When the push service last accepted a message for it (null: never yet).
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="accounts_push_user_idx")]
+
+    def __str__(self) -> str:
+        return f"push device {self.pk} of {self.user_id}"

@@ -202,3 +202,14 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             "config": client_config(request),
         },
     )
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The web push service worker (templates/accounts/sw.js) at the site root, so its
+    scope is the whole site; `Service-Worker-Allowed` says so explicitly. Browsers check
+    it for updates on every registration (`no-cache`), and its strings are in the
+    request's language."""
+    response = render(request, "accounts/sw.js", content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response

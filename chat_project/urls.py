@@ -52,6 +52,8 @@ urlpatterns = [
     path("api-auth/", include(api_auth_urls)),
     # Content-addressed avatar files (chat_project/avatars.py); never MEDIA_URL.
     path("avatars/<str:kind>/<int:owner_id>/<str:name>", avatars.serve, name="avatar"),
+    # The web push service worker: at the root, so that its scope is the whole site.
+    path("sw.js", accounts_views.service_worker, name="service-worker"),
     path("accounts/", include("accounts.urls")),
     path("friends/", include("friends.urls")),
     path("rooms/", include("conversations.urls")),

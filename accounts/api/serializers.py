@@ -65,6 +65,9 @@ class ProfileUpdateInputSerializer(StrictJSONInput):
     display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    push_previews = serializers.BooleanField(
+        required=False, help_text="Web push notifications may show the message text."
+    )
 
 
 class EmailConfirmInputSerializer(serializers.Serializer):
@@ -107,6 +110,7 @@ class MeSerializer(serializers.ModelSerializer):
             "avatar_url",
             "avatar_thumbnail_url",
             "date_joined",
+            "push_previews",
         ]
         read_only_fields = fields
 

@@ -17,6 +17,7 @@ from chat_project.client_ip import client_ip
 from chat_project.ids import id_or_404
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
+from . import push
 from . import serializers as s
 from .throttles import LoginIPThrottle, RegisterThrottle
 
@@ -208,3 +209,4 @@ def register(router: BaseRouter) -> None:
     router.register("auth", AuthViewSet, basename="auth")
     router.register("users", UserViewSet, basename="users")
     router.register("notifications", NotificationViewSet, basename="notifications")
+    push.register(router)

@@ -4,7 +4,8 @@
 * `auth` — logging in: credentials within the login limits, JWT pairs, their rotation and
   revocation, WebSocket tickets;
 * `moderation` — bans and the audit log every moderation service writes;
-* `notifications` — notifications, created by the services of every app.
+* `notifications` — notifications, created by the services of every app;
+* `push` — the browsers (devices) that receive web push (sending: `accounts.push`).
 
 Callers use this package, never its modules: `from accounts import services;
 services.user_register(...)`. The names below are its whole public surface.
@@ -29,6 +30,7 @@ from .notifications import (
     notifications_mark_all_read,
     notifications_settle,
 )
+from .push import PUSH_SUBSCRIPTION_NOT_FOUND, push_subscribe, push_unsubscribe
 from .users import (
     use_user_audience,
     user_announce,
@@ -42,6 +44,7 @@ from .users import (
 
 __all__ = [
     "NOTIFICATION_NOT_FOUND",
+    "PUSH_SUBSCRIPTION_NOT_FOUND",
     "REASON_MAX_LENGTH",
     "auth_login",
     "moderation_log_write",
@@ -50,6 +53,8 @@ __all__ = [
     "notifications_create",
     "notifications_mark_all_read",
     "notifications_settle",
+    "push_subscribe",
+    "push_unsubscribe",
     "token_pair_for",
     "token_refresh",
     "token_revoke",

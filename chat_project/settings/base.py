@@ -245,6 +245,31 @@ MAILERS = mailers_config(env("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="chat@localhost")
 EMAIL_CONFIRM_HOURS = env.int("EMAIL_CONFIRM_HOURS", default=48)
 
+# --- Web push (accounts.push; README, "Web push") --------------------------------------
+# The VAPID key pair identifies this server to the browsers' push services: the public key
+# (base64url, 65 bytes uncompressed P-256) goes to browsers, the private key (base64url raw
+# 32 bytes, or base64url DER) signs each push. `manage.py vapid_keys` makes a pair. Without
+# both, push is off (the API says `enabled: false`, the settings page says so); `local`
+# settings (make run) keep a generated pair in `.vapid-dev.json`.
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="mailto:admin@localhost")
+#: Hosts a subscription's endpoint may name (a host, or ".suffix" for its subdomains): the
+#: server POSTs to whatever endpoint a browser gave, so it must be a real push service and
+#: never an address inside the deployment. https only, except a loopback host listed here.
+PUSH_ENDPOINT_HOSTS = env.list(
+    "PUSH_ENDPOINT_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        ".push.services.mozilla.com",
+        ".notify.windows.com",
+        ".push.apple.com",
+    ],
+)
+PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=5.0)
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=86400)
+PUSH_MAX_DEVICES = env.int("PUSH_MAX_DEVICES", default=20)
+
 ACCESS_TOKEN_MINUTES = env.int("ACCESS_TOKEN_MINUTES", default=15)
 REFRESH_TOKEN_DAYS = env.int("REFRESH_TOKEN_DAYS", default=7)
 WS_TICKET_SECONDS = env.int("WS_TICKET_SECONDS", default=30)

@@ -30,18 +30,20 @@ def mentioned_names(text: str) -> set[str]:
     return names
 
 
-def notify_mentions(*, actor: User, message: Message) -> None:
+def notify_mentions(*, actor: User, message: Message) -> list[int]:
     """`mention` notifications for the members the message mentions (`mention_ids`, found
-    when its text was rendered: messaging.services.content), see the module docstring."""
+    when its text was rendered: messaging.services.content), see the module docstring.
+    Returns who was notified now (not who an earlier version of the message notified)."""
     member_ids = set(message.mention_ids) - {actor.id}
     if member_ids:
         member_ids -= blocked_ids_either_way(actor.id)
     if not member_ids:
-        return
-    accounts_services.notifications_create(
+        return []
+    created = accounts_services.notifications_create(
         actor=actor,
         recipient_ids=sorted(member_ids),
         type=Notification.Type.MENTION,
         conversation_id=message.conversation_id,
         message_id=message.id,
     )
+    return [notification.recipient_id for notification in created]

@@ -31,7 +31,8 @@ from .checks import check_not_blocked, check_reply_to
 # TokenActor they make the statement check the user row too and return the username.
 _SEND_SQL = """
 WITH {actor}m AS (
-    SELECT m.id FROM {members} m JOIN {conversations} v ON v.id = m.conversation_id
+    SELECT m.id, v.private_pair_key
+    FROM {members} m JOIN {conversations} v ON v.id = m.conversation_id
     WHERE m.conversation_id = %(conversation)s AND m.user_id = %(sender)s
       AND CASE WHEN v.type = %(direct)s THEN NOT EXISTS (
             SELECT 1 FROM {members} o JOIN {blocks} b
@@ -58,7 +59,7 @@ INSERT INTO {messages} (id, conversation_id, seq, sender_id, content, content_ht
 SELECT c.last_message_id, %(conversation)s, c.last_seq, %(sender)s, %(content)s,
     %(content_html)s, %(mention_ids)s::jsonb, %(reply_to)s::bigint, c.last_change_seq, %(type)s,
     %(client_id)s, CAST(%(payload)s AS jsonb), %(now)s, false FROM c
-RETURNING id, seq, change_seq{actor_username}
+RETURNING id, seq, change_seq, (SELECT private_pair_key FROM m){actor_username}
 """
 
 
@@ -136,11 +137,12 @@ def insert_message(
     like a non-member (Http404), and the message's `sender` is a User with id and username.
 
     On PostgreSQL this is *one* statement (`_SEND_SQL`): membership and, in a direct chat,
-    the block check; the UPDATE of `Conversation.last_seq`, whose row lock serialises
-    senders and which draws the message id from the sequence (so inside one conversation
-    ids grow in commit order); the INSERT and the marker UPDATE. A single statement is
-    atomic by itself, so a send needs no BEGIN/COMMIT round trips, and a `client_id`
-    collision fails all of it, increment included. SQLite (the embedded mode) serialises
+    the block check (and the pair key, so the message's `conversation` knows its type
+    and, for a direct chat, both people); the UPDATE of `Conversation.last_seq`, whose row
+    lock serialises senders and which draws the message id from the sequence (so inside
+    one conversation ids grow in commit order); the INSERT and the marker UPDATE. A single
+    statement is atomic by itself, so a send needs no BEGIN/COMMIT round trips, and a
+    `client_id` collision fails all of it, increment included. SQLite (the embedded mode) serialises
     writers itself and runs the same steps one by one inside the caller's transaction.
 
     The same statement checks that `reply_to` (if any) is a message of this conversation
@@ -177,6 +179,7 @@ def insert_message(
         membership = membership_get(user_id=actor.id, conversation_id=conversation_id)
         check_not_blocked(membership.conversation, actor.id)
         check_reply_to(conversation_id, reply_to)
+        message.conversation = membership.conversation
         updated = Conversation.objects.filter(pk=conversation_id).update(
             last_seq=F("last_seq") + 1,
             last_change_seq=F("last_change_seq") + 1,
@@ -236,8 +239,22 @@ def insert_message(
         deleted_at=None,
         deleted_by_id=None,
     )
-    message.sender = actor if isinstance(actor, User) else User(id=actor.id, username=row[3])
+    message.sender = actor if isinstance(actor, User) else User(id=actor.id, username=row[4])
+    message.conversation = _conversation_as_loaded(conversation_id, pair_key=row[3])
     return message
+
+
+def _conversation_as_loaded(conversation_id: int, *, pair_key: str | None) -> Conversation:
+    """The message's conversation as far as the statement read it (type and pair key, which
+    never change): who a direct message is for is known without a query (messaging.push).
+    Other fields load on first access, as for a query that did not select them."""
+    columns = {
+        "id": conversation_id,
+        "type": Conversation.Type.GROUP if pair_key is None else Conversation.Type.DIRECT,
+        "private_pair_key": pair_key,
+    }
+    values = [columns.get(field.attname, DEFERRED) for field in Conversation._meta.concrete_fields]
+    return Conversation.from_db(connection.alias, list(columns), values)
 
 
 def _as_loaded(**columns: Any) -> Message:

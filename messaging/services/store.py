@@ -43,7 +43,7 @@ from chat_project.permissions import require_permission
 from conversations.models import Conversation, ConversationMember
 from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
 from conversations.selectors import membership_get
-from messaging import events
+from messaging import events, push
 from messaging.models import Message
 
 from . import attachments
@@ -172,7 +172,8 @@ def message_send(
             realtime.broadcast_on_commit(
                 realtime.conversation_group(conversation_id), events.new_message(message)
             )
-            notify_mentions(actor=message.sender, message=message)
+            mentioned = notify_mentions(actor=message.sender, message=message)
+            push.push_on_commit(message=message, mentioned=mentioned, new=True)
     except (IntegrityError, PermissionDenied, Throttled, ValidationError):
         existing = (
             _replay(actor=actor, client_id=key, conversation_id=conversation_id) if key else None
@@ -215,7 +216,9 @@ def message_edit(*, actor: User, message_id: int, content: str) -> Message:
     realtime.broadcast_on_commit(
         realtime.conversation_group(message.conversation_id), events.message_updated(message)
     )
-    notify_mentions(actor=actor, message=message)  # only mentions new to this message notify
+    # Only mentions new to this message notify (and push).
+    mentioned = notify_mentions(actor=actor, message=message)
+    push.push_on_commit(message=message, mentioned=mentioned, new=False)
     return message
 
 

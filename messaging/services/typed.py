@@ -21,7 +21,7 @@ from chat_project import realtime
 from chat_project.ids import id_or_404
 from conversations.models import ConversationMember
 from conversations.selectors import NOT_FOUND as CONVERSATION_NOT_FOUND
-from messaging import events
+from messaging import events, push
 from messaging.models import Message
 
 from .changes import record_change
@@ -46,6 +46,7 @@ def message_post(
     content: str,
     message_type: str,
     payload: dict[str, Any],
+    notify: bool = True,
 ) -> Message:
     """Post a message of `message_type` with its `payload` from `actor` into a conversation
     they belong to; members get `new_message` after the caller's transaction commits.
@@ -54,6 +55,7 @@ def message_post(
     type. The rules of a send that are about people (member, not blocked in a direct chat)
     hold as for text: not a member -> Http404, blocked -> PermissionDenied. The client's
     rate limit, `client_id` and mentions do not apply: the caller has its own rules.
+    `notify=False` (system lines) sends no web push to the other person of a direct chat.
     """
     _check_type(message_type, payload)
     text = clean_content(content)
@@ -69,6 +71,8 @@ def message_post(
         realtime.broadcast_on_commit(
             realtime.conversation_group(message.conversation_id), events.new_message(message)
         )
+        if notify:
+            push.push_on_commit(message=message, mentioned=(), new=True)
     return message
 
 
@@ -110,6 +114,7 @@ def system_line_post(
         content=content,
         message_type=Message.Type.SYSTEM,
         payload=payload,
+        notify=False,
     )
     ConversationMember.objects.filter(
         conversation_id=conversation_id, last_read_seq=message.seq - 1
