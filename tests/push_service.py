@@ -64,7 +64,7 @@ def start_push_service() -> PushService:
     service: PushService
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with service.lock:
                 service.received.append(
