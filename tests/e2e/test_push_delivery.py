@@ -27,6 +27,14 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def wait_offline(user_id: int) -> None:
+    """Until the server has processed the close (its presence store says offline)."""
+    deadline = time.monotonic() + WS_WAIT
+    while realtime.is_online(user_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not realtime.is_online(user_id)
+
+
 def test_a_push_goes_out_only_when_the_person_has_no_open_socket(daphne_factory):
     public, private = generate_key_pair()
     server = daphne_factory(
@@ -66,10 +74,7 @@ def test_a_push_goes_out_only_when_the_person_has_no_open_socket(daphne_factory)
             assert push_service.pushes() == []
 
             await bob_ws.close()
-            deadline = time.monotonic() + WS_WAIT
-            while realtime.is_online(bob.pk) and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            assert not realtime.is_online(bob.pk)
+            await asyncio.to_thread(wait_offline, bob.pk)
 
             sent = await http.post(
                 "/api/messages",
