@@ -197,6 +197,10 @@ class PushSubscription(models.Model):
     p256dh = models.CharField(max_length=128)
     auth = models.CharField(max_length=64)
     user_agent = models.CharField(max_length=256, blank=True, default="")
+    #: SHA-256 of the web session that subscribed ("" for a token client): logging out of
+    #: that session (or its end by a password change or ban) removes the subscription, so a
+    #: shared computer stops showing the person's notifications once they log out.
+    session_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     #: When the push service last accepted a message for it (null: never yet).
     last_success_at = models.DateTimeField(null=True, blank=True)

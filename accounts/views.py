@@ -23,6 +23,7 @@ from chat_project import avatars, realtime
 from . import email_address, services
 from .api.throttles import LoginIPThrottle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
+from .models import User
 from .request_user import request_user
 
 
@@ -83,9 +84,12 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         session_key = request.session.session_key
+        user = request.user
         response = super().post(request, *args, **kwargs)
         if session_key:
             realtime.disconnect_session(session_key)
+            if isinstance(user, User):  # this browser stops receiving the user's pushes
+                services.push_sessions_ended(user=user, session_keys=[session_key])
         return response
 
 

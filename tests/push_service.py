@@ -20,7 +20,7 @@ import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from accounts.vapid import b64url, generate_key_pair
+from chat_project.vapid import b64url, generate_key_pair
 
 
 @dataclass

@@ -9,6 +9,7 @@ subscriptions: one per browser, listed, added and removed here. What a push carr
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,6 +48,13 @@ class PushSubscriptionSerializer(serializers.ModelSerializer):
         model = PushSubscription
         fields = ["id", "endpoint", "user_agent", "created_at", "last_success_at"]
         read_only_fields = fields
+
+
+def web_session_key(request: Request) -> str | None:
+    """The session of a web UI request (session authentication), None for a token client."""
+    if isinstance(request.successful_authenticator, SessionAuthentication):
+        return request.session.session_key
+    return None
 
 
 class PushViewSet(api.ViewSet):
@@ -94,6 +102,7 @@ class PushSubscriptionViewSet(api.ViewSet):
             p256dh=data["keys"]["p256dh"],
             auth=data["keys"]["auth"],
             user_agent=request.headers.get("User-Agent", ""),
+            session_key=web_session_key(request),
         )
         return Response(
             PushSubscriptionSerializer(subscription).data,

@@ -30,7 +30,12 @@ from .notifications import (
     notifications_mark_all_read,
     notifications_settle,
 )
-from .push import PUSH_SUBSCRIPTION_NOT_FOUND, push_subscribe, push_unsubscribe
+from .push import (
+    PUSH_SUBSCRIPTION_NOT_FOUND,
+    push_sessions_ended,
+    push_subscribe,
+    push_unsubscribe,
+)
 from .users import (
     use_user_audience,
     user_announce,
@@ -53,6 +58,7 @@ __all__ = [
     "notifications_create",
     "notifications_mark_all_read",
     "notifications_settle",
+    "push_sessions_ended",
     "push_subscribe",
     "push_unsubscribe",
     "token_pair_for",

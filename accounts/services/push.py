@@ -8,6 +8,8 @@ fail on them later.
 """
 
 import binascii
+import hashlib
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +18,8 @@ from django.http import Http404
 
 from accounts.models import PushSubscription, User
 from accounts.push import endpoint_allowed, push_enabled
-from accounts.vapid import b64url_decode
 from chat_project.exceptions import Conflict
+from chat_project.vapid import b64url_decode
 
 PUSH_SUBSCRIPTION_NOT_FOUND = "Push subscription not found."
 
@@ -33,9 +35,21 @@ def _key(value: str, *, field: str, size: int) -> str:
     return value.strip()
 
 
+def session_hash(session_key: str | None) -> str:
+    """What a subscription keeps of the web session that made it (never the key itself:
+    whoever reads the table must not be able to use the sessions)."""
+    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else ""
+
+
 @transaction.atomic
 def push_subscribe(
-    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+    *,
+    user: User,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    user_agent: str = "",
+    session_key: str | None = None,
 ) -> tuple[PushSubscription, bool]:
     """Record (or refresh) this browser's subscription for `user`; returns (row, created).
 
@@ -52,6 +66,7 @@ def push_subscribe(
         "p256dh": _key(p256dh, field="p256dh", size=65),
         "auth": _key(auth, field="auth", size=16),
         "user_agent": user_agent[:256],
+        "session_hash": session_hash(session_key),
     }
     existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
     if existing is not None:
@@ -80,3 +95,13 @@ def push_unsubscribe(*, user: User, subscription_id: int) -> None:
     deleted, _ = PushSubscription.objects.filter(pk=subscription_id, user=user).delete()
     if not deleted:
         raise Http404(PUSH_SUBSCRIPTION_NOT_FOUND)
+
+
+def push_sessions_ended(*, user: User, session_keys: Iterable[str]) -> int:
+    """Forget the subscriptions made in web sessions that ended (a logout, a password
+    change, a ban): the browser is no longer the person's. Returns how many went."""
+    hashes = [session_hash(key) for key in session_keys if key]
+    if not hashes:
+        return 0
+    deleted, _ = PushSubscription.objects.filter(user=user, session_hash__in=hashes).delete()
+    return deleted

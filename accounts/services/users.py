@@ -15,6 +15,7 @@ from accounts.models import User
 from chat_project import realtime
 
 from .auth import user_tokens_revoke_all
+from .push import push_sessions_ended
 
 
 def _validate_password(password: str, user: User) -> None:
@@ -132,4 +133,5 @@ def user_sessions_end(*, user: User) -> int:
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             ended.append(session.pk)
     Session.objects.filter(pk__in=ended).delete()
+    push_sessions_ended(user=user, session_keys=ended)
     return len(ended)

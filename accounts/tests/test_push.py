@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts import push
 from accounts.models import PushSubscription
-from accounts.vapid import b64url_decode, public_key_of
+from chat_project.vapid import b64url_decode, public_key_of
 from tests.push_service import BrowserKeys, vapid_settings
 
 pytestmark = pytest.mark.django_db
@@ -221,10 +221,50 @@ def test_vapid_keys_command_prints_a_matching_pair():
 
 
 def test_the_dev_pair_is_made_once_and_kept(tmp_path):
-    from accounts.vapid import dev_key_pair
+    from chat_project.vapid import dev_key_pair
 
     path = tmp_path / ".vapid-dev.json"
     first = dev_key_pair(path)
     assert dev_key_pair(path) == first
     assert public_key_of(first[1]) == first[0]
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_logging_out_of_the_web_session_forgets_its_browser(client, user, keys, other_user):
+    """A shared computer stops showing someone's notifications once they log out; their
+    other browsers (and token clients) keep theirs."""
+    client.force_login(user)
+    made_here = client.post(URL, body(), content_type="application/json")
+    assert made_here.status_code == 201
+    elsewhere = BrowserKeys.new()
+    from accounts import services
+
+    services.push_subscribe(
+        user=user,
+        endpoint=f"{ENDPOINT}-phone",
+        p256dh=elsewhere.p256dh,
+        auth=elsewhere.auth,
+        session_key="another-session",
+    )
+    services.push_subscribe(
+        user=user, endpoint=f"{ENDPOINT}-app", p256dh=elsewhere.p256dh, auth=elsewhere.auth
+    )
+
+    assert client.post(reverse("logout")).status_code == 302
+
+    assert sorted(PushSubscription.objects.values_list("endpoint", flat=True)) == [
+        f"{ENDPOINT}-app",
+        f"{ENDPOINT}-phone",
+    ]
+    assert "another-session" not in PushSubscription.objects.values_list(
+        "session_hash", flat=True
+    )  # only a hash of the session is kept
+
+
+def test_a_ban_ends_the_subscriptions_of_the_sessions_it_ends(client, user, keys, moderator):
+    from accounts import services
+
+    client.force_login(user)
+    assert client.post(URL, body(), content_type="application/json").status_code == 201
+    services.user_ban(actor=moderator, user_id=user.id, reason="spam")
+    assert not PushSubscription.objects.exists()

@@ -13,6 +13,6 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # once into .vapid-dev.json (git-ignored). It must outlive restarts: browsers bind their
 # subscriptions to the public key, so a new pair per start would silently end them all.
 if not (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY) and env.bool("VAPID_DEV_KEYS", default=True):
-    from accounts.vapid import dev_key_pair
+    from chat_project.vapid import dev_key_pair
 
     VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = dev_key_pair(BASE_DIR / ".vapid-dev.json")

@@ -24,8 +24,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import PushSubscription
 from accounts.tests.factories import UserFactory
-from accounts.vapid import b64url_decode, generate_key_pair
 from chat_project import realtime
+from chat_project.vapid import b64url_decode, generate_key_pair
 from tests.e2e import test_browser
 from tests.e2e.conftest import access_token_for
 from tests.e2e.test_browser import befriend, direct_chat

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from accounts.tests.factories import UserFactory
-from accounts.vapid import generate_key_pair
 from chat_project import realtime
+from chat_project.vapid import generate_key_pair
 from conversations.tests.factories import direct_conversation
 from friends.tests.factories import AcceptedFriendshipFactory
 from tests.e2e.conftest import WS_WAIT, access_token_for, open_live_socket

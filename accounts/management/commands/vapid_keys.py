@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.vapid import generate_key_pair
+from chat_project.vapid import generate_key_pair
 
 
 class Command(BaseCommand):
