@@ -67,6 +67,26 @@ class ProfileUpdateInputSerializer(StrictJSONInput):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
+class PasswordResetInputSerializer(StrictJSONInput):
+    # Blank passes the shape (the schema's emails all may be "") and is refused by the
+    # service as any malformed address is: 400 {"email": [...]}.
+    email = serializers.EmailField(
+        max_length=254, allow_blank=True, help_text="The address of the account."
+    )
+
+
+class PasswordResetConfirmInputSerializer(StrictJSONInput):
+    uid = serializers.CharField(
+        max_length=64, help_text="From the mailed link: `.../reset/<uid>/<token>/`."
+    )
+    token = serializers.CharField(max_length=128, help_text="From the mailed link.")
+    new_password = new_password_field()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class EmailConfirmInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=1024, help_text="From the link mailed to you.")
 
