@@ -41,6 +41,11 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True, default="")
     #: The key of the current avatar's files (chat_project.avatars), "" for none.
     avatar = models.CharField(max_length=32, blank=True, default="")
+    #: Mail unread direct messages and mentions (one digest, after EMAIL_DIGEST_DELAY_MINUTES)
+    #: to the confirmed address (messaging/digest.py); the user turns it off in settings.
+    email_digest = models.BooleanField(default=True, db_default=True)
+    #: Messages up to this time were considered for a digest already (never mailed twice).
+    email_digest_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

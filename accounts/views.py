@@ -200,6 +200,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         {
             "profile_form": profile_form,
             "password_form": password_form,
+            "email_digest_delay": settings.EMAIL_DIGEST_DELAY_MINUTES,
             "page": "settings",
             "config": client_config(request),
         },
@@ -210,7 +211,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """ "Forgot password?": the same page follows whatever address is given (no
+    """The "Forgot password?" page: the same page follows whatever address is given (no
     enumeration); the lookup and the mail happen in the worker."""
 
     template_name = "accounts/password_reset_form.html"

@@ -65,6 +65,10 @@ class ProfileUpdateInputSerializer(StrictJSONInput):
     display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    email_digest = serializers.BooleanField(
+        required=False,
+        help_text="Mail unread direct messages and mentions (one digest, after a delay).",
+    )
 
 
 class PasswordResetInputSerializer(StrictJSONInput):
@@ -127,6 +131,7 @@ class MeSerializer(serializers.ModelSerializer):
             "avatar_url",
             "avatar_thumbnail_url",
             "date_joined",
+            "email_digest",
         ]
         read_only_fields = fields
 

@@ -227,6 +227,7 @@ def test_me_with_access_token(api_client, user):
         "avatar_url": None,
         "avatar_thumbnail_url": None,
         "date_joined": response.json()["date_joined"],
+        "email_digest": True,
     }
 
 

@@ -253,6 +253,9 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
 #: Unread direct messages and mentions are mailed (one digest per user) once they are
 #: this old and still unread, to people who allow it (messaging/digest.py).
 EMAIL_DIGEST_DELAY_MINUTES = env.int("EMAIL_DIGEST_DELAY_MINUTES", default=15)
+EMAIL_DIGEST_SWEEP_SECONDS = env.int("EMAIL_DIGEST_SWEEP_SECONDS", default=120)
+#: The site's address as mails link to it (the digest; links of requests use the request's).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Background tasks (chat_project/tasks.py, docs/operations.md "Background tasks") ---
 # `database`: django-tasks-db, rows run by `manage.py worker` (compose's `worker`
