@@ -17,10 +17,13 @@ from accounts.tests.factories import UserFactory
 from chat_project import metrics
 from chat_project.settings.base import tasks_config
 from chat_project.tasks import enqueue
+from tests.e2e import worker as worker_module
 from tests.e2e import worker_tasks
-from tests.e2e.worker import Worker, worker_factory  # noqa: F401 (fixture)
+from tests.e2e.worker import Worker
 
 pytestmark = [pytest.mark.needs_services, pytest.mark.django_db(transaction=True)]
+
+worker_factory = worker_module.worker_factory
 
 
 @pytest.fixture(autouse=True)
@@ -89,8 +92,10 @@ def test_a_failing_task_is_retried_with_backoff_then_given_up_in_the_admin(
     first, second, third = rows(worker_tasks.always_fails)
     assert attempts.read_text() == "attempt\n" * 3
     # Attempts 1 and 2 failed as "retried" (the real error chained), 3 gave up.
-    assert first.exception_class_path == second.exception_class_path == (
-        "chat_project.tasks.RetryScheduled"
+    assert (
+        first.exception_class_path
+        == second.exception_class_path
+        == ("chat_project.tasks.RetryScheduled")
     )
     assert "RuntimeError: the mail server said no" in first.traceback
     assert third.exception_class_path == "builtins.RuntimeError"
