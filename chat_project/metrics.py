@@ -321,6 +321,8 @@ class TaskQueueCollector:
     failed (gave up; the retried attempts are `retried`). Every replica reports the same
     numbers; alert on `max`. Nothing without the database backend."""
 
+    NAMES = ("chat_tasks", "chat_tasks_oldest_queued_seconds")
+
     def describe(self) -> list:
         return []  # registering must not query
 
