@@ -51,7 +51,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         domain = domain_override or (request.get_host() if request is not None else "localhost")
         enqueue(password_reset_mail, self.cleaned_data["email"], domain, use_https)
 
-    def send_mail(  # type: ignore[override]
+    def send_mail(
         self,
         subject_template_name: str,
         email_template_name: str,

@@ -6,6 +6,7 @@ password change here revokes tokens and closes sockets exactly like `POST
 """
 
 import math
+from typing import Any
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -244,10 +245,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
 
-    def form_valid(self, form: Form) -> HttpResponse:
+    def form_valid(self, form: Any) -> HttpResponse:
         with transaction.atomic():
             response = super().form_valid(form)
-            password_reset.password_reset_complete(user=self.user)
+            password_reset.password_reset_complete(user=form.user)
         return response
 
 

@@ -37,7 +37,7 @@ admin.site.unregister(DBTaskResult)
 
 @admin.register(DBTaskResult)
 class TaskResultAdmin(DBTaskResultAdmin):
-    list_display = (
+    list_display = (  # type: ignore[assignment]
         "task_name",
         "status",
         "attempt",
@@ -48,7 +48,7 @@ class TaskResultAdmin(DBTaskResultAdmin):
         "finished_at",
         "queue_name",
     )
-    list_filter = ("status", OutcomeFilter, "queue_name")
+    list_filter = ("status", OutcomeFilter, "queue_name")  # type: ignore[assignment]
     search_fields = ("task_path", "id")
     actions = ["run_again"]
 

@@ -118,7 +118,7 @@ def task_queue_exposition() -> bytes:
     """The task queue's gauges (TaskQueueCollector); nothing when the database is down
     (the rest of the scrape still answers, and DEPENDENCY_ERRORS says why)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(TaskQueueCollector())  # type: ignore[arg-type]
+    registry.register(TaskQueueCollector())
     try:
         return generate_latest(registry)
     except Exception:
@@ -370,5 +370,5 @@ def serve_worker_metrics(host: str, port: int) -> None:
     registry = CollectorRegistry()
     registry.register(TASK_DURATION)
     registry.register(TASKS_FINISHED)
-    registry.register(TaskQueueCollector())  # type: ignore[arg-type]
+    registry.register(TaskQueueCollector())
     start_http_server(port, addr=host, registry=registry)
