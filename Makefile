@@ -43,11 +43,18 @@ $(BIN)/.dev: requirements.txt requirements-dev.txt $(BIN)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	@touch $@
 
-run: $(BIN)/.runtime ## Serve on http://127.0.0.1:8000 (SQLite + in-memory layer unless DATABASE_URL/REDIS_URL)
+# The task worker runs beside the server (as compose's `worker` service does), not inline:
+# the unread digests wait 15 minutes and failed mails are retried later, which an inline
+# backend cannot do. It stops with the server (TASKS_BACKEND=immediate: no worker).
+run: $(BIN)/.runtime ## Serve on http://127.0.0.1:8000 (SQLite + in-memory layer unless DATABASE_URL/REDIS_URL) with a task worker
 	$(BIN)/python manage.py migrate --noinput
 	@echo ""
 	@echo "  Chat server running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@echo ""
+	@if [ "$${TASKS_BACKEND:-database}" = database ]; then \
+	  $(BIN)/python manage.py worker --no-reload --queue-name '*' & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
 	$(BIN)/python -m chat_project.serve --server daphne --host $(HOST) --port $(PORT)
 
 demo: $(BIN)/.runtime ## Create demo users (alice, bob, carol / password 'demo-pass-123'), friends, messages and money

@@ -12,20 +12,17 @@ for `EMAIL_CONFIRM_HOURS`; no table is needed, and a token stops working once th
 account's address changed since it was issued.
 """
 
-import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+
+from chat_project.mail import mail_later
 
 from .models import User
-
-logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "accounts.email-confirm"
 CONFIRM_PATH = "/accounts/email/confirm/"
@@ -55,15 +52,9 @@ def email_change_request(*, user: User, email: str, site_url: str = "") -> None:
         link = f"{site_url.rstrip('/')}{CONFIRM_PATH}?{urlencode({'token': token})}"
         context = {"username": user.username, "link": link, "hours": settings.EMAIL_CONFIRM_HOURS}
         template = "accounts/email/confirm_address.txt"
-    transaction.on_commit(lambda: _send(address, template, context))
-
-
-def _send(address: str, template: str, context: dict) -> None:
-    subject, _, body = render_to_string(template, context).partition("\n\n")
-    try:
-        send_mail(subject.strip(), body, None, [address])
-    except Exception:  # a mail server down must not fail the request that asked
-        logger.exception("could not send %s", template)
+    # A background task after commit (chat_project/mail.py): a mail server down never
+    # fails or slows the request that asked, and the worker retries it.
+    mail_later(address, template, context)
 
 
 @transaction.atomic

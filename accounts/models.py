@@ -44,6 +44,11 @@ class User(AbstractUser):
     #: Web push notifications may show the message text (off: "New message" only); the
     #: payload then leaves through the browser vendor's push service (accounts.push).
     push_previews = models.BooleanField(default=False)
+    #: Mail unread direct messages and mentions (one digest, after EMAIL_DIGEST_DELAY_MINUTES)
+    #: to the confirmed address (messaging/digest.py); the user turns it off in settings.
+    email_digest = models.BooleanField(default=True, db_default=True)
+    #: Messages up to this time were considered for a digest already (never mailed twice).
+    email_digest_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

@@ -6,6 +6,7 @@ password change here revokes tokens and closes sockets exactly like `POST
 """
 
 import math
+from typing import Any
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -16,12 +17,14 @@ from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from chat_project import avatars, realtime
 
-from . import email_address, services
-from .api.throttles import LoginIPThrottle
+from . import email_address, password_reset, services
+from .api.throttles import LoginIPThrottle, PasswordResetThrottle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from .models import User
 from .request_user import request_user
@@ -202,6 +205,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         {
             "profile_form": profile_form,
             "password_form": password_form,
+            "email_digest_delay": settings.EMAIL_DIGEST_DELAY_MINUTES,
             "page": "settings",
             "config": client_config(request),
         },
@@ -217,3 +221,51 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+# --- forgotten passwords (accounts/password_reset.py) -------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The "Forgot password?" page: the same page follows whatever address is given (no
+    enumeration); the lookup and the mail happen in the worker."""
+
+    template_name = "accounts/password_reset_form.html"
+    form_class = password_reset.PasswordResetForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        throttle = PasswordResetThrottle()
+        if not throttle.allow_request(request, self):
+            wait = math.ceil(throttle.wait() or 1)
+            context = self.get_context_data(
+                form=self.get_form_class()(request.POST),
+                refused=gettext("Too many requests from your address: try again in %(wait)s s.")
+                % {"wait": wait},
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view (the token moves from the URL into the session first); a reset
+    here ends the account's other sessions, tokens and sockets as the REST one does."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            password_reset.password_reset_complete(user=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

@@ -108,8 +108,22 @@ def exposition() -> bytes:
     if _multiprocess():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        own = generate_latest(registry)
+    else:
+        own = generate_latest(REGISTRY)
+    return own + task_queue_exposition()
+
+
+def task_queue_exposition() -> bytes:
+    """The task queue's gauges (TaskQueueCollector); nothing when the database is down
+    (the rest of the scrape still answers, and DEPENDENCY_ERRORS says why)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(TaskQueueCollector())
+    try:
         return generate_latest(registry)
-    return generate_latest(REGISTRY)
+    except Exception:
+        logger.warning("task queue metrics unavailable", exc_info=True)
+        return b""
 
 
 def allowed(request: HttpRequest) -> bool:
@@ -253,3 +267,108 @@ def process_stopped() -> None:
     """Shutdown hook: this process's live gauges leave the replica's sums."""
     if _multiprocess():
         multiprocess.mark_process_dead(os.getpid())
+
+
+# --- background tasks (chat_project/tasks.py) ---------------------------------------------
+
+TASK_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+TASK_DURATION = Histogram(
+    "chat_task_duration_seconds",
+    "Time a background task's attempt ran, by task and outcome (worker's /metrics).",
+    ["task", "outcome"],
+    buckets=TASK_BUCKETS,
+)
+TASKS_FINISHED = Counter(
+    "chat_tasks_finished",
+    "Attempts of background tasks by task and outcome: success, retry (another attempt "
+    "is queued) or failed (gave up).",
+    ["task", "outcome"],
+)
+_watching = False
+
+
+def task_outcome(task_result: Any) -> str:
+    if task_result.status == "SUCCESSFUL":
+        return "success"
+    errors = getattr(task_result, "errors", None) or []
+    if errors and errors[-1].exception_class_path == "chat_project.tasks.RetryScheduled":
+        return "retry"
+    return "failed"
+
+
+def _task_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    outcome = task_outcome(task_result)
+    name = task_result.task.name
+    TASKS_FINISHED.labels(name, outcome).inc()
+    if task_result.started_at and task_result.finished_at:
+        seconds = (task_result.finished_at - task_result.started_at).total_seconds()
+        TASK_DURATION.labels(name, outcome).observe(max(seconds, 0.0))
+
+
+def watch_tasks() -> None:
+    """Count and time every task this process runs (the worker calls it at start)."""
+    global _watching
+    if not _watching:
+        from django.tasks.signals import task_finished
+
+        task_finished.connect(_task_finished, dispatch_uid="chat_project.metrics.tasks")
+        _watching = True
+
+
+class TaskQueueCollector:
+    """The queue as the database has it, read at each scrape (one grouped query): tasks
+    queued (due now), scheduled (due later: retries, schedules, the digest), running, and
+    failed (gave up; the retried attempts are `retried`). Every replica reports the same
+    numbers; alert on `max`. Nothing without the database backend."""
+
+    NAMES = ("chat_tasks", "chat_tasks_oldest_queued_seconds")
+
+    def describe(self) -> list:
+        return []  # registering must not query
+
+    def collect(self) -> Any:
+        from prometheus_client.core import GaugeMetricFamily
+
+        from chat_project import tasks
+
+        if not tasks.uses_database():
+            return
+        from django.db.models import Count, Q
+        from django.utils import timezone
+        from django_tasks_db.models import DBTaskResult, get_date_max
+
+        now = timezone.now()
+        retry = "chat_project.tasks.RetryScheduled"
+        ready = Q(status="READY")
+        due = Q(run_after__lte=now) | Q(run_after=get_date_max())
+        counts = DBTaskResult.objects.aggregate(
+            queued=Count("pk", filter=ready & due),
+            scheduled=Count("pk", filter=ready & ~due),
+            running=Count("pk", filter=Q(status="RUNNING")),
+            failed=Count("pk", filter=Q(status="FAILED") & ~Q(exception_class_path=retry)),
+            retried=Count("pk", filter=Q(status="FAILED", exception_class_path=retry)),
+        )
+        family = GaugeMetricFamily(
+            "chat_tasks", "Background task rows by state (the database's view).", labels=["state"]
+        )
+        for state, count in counts.items():
+            family.add_metric([state], count)
+        yield family
+        oldest = DBTaskResult.objects.filter(ready & due).order_by("enqueued_at").first()
+        age = (now - oldest.enqueued_at).total_seconds() if oldest is not None else 0.0
+        yield GaugeMetricFamily(
+            "chat_tasks_oldest_queued_seconds",
+            "Age of the oldest task that is due and not started (a stuck worker grows it).",
+            value=age,
+        )
+
+
+def serve_worker_metrics(host: str, port: int) -> None:
+    """The worker's own endpoint: its task metrics and the queue's state."""
+    from prometheus_client import start_http_server
+
+    registry = CollectorRegistry()
+    registry.register(TASK_DURATION)
+    registry.register(TASKS_FINISHED)
+    registry.register(TaskQueueCollector())
+    start_http_server(port, addr=host, registry=registry)

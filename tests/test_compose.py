@@ -26,7 +26,7 @@ from tests.deployment import (
 NGINX = ROOT / "deploy" / "nginx"
 SERVICES = compose_file()["services"]
 #: The services that run for good (migrate runs once; backup on demand).
-LONG_RUNNING = ("db", "redis", "web", "proxy", "certbot")
+LONG_RUNNING = ("db", "redis", "web", "worker", "proxy", "certbot")
 
 
 def required_variables() -> set[str]:
@@ -155,13 +155,41 @@ def test_the_proxy_image_carries_the_files_the_e2e_test_renders():
 def test_services_are_health_checked_and_restarted():
     for name in LONG_RUNNING:
         assert SERVICES[name]["restart"] == "unless-stopped", name
-    for name in ("db", "redis", "web", "proxy"):
+    for name in ("db", "redis", "web", "worker", "proxy"):
         assert "healthcheck" in SERVICES[name], name
     web_check = SERVICES["web"]["healthcheck"]["test"]
     assert web_check[:3] == ["CMD", "python", "-c"]
     assert "http://127.0.0.1:8000/health" in web_check[3]
     assert SERVICES["proxy"]["healthcheck"]["test"][-1] == "https://127.0.0.1/health"
     assert SERVICES["proxy"]["depends_on"] == {"web": {"condition": "service_healthy"}}
+
+
+def test_a_worker_runs_the_background_tasks_with_the_web_settings():
+    """The `worker` service: the web image and environment, the database backend, its
+    metrics port, started after the migrations on a healthy database (tests/e2e/
+    test_compose_deployment.py runs its command with its environment)."""
+    worker, web = SERVICES["worker"], SERVICES["web"]
+    assert worker.get("image") == web.get("image") and worker.get("build") == web.get("build")
+    shell = operator_shell()
+    environment = compose_service_environment("worker", shell)
+    assert environment == compose_service_environment("web", shell)
+    assert environment["TASKS_BACKEND"] == "database"
+    assert environment["DJANGO_SETTINGS_MODULE"] == "chat_project.settings.production"
+    command = worker["command"]
+    assert command[:3] == ["python", "manage.py", "worker"], command
+    assert command[command.index("--metrics-port") + 1] == "9100"
+    assert "http://127.0.0.1:9100/metrics" in worker["healthcheck"]["test"][3]
+    assert worker["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"},
+        "db": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    assert "media:/app/media" in worker["volumes"]  # the purge deletes upload files
+    assert "ports" not in worker  # its metrics stay inside the compose network
+    # SIGTERM lets the running task finish.
+    assert seconds(worker["stop_grace_period"]) >= 30
+    scrape = (ROOT / "docs" / "monitoring" / "prometheus.yml").read_text()
+    assert "names: [worker]" in scrape and "port: 9100" in scrape
 
 
 def test_migrations_run_once_before_any_replica():

@@ -21,6 +21,8 @@ def exported() -> set[str]:
         if family.name.startswith("chat_"):
             names.add(family.name)
             names.update(family.name + suffix for suffix in SUFFIXES)
+    # The task queue's gauges, read from the database at each scrape (TaskQueueCollector).
+    names.update(metrics.TaskQueueCollector.NAMES)
     return names
 
 
@@ -57,8 +59,12 @@ def test_the_alerts_the_runbook_explains():
 
 def test_prometheus_scrapes_every_replica_with_the_alerts():
     config = yaml.safe_load((MONITORING / "prometheus.yml").read_text())
-    (job,) = config["scrape_configs"]
+    job, worker = config["scrape_configs"]
     assert job["job_name"] == "chat"  # the alerts' up{job="chat"}
+    assert worker["job_name"] == "chat-worker"  # the alerts' up{job="chat-worker"}
+    assert worker["dns_sd_configs"] == [
+        {"names": ["worker"], "type": "A", "port": 9100, "refresh_interval": "15s"}
+    ]
     assert job["dns_sd_configs"] == [
         {"names": ["web"], "type": "A", "port": 8000, "refresh_interval": "15s"}
     ]

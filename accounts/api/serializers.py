@@ -68,6 +68,30 @@ class ProfileUpdateInputSerializer(StrictJSONInput):
     push_previews = serializers.BooleanField(
         required=False, help_text="Web push notifications may show the message text."
     )
+    email_digest = serializers.BooleanField(
+        required=False,
+        help_text="Mail unread direct messages and mentions (one digest, after a delay).",
+    )
+
+
+class PasswordResetInputSerializer(StrictJSONInput):
+    # Blank passes the shape (the schema's emails all may be "") and is refused by the
+    # service as any malformed address is: 400 {"email": [...]}.
+    email = serializers.EmailField(
+        max_length=254, allow_blank=True, help_text="The address of the account."
+    )
+
+
+class PasswordResetConfirmInputSerializer(StrictJSONInput):
+    uid = serializers.CharField(
+        max_length=64, help_text="From the mailed link: `.../reset/<uid>/<token>/`."
+    )
+    token = serializers.CharField(max_length=128, help_text="From the mailed link.")
+    new_password = new_password_field()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class EmailConfirmInputSerializer(serializers.Serializer):
@@ -111,6 +135,7 @@ class MeSerializer(serializers.ModelSerializer):
             "avatar_thumbnail_url",
             "date_joined",
             "push_previews",
+            "email_digest",
         ]
         read_only_fields = fields
 

@@ -16,3 +16,10 @@ class RegisterThrottle(FixedWindowRateThrottle):
 
 class LoginIPThrottle(RegisterThrottle):
     scope = "login_ip"
+
+
+class PasswordResetThrottle(RegisterThrottle):
+    """Reset requests per client address (the mails per target address are counted by
+    the task: accounts/password_reset.py)."""
+
+    scope = "password_reset"

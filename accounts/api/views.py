@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from accounts import email_address, selectors, services
+from accounts import email_address, password_reset, selectors, services
 from accounts.authentication import access_token_of
 from accounts.models import Notification
 from accounts.request_user import request_user
@@ -19,11 +19,13 @@ from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
 from . import push
 from . import serializers as s
-from .throttles import LoginIPThrottle, RegisterThrottle
+from .throttles import LoginIPThrottle, PasswordResetThrottle, RegisterThrottle
 
 #: The actions of anyone: no login, and no authentication at all, so that a stale
 #: Authorization header cannot make them fail.
 PUBLIC: dict[str, Any] = {"permission_classes": [AllowAny], "authentication_classes": []}
+
+RESET_SENT = "If an account has this address, a link to reset its password is on its way."
 
 TOKEN_NOT_VALID = error(
     "The refresh token is invalid, expired, revoked or an access token (`token_not_valid`)."
@@ -132,6 +134,48 @@ class AuthViewSet(api.ViewSet):
     def password(self, request: Request) -> Response:
         data = api.valid_input(s.PasswordChangeInputSerializer, request.data)
         services.user_password_change(user=request_user(request), **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=s.PasswordResetInputSerializer,
+        responses={202: s.DetailSerializer},
+        description="Mail a reset link to the account with this address, if there is one. "
+        "The answer is the same whether or not an account has the address.",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="password-reset",
+        throttle_classes=[PasswordResetThrottle],
+        **PUBLIC,
+    )
+    def password_reset(self, request: Request) -> Response:
+        data = api.valid_input(s.PasswordResetInputSerializer, request.data)
+        password_reset.password_reset_request(
+            email=data["email"], domain=request.get_host(), use_https=request.is_secure()
+        )
+        return Response({"detail": RESET_SENT}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=s.PasswordResetConfirmInputSerializer,
+        responses={
+            204: None,
+            400: invalid(
+                "a `token` that is not a mailed link's, expired, or already used; a "
+                "`new_password` Django's validators refuse."
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="password-reset/confirm",
+        throttle_classes=[PasswordResetThrottle],
+        **PUBLIC,
+    )
+    def password_reset_confirm(self, request: Request) -> Response:
+        data = api.valid_input(s.PasswordResetConfirmInputSerializer, request.data)
+        password_reset.password_reset_confirm(**data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: s.WsTicketSerializer})

@@ -86,7 +86,7 @@ def user_announce(user: User) -> None:
 def user_profile_update(*, user: User, site_url: str = "", **fields: Any) -> User:
     """Change profile fields. A new `email` only takes effect once confirmed through the
     link mailed to it (`accounts.email_address`); `""` removes the address at once."""
-    allowed = {"display_name", "bio", "email", "avatar", "push_previews"}
+    allowed = {"display_name", "bio", "email", "avatar", "push_previews", "email_digest"}
     for name in fields:
         if name not in allowed:
             raise ValidationError({name: ["This field cannot be changed here."]})

@@ -228,6 +228,7 @@ def test_me_with_access_token(api_client, user):
         "avatar_thumbnail_url": None,
         "date_joined": response.json()["date_joined"],
         "push_previews": False,
+        "email_digest": True,
     }
 
 

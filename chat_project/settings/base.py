@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Background tasks in the database, run by `manage.py worker` (chat_project/tasks.py).
+    "django_tasks_db",
+    # The project itself: the worker command, the tasks admin, templates' tags.
+    "chat_project",
     "accounts",
     "friends",
     "conversations",
@@ -269,6 +273,34 @@ PUSH_ENDPOINT_HOSTS = env.list(
 PUSH_TIMEOUT_SECONDS = env.float("PUSH_TIMEOUT_SECONDS", default=5.0)
 PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=86400)
 PUSH_MAX_DEVICES = env.int("PUSH_MAX_DEVICES", default=20)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
+#: Unread direct messages and mentions are mailed (one digest per user) once they are
+#: this old and still unread, to people who allow it (messaging/digest.py).
+EMAIL_DIGEST_DELAY_MINUTES = env.int("EMAIL_DIGEST_DELAY_MINUTES", default=15)
+EMAIL_DIGEST_SWEEP_SECONDS = env.int("EMAIL_DIGEST_SWEEP_SECONDS", default=120)
+#: The site's address as mails link to it (the digest; links of requests use the request's).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Background tasks (chat_project/tasks.py, docs/operations.md "Background tasks") ---
+# `database`: django-tasks-db, rows run by `manage.py worker` (compose's `worker`
+# service; `make run` starts one beside the server). `immediate`: inline in the process
+# that enqueues (no worker; nothing delayed waits, nothing is retried) — the tests' default.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+
+
+def tasks_config(kind: str) -> dict:
+    if kind not in TASK_BACKENDS:
+        raise ValueError(f"TASKS_BACKEND must be one of {sorted(TASK_BACKENDS)}, not {kind!r}")
+    return {"default": {"BACKEND": TASK_BACKENDS[kind], "QUEUES": ["default"]}}
+
+
+TASKS_BACKEND = env("TASKS_BACKEND", default="database")
+TASKS = tasks_config(TASKS_BACKEND)
+#: The worker's own /metrics port (task durations and outcomes); 0: none.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
 
 ACCESS_TOKEN_MINUTES = env.int("ACCESS_TOKEN_MINUTES", default=15)
 REFRESH_TOKEN_DAYS = env.int("REFRESH_TOKEN_DAYS", default=7)

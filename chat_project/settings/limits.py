@@ -55,6 +55,10 @@ THROTTLE_RATES = {
     "user": _env("THROTTLE_USER", default="1200/min"),
     "register": _env("THROTTLE_REGISTER", default="20/hour"),
     "login_ip": _env("THROTTLE_LOGIN_IP", default="30/min"),
+    # Password reset requests per client address (REST and web), and the mails one
+    # address may get (more requests for it are dropped without a word: accounts/password_reset.py).
+    "password_reset": _env("THROTTLE_PASSWORD_RESET", default="10/hour"),
+    "password_reset_email": _env("THROTTLE_PASSWORD_RESET_EMAIL", default="3/hour"),
     # Failed logins before the backoff of accounts.login_guard starts: per account and
     # address, and per account from addresses that never logged into it.
     "login_account_ip": _env("THROTTLE_LOGIN_ACCOUNT_IP", default="5/hour"),

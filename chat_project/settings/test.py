@@ -21,6 +21,7 @@ from .base import (
     cache_config,
     database_config,
     env,
+    tasks_config,
 )
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
@@ -29,6 +30,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver", "[::1]"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# Tasks run inline unless a test (or a live server it starts) asks for the worker's
+# database backend: TASKS_BACKEND=database (tests/e2e/test_task_worker.py).
+TASKS_BACKEND = env("TASKS_BACKEND", default="immediate")
+TASKS = tasks_config(TASKS_BACKEND)
 
 TEST_DATABASE_URL = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/chat")
 TEST_REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

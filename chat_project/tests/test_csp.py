@@ -25,6 +25,9 @@ pytestmark = pytest.mark.django_db
 ANONYMOUS_PAGES = [
     "/accounts/login/",
     "/accounts/register/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/sent/",
+    "/accounts/password/reset/done/",
     "/api-auth/login/",
     "/api/docs/",
     "/api/conversations/",  # the browsable API's 401

@@ -20,13 +20,19 @@ import httpx
 import pytest
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from tests.deployment import compose_file
+from tests.e2e import mail_sink as mail_sink_module
 from tests.e2e.conftest import LiveServer
-from tests.e2e.proxy import SERVER_NAME, replicas_behind_nginx
+from tests.e2e.mail_sink import body_of
+from tests.e2e.proxy import SERVER_NAME, replica_environment, replicas_behind_nginx
+from tests.e2e.worker import start_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-9"
+
+mail_sink = mail_sink_module.mail_sink
 
 
 @pytest.fixture
@@ -101,3 +107,25 @@ def test_the_compose_healthcheck_passes_on_a_replica_by_its_address(stack):
     # Only /health is exempt: the replica's own address is not a host it serves pages to.
     assert httpx.get(f"{server.url}/accounts/register/").status_code == 400
     assert SERVER_NAME not in server.url
+
+
+def test_the_compose_worker_sends_what_a_replica_queued(stack, static_root, tmp_path, mail_sink):
+    """The `worker` service's command with its environment (the web one: tests/
+    test_compose.py) mails a password reset asked through the proxy: the replicas only
+    queue it (the database backend), the worker sends it."""
+    UserFactory(username="composeuser", email="composeuser@example.com")
+    command = compose_file()["services"]["worker"]["command"]
+    assert command[:3] == ["python", "manage.py", "worker"]
+    environment = replica_environment(static_root, tmp_path / "media", EMAIL_URL=mail_sink.url)
+    assert environment["TASKS_BACKEND"] == "database"
+    nginx = stack.nginx
+    with httpx.Client(base_url=nginx.url, verify=nginx.ssl_context()) as client:
+        asked = client.post("/api/auth/password-reset", json={"email": "composeuser@example.com"})
+    assert asked.status_code == 202, asked.text
+    assert mail_sink.messages == []  # queued, not sent by the replica
+    worker = start_worker(tmp_path, command=[sys.executable, *command[1:]], **environment)
+    try:
+        (mail,) = mail_sink.wait_for("composeuser@example.com")
+    finally:
+        worker.stop()
+    assert f"https://{SERVER_NAME}" in body_of(mail)  # the public address, over HTTPS

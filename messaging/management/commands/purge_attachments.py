@@ -1,6 +1,7 @@
 """`manage.py purge_attachments`: delete the files nobody can reach any more.
 
-Run it from cron (e.g. hourly: `0 * * * * cd /app && python manage.py purge_attachments`):
+The worker runs the same every hour (`messaging.tasks.attachments_purge`); this command
+is for a run by hand or from cron where no worker runs:
 uploads never attached within UPLOAD_UNUSED_TTL, and the attachments of deleted, redacted
 or vanished messages — rows and files (docs/api.md, "Uploads and attachments").
 """

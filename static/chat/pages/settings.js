@@ -10,8 +10,10 @@ import { previewDataUrl } from "../lib/files.js";
 import { isAbort, sendFile } from "../lib/upload.js";
 import { showMe, startShell } from "../lib/shell.js";
 import "./settings/push.js";
+import { startEmailNotifications } from "./settings/email_notifications.js";
 
 const app = startShell();
+startEmailNotifications();
 const me = app.me;
 const PATH = "/api/users/me/avatar";
 
