@@ -41,6 +41,10 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True, default="")
     #: The key of the current avatar's files (chat_project.avatars), "" for none.
     avatar = models.CharField(max_length=32, blank=True, default="")
+    #: When the owner deleted the account (`leaving.services.account_delete`): the row stays
+    #: as a tombstone (username `deleted-<id>`, display name "Deleted user", nothing
+    #: personal) so the messages it sent keep their sender.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
@@ -101,6 +105,8 @@ class Notification(models.Model):
         MENTION = "mention"
         #: Someone sent you money (payments); points at the transfer's message in your chat.
         TRANSFER_RECEIVED = "transfer_received"
+        #: Your data export is ready to download (leaving); the actor is yourself.
+        EXPORT_READY = "export_ready"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -159,6 +165,8 @@ class ModerationLog(models.Model):
         ISSUE_MONEY = "issue_money", "issue money"
         WITHDRAW_MONEY = "withdraw_money", "withdraw money"
         REVERSE_TRANSFER = "reverse_transfer", "reverse transfer"
+        #: A user deleted their own account (the "moderator" is that user's tombstone).
+        DELETE_ACCOUNT = "delete_account", "account deleted by its owner"
 
     moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)

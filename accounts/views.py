@@ -11,16 +11,19 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from chat_project import avatars, realtime
 
-from . import email_address, services
+from . import email_address, services, two_factor_views
 from .api.throttles import LoginIPThrottle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from .request_user import request_user
@@ -72,6 +75,15 @@ class LoginView(auth_views.LoginView):
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """With two-factor sign-in on, the password only opens the code step."""
+        user = form.get_user()
+        if services.two_factor_enabled(user):
+            two_factor_views.start_pending_login(self.request, user)
+            query = urlencode({"next": self.get_redirect_url()}) if self.get_redirect_url() else ""
+            return redirect(reverse("login-code") + (f"?{query}" if query else ""))
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

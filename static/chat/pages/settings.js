@@ -9,8 +9,10 @@ import { $, toast } from "../lib/dom.js";
 import { previewDataUrl } from "../lib/files.js";
 import { isAbort, sendFile } from "../lib/upload.js";
 import { showMe, startShell } from "../lib/shell.js";
+import { startAccountSection } from "./settings/account.js";
 
 const app = startShell();
+startAccountSection(app);
 const me = app.me;
 const PATH = "/api/users/me/avatar";
 
