@@ -87,14 +87,19 @@ def recovery_codes_reset(*, user: User) -> list[str]:
 
 def otp_verify(*, user: User, code: str) -> Device | None:
     """The device a code of `user` belongs to (a TOTP code, or a recovery code, which is
-    used up), or None."""
+    used up), or None.
+
+    A code goes only to the kind of device it can belong to (six digits: the
+    authenticator; anything else: the recovery codes): a failed try throttles the device
+    it was tried on, and a mistyped TOTP code should not lock the recovery codes too."""
     token = _normalise(code)
     if not token:
         return None
-    devices: list[Device] = [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]
+    devices: list[Device]
+    if token.isdigit() and len(token) <= 8:
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
     for device in devices:
         if device.verify_token(token):
             return device
