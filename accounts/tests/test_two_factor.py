@@ -32,7 +32,9 @@ def enrol(user) -> tuple[TOTPDevice, list[str]]:
 
 def api_login(**body):
     return APIClient().post(
-        "/api/auth/login", {"username": "alice", "password": DEFAULT_PASSWORD, **body}, format="json"
+        "/api/auth/login",
+        {"username": "alice", "password": DEFAULT_PASSWORD, **body},
+        format="json",
     )
 
 
@@ -174,7 +176,5 @@ def test_a_deleted_account_loses_its_devices(user):
 
 def test_a_user_without_a_device_is_not_asked():
     UserFactory(username="zed")
-    response = Client().post(
-        "/accounts/login/", {"username": "zed", "password": DEFAULT_PASSWORD}
-    )
+    response = Client().post("/accounts/login/", {"username": "zed", "password": DEFAULT_PASSWORD})
     assert (response.status_code, response["Location"]) == (302, "/")
