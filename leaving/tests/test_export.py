@@ -1,11 +1,13 @@
 """The data export: exactly the owner's data, built in the background, served to the
 owner only, announced live, constant queries."""
 
+import io
 import json
 from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -144,8 +146,10 @@ def test_expired_exports_lose_their_file(user, media_root, django_capture_on_com
     export.refresh_from_db()
     name = export.file
     Export.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.exports_purge_expired() == 1
+        call_command("purge_exports", stdout=out)
+    assert out.getvalue() == "1 expired export(s) purged.\n"
     export.refresh_from_db()
     assert (export.status, export.file) == ("expired", "")
     assert not default_storage.exists(name)
