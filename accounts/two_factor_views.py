@@ -74,7 +74,10 @@ def _pending_user(request: HttpRequest) -> tuple[User, str] | None:
     pending = request.session.get(PENDING)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
-    user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    user_id = pending.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
     return (user, pending["backend"]) if user is not None else None
 
 
@@ -147,7 +150,7 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
                 services.check_password_confirmation(user=user, password=password)
                 recovery_codes = services.recovery_codes_reset(user=user)
             except ValidationError as exc:
-                password_form.add_error("password", exc.message_dict.get("password"))
+                password_form.add_error("password", exc.message_dict.get("password", []))
     enabled = services.two_factor_enabled(user)
     pending = None if enabled else services.pending_totp(user)
     verified = bool(getattr(request.user, "is_verified", lambda: False)())

@@ -78,7 +78,7 @@ def auth_login(
     if two_factor_enabled(user):
         if not (otp or "").strip():
             raise ValidationError({"otp": [OTP_REQUIRED]}, code="otp_required")
-        if otp_verify(user=user, code=otp) is None:
+        if otp_verify(user=user, code=otp or "") is None:
             raise ValidationError({"otp": [INVALID_CODE]}, code="invalid_otp")
     return token_pair_for(user)
 
