@@ -85,6 +85,7 @@ def test_delete_my_account_with_the_password(people: Any, shots: Any) -> None:
     dialog.get_by_label("Password").fill("not-the-password")
     dialog.get_by_role("button", name="Delete my account").click()
     expect(page.locator("#delete-error")).to_have_text("The password is incorrect.")
+    wait_connected(page)  # a refused deletion gives the page its live connection back
     shots(page, "settings-delete-dialog.png")
     dialog.get_by_label("Password").fill(DEFAULT_PASSWORD)
     dialog.get_by_role("button", name="Delete my account").click()

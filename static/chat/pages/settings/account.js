@@ -94,12 +94,15 @@ export function startAccountSection(app) {
     const confirm = $("#delete-confirm");
     confirm.disabled = true;
     try {
+      // Stopped first: the server closes our socket as the deletion commits, and the
+      // shell would otherwise race us to the login page (without the goodbye).
       app.socket.stop();
       await api.post("/api/account/delete", { password: password.value });
       window.location.assign("/accounts/login/?deleted=1");
     } catch (err) {
       error.textContent = err.status === 400 ? gettext("The password is incorrect.") : err.message;
       confirm.disabled = false;
+      app.socket.setState("paused"); // as after a session check that holds: start again
       app.socket.start();
     }
   });
