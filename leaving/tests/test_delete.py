@@ -163,3 +163,13 @@ def test_a_sole_member_deletes_their_group(user, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         services.account_delete(actor=user, password=DEFAULT_PASSWORD)
     assert not type(group).objects.filter(pk=group.pk).exists()
+
+
+@pytest.mark.usefixtures("moderator_client")
+def test_moderators_see_the_deletion_in_the_moderation_log(user, client, moderator):
+    services.account_delete(actor=user, password=DEFAULT_PASSWORD)
+    log = client.get("/admin/accounts/moderationlog/?action__exact=delete_account")
+    assert log.status_code == 200
+    assert b"account deleted by its owner" in log.content and b"alice" in log.content
+    users = client.get("/admin/accounts/user/?deleted_at__isempty=0")
+    assert users.status_code == 200 and f"deleted-{user.id}".encode() in users.content
