@@ -84,13 +84,21 @@ class UserChangeFormWithoutHash(UserChangeForm):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "display_name", "is_active", "is_staff", "date_joined"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "date_joined"]
+    # "Deleted by its owner": the tombstones of deleted accounts (docs/api.md, "Leaving").
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "date_joined",
+    ]
     search_fields = ["username", "email", "display_name"]
     ordering = ["-date_joined"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Profile", {"fields": ("display_name", "bio", "avatar")}),
+        ("Profile", {"fields": ("display_name", "bio", "avatar", "deleted_at")}),
     )
+    readonly_fields = ["deleted_at"]
     actions = ["deactivate_users", "reactivate_users"]
     action_form = ModerationActionForm
     form = UserChangeFormWithoutHash

@@ -49,6 +49,10 @@ class User(AbstractUser):
     email_digest = models.BooleanField(default=True, db_default=True)
     #: Messages up to this time were considered for a digest already (never mailed twice).
     email_digest_until = models.DateTimeField(null=True, blank=True)
+    #: When the owner deleted the account (`leaving.services.account_delete`): the row stays
+    #: as a tombstone (username `deleted-<id>`, display name "Deleted user", nothing
+    #: personal) so the messages it sent keep their sender.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
@@ -109,6 +113,8 @@ class Notification(models.Model):
         MENTION = "mention"
         #: Someone sent you money (payments); points at the transfer's message in your chat.
         TRANSFER_RECEIVED = "transfer_received"
+        #: Your data export is ready to download (leaving); the actor is yourself.
+        EXPORT_READY = "export_ready"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -167,6 +173,8 @@ class ModerationLog(models.Model):
         ISSUE_MONEY = "issue_money", "issue money"
         WITHDRAW_MONEY = "withdraw_money", "withdraw money"
         REVERSE_TRANSFER = "reverse_transfer", "reverse transfer"
+        #: A user deleted their own account (the "moderator" is that user's tombstone).
+        DELETE_ACCOUNT = "delete_account", "account deleted by its owner"
 
     moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)

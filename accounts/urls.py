@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", two_factor_views.login_code_view, name="login-code"),
+    path("two-factor/", two_factor_views.two_factor_view, name="two-factor"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register_view, name="register"),
     path("settings/", views.settings_view, name="settings"),

@@ -12,18 +12,20 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from chat_project import avatars, realtime
 
-from . import email_address, password_reset, services
+from . import email_address, password_reset, services, two_factor_views
 from .api.throttles import LoginIPThrottle, PasswordResetThrottle
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from .models import User
@@ -76,6 +78,15 @@ class LoginView(auth_views.LoginView):
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """With two-factor sign-in on, the password only opens the code step."""
+        user = form.get_user()
+        if services.two_factor_enabled(user):
+            two_factor_views.start_pending_login(self.request, user)
+            query = urlencode({"next": self.get_redirect_url()}) if self.get_redirect_url() else ""
+            return redirect(reverse("login-code") + (f"?{query}" if query else ""))
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

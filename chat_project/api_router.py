@@ -28,6 +28,7 @@ def build_router() -> OptionalSlashRouter:
     from conversations.api import avatars as avatars_api
     from conversations.api import views as conversations_api
     from friends.api import views as friends_api
+    from leaving.api import views as leaving_api
     from messaging.api import uploads as uploads_api
     from messaging.api import views as messaging_api
     from payments.api import views as payments_api
@@ -41,6 +42,7 @@ def build_router() -> OptionalSlashRouter:
         uploads_api,
         avatars_api,
         payments_api,
+        leaving_api,
     )
     for module in apis:
         module.register(router)

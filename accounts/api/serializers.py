@@ -50,6 +50,39 @@ class RegisterInputSerializer(StrictJSONInput):
 class LoginInputSerializer(StrictJSONInput):
     username = serializers.CharField(max_length=254, help_text="Username or email.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Required when the account has two-factor sign-in on: a code from its "
+        "authenticator app, or one of its recovery codes (used up).",
+    )
+
+
+class TwoFactorStatusSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    pending = serializers.BooleanField(help_text="A set-up was started and not confirmed.")
+    recovery_codes_left = serializers.IntegerField()
+
+
+class TotpEnrolmentSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="The key in base32, to type in by hand.")
+    otpauth_url = serializers.CharField(help_text="`otpauth://totp/...`, what the QR code says.")
+    qr_code = serializers.CharField(help_text="The QR code as an SVG `data:` URL.")
+
+
+class OtpCodeInputSerializer(StrictJSONInput):
+    code = serializers.CharField(max_length=32)
+
+
+class PasswordConfirmInputSerializer(StrictJSONInput):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RecoveryCodesSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Shown once; each works once."
+    )
 
 
 class RefreshInputSerializer(StrictJSONInput):

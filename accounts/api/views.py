@@ -8,12 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from accounts import email_address, password_reset, selectors, services
+from accounts import email_address, password_reset, selectors, services, two_factor_display
 from accounts.authentication import access_token_of
 from accounts.models import Notification
 from accounts.request_user import request_user
 from chat_project import api
 from chat_project.client_ip import client_ip
+from chat_project.exceptions import Conflict
 from chat_project.ids import id_or_404
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
@@ -77,6 +78,10 @@ class AuthViewSet(api.ViewSet):
         request=s.LoginInputSerializer,
         responses={
             200: s.TokenPairSerializer,
+            400: invalid(
+                "`otp` missing or not valid for an account with two-factor sign-in on "
+                "(asked only once the password is right)."
+            ),
             401: error(
                 "Wrong username or password (`invalid_credentials`), or the right password "
                 "of a disabled account (`account_disabled`)."
@@ -176,6 +181,69 @@ class AuthViewSet(api.ViewSet):
     def password_reset_confirm(self, request: Request) -> Response:
         data = api.valid_input(s.PasswordResetConfirmInputSerializer, request.data)
         password_reset.password_reset_confirm(**data)
+
+    @extend_schema(responses={200: s.TwoFactorStatusSerializer})
+    @action(detail=False, methods=["get"], url_path="two-factor")
+    def two_factor(self, request: Request) -> Response:
+        user = request_user(request)
+        return Response(
+            {
+                "enabled": services.two_factor_enabled(user),
+                "pending": services.pending_totp(user) is not None,
+                "recovery_codes_left": services.recovery_codes_left(user),
+            }
+        )
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: s.TotpEnrolmentSerializer,
+            409: error("Two-factor sign-in is already on (`two_factor_enabled`)."),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="two-factor/totp")
+    def two_factor_start(self, request: Request) -> Response:
+        device = services.totp_enrol_start(user=request_user(request))
+        return Response(two_factor_display.enrolment(device), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.OtpCodeInputSerializer,
+        responses={
+            200: s.RecoveryCodesSerializer,
+            400: invalid("no set-up started; a `code` the authenticator did not make."),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="two-factor/totp/confirm")
+    def two_factor_confirm(self, request: Request) -> Response:
+        data = api.valid_input(s.OtpCodeInputSerializer, request.data)
+        codes = services.totp_enrol_confirm(user=request_user(request), code=data["code"])
+        return Response({"recovery_codes": codes})
+
+    @extend_schema(
+        request=s.PasswordConfirmInputSerializer,
+        responses={
+            200: s.RecoveryCodesSerializer,
+            400: invalid("a wrong `password`."),
+            409: error("Two-factor sign-in is off (`two_factor_disabled`)."),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="two-factor/recovery-codes")
+    def two_factor_recovery_codes(self, request: Request) -> Response:
+        data = api.valid_input(s.PasswordConfirmInputSerializer, request.data)
+        user = request_user(request)
+        services.check_password_confirmation(user=user, password=data["password"])
+        if not services.two_factor_enabled(user):
+            raise Conflict("Two-factor sign-in is off.", code="two_factor_disabled")
+        return Response({"recovery_codes": services.recovery_codes_reset(user=user)})
+
+    @extend_schema(
+        request=s.PasswordConfirmInputSerializer,
+        responses={204: None, 400: invalid("a wrong `password`.")},
+    )
+    @action(detail=False, methods=["post"], url_path="two-factor/disable")
+    def two_factor_disable(self, request: Request) -> Response:
+        data = api.valid_input(s.PasswordConfirmInputSerializer, request.data)
+        services.two_factor_disable(user=request_user(request), password=data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: s.WsTicketSerializer})

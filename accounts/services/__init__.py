@@ -6,6 +6,9 @@
 * `moderation` — bans and the audit log every moderation service writes;
 * `notifications` — notifications, created by the services of every app;
 * `push` — the browsers (devices) that receive web push (sending: `accounts.push`).
+* `two_factor` — TOTP authenticators and recovery codes (optional; staff need one for
+  the admin);
+* `erasure` — an account deleted by its owner becomes a tombstone.
 
 Callers use this package, never its modules: `from accounts import services;
 services.user_register(...)`. The names below are its whole public surface.
@@ -21,11 +24,18 @@ from .auth import (
     ws_ticket_consume,
     ws_ticket_issue,
 )
+from .erasure import (
+    DELETED_NAME,
+    check_password_confirmation,
+    tombstone_username,
+    user_erase,
+)
 from .moderation import REASON_MAX_LENGTH, moderation_log_write, user_ban, user_unban
 from .notifications import (
     NOTIFICATION_NOT_FOUND,
     notification_create,
     notification_mark_read,
+    notification_to_self,
     notifications_create,
     notifications_mark_all_read,
     notifications_settle,
@@ -35,6 +45,17 @@ from .push import (
     push_sessions_ended,
     push_subscribe,
     push_unsubscribe,
+)
+from .two_factor import (
+    RECOVERY_CODE_COUNT,
+    otp_verify,
+    pending_totp,
+    recovery_codes_left,
+    recovery_codes_reset,
+    totp_enrol_confirm,
+    totp_enrol_start,
+    two_factor_disable,
+    two_factor_enabled,
 )
 from .users import (
     use_user_audience,
@@ -48,27 +69,41 @@ from .users import (
 )
 
 __all__ = [
+    "DELETED_NAME",
     "NOTIFICATION_NOT_FOUND",
     "PUSH_SUBSCRIPTION_NOT_FOUND",
     "REASON_MAX_LENGTH",
+    "RECOVERY_CODE_COUNT",
     "auth_login",
+    "check_password_confirmation",
     "moderation_log_write",
     "notification_create",
     "notification_mark_read",
+    "notification_to_self",
     "notifications_create",
     "notifications_mark_all_read",
     "notifications_settle",
+    "otp_verify",
+    "pending_totp",
     "push_sessions_ended",
     "push_subscribe",
     "push_unsubscribe",
+    "recovery_codes_left",
+    "recovery_codes_reset",
     "token_pair_for",
     "token_refresh",
     "token_revoke",
+    "tombstone_username",
+    "totp_enrol_confirm",
+    "totp_enrol_start",
+    "two_factor_disable",
+    "two_factor_enabled",
     "use_user_audience",
     "user_announce",
     "user_authenticate",
     "user_ban",
     "user_deactivate",
+    "user_erase",
     "user_password_change",
     "user_profile_update",
     "user_reactivate",

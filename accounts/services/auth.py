@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -22,6 +23,8 @@ from accounts.login_guard import LoginRefused
 from accounts.models import User
 from accounts.tokens import access_token_lifetime
 from chat_project.exceptions import Throttled
+
+from .two_factor import INVALID_CODE, otp_verify, two_factor_enabled
 
 WS_TICKET_PREFIX = "wsticket:"
 
@@ -59,11 +62,25 @@ def user_authenticate(*, username: str, password: str, client_ip: str) -> User:
     return user
 
 
-def auth_login(*, username: str, password: str, client_ip: str) -> dict[str, Any]:
-    """Tokens for valid credentials (see `user_authenticate`)."""
-    return token_pair_for(
-        user_authenticate(username=username, password=password, client_ip=client_ip)
-    )
+OTP_REQUIRED = (
+    "This account uses two-factor sign-in: send `otp`, a code from its authenticator app "
+    "or a recovery code."
+)
+
+
+def auth_login(
+    *, username: str, password: str, client_ip: str, otp: str | None = None
+) -> dict[str, Any]:
+    """Tokens for valid credentials (see `user_authenticate`) and, when the account has
+    two-factor sign-in on, a valid one-time code (400 naming `otp` when missing or wrong:
+    asked only after the right password)."""
+    user = user_authenticate(username=username, password=password, client_ip=client_ip)
+    if two_factor_enabled(user):
+        if not (otp or "").strip():
+            raise ValidationError({"otp": [OTP_REQUIRED]}, code="otp_required")
+        if otp_verify(user=user, code=otp or "") is None:
+            raise ValidationError({"otp": [INVALID_CODE]}, code="invalid_otp")
+    return token_pair_for(user)
 
 
 def token_refresh(*, refresh_token: str) -> dict[str, Any]:

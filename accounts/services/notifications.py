@@ -62,6 +62,20 @@ def notifications_create(
     return created
 
 
+#: What the system tells a user about their own request (the actor is the user).
+SELF_TYPES = {Notification.Type.EXPORT_READY}
+
+
+def notification_to_self(*, user: User, type: str) -> Notification:
+    """A notification about something the user asked for (their export is ready): the one
+    kind whose actor is its recipient, pushed live after commit like any other."""
+    if type not in SELF_TYPES:
+        raise ValidationError({"type": ["Not a notification a user sends themselves."]})
+    notification = Notification.objects.create(recipient=user, actor=user, type=type)
+    realtime.broadcast_on_commit(realtime.user_group(user.pk), events.notification(notification))
+    return notification
+
+
 def notification_create(
     *,
     actor: User,

@@ -31,6 +31,8 @@ def user_register(*, username: str, password: str, email: str = "", site_url: st
     (or, when it already has an account, a notice), so the answer never tells whether
     the address is taken (`accounts.email_address`)."""
     user = User(username=username.strip())
+    if user.username.lower().startswith("deleted-"):  # the tombstones' names (erasure.py)
+        raise ValidationError({"username": ["Usernames starting with 'deleted-' are reserved."]})
     user.full_clean(exclude=["password"])
     _validate_password(password, user)
     user.set_password(password)

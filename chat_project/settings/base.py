@@ -32,7 +32,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # The admin site asks for a verified second factor from staff (chat_project/admin_site.py).
+    "chat_project.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,11 +50,17 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # The project itself: the worker command, the tasks admin, templates' tags.
     "chat_project",
+    # Two-factor sign-in: TOTP devices and single-use recovery codes (accounts/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "friends",
     "conversations",
     "messaging",
     "payments",
+    # Leaving with your data: the export archive and account deletion (above every app).
+    "leaving",
 ]
 
 # Every middleware and view is sync. chat_project.handler (the ASGI entry point) runs the
@@ -76,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chat_project.middleware.DependencyFailureMiddleware",
@@ -207,6 +216,13 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+# Staff use the admin only from a session verified with a second factor (TOTP or a recovery
+# code); staff without a device are sent to enrol first (chat_project/admin_site.py).
+ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=True)
+# The issuer shown next to the account in authenticator apps.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Chat")
+# How long a data export can be downloaded (days) before its file is deleted.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -29,6 +29,10 @@ SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
 DEBUG = False
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver", "[::1]"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The admin tests log staff in with force_login or the admin's password form; the second
+# factor in front of the admin is tested on its own (accounts/tests/test_two_factor.py
+# turns this on).
+ADMIN_OTP_REQUIRED = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 # Tasks run inline unless a test (or a live server it starts) asks for the worker's
 # database backend: TASKS_BACKEND=database (tests/e2e/test_task_worker.py).

@@ -42,6 +42,7 @@ USER_PAGES = [
     "/wallet/",
     "/invite/{invite_code}/",
     "/accounts/settings/",
+    "/accounts/two-factor/",
     "/api/",
     "/api/conversations/",
     "/api/conversations/{conversation_id}/",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "friends", "conversations", "messaging", "payments"]  # lowest first
+APPS = ["accounts", "friends", "conversations", "messaging", "payments", "leaving"]  # lowest first
 COMPOSITION_ROOTS = {"urls.py", "api_router.py", "asgi.py"}
 
 

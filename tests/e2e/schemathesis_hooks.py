@@ -36,6 +36,8 @@ NOT_ONE_EMOJI = (
 REACTED_DELETED = r"A deleted message cannot be reacted to\."
 NOT_EDITABLE = r"A deleted message cannot be edited\.|Only a text message can be edited\."
 
+WRONG_PASSWORD = r"The password is incorrect\."
+
 NOT_ATTACHABLE = r"Not an upload of yours that can still be attached: \d+ \(.*\)\."
 #: What an uploaded file may be refused for, from its bytes (docs/api.md, "Uploads").
 FILE_REFUSED = (
@@ -130,6 +132,12 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
     },
     ("DELETE", "/api/conversations/{id}/bans/{user_id}/"): {"non_field_errors": NOT_A_GROUP},
     ("POST", "/api/conversations/{id}/invites/"): {"non_field_errors": NOT_A_GROUP},
+    ("POST", "/api/account/delete/"): {"password": WRONG_PASSWORD},
+    ("POST", "/api/auth/two-factor/totp/confirm/"): {
+        "code": r"The code is not valid\. .*|Start the set-up first: .*"
+    },
+    ("POST", "/api/auth/two-factor/recovery-codes/"): {"password": WRONG_PASSWORD},
+    ("POST", "/api/auth/two-factor/disable/"): {"password": WRONG_PASSWORD},
 }
 
 #: An invite link that is over answers 410 with one of these codes (documented per

@@ -251,7 +251,11 @@ els.form.addEventListener("submit", async (event) => {
 
 // --- Live ----------------------------------------------------------------------------------
 
-for (const type of ["friend_request", "friend_request_accepted", "connected"]) socket.on(type, () => refresh());
+// A friendship ended by the other side (unfriend, block, a deleted account) or a request
+// withdrawn shows at once, like one that starts.
+for (const type of ["friend_request", "friend_request_accepted", "friend_removed", "friend_request_cancelled", "connected"]) {
+  socket.on(type, () => refresh());
+}
 document.addEventListener("friends:changed", () => refresh());
 document.addEventListener("blocks:changed", () => refresh());
 // A new name or picture shows at once wherever the person is listed.

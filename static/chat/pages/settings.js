@@ -11,9 +11,11 @@ import { isAbort, sendFile } from "../lib/upload.js";
 import { showMe, startShell } from "../lib/shell.js";
 import "./settings/push.js";
 import { startEmailNotifications } from "./settings/email_notifications.js";
+import { startAccountSection } from "./settings/account.js";
 
 const app = startShell();
 startEmailNotifications();
+startAccountSection(app);
 const me = app.me;
 const PATH = "/api/users/me/avatar";
 

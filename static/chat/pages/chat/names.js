@@ -24,7 +24,12 @@ export function memberOf(conversation, userId) {
 export function memberName(conversation, userId, fallback) {
   if (userId === me.id) return "You";
   const member = memberOf(conversation, userId);
-  return member ? displayName(member) : fallback || "Someone";
+  return member ? displayName(member) : shownUsername(fallback) || "Someone";
+}
+
+/** A deleted account's username is its tombstone `deleted-<id>`: people read "Deleted user". */
+export function shownUsername(username) {
+  return /^deleted-\d+$/.test(username || "") ? gettext("Deleted user") : username;
 }
 
 export function myRole(conversation) {

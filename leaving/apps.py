@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LeavingConfig(AppConfig):
+    name = "leaving"
+    verbose_name = "Leaving: data exports and account deletion"
