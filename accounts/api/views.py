@@ -181,6 +181,7 @@ class AuthViewSet(api.ViewSet):
     def password_reset_confirm(self, request: Request) -> Response:
         data = api.valid_input(s.PasswordResetConfirmInputSerializer, request.data)
         password_reset.password_reset_confirm(**data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: s.TwoFactorStatusSerializer})
     @action(detail=False, methods=["get"], url_path="two-factor")
