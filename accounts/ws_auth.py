@@ -24,6 +24,7 @@ from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
 from django.utils.http import is_same_domain
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
@@ -114,7 +115,10 @@ def _user_from_ticket(ticket: str) -> User | None:
     user_id = services.ws_ticket_consume(ticket=ticket)
     if user_id is None:
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None and user.suspended_at(timezone.now()):
+        return None
+    return user
 
 
 @database_sync_to_async

@@ -3,7 +3,8 @@
 * `users` — an account's life: registration, password, profile, deactivation, sessions;
 * `auth` — logging in: credentials within the login limits, JWT pairs, their rotation and
   revocation, WebSocket tickets;
-* `moderation` — bans and the audit log every moderation service writes;
+* `moderation` — bans, suspensions, moderator notes and the audit log every moderation
+  service writes;
 * `notifications` — notifications, created by the services of every app.
 
 Callers use this package, never its modules: `from accounts import services;
@@ -20,7 +21,20 @@ from .auth import (
     ws_ticket_consume,
     ws_ticket_issue,
 )
-from .moderation import REASON_MAX_LENGTH, moderation_log_write, user_ban, user_unban
+from .moderation import (
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SANCTION_MAX,
+    check_can_sanction,
+    clean_reason,
+    clean_until,
+    moderation_log_write,
+    moderator_note_add,
+    user_ban,
+    user_suspend,
+    user_unban,
+    user_unsuspend,
+)
 from .notifications import (
     NOTIFICATION_NOT_FOUND,
     notification_create,
@@ -41,10 +55,16 @@ from .users import (
 )
 
 __all__ = [
+    "NOTE_MAX_LENGTH",
     "NOTIFICATION_NOT_FOUND",
     "REASON_MAX_LENGTH",
+    "SANCTION_MAX",
     "auth_login",
+    "check_can_sanction",
+    "clean_reason",
+    "clean_until",
     "moderation_log_write",
+    "moderator_note_add",
     "notification_create",
     "notification_mark_read",
     "notifications_create",
@@ -63,8 +83,10 @@ __all__ = [
     "user_reactivate",
     "user_register",
     "user_sessions_end",
+    "user_suspend",
     "user_tokens_revoke_all",
     "user_unban",
+    "user_unsuspend",
     "ws_ticket_consume",
     "ws_ticket_issue",
 ]
