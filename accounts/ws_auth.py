@@ -26,6 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 from django.utils.http import is_same_domain
+from rest_framework.exceptions import AuthenticationFailed as DRFAuthenticationFailed
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
 from . import services
@@ -106,8 +107,8 @@ def _user_from_bearer(raw: str) -> tuple[User, float] | None:
     try:
         token = auth.get_validated_token(raw.encode())
         return cast(User, auth.get_user(token)), float(token["exp"])
-    except (InvalidToken, AuthenticationFailed, TokenError, KeyError):
-        return None
+    except (InvalidToken, AuthenticationFailed, DRFAuthenticationFailed, TokenError, KeyError):
+        return None  # DRF's own: a suspended user (JWTAuthentication.get_user)
 
 
 @database_sync_to_async

@@ -40,7 +40,9 @@ def test_suspension_closes_sockets_ends_tokens_and_sessions_and_is_logged(
         (f"user.{other_user.id}", {"type": "disconnect", "reason": "account_suspended"})
     ]
     assert not [
-        s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(other_user.pk)
+        s
+        for s in Session.objects.all()
+        if s.get_decoded().get("_auth_user_id") == str(other_user.pk)
     ]
     response = APIClient().post("/api/auth/refresh", {"refresh_token": str(refresh)}, format="json")
     assert response.status_code == 401
@@ -95,7 +97,9 @@ def test_suspension_needs_permission_reason_and_a_sane_end(moderator, user, othe
         services.user_suspend(actor=user, user_id=other_user.id, until=soon(), reason="x")
     for reason in ("", "   ", None):
         with pytest.raises(ValidationError) as error:
-            services.user_suspend(actor=moderator, user_id=other_user.id, until=soon(), reason=reason)
+            services.user_suspend(
+                actor=moderator, user_id=other_user.id, until=soon(), reason=reason
+            )
         assert "reason" in error.value.message_dict
     for until in (timezone.now() - timedelta(minutes=1), soon(24 * 400), "tomorrow"):
         with pytest.raises(ValidationError) as error:

@@ -148,9 +148,7 @@ def test_mute_needs_permission_reason_and_end(moderator, user, other_user, room)
     with pytest.raises(ValidationError):
         services.user_mute(actor=moderator, user_id=other_user.id, until=later, reason=" ")
     with pytest.raises(ValidationError):
-        services.user_mute(
-            actor=moderator, user_id=other_user.id, until=timezone.now(), reason="x"
-        )
+        services.user_mute(actor=moderator, user_id=other_user.id, until=timezone.now(), reason="x")
     with pytest.raises(ValidationError):
         services.user_mute(actor=moderator, user_id=moderator.id, until=later, reason="x")
     assert not Mute.objects.exists()

@@ -65,8 +65,9 @@ def pages(world) -> dict[str, Callable[[], str]]:
     room, report, bob = world["room"], world["report"], world["target"].sender_id
     return {
         "report queue": lambda: reverse("admin:messaging_report_changelist"),
-        "report queue, all": lambda: reverse("admin:messaging_report_changelist")
-        + "?status__exact=all",
+        "report queue, all": lambda: (
+            reverse("admin:messaging_report_changelist") + "?status__exact=all"
+        ),
         "report page": lambda: reverse("admin:messaging_report_change", args=[report.id]),
         "users": lambda: reverse("admin:accounts_user_changelist"),
         "user page": lambda: reverse("admin:accounts_user_change", args=[bob]),
