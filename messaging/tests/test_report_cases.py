@@ -5,6 +5,7 @@ migration's group), with query counts at N and 2N rows."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,10 +128,10 @@ def test_a_redaction_can_be_undone_and_is_logged(
     assert not services.message_unredact(actor=moderator, message_id=rude.id, reason="again")
     own = MessageFactory(conversation=hike, sender=user, content="oops")
     services.message_delete(actor=user, message_id=own.id)
-    with pytest.raises(Exception) as error:
+    with pytest.raises(ValidationError) as error:
         services.message_unredact(actor=moderator, message_id=own.id, reason="no")
     assert "Only a moderator's redaction" in str(error.value)
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         services.message_unredact(actor=user, message_id=rude.id, reason="no")
 
 
