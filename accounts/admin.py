@@ -496,7 +496,7 @@ class ModerationLogAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         """A user's record links here filtered to them (`subject_user_id__exact`)."""
         return lookup == "subject_user_id__exact" or super().lookup_allowed(lookup, value, request)
 

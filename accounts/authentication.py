@@ -62,7 +62,7 @@ def suspended_message(user: Any) -> str:
 class JWTAuthentication(SimpleJWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         """simplejwt's user, refused while suspended (the row is loaded anyway: no query)."""
-        user = super().get_user(validated_token)
+        user: Any = super().get_user(validated_token)
         if user.suspended_at(timezone.now()):
             raise AuthenticationFailed(suspended_message(user), code="account_suspended")
         return user

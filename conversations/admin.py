@@ -245,7 +245,7 @@ class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
         """With the user and conversation: a membership's title names both."""
         return super().get_queryset(request).select_related("conversation", "user")
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         """A conversation's page and a user's page link here filtered to them."""
         if lookup in {"conversation__id__exact", "user__id__exact"}:
             return True
@@ -343,7 +343,7 @@ class MuteAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Mute]:
         return super().get_queryset(request).select_related("user", "conversation", "created_by")
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         return lookup == "user__id__exact" or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="where")

@@ -408,7 +408,7 @@ class ReportAdmin(admin.ModelAdmin):
             .annotate(case_open=_case_size())
         )
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         """A case's link filters by its target; a user's page links to reports about them."""
         if lookup in {"message__id__exact", "user__id__exact", "reporter__id__exact"}:
             return True

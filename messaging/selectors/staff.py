@@ -86,6 +86,8 @@ def report_case(report: Report) -> QuerySet[Report]:
         if report.message_id is None:
             return Report.objects.filter(pk=report.pk)
         return Report.objects.filter(target_type=report.target_type, message_id=report.message_id)
+    if report.user_id is None:  # the reported account is gone: nothing to group by
+        return Report.objects.filter(pk=report.pk)
     return Report.objects.filter(target_type=report.target_type, user_id=report.user_id)
 
 
