@@ -152,3 +152,73 @@ def test_mute_needs_permission_reason_and_end(moderator, user, other_user, room)
     with pytest.raises(ValidationError):
         services.user_mute(actor=moderator, user_id=moderator.id, until=later, reason="x")
     assert not Mute.objects.exists()
+
+
+@pytest.mark.usefixtures("moderator_client")
+def test_mute_from_a_users_admin_page_and_lift_it(client, moderator, other_user, room):
+    from django.urls import reverse
+
+    user_page = reverse("admin:accounts_user_change", args=[other_user.id])
+    assert reverse("admin:conversations_mute_add") in client.get(user_page).content.decode()
+    form = client.get(reverse("admin:conversations_mute_add"), {"user": other_user.id})
+    assert form.status_code == 200 and 'name="reason"' in form.content.decode()
+    missing = client.post(
+        reverse("admin:conversations_mute_add"),
+        {"user": other_user.id, "conversation": room.id, "duration": "1h", "reason": ""},
+    )
+    assert missing.status_code == 200 and not Mute.objects.exists()
+    done = client.post(
+        reverse("admin:conversations_mute_add"),
+        {"user": other_user.id, "conversation": room.id, "duration": "1h", "reason": "flood"},
+    )
+    assert done.status_code == 302 and done.url == user_page
+    mute = Mute.objects.get()
+    assert (mute.user, mute.conversation, mute.reason) == (other_user, room, "flood")
+    # the user's page shows it in their record, with a link to their mutes
+    assert "flood" in client.get(user_page).content.decode()
+    client.post(
+        reverse("admin:conversations_mute_changelist"),
+        {"action": "lift", "_selected_action": [mute.pk], "confirm": "yes", "reason": "ok"},
+    )
+    mute.refresh_from_db()
+    assert mute.lifted_at is not None
+
+
+@pytest.mark.usefixtures("moderator_client")
+def test_suspend_and_note_from_the_users_own_page(client, moderator, other_user):
+    from django.urls import reverse
+
+    from accounts.models import ModeratorNote
+
+    user_page = reverse("admin:accounts_user_change", args=[other_user.id])
+    users = reverse("admin:accounts_user_changelist")
+    first = client.post(
+        user_page,
+        {"CHANGE_FORM-action": "suspend_users", "_selected_action": [other_user.id]},
+    )
+    assert "admin/moderation/confirm.html" in [t.name for t in first.templates]
+    assert first.context["form_url"] == users
+    client.post(
+        users,
+        {
+            "action": "suspend_users",
+            "_selected_action": [other_user.id],
+            "confirm": "yes",
+            "duration": "72h",
+            "reason": "threats",
+        },
+    )
+    other_user.refresh_from_db()
+    assert other_user.suspended_until > timezone.now() + timedelta(hours=71)
+    client.post(
+        users,
+        {
+            "action": "add_note",
+            "_selected_action": [other_user.id],
+            "confirm": "yes",
+            "reason": "warned by mail",
+        },
+    )
+    assert ModeratorNote.objects.get().text == "warned by mail"
+    page = client.get(user_page).content.decode()
+    assert "warned by mail" in page and "Suspended until" in page and "threats" in page
