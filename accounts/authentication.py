@@ -14,7 +14,9 @@ import math
 import time
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -52,7 +54,19 @@ def access_token_of(authorization: str) -> Any:
         return None
 
 
+def suspended_message(user: Any) -> str:
+    """What a suspended user is told wherever they try (login, tokens, the API)."""
+    return f"This account is suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC."
+
+
 class JWTAuthentication(SimpleJWTAuthentication):
+    def get_user(self, validated_token: Any) -> Any:
+        """simplejwt's user, refused while suspended (the row is loaded anyway: no query)."""
+        user: Any = super().get_user(validated_token)
+        if user.suspended_at(timezone.now()):
+            raise AuthenticationFailed(suspended_message(user), code="account_suspended")
+        return user
+
     def get_validated_token(self, raw_token: bytes) -> Any:
         token = super().get_validated_token(raw_token)
         if access_token_revoked(token):

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 from chat_project.client_ip import client_ip as request_client_ip
 
@@ -38,6 +39,14 @@ class UsernameOrEmailBackend(ModelBackend):
         if attempt is not None:
             attempt.succeeded() if user is not None else attempt.failed()
         return user
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        """Active and not suspended: also what makes a suspended user's sessions (web UI,
+        admin) anonymous at once, as Django asks it of every session's user."""
+        suspended = getattr(user, "suspended_at", None)
+        if suspended is not None and suspended(timezone.now()):
+            return False
+        return super().user_can_authenticate(user)
 
     def _check_password(self, username: str, password: str) -> Any:
         User = get_user_model()

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext
 from rest_framework.exceptions import AuthenticationFailed
 
 from chat_project.client_ip import client_ip
@@ -55,6 +56,13 @@ class LoginForm(AuthenticationForm):
                 if exc.get_codes() == "account_disabled":
                     raise forms.ValidationError(
                         self.error_messages["inactive"], code="inactive"
+                    ) from exc
+                if exc.get_codes() == "account_suspended":
+                    user = exc.detail  # the service's sentence names the end
+                    raise forms.ValidationError(
+                        gettext("%(detail)s Ask the moderators if you think this is a mistake.")
+                        % {"detail": user},
+                        code="suspended",
                     ) from exc
                 raise self.get_invalid_login_error() from exc
         return self.cleaned_data

@@ -1,4 +1,5 @@
 from collections.abc import Collection
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -53,12 +54,20 @@ class User(AbstractUser):
     #: as a tombstone (username `deleted-<id>`, display name "Deleted user", nothing
     #: personal) so the messages it sent keep their sender.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    #: A moderator's timed suspension: no login, no token, no socket until then
+    #: (accounts.services.user_suspend). On the row every authentication loads anyway, so
+    #: checking it costs no query.
+    suspended_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
     class Meta:
         ordering = ["id"]
-        permissions = [("ban_user", "Can ban and unban users (moderation)")]
+        permissions = [
+            ("ban_user", "Can ban and unban users (moderation)"),
+            ("suspend_user", "Can suspend users for a time and lift suspensions (moderation)"),
+            ("mute_user", "Can mute users in a room or everywhere (moderation)"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("username"),
@@ -90,6 +99,10 @@ class User(AbstractUser):
                     errors.setdefault(target, []).append(error)
             raise ValidationError(errors) from exc
 
+    def suspended_at(self, now: "datetime") -> bool:
+        """Whether a suspension is running at `now`."""
+        return self.suspended_until is not None and self.suspended_until > now
+
     @property
     def name(self) -> str:
         """What other people see: the display name, else the username."""
@@ -115,12 +128,17 @@ class Notification(models.Model):
         TRANSFER_RECEIVED = "transfer_received"
         #: Your data export is ready to download (leaving); the actor is yourself.
         EXPORT_READY = "export_ready"
+        #: A report you made was handled (moderation): `outcome` says "action taken" or
+        #: "no action", never what the sanction was.
+        REPORT_HANDLED = "report_handled"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     type = models.CharField(max_length=32, choices=Type.choices)
     conversation_id = models.BigIntegerField(null=True, blank=True)
     message_id = models.BigIntegerField(null=True, blank=True)
+    #: For `report_handled`: "action_taken" or "no_action" (nothing else is told).
+    outcome = models.CharField(max_length=16, blank=True, default="")
     is_read = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -175,12 +193,23 @@ class ModerationLog(models.Model):
         REVERSE_TRANSFER = "reverse_transfer", "reverse transfer"
         #: A user deleted their own account (the "moderator" is that user's tombstone).
         DELETE_ACCOUNT = "delete_account", "account deleted by its owner"
+        SUSPEND_USER = "suspend_user", "suspend user"
+        UNSUSPEND_USER = "unsuspend_user", "lift suspension"
+        MUTE_USER = "mute_user", "mute user"
+        UNMUTE_USER = "unmute_user", "unmute user"
+        REMOVE_MEMBER = "remove_member", "remove from conversation"
+        DELETE_CONVERSATION = "delete_conversation", "delete conversation"
+        UNREDACT_MESSAGE = "unredact_message", "undo redaction"
+        NOTE_USER = "note_user", "moderator note"
 
     moderator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)
     target_type = models.CharField(max_length=32)
     target_id = models.BigIntegerField()
     target_repr = models.CharField(max_length=200, blank=True, default="")
+    #: The user a sanction or note is about (also for a message's author), so a user's
+    #: record is one indexed read whatever the target type.
+    subject_user_id = models.BigIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -188,10 +217,12 @@ class ModerationLog(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["target_type", "target_id"], name="accounts_modlog_target_idx"),
+            models.Index(fields=["subject_user_id", "-id"], name="accounts_modlog_subject_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.moderator_id} {self.action} {self.target_type}:{self.target_id}"
+        target = self.target_repr or f"{self.target_type} {self.target_id}"
+        return f"{self.get_action_display()}: {target}"
 
 
 class PushSubscription(models.Model):
@@ -224,3 +255,21 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"push device {self.pk} of {self.user_id}"
+
+
+class ModeratorNote(models.Model):
+    """A private note a moderator keeps on a user ("warned in DM about spam"): seen by
+    moderators only, on the user's admin page and on reports about them. Written only by
+    `accounts.services.moderator_note_add` (which also logs it)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="moderator_notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="accounts_modnote_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Note on {self.user} by {self.author}"

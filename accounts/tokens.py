@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import cast
 
 from django.conf import settings
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
@@ -36,6 +37,7 @@ _jwt = JWTAuthentication()
 #: `%(actor_id)s` and `%(actor_digest)s`): the checks of `JWTAuthentication.get_user`.
 TOKEN_ACTOR_VALID_SQL = (
     "u.id = %(actor_id)s AND u.is_active AND upper(md5(u.password)) = %(actor_digest)s"
+    " AND (u.suspended_until IS NULL OR u.suspended_until <= %(now)s)"
 )
 
 
@@ -85,6 +87,7 @@ def actor_is_valid(actor: TokenActor, user: User | None) -> bool:
         user is not None
         and user.pk == actor.id
         and user.is_active
+        and not user.suspended_at(timezone.now())
         and get_md5_hash_password(user.password) == actor.password_digest
     )
 

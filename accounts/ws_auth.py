@@ -24,7 +24,9 @@ from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
 from django.utils.http import is_same_domain
+from rest_framework.exceptions import AuthenticationFailed as DRFAuthenticationFailed
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
 from . import services
@@ -105,8 +107,8 @@ def _user_from_bearer(raw: str) -> tuple[User, float] | None:
     try:
         token = auth.get_validated_token(raw.encode())
         return cast(User, auth.get_user(token)), float(token["exp"])
-    except (InvalidToken, AuthenticationFailed, TokenError, KeyError):
-        return None
+    except (InvalidToken, AuthenticationFailed, DRFAuthenticationFailed, TokenError, KeyError):
+        return None  # DRF's own: a suspended user (JWTAuthentication.get_user)
 
 
 @database_sync_to_async
@@ -114,7 +116,10 @@ def _user_from_ticket(ticket: str) -> User | None:
     user_id = services.ws_ticket_consume(ticket=ticket)
     if user_id is None:
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None and user.suspended_at(timezone.now()):
+        return None
+    return user
 
 
 @database_sync_to_async

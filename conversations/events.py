@@ -6,7 +6,10 @@ subscribes a user's sockets on `conversation_created` and unsubscribes them on
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+
+from rest_framework import serializers
 
 from conversations.api.serializers import ConversationSerializer, last_messages_for
 from conversations.models import Conversation
@@ -74,3 +77,19 @@ def member_role_changed(conversation_id: int, user_id: int, role: str) -> dict[s
         "user_id": user_id,
         "role": role,
     }
+
+
+def muted(*, conversation_id: int | None, until: datetime) -> dict[str, Any]:
+    """To the muted user's devices: they may read but not send, here (or everywhere:
+    `conversation_id` null) until `until`; the composer says so."""
+    return {"type": "muted", "conversation_id": conversation_id, "until": _iso(until)}
+
+
+def unmuted(*, conversation_id: int | None) -> dict[str, Any]:
+    """To the user's devices: a mute was lifted early (the composer opens again)."""
+    return {"type": "unmuted", "conversation_id": conversation_id}
+
+
+def _iso(moment: datetime) -> str:
+    """As the REST API writes a time."""
+    return serializers.DateTimeField().to_representation(moment)

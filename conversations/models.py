@@ -104,7 +104,9 @@ class ConversationMember(models.Model):
         indexes = [models.Index(fields=["user", "conversation"], name="conv_member_user_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} in {self.conversation_id} ({self.role})"
+        """ "carol in Weekend hike (member)": reads the user and the conversation (the
+        admin selects them with the row)."""
+        return f"{self.user} in {self.conversation} ({self.role})"
 
     @property
     def manages(self) -> bool:
@@ -119,6 +121,40 @@ RANK = {
     ConversationMember.Role.ADMIN: 1,
     ConversationMember.Role.MEMBER: 0,
 }
+
+
+class Mute(models.Model):
+    """A moderator's mute: `user` may read but not send, in one conversation or (no
+    conversation) everywhere, until `ends_at` or until lifted. The send statement checks it
+    (messaging.services.send_write), so REST and WebSocket sends are refused alike.
+    Written only by `conversations.services.user_mute` / `user_unmute`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ends_at = models.DateTimeField()
+    reason = models.TextField(max_length=1000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # The send statement's check: this sender's mutes still running.
+            models.Index(
+                fields=["user", "ends_at"],
+                condition=Q(lifted_at__isnull=True),
+                name="conv_mute_active_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = f"in {self.conversation}" if self.conversation_id else "everywhere"
+        return f"{self.user} muted {where} until {self.ends_at:%Y-%m-%d %H:%M}Z"
 
 
 class ConversationBan(models.Model):
@@ -148,7 +184,7 @@ class ConversationBan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} banned from {self.conversation_id}"
+        return f"{self.user} banned from {self.conversation}"
 
 
 class ConversationInvite(models.Model):

@@ -9,6 +9,7 @@ from django.db.models import Count, DateTimeField, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from rest_framework import serializers
 
 from chat_project.permissions import SUPERUSER, has_permission
 
@@ -17,6 +18,7 @@ from .models import (
     ConversationBan,
     ConversationInvite,
     ConversationMember,
+    Mute,
     StaffAccessGrant,
 )
 
@@ -248,3 +250,15 @@ def is_member(conversation_id: int, user_id: int) -> bool:
     return ConversationMember.objects.filter(
         conversation_id=conversation_id, user_id=user_id
     ).exists()
+
+
+def active_mutes_for(user_id: int) -> list[dict[str, object]]:
+    """The user's own running mutes, `[{conversation_id (null: everywhere), until}]`, for
+    the composer (the web UI's config): one indexed query."""
+    as_text = serializers.DateTimeField().to_representation
+    return [
+        {"conversation_id": conversation_id, "until": as_text(ends_at)}
+        for conversation_id, ends_at in Mute.objects.filter(
+            user_id=user_id, lifted_at__isnull=True, ends_at__gt=timezone.now()
+        ).values_list("conversation_id", "ends_at")
+    ]

@@ -120,7 +120,8 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} in {self.conversation_id} by {self.sender_id}"
+        """ "Message #5 by carol in Weekend hike" (the admin selects sender and conversation)."""
+        return f"Message #{self.seq} by {self.sender} in {self.conversation}"
 
 
 class Reaction(models.Model):
@@ -149,7 +150,7 @@ class Reaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.emoji} by {self.user_id} on message {self.message_id}"
+        return f"{self.emoji} by {self.user} on message {self.message_id}"
 
 
 class Report(models.Model):
@@ -219,8 +220,13 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = f"message {self.message_id}" if self.target_type == "message" else "user"
-        return f"Report #{self.pk} on {target} (user {self.user_id})"
+        """ "Report #2: message by carol in Weekend hike" / "Report #3: user dave": reads the
+        user and the message's conversation (the admin selects them with the row)."""
+        who = self.user.username if self.user_id and self.user else "(deleted user)"
+        if self.target_type == self.TargetType.MESSAGE:
+            where = f" in {self.message.conversation}" if self.message_id and self.message else ""
+            return f"Report #{self.pk}: message by {who}{where}"
+        return f"Report #{self.pk}: user {who}"
 
 
 class Attachment(models.Model):
@@ -270,4 +276,4 @@ class Attachment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.size} bytes) by {self.uploader_id}"
+        return f"{self.name} ({self.size} bytes) by {self.uploader}"

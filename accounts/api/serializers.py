@@ -238,13 +238,40 @@ class NotificationTypeField(serializers.CharField):
 class NotificationSerializer(serializers.ModelSerializer):
     """The one notification representation: REST and the `notification` event."""
 
-    actor = NotificationActorSerializer(read_only=True)
+    actor = NotificationActorSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Who caused it; null for `report_handled` (moderators stay anonymous).",
+    )
     type = NotificationTypeField(read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=["action_taken", "no_action"],
+        read_only=True,
+        required=False,
+        help_text="Only for `report_handled`: whether moderators acted (never how).",
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "type", "actor", "conversation_id", "message_id", "is_read", "created_at"]
+        fields = [
+            "id",
+            "type",
+            "actor",
+            "conversation_id",
+            "message_id",
+            "outcome",
+            "is_read",
+            "created_at",
+        ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Notification) -> dict:
+        data = super().to_representation(instance)
+        if instance.type == Notification.Type.REPORT_HANDLED:
+            data["actor"] = None
+        else:
+            data.pop("outcome", None)
+        return data
 
 
 class NotificationQuerySerializer(serializers.Serializer):

@@ -9,6 +9,9 @@
 * `two_factor` — TOTP authenticators and recovery codes (optional; staff need one for
   the admin);
 * `erasure` — an account deleted by its owner becomes a tombstone.
+* `moderation` — bans, suspensions, moderator notes and the audit log every moderation
+  service writes;
+* `notifications` — notifications, created by the services of every app.
 
 Callers use this package, never its modules: `from accounts import services;
 services.user_register(...)`. The names below are its whole public surface.
@@ -30,7 +33,20 @@ from .erasure import (
     tombstone_username,
     user_erase,
 )
-from .moderation import REASON_MAX_LENGTH, moderation_log_write, user_ban, user_unban
+from .moderation import (
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SANCTION_MAX,
+    check_can_sanction,
+    clean_reason,
+    clean_until,
+    moderation_log_write,
+    moderator_note_add,
+    user_ban,
+    user_suspend,
+    user_unban,
+    user_unsuspend,
+)
 from .notifications import (
     NOTIFICATION_NOT_FOUND,
     notification_create,
@@ -70,13 +86,19 @@ from .users import (
 
 __all__ = [
     "DELETED_NAME",
+    "NOTE_MAX_LENGTH",
     "NOTIFICATION_NOT_FOUND",
     "PUSH_SUBSCRIPTION_NOT_FOUND",
     "REASON_MAX_LENGTH",
     "RECOVERY_CODE_COUNT",
+    "SANCTION_MAX",
     "auth_login",
+    "check_can_sanction",
     "check_password_confirmation",
+    "clean_reason",
+    "clean_until",
     "moderation_log_write",
+    "moderator_note_add",
     "notification_create",
     "notification_mark_read",
     "notification_to_self",
@@ -109,8 +131,10 @@ __all__ = [
     "user_reactivate",
     "user_register",
     "user_sessions_end",
+    "user_suspend",
     "user_tokens_revoke_all",
     "user_unban",
+    "user_unsuspend",
     "ws_ticket_consume",
     "ws_ticket_issue",
 ]

@@ -11,13 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.authentication import revoke_access_token
+from accounts.authentication import revoke_access_token, suspended_message
 from accounts.backends import UsernameOrEmailBackend
 from accounts.login_guard import LoginRefused
 from accounts.models import User
@@ -55,8 +56,11 @@ def user_authenticate(*, username: str, password: str, client_ip: str) -> User:
         candidate = User.objects.filter(username__iexact=username).first() or (
             User.objects.filter(email__iexact=username).first() if "@" in username else None
         )
-        if candidate is not None and not candidate.is_active and candidate.check_password(password):
-            raise AuthenticationFailed("This account is disabled.", code="account_disabled")
+        if candidate is not None and candidate.check_password(password):
+            if not candidate.is_active:
+                raise AuthenticationFailed("This account is disabled.", code="account_disabled")
+            if candidate.suspended_at(timezone.now()):
+                raise AuthenticationFailed(suspended_message(candidate), code="account_suspended")
         raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
     user.backend = f"{UsernameOrEmailBackend.__module__}.{UsernameOrEmailBackend.__name__}"
     return user

@@ -23,6 +23,7 @@ def notifications_create(
     type: str,
     conversation_id: int | None = None,
     message_id: int | None = None,
+    outcome: str = "",
 ) -> list[Notification]:
     """One notification per recipient (never the actor), each pushed live after commit.
 
@@ -50,6 +51,7 @@ def notifications_create(
                 type=type,
                 conversation_id=conversation_id,
                 message_id=message_id,
+                outcome=outcome,
             )
             for uid in ids
         ]

@@ -10,6 +10,7 @@ one module per part:
   conversation;
 * `membership` — the steps they share: a membership starting and ending, a conversation
   going, and who is told;
+* `sanctions` — moderators' mutes (in a conversation or everywhere, for a time);
 * `checks` — the input and access checks they share, and the row lock.
 
 Rules that hold whatever the caller (REST, web UI, admin):
@@ -82,6 +83,14 @@ from .moderation import (
     conversation_moderate_delete,
     conversation_staff_open,
 )
+from .sanctions import (
+    MUTE_NOT_FOUND,
+    active_mute,
+    check_not_muted,
+    muted_message,
+    user_mute,
+    user_unmute,
+)
 
 __all__ = [
     "ASSIGNABLE_ROLES",
@@ -92,6 +101,7 @@ __all__ = [
     "INVITE_MIN_LIFETIME",
     "INVITE_NOT_FOUND",
     "MAX_PARTICIPANTS_LIMIT",
+    "MUTE_NOT_FOUND",
     "NAME_MAX_LENGTH",
     "NOT_ADMIN",
     "NOT_A_GROUP",
@@ -101,6 +111,8 @@ __all__ = [
     "ROOM_FULL",
     "STAFF_ACCESS_DURATION",
     "UPDATABLE_FIELDS",
+    "active_mute",
+    "check_not_muted",
     "check_usable",
     "conversation_ban",
     "conversation_delete",
@@ -120,4 +132,7 @@ __all__ = [
     "conversation_staff_open",
     "conversation_unban",
     "conversation_update",
+    "muted_message",
+    "user_mute",
+    "user_unmute",
 ]

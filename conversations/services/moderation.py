@@ -19,23 +19,45 @@ from .membership import delete_conversation, remove_member
 
 
 @transaction.atomic
-def conversation_moderate_delete(*, actor: User, conversation_id: int) -> None:
+def conversation_moderate_delete(*, actor: User, conversation_id: int, reason: str = "") -> None:
     """A moderator deletes any conversation (direct ones too); its members are told.
 
-    Needs `conversations.delete_conversation` (what the admin's delete asks for)."""
+    Needs `conversations.delete_conversation` (what the admin's delete asks for); logged."""
     require_permission(actor, "conversations.delete_conversation", message=NOT_MODERATOR)
-    delete_conversation(lock(conversation_id))
+    conversation = lock(conversation_id)
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.DELETE_CONVERSATION,
+        target_type="conversation",
+        target_id=conversation.pk,
+        target_repr=f"{conversation.type} {conversation}",
+        reason=reason,
+    )
+    delete_conversation(conversation)
 
 
 @transaction.atomic
-def conversation_member_moderate_remove(*, actor: User, conversation_id: int, user_id: int) -> None:
-    """A moderator removes someone from a group, with the same consequences as leaving.
+def conversation_member_moderate_remove(
+    *, actor: User, conversation_id: int, user_id: int, reason: str = ""
+) -> None:
+    """A moderator removes someone from a group or room, with the same consequences as
+    leaving (`removed_from_conversation` to them, `member_removed` to the rest).
 
-    Needs `conversations.delete_conversationmember` (what the admin's remove asks for)."""
+    Needs `conversations.delete_conversationmember` (what the admin's remove asks for);
+    logged with the reason."""
     require_permission(actor, "conversations.delete_conversationmember", message=NOT_MODERATOR)
     conversation = lock(conversation_id)
     require_group(conversation)
     target = member_of(conversation, user_id)
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.REMOVE_MEMBER,
+        target_type="conversation",
+        target_id=conversation.pk,
+        target_repr=f"{target.user.username} from {conversation}",
+        subject_user_id=target.user_id,
+        reason=reason,
+    )
     remove_member(
         conversation, target, event=system_lines.Event.REMOVED, actor=actor, sender=target.user
     )

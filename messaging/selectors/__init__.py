@@ -48,6 +48,8 @@ from .staff import (
     PRIVATE_PLACEHOLDER,
     REPORT_CONTEXT_RADIUS,
     message_list_for_staff,
+    report_case,
+    report_case_file,
     report_context_for_staff,
     staff_can_read_messages_q,
 )
@@ -80,6 +82,8 @@ __all__ = [
     "read_positions",
     "recent_messages",
     "reply_to_has_attachments",
+    "report_case",
+    "report_case_file",
     "report_context_for_staff",
     "staff_can_read_messages_q",
     "unread_mention_counts",

@@ -40,9 +40,12 @@ from .reports import (
     REPORT_REASON_MAX_LENGTH,
     message_report,
     report_ban_user,
+    report_case,
     report_dismiss,
+    report_mute_user,
     report_redact_message,
     report_resolve,
+    report_suspend_user,
     user_report,
 )
 from .store import (
@@ -54,6 +57,7 @@ from .store import (
     message_send,
     message_send_clean,
     message_send_window,
+    message_unredact,
 )
 from .typed import message_payload_update, message_post, system_line_post
 
@@ -90,12 +94,16 @@ __all__ = [
     "message_send_clean",
     "message_send_window",
     "message_unpin",
+    "message_unredact",
     "reaction_add",
     "reaction_remove",
     "report_ban_user",
+    "report_case",
     "report_dismiss",
+    "report_mute_user",
     "report_redact_message",
     "report_resolve",
+    "report_suspend_user",
     "storage_used",
     "system_line_post",
     "user_report",

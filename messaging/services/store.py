@@ -275,8 +275,62 @@ def message_redact(*, actor: User, message_id: int, reason: str = "") -> None:
         target_type="message",
         target_id=message.id,
         target_repr=f"message {message.id} by user {message.sender_id}",
+        subject_user_id=message.sender_id,
         reason=reason,
     )
+
+
+@transaction.atomic
+def message_unredact(*, actor: User, message_id: int, reason: str) -> bool:
+    """Undo a moderator's redaction (a mistake, an appeal upheld): the message is back for
+    everyone (members get `message_updated`), logged with the required reason.
+
+    Only a redaction is undone: a message its sender or a group admin deleted stays
+    deleted (ValidationError). False when the message is not deleted. Needs the
+    redaction permission."""
+    require_permission(actor, *REDACT_PERMISSIONS, message="Only moderators can redact messages.")
+    text = accounts_services.clean_reason(reason)
+    try:
+        message = Message.objects.select_for_update(no_key=True).get(
+            pk=id_or_404(message_id, MESSAGE_NOT_FOUND)
+        )
+    except Message.DoesNotExist as exc:
+        raise Http404(MESSAGE_NOT_FOUND) from exc
+    if not message.is_deleted:
+        return False
+    last = (
+        ModerationLog.objects.filter(target_type="message", target_id=message.pk)
+        .filter(
+            action__in=[ModerationLog.Action.REDACT_MESSAGE, ModerationLog.Action.UNREDACT_MESSAGE]
+        )
+        .order_by("-id")
+        .values_list("action", flat=True)
+        .first()
+    )
+    if last != ModerationLog.Action.REDACT_MESSAGE or message.deleted_by_id == message.sender_id:
+        raise ValidationError(
+            "Only a moderator's redaction can be undone; this message was deleted by its "
+            "sender or a group admin.",
+            code="not_redacted",
+        )
+    message.is_deleted = False
+    message.deleted_at = None
+    message.deleted_by = None
+    record_change(message, "is_deleted", "deleted_at", "deleted_by")
+    message = Message.objects.select_related("sender").get(pk=message.pk)
+    realtime.broadcast_on_commit(
+        realtime.conversation_group(message.conversation_id), events.message_updated(message)
+    )
+    accounts_services.moderation_log_write(
+        actor=actor,
+        action=ModerationLog.Action.UNREDACT_MESSAGE,
+        target_type="message",
+        target_id=message.id,
+        target_repr=f"message {message.id} by {message.sender.username}",
+        subject_user_id=message.sender_id,
+        reason=text,
+    )
+    return True
 
 
 # --- read markers ------------------------------------------------------------------------

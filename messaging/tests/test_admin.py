@@ -40,9 +40,15 @@ def room(user, other_user):
 
 
 def redact(client, *messages, url=CHANGELIST):
+    """The action, confirmed on its page with the required reason."""
     return client.post(
         url,
-        {"action": "redact_messages", "_selected_action": [m.id for m in messages]},
+        {
+            "action": "redact_messages",
+            "_selected_action": [m.id for m in messages],
+            "confirm": "yes",
+            "reason": "spam",
+        },
         follow=True,
     )
 
@@ -130,7 +136,13 @@ def test_redact_from_the_change_page(client, message_editor, user, group):
         {"CHANGE_FORM-action": "redact_messages", "_selected_action": [message.id]},
         follow=True,
     )
+    # first the confirmation page, which posts to the change list with a required reason
     assert response.status_code == 200
+    assert response.templates[0].name == "admin/moderation/confirm.html"
+    assert response.context["form_url"] == CHANGELIST
+    message.refresh_from_db()
+    assert not message.is_deleted
+    response = redact(client, message)
     message.refresh_from_db()
     assert message.is_deleted
 

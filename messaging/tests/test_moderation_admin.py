@@ -31,10 +31,18 @@ def report(user, rude):
     return services.message_report(actor=user, message_id=rude.id, reason="insulting me")
 
 
-def act(client, url, action, *objects, reason=""):
+def act(client, url, action, *objects, reason="", **extra):
+    """Run an action and, for a sanction, confirm it on its page (`confirm=yes`: the
+    confirmation page posts that back with the reason, docs/moderation.md)."""
     return client.post(
         url,
-        {"action": action, "_selected_action": [o.pk for o in objects], "reason": reason},
+        {
+            "action": action,
+            "_selected_action": [o.pk for o in objects],
+            "reason": reason,
+            "confirm": "yes",
+            **extra,
+        },
         follow=True,
     )
 
@@ -49,8 +57,16 @@ def test_the_group_has_exactly_the_moderation_permissions():
         ("accounts", "view_user"),
         ("accounts", "ban_user"),
         ("accounts", "view_moderationlog"),
+        # messaging/migrations/0013: suspend, mute, notes, remove members, delete rooms.
+        ("accounts", "suspend_user"),
+        ("accounts", "mute_user"),
+        ("accounts", "add_moderatornote"),
+        ("accounts", "view_moderatornote"),
         ("conversations", "view_conversation"),
         ("conversations", "view_conversationmember"),
+        ("conversations", "delete_conversation"),
+        ("conversations", "delete_conversationmember"),
+        ("conversations", "view_mute"),
         ("messaging", "view_message"),
         ("messaging", "view_reaction"),
         ("messaging", "redact_message"),
@@ -138,16 +154,18 @@ def test_redact_action_reaches_live_clients(
     rude.refresh_from_db()
     report.refresh_from_db()
     assert rude.is_deleted and report.status == "resolved"
-    assert sent_events == [
-        (
-            f"conversation.{group.id}",
-            {
-                "type": "message_deleted",
-                "conversation_id": group.id,
-                "message_id": rude.id,
-                "change_seq": 2,  # sent (1), redacted (2)
-            },
-        )
+    assert sent_events[0] == (
+        f"conversation.{group.id}",
+        {
+            "type": "message_deleted",
+            "conversation_id": group.id,
+            "message_id": rude.id,
+            "change_seq": 2,  # sent (1), redacted (2)
+        },
+    )
+    # and the reporter hears the outcome (messaging/tests/test_report_cases.py)
+    assert [(group_name, e["type"]) for group_name, e in sent_events[1:]] == [
+        (f"user.{report.reporter_id}", "notification")
     ]
     assert ModerationLog.objects.get(action="redact_message").reason == "insult"
 
@@ -203,14 +221,14 @@ def test_ban_ends_tokens_sockets_and_sessions_and_unban_lifts_it(
 @pytest.mark.usefixtures("moderator_client")
 def test_a_moderator_cannot_ban_staff_or_themselves(client, moderator):
     colleague = UserFactory(is_staff=True)
-    act(client, USERS, "deactivate_users", colleague, moderator)
+    act(client, USERS, "deactivate_users", colleague, moderator, reason="try")
     assert User.objects.filter(pk__in=[colleague.pk, moderator.pk], is_active=True).count() == 2
     assert not ModerationLog.objects.exists()
 
 
 @pytest.mark.usefixtures("moderator_client")
 def test_ban_from_the_queue(client, moderator, other_user, report):
-    act(client, QUEUE, "ban_and_resolve", report)
+    act(client, QUEUE, "ban_and_resolve", report, reason="slurs")
     other_user.refresh_from_db()
     report.refresh_from_db()
     assert not other_user.is_active and report.status == "resolved"

@@ -105,16 +105,18 @@ def test_report_redact_message_redacts_resolves_and_logs(
     report.refresh_from_db()
     assert rude.is_deleted and rude.deleted_by == moderator and rude.content == "you are awful"
     assert report.status == "resolved"
-    assert sent_events == [
-        (
-            f"conversation.{group.id}",
-            {
-                "type": "message_deleted",
-                "conversation_id": group.id,
-                "message_id": rude.id,
-                "change_seq": 2,  # sent (1), redacted (2)
-            },
-        )
+    assert sent_events[0] == (
+        f"conversation.{group.id}",
+        {
+            "type": "message_deleted",
+            "conversation_id": group.id,
+            "message_id": rude.id,
+            "change_seq": 2,  # sent (1), redacted (2)
+        },
+    )
+    # then the reporter's `report_handled` notification (test_report_cases.py)
+    assert [(name, e["type"]) for name, e in sent_events[1:]] == [
+        (f"user.{user.id}", "notification")
     ]
     assert list(ModerationLog.objects.order_by("id").values_list("action", flat=True)) == [
         "redact_message",

@@ -69,7 +69,8 @@ def test_moderator_works_the_report_queue(browser: Browser, server: Any, tmp_pat
     page.fill("#id_password", DEFAULT_PASSWORD)
     page.click("input[type=submit]")
     expect(page.locator("#result_list")).to_be_visible()
-    expect(page.locator("#result_list tbody tr")).to_have_count(5)
+    # The queue opens on the open reports (the dismissed one is under "All").
+    expect(page.locator("#result_list tbody tr")).to_have_count(4)
     expect(page.locator("#result_list")).to_contain_text("Nobody wants you here")
 
     page.click("#toggle-nav-sidebar")  # room for every column of the queue
@@ -100,9 +101,12 @@ def test_moderator_works_the_report_queue(browser: Browser, server: Any, tmp_pat
     row = page.locator("#result_list tbody tr", has_text="Nobody wants you here")
     row.locator("input.action-select").check()
     page.select_option("select[name=action]", "redact_and_resolve")
-    page.fill("input[name=reason]", "insult")
     page.click("button[name=index]")
-    expect(page.locator(".messagelist")).to_contain_text("Redacted and resolved 1 report(s).")
+    # A sanction is confirmed on its own page, with a required reason.
+    expect(page.locator("#sanction-targets")).to_contain_text(f"Report #{report.id}")
+    page.fill("textarea[name=reason]", "insult")
+    page.click("#sanction-confirm")
+    expect(page.locator(".messagelist")).to_contain_text("Redacted and resolved 1 case(s).")
     rude.refresh_from_db()
     assert rude.is_deleted
     context.close()

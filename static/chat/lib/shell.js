@@ -236,6 +236,7 @@ class Bell {
   }
 
   notificationItem(notification) {
+    if (notification.type === "report_handled") return this.reportHandledItem(notification);
     const who = notification.actor?.username ?? "Someone";
     const texts = {
       friend_request: " sent you a friend request",
@@ -261,6 +262,24 @@ class Bell {
         personAvatar(notification.actor, { size: "xs" }),
         h("span", {}, h("strong", { text: who }), texts[notification.type] ?? ` (${notification.type})`),
       ),
+      h("time", { class: "muted", datetime: notification.created_at, text: shortTime(notification.created_at) }),
+    );
+  }
+
+  /** A report of mine was handled: the outcome only, from "the moderators". */
+  reportHandledItem(notification) {
+    const text =
+      notification.outcome === "action_taken"
+        ? gettext("Moderators reviewed your report and took action. Thank you.")
+        : gettext("Moderators reviewed your report and found no rule broken.");
+    const settle = async (event) => {
+      event.preventDefault();
+      await this.markRead((n) => n.id === notification.id);
+    };
+    return h(
+      "li",
+      { class: "bell-item unread" },
+      h("a", { href: "#", onclick: settle, class: "bell-text", "data-type": "report_handled" }, h("span", { text })),
       h("time", { class: "muted", datetime: notification.created_at, text: shortTime(notification.created_at) }),
     );
   }

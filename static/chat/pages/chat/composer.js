@@ -17,6 +17,7 @@ import {
   scrollToBottom,
   showLatest,
 } from "./messages.js";
+import { renderMute } from "./mutes.js";
 import { els, socket } from "./page.js";
 import { takeReply } from "./replies.js";
 import { addPending, onConversationForgotten, setDraft, state } from "./state.js";
@@ -40,6 +41,7 @@ export function bindComposer(id) {
   els.input.value = id === null ? "" : state.drafts.get(id);
   autoGrow();
   renderTray();
+  renderMute();
 }
 
 function autoGrow() {
