@@ -136,7 +136,8 @@ def test_request_bodies_are_json_only_but_files(schema):
 def email_properties(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for name, component in schema["components"]["schemas"].items():
         for prop, prop_schema in component.get("properties", {}).items():
-            if "email" in prop:
+            # Addresses (`email`, `new_email`…), not settings about mail (`email_digest`).
+            if prop == "email" or prop.endswith("_email"):
                 yield f"{name}.{prop}", prop_schema
 
 
