@@ -87,7 +87,7 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["-date_joined"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Profile", {"fields": ("display_name", "bio", "avatar")}),
+        ("Profile", {"fields": ("display_name", "bio", "avatar", "language")}),
     )
     actions = ["deactivate_users", "reactivate_users"]
     action_form = ModerationActionForm

@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.language import language_choices
+
 username_validator = RegexValidator(
     r"^[A-Za-z0-9_.-]{3,32}$",
     "Username must be 3-32 characters: letters, digits, '_', '.' or '-'.",
@@ -41,6 +43,10 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True, default="")
     #: The key of the current avatar's files (chat_project.avatars), "" for none.
     avatar = models.CharField(max_length=32, blank=True, default="")
+    #: The web UI's language (a code of settings.LANGUAGES); "" follows the browser.
+    language = models.CharField(
+        max_length=8, blank=True, default="", choices=language_choices
+    )
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

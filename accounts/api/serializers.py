@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.language import language_choices
 from accounts.models import Notification, User, username_validator
 from accounts.tokens import access_token_lifetime
 from chat_project.avatars import AvatarURLField
@@ -65,6 +66,12 @@ class ProfileUpdateInputSerializer(StrictJSONInput):
     display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=language_choices(),
+        required=False,
+        help_text='The web UI\'s language: a code of the server\'s languages, "" to follow '
+        "the browser.",
+    )
 
 
 class EmailConfirmInputSerializer(serializers.Serializer):
@@ -106,6 +113,7 @@ class MeSerializer(serializers.ModelSerializer):
             "bio",
             "avatar_url",
             "avatar_thumbnail_url",
+            "language",
             "date_joined",
         ]
         read_only_fields = fields

@@ -1,0 +1,62 @@
+"""The user's language override: stored on the user, applied on each of their requests.
+
+Without a choice (`User.language == ""`) Django's LocaleMiddleware picks the language from
+the language cookie, else the browser's Accept-Language. With one, it wins for every page
+the user opens, on any device; the cookie follows it, so the login page after logging out
+keeps speaking it.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """"" (follow the browser) and every configured language, each named in itself."""
+    return [("", _("Browser default")), *settings.LANGUAGES]
+
+
+class UserLanguageMiddleware:
+    """After AuthenticationMiddleware: activate the logged-in user's chosen language.
+
+    Only requests with a session cookie are looked at, so token-authenticated API calls
+    cost no extra query (and a page's user is loaded by the page anyway).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                chosen = getattr(user, "language", "") or ""
+                if chosen in language_codes():
+                    translation.activate(chosen)
+                    request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        if chosen is not None:
+            # Read again: the request may just have changed it (settings page).
+            chosen = getattr(request.user, "language", "") or ""
+            cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            if chosen and cookie != chosen:
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    chosen,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    path=settings.LANGUAGE_COOKIE_PATH,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                )
+            elif not chosen and cookie:
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+        return response
