@@ -22,6 +22,8 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from .models import User
 
@@ -29,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "accounts.email-confirm"
 CONFIRM_PATH = "/accounts/email/confirm/"
-INVALID_LINK = "This link is invalid or has expired."
+# English in the API; the confirmation page shows it translated (gettext at display).
+INVALID_LINK = gettext_noop("This link is invalid or has expired.")
 
 
 def email_change_request(*, user: User, email: str, site_url: str = "") -> None:
@@ -50,16 +53,20 @@ def email_change_request(*, user: User, email: str, site_url: str = "") -> None:
     if owner is not None:
         context = {"username": owner.username, "site_url": site_url.rstrip("/")}
         template = "accounts/email/address_in_use.txt"
+        language = owner.language or translation.get_language()
     else:
         token = signing.dumps({"u": user.pk, "e": address, "c": user.email}, salt=CONFIRM_SALT)
         link = f"{site_url.rstrip('/')}{CONFIRM_PATH}?{urlencode({'token': token})}"
         context = {"username": user.username, "link": link, "hours": settings.EMAIL_CONFIRM_HOURS}
         template = "accounts/email/confirm_address.txt"
-    transaction.on_commit(lambda: _send(address, template, context))
+        language = user.language or translation.get_language()
+    transaction.on_commit(lambda: _send(address, template, context, language))
 
 
-def _send(address: str, template: str, context: dict) -> None:
-    subject, _, body = render_to_string(template, context).partition("\n\n")
+def _send(address: str, template: str, context: dict, language: str | None = None) -> None:
+    """Mail `template` in the recipient's language (their setting, else the page's)."""
+    with translation.override(language):
+        subject, _, body = render_to_string(template, context).partition("\n\n")
     try:
         send_mail(subject.strip(), body, None, [address])
     except Exception:  # a mail server down must not fail the request that asked

@@ -19,7 +19,7 @@ def language_codes() -> list[str]:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    """"" (follow the browser) and every configured language, each named in itself."""
+    """ "" (follow the browser) and every configured language, each named in itself."""
     return [("", _("Browser default")), *settings.LANGUAGES]
 
 
@@ -58,5 +58,7 @@ class UserLanguageMiddleware:
                     httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                 )
             elif not chosen and cookie:
-                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+                response.delete_cookie(
+                    settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH
+                )
         return response

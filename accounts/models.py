@@ -44,9 +44,7 @@ class User(AbstractUser):
     #: The key of the current avatar's files (chat_project.avatars), "" for none.
     avatar = models.CharField(max_length=32, blank=True, default="")
     #: The web UI's language (a code of settings.LANGUAGES); "" follows the browser.
-    language = models.CharField(
-        max_length=8, blank=True, default="", choices=language_choices
-    )
+    language = models.CharField(max_length=8, blank=True, default="", choices=language_choices)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

@@ -69,7 +69,7 @@ class ProfileUpdateInputSerializer(StrictJSONInput):
     language = serializers.ChoiceField(
         choices=language_choices(),
         required=False,
-        help_text='The web UI\'s language: a code of the server\'s languages, "" to follow '
+        help_text="The web UI's language: a code of the server's languages, \"\" to follow "
         "the browser.",
     )
 

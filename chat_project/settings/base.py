@@ -361,9 +361,10 @@ SECURE_CSP = {
 # --- I18N / static -------------------------------------------------------------
 # The language comes from the user's choice (User.language, applied by
 # accounts.language.UserLanguageMiddleware, which also keeps it in the language cookie for
-# the login page), else from the browser's Accept-Language (LocaleMiddleware), else English. Strings are
-# marked with gettext in Python and templates and with the JavaScript catalog's global
-# `gettext`/`ngettext`/`interpolate` in the web UI (loaded first on every page).
+# the login page), else from the browser's Accept-Language (LocaleMiddleware), else
+# English. Strings are marked with gettext in Python and templates and with the JavaScript
+# catalog's global `gettext`/`ngettext`/`interpolate` in the web UI (loaded first on every
+# page). `make messages` collects them into locale/ (docs/architecture.md, "Translations").
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("vi", "Tiếng Việt")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
