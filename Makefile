@@ -75,7 +75,8 @@ check: $(BIN)/.dev ## What CI checks before the tests
 # Every string marked for translation (Python, templates: django; static/chat JS: djangojs)
 # into locale/vi/*.po, keeping the translations there; then the .mo files the server reads.
 # Needs GNU gettext (apt install gettext). docs/architecture.md, "Translations".
-MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=bench --ignore=tests
+MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=bench --ignore=tests \
+  --ignore=docs --ignore=deploy --ignore=scripts --ignore=migrations
 messages: $(BIN)/.runtime ## Extract marked strings into locale/*/LC_MESSAGES/*.po, then compile the .mo files
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemessages --all --no-obsolete -d django $(MESSAGES_IGNORE)
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemessages --all --no-obsolete -d djangojs $(MESSAGES_IGNORE)

@@ -43,8 +43,9 @@ class UserLanguageMiddleware:
                     translation.activate(chosen)
                     request.LANGUAGE_CODE = chosen
         response = self.get_response(request)
-        if chosen is not None:
-            # Read again: the request may just have changed it (settings page).
+        if chosen is not None and request.user.is_authenticated:
+            # Read again: the request may just have changed it (settings page). Not after
+            # a logout: the cookie stays for the login page.
             chosen = getattr(request.user, "language", "") or ""
             cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
             if chosen and cookie != chosen:

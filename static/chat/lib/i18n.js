@@ -1,28 +1,17 @@
 // The web UI's language and the formats that follow it. The words come from Django's
-// JavaScript catalog (/jsi18n/, loaded before any module: global gettext, ngettext,
-// interpolate); dates, times and numbers from Intl in the page's language (<html lang>,
-// what the server chose: the user's setting, else the browser's) and the browser's time
-// zone. Every date the UI shows goes through the functions here.
+// JavaScript catalog (/jsi18n/, loaded before any module: global gettext, ngettext and
+// interpolate, called by those names so that `make messages` finds the strings). Dates,
+// times and numbers come from Intl in the page's language (<html lang>: the user's
+// setting, else the browser's) and the browser's time zone. Every date the UI shows goes
+// through the functions here.
 
 /** The page's language as a BCP 47 tag ("vi", "en"), for Intl. */
 export const locale = document.documentElement.lang || navigator.language || "en";
-
-/** `gettext(fmt)` with named values: t("%(name)s joined", { name }). */
-export function t(fmt, values) {
-  const text = gettext(fmt);
-  return values ? interpolate(text, values, true) : text;
-}
-
-/** Singular or plural by `count`, with named values (count is one of them). */
-export function nt(singular, plural, count, values = {}) {
-  return interpolate(ngettext(singular, plural, count), { count, ...values }, true);
-}
 
 const timeFormat = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
 const dateFormat = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric" });
 const fullFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
 const relativeDays = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
-const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto", style: "long" });
 const weekdayFormat = new Intl.DateTimeFormat(locale, { weekday: "long", month: "long", day: "numeric" });
 const longDateFormat = new Intl.DateTimeFormat(locale, { year: "numeric", month: "long", day: "numeric" });
 
@@ -65,35 +54,4 @@ export function dayLabel(iso) {
   const days = Math.round((midnight(date) - midnight(now)) / 86400000);
   if (days === 0 || days === -1) return capitalized(relativeDays.format(days, "day"));
   return (date.getFullYear() === now.getFullYear() ? weekdayFormat : longDateFormat).format(date);
-}
-
-/** "5 minutes ago", "in 2 hours", "yesterday": how long from now, in words. */
-export function relativeTime(iso) {
-  if (!iso) return "";
-  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
-  const steps = [
-    [60, "second"],
-    [3600, "minute"],
-    [86400, "hour"],
-    [86400 * 7, "day"],
-    [86400 * 30, "week"],
-    [86400 * 365, "month"],
-  ];
-  let unit = "year";
-  let size = 86400 * 365;
-  let previous = 1;
-  for (const [limit, name] of steps) {
-    if (Math.abs(seconds) < limit) {
-      unit = name;
-      size = previous;
-      break;
-    }
-    previous = limit;
-  }
-  return relative.format(Math.round(seconds / size), unit);
-}
-
-/** A number in the page's language ("1,234" / "1.234"). */
-export function formatNumber(value, options) {
-  return new Intl.NumberFormat(locale, options).format(value);
 }
