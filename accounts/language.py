@@ -1,4 +1,4 @@
-"""The user's language override: stored on the user, applied on each of their requests.
+"""The user's language override: stored on the user, applied on each of their pages.
 
 Without a choice (`User.language == ""`) Django's LocaleMiddleware picks the language from
 the language cookie, else the browser's Accept-Language. With one, it wins for every page
@@ -35,13 +35,19 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = None
+        api = request.path_info.startswith("/api/")
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
                 chosen = getattr(user, "language", "") or ""
-                if chosen in language_codes():
+                if chosen in language_codes() and not api:
                     translation.activate(chosen)
                     request.LANGUAGE_CODE = chosen
+        if api:
+            # The API's texts (DRF's own included) are its contract: English, whatever
+            # the browser or the user's choice says.
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         response = self.get_response(request)
         if chosen is not None and request.user.is_authenticated:
             # Read again: the request may just have changed it (settings page). Not after

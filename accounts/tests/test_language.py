@@ -74,9 +74,7 @@ def test_going_back_to_the_browser_language_drops_the_cookie(client, user):
     client.force_login(user)
     page(client)
     assert client.cookies[COOKIE].value == "vi"
-    response = client.patch(
-        "/api/auth/me", {"language": ""}, content_type="application/json"
-    )
+    response = client.patch("/api/auth/me", {"language": ""}, content_type="application/json")
     assert response.status_code == 200
     assert response.cookies[COOKIE].value == ""  # deleted
     assert page(client, accept="en")["Content-Language"] == "en"
@@ -119,9 +117,21 @@ def test_a_confirmation_mail_is_written_in_the_recipients_language(
     assert "Xin chào alice," in mail.body
 
 
-def test_the_api_speaks_english_without_a_session(client_for, user):
-    """A token client (the API's contract) is not switched by the user's choice."""
+@pytest.mark.parametrize("session", [True, False])
+def test_the_api_speaks_english_whatever_the_language(client, api_client, user, session):
+    """The API's texts are its contract: neither Accept-Language nor the user's choice
+    changes them (DRF ships its own Vietnamese, which would otherwise answer)."""
     User.objects.filter(pk=user.pk).update(language="vi")
-    response = client_for(user).patch("/api/auth/me", {"language": "xx"}, format="json")
+    if session:
+        client.force_login(user)
+        response = client.post(
+            "/api/friends/request",
+            {},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="vi",
+        )
+    else:
+        response = api_client.post("/api/auth/login", {}, format="json", HTTP_ACCEPT_LANGUAGE="vi")
     assert response.status_code == 400
-    assert "language" in response.json()
+    assert "This field is required." in str(response.json())
+    assert response["Content-Language"] == "en"
