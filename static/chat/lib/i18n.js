@@ -5,8 +5,15 @@
 // setting, else the browser's) and the browser's time zone. Every date the UI shows goes
 // through the functions here.
 
-/** The page's language as a BCP 47 tag ("vi", "en"), for Intl. */
-export const locale = document.documentElement.lang || navigator.language || "en";
+const pageLanguage = document.documentElement.lang || "en";
+
+/**
+ * The locale for Intl: the browser's own when it is a variant of the page's language
+ * ("en-GB" writes "15 March", "en-US" "March 15"), else the page's language itself.
+ */
+export const locale =
+  (navigator.languages || [navigator.language]).find((tag) => tag?.toLowerCase().split("-")[0] === pageLanguage) ||
+  pageLanguage;
 
 const timeFormat = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
 const dateFormat = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric" });
