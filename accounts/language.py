@@ -7,19 +7,23 @@ keeps speaking it.
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:  # a dev dependency
+    from django_stubs_ext import StrOrPromise
+
 
 def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def language_choices() -> list[tuple[str, str]]:
-    """ "" (follow the browser) and every configured language, each named in itself."""
+def language_choices() -> list[tuple[str, "StrOrPromise"]]:
+    """Follow the browser (""), or one of the configured languages, each named in itself."""
     return [("", _("Browser default")), *settings.LANGUAGES]
 
 
