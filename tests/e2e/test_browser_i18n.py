@@ -105,6 +105,20 @@ def test_a_vietnamese_browser_gets_the_vietnamese_ui(people, shots):
     )
     assert "15 tháng 3" in formatted[0] and formatted[1] == "03:30", formatted
 
+    # System lines (stored in English) are worded in Vietnamese from their payload.
+    def rename() -> None:
+        from conversations import services as conversations
+
+        group = conversations.conversation_group_create(
+            actor=alice, name="Nhóm đọc sách", member_user_ids=[bob.id]
+        )
+        conversations.conversation_update(actor=alice, conversation_id=group.id, name="Câu lạc bộ")
+
+    off_loop(rename)
+    open_chat(page, "Câu lạc bộ")
+    lines = page.locator("#message-list .system-line .system-text")
+    expect(lines.last).to_have_text("Alice đã đổi tên nhóm thành Câu lạc bộ")
+
 
 def test_switching_the_language_in_settings_sticks(people, shots):
     alice = UserFactory(username="alice", display_name="Alice")
