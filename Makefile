@@ -12,7 +12,7 @@ PYTHON ?= $(shell command -v python$(PYTHON_NEEDED) 2>/dev/null || echo python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test demo lint format check compose-check bench bench-smoke clean python-check
+.PHONY: run test demo lint format check compose-check bench bench-smoke clean python-check messages
 
 # The interpreter of an existing $(VENV) (an earlier failed run may have made it with an old
 # Python), else $(PYTHON): stop with one line unless it is at least $(PYTHON_NEEDED).
@@ -78,6 +78,16 @@ check: $(BIN)/.dev ## What CI checks before the tests
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Every string marked for translation (Python, templates: django; static/chat JS: djangojs)
+# into locale/vi/*.po, keeping the translations there; then the .mo files the server reads.
+# Needs GNU gettext (apt install gettext). docs/architecture.md, "Translations".
+MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=bench --ignore=tests \
+  --ignore=docs --ignore=deploy --ignore=scripts --ignore=migrations
+messages: $(BIN)/.runtime ## Extract marked strings into locale/*/LC_MESSAGES/*.po, then compile the .mo files
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemessages --all --no-obsolete -d django $(MESSAGES_IGNORE)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemessages --all --no-obsolete -d djangojs $(MESSAGES_IGNORE)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
 compose-check: $(BIN)/.dev ## Validate docker-compose.yml and deploy/ (also `docker compose config` where the plugin exists)
 	$(BIN)/python -m pytest -q -p no:randomly tests/test_compose.py

@@ -241,7 +241,7 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["-date_joined"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Profile", {"fields": ("display_name", "bio", "avatar", "deleted_at")}),
+        ("Profile", {"fields": ("display_name", "bio", "avatar", "language", "deleted_at")}),
     )
     actions = [
         "deactivate_users",

@@ -19,6 +19,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from chat_project.mail import mail_later
 
@@ -26,7 +28,8 @@ from .models import User
 
 CONFIRM_SALT = "accounts.email-confirm"
 CONFIRM_PATH = "/accounts/email/confirm/"
-INVALID_LINK = "This link is invalid or has expired."
+# English in the API; the confirmation page shows it translated (gettext at display).
+INVALID_LINK = gettext_noop("This link is invalid or has expired.")
 
 
 def email_change_request(*, user: User, email: str, site_url: str = "") -> None:
@@ -47,14 +50,16 @@ def email_change_request(*, user: User, email: str, site_url: str = "") -> None:
     if owner is not None:
         context = {"username": owner.username, "site_url": site_url.rstrip("/")}
         template = "accounts/email/address_in_use.txt"
+        language = owner.language or translation.get_language()
     else:
         token = signing.dumps({"u": user.pk, "e": address, "c": user.email}, salt=CONFIRM_SALT)
         link = f"{site_url.rstrip('/')}{CONFIRM_PATH}?{urlencode({'token': token})}"
         context = {"username": user.username, "link": link, "hours": settings.EMAIL_CONFIRM_HOURS}
         template = "accounts/email/confirm_address.txt"
+        language = user.language or translation.get_language()
     # A background task after commit (chat_project/mail.py): a mail server down never
     # fails or slows the request that asked, and the worker retries it.
-    mail_later(address, template, context)
+    mail_later(address, template, context, language)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 
 from chat_project.client_ip import client_ip
@@ -21,12 +22,12 @@ class LoginForm(AuthenticationForm):
     """The web login: the same service, and so the same login limits, as the API."""
 
     username = forms.CharField(
-        label="Username or email",
+        label=_("Username or email"),
         max_length=EMAIL_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -49,7 +50,8 @@ class LoginForm(AuthenticationForm):
                 )
             except Throttled as exc:
                 raise forms.ValidationError(
-                    f"Too many failed logins: try again in {math.ceil(exc.wait or 1)} s.",
+                    gettext("Too many failed logins: try again in %(seconds)s s.")
+                    % {"seconds": math.ceil(exc.wait or 1)},
                     code="throttled",
                 ) from exc
             except AuthenticationFailed as exc:
@@ -71,18 +73,21 @@ class LoginForm(AuthenticationForm):
 class RegisterForm(forms.Form):
     username = forms.CharField(
         max_length=32,
-        help_text="3-32 letters, digits, '_', '.' or '-'.",
+        label=_("Username"),
+        help_text=_("3-32 letters, digits, '_', '.' or '-'."),
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     email = forms.EmailField(
         required=False,
-        help_text="Optional. We mail it a link; once you follow it, you can log in with it.",
+        label=_("Email"),
+        help_text=_("Optional. We mail it a link; once you follow it, you can log in with it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
-        help_text="At least 8 characters, not too common, not only digits.",
+        label=_("Password"),
+        help_text=_("At least 8 characters, not too common, not only digits."),
     )
 
 
@@ -92,13 +97,15 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(
         max_length=User._meta.get_field("display_name").max_length,
         required=False,
-        help_text="Shown instead of your username. Leave empty to use the username.",
+        label=_("Display name"),
+        help_text=_("Shown instead of your username. Leave empty to use the username."),
     )
     email = forms.EmailField(
-        required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     bio = forms.CharField(
         max_length=User._meta.get_field("bio").max_length,
+        label=_("Bio"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -108,17 +115,17 @@ class PasswordChangeForm(forms.Form):
     """Old password plus the new one twice; the service validates strength and the old one."""
 
     old_password = forms.CharField(
-        label="Current password",
+        label=_("Current password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     new_password1 = forms.CharField(
-        label="New password",
+        label=_("New password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password2 = forms.CharField(
-        label="New password again",
+        label=_("New password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -127,5 +134,5 @@ class PasswordChangeForm(forms.Form):
         cleaned = cast(dict[str, Any], super().clean())  # Form.clean: cleaned_data
         first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
         if first and second and first != second:
-            self.add_error("new_password2", "The two new passwords do not match.")
+            self.add_error("new_password2", gettext("The two new passwords do not match."))
         return cleaned

@@ -8,6 +8,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.language import language_choices
+
 username_validator = RegexValidator(
     r"^[A-Za-z0-9_.-]{3,32}$",
     "Username must be 3-32 characters: letters, digits, '_', '.' or '-'.",
@@ -58,6 +60,8 @@ class User(AbstractUser):
     #: (accounts.services.user_suspend). On the row every authentication loads anyway, so
     #: checking it costs no query.
     suspended_until = models.DateTimeField(null=True, blank=True)
+    #: The web UI's language (a code of settings.LANGUAGES); "" follows the browser.
+    language = models.CharField(max_length=8, blank=True, default="", choices=language_choices)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
@@ -49,7 +50,13 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         **kwargs: Any,
     ) -> None:
         domain = domain_override or (request.get_host() if request is not None else "localhost")
-        enqueue(password_reset_mail, self.cleaned_data["email"], domain, use_https)
+        enqueue(
+            password_reset_mail,
+            self.cleaned_data["email"],
+            domain,
+            use_https,
+            translation.get_language() or "",
+        )
 
     def send_mail(
         self,
@@ -62,13 +69,16 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     ) -> None:
         # In the worker already (password_reset_mail): send now; a failure retries the
         # whole task (a new token is as good as the first).
-        subject = " ".join(render_to_string(subject_template_name, context).split())
-        body = render_to_string(email_template_name, context)
+        # In the account's language, else the one of the page that asked.
+        language = context["user"].language or context.get("language") or None
+        with translation.override(language):
+            subject = " ".join(render_to_string(subject_template_name, context).split())
+            body = render_to_string(email_template_name, context)
         send_mail(subject, body, from_email, [to_email])
 
 
 @background(attempts=3, backoff=30)
-def password_reset_mail(email: str, domain: str, use_https: bool) -> bool:
+def password_reset_mail(email: str, domain: str, use_https: bool, language: str = "") -> bool:
     """The worker's half: mail a link to the account with this address, if any. Returns
     whether a mail went (the task row says so in the admin; the requester never knows)."""
     rate = settings.THROTTLE_RATES["password_reset_email"]
@@ -85,7 +95,10 @@ def password_reset_mail(email: str, domain: str, use_https: bool) -> bool:
         use_https=use_https,
         subject_template_name=SUBJECT_TEMPLATE,
         email_template_name=BODY_TEMPLATE,
-        extra_email_context={"hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+        extra_email_context={
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            "language": language,
+        },
     )
     return True
 

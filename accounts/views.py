@@ -44,6 +44,7 @@ def client_config(request: HttpRequest, **extra: object) -> dict[str, object]:
             "id": user.id,
             "username": user.username,
             "display_name": user.display_name,
+            "language": user.language,
             "avatar_url": avatar_url,
             "avatar_thumbnail_url": avatar_thumbnail_url,
         },
@@ -72,7 +73,10 @@ class LoginView(auth_views.LoginView):
             wait = math.ceil(throttle.wait() or 1)
             context = self.get_context_data(
                 form=self.get_form_class()(request),
-                refused=f"Too many login attempts from your address: try again in {wait} s.",
+                refused=gettext(
+                    "Too many login attempts from your address: try again in %(seconds)s s."
+                )
+                % {"seconds": wait},
             )
             response = self.render_to_response(context, status=429)
             response["Retry-After"] = str(wait)
@@ -139,10 +143,10 @@ def register_view(request: HttpRequest) -> HttpResponse:
 
 def _sent_to(address: str) -> str:
     """The same words whether or not the address belongs to someone already."""
-    return (
-        f"We sent a message to {address}. Follow its link to add the address to your "
+    return gettext(
+        "We sent a message to %(address)s. Follow its link to add the address to your "
         "account; until then your account keeps its current address."
-    )
+    ) % {"address": address}
 
 
 @require_http_methods(["GET", "POST"])
@@ -155,7 +159,7 @@ def email_confirm_view(request: HttpRequest) -> HttpResponse:
         try:
             confirmed = email_address.email_confirm(token=token)
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            error = " ".join(gettext(message) for message in exc.messages)
     return render(
         request,
         "accounts/email_confirm.html",
@@ -186,7 +190,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                 user.refresh_from_db()
                 _add_service_errors(profile_form, exc, {})
             else:
-                messages.success(request, "Profile saved.")
+                messages.success(request, gettext("Profile saved."))
                 asked = profile_form.cleaned_data.get("email") or ""
                 if asked and asked.lower() != email_before.lower():
                     messages.info(request, _sent_to(asked))
@@ -208,7 +212,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _add_service_errors(password_form, exc, {"new_password": "new_password1"})
             else:
-                messages.success(request, "Password changed. Other sessions were signed out.")
+                messages.success(
+                    request, gettext("Password changed. Other sessions were signed out.")
+                )
                 return redirect("settings")
     return render(
         request,

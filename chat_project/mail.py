@@ -8,6 +8,7 @@ given up in the admin). Where mail goes is EMAIL_URL (settings: the console by d
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from chat_project.tasks import background, enqueue
 
@@ -20,13 +21,16 @@ def mail_send(to: list[str], subject: str, body: str, html: str = "") -> int:
     return message.send()
 
 
-def render(template: str, context: dict) -> tuple[str, str]:
-    """(subject, body) of a text template whose first paragraph is the subject."""
-    subject, _, body = render_to_string(template, context).partition("\n\n")
+def render(template: str, context: dict, language: str | None = None) -> tuple[str, str]:
+    """(subject, body) of a text template whose first paragraph is the subject, in
+    `language` (the recipient's; None: the active one)."""
+    with translation.override(language or translation.get_language()):
+        subject, _, body = render_to_string(template, context).partition("\n\n")
     return " ".join(subject.split()), body
 
 
-def mail_later(address: str, template: str, context: dict) -> None:
-    """Render `template` now and send it to `address` from the worker after commit."""
-    subject, body = render(template, context)
+def mail_later(address: str, template: str, context: dict, language: str | None = None) -> None:
+    """Render `template` now, in the recipient's `language`, and send it to `address`
+    from the worker after commit."""
+    subject, body = render(template, context, language)
     enqueue(mail_send, [address], subject, body)

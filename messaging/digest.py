@@ -129,7 +129,7 @@ def digests_send(*, now: datetime | None = None) -> int:
             "count": len(messages),
             "site_url": settings.SITE_URL.rstrip("/"),
         }
-        subject, body = render(TEMPLATE, context)
+        subject, body = render(TEMPLATE, context, user.language or settings.LANGUAGE_CODE)
         enqueue(mail_send, [user.email], subject, body)
         User.objects.filter(pk=user.pk).update(email_digest_until=cutoff)
         sent += 1

@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.language import language_choices
 from accounts.models import Notification, User, username_validator
 from accounts.tokens import access_token_lifetime
 from chat_project.avatars import AvatarURLField
@@ -125,6 +126,12 @@ class PasswordResetConfirmInputSerializer(StrictJSONInput):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    language = serializers.ChoiceField(
+        choices=language_choices(),
+        required=False,
+        help_text="The web UI's language: a code of the server's languages, \"\" to follow "
+        "the browser.",
+    )
 
 
 class EmailConfirmInputSerializer(serializers.Serializer):
@@ -166,6 +173,7 @@ class MeSerializer(serializers.ModelSerializer):
             "bio",
             "avatar_url",
             "avatar_thumbnail_url",
+            "language",
             "date_joined",
             "push_previews",
             "email_digest",

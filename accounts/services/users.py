@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts import events
 from accounts.email_address import email_change_request
+from accounts.language import language_codes
 from accounts.models import User
 from chat_project import realtime
 
@@ -88,10 +89,20 @@ def user_announce(user: User) -> None:
 def user_profile_update(*, user: User, site_url: str = "", **fields: Any) -> User:
     """Change profile fields. A new `email` only takes effect once confirmed through the
     link mailed to it (`accounts.email_address`); `""` removes the address at once."""
-    allowed = {"display_name", "bio", "email", "avatar", "push_previews", "email_digest"}
+    allowed = {
+        "display_name",
+        "bio",
+        "email",
+        "avatar",
+        "language",
+        "push_previews",
+        "email_digest",
+    }
     for name in fields:
         if name not in allowed:
             raise ValidationError({name: ["This field cannot be changed here."]})
+    if "language" in fields and fields["language"] not in ["", *language_codes()]:
+        raise ValidationError({"language": ["Not one of the available languages."]})
     email = fields.pop("email", None)
     if isinstance(email, str):
         if not email.strip() or email.strip().lower() == user.email.lower():

@@ -226,6 +226,7 @@ def test_me_with_access_token(api_client, user):
         "bio": "",
         "avatar_url": None,
         "avatar_thumbnail_url": None,
+        "language": "",
         "date_joined": response.json()["date_joined"],
         "push_previews": False,
         "email_digest": True,

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
+    # The logged-in user's language choice wins over the browser's (accounts/language.py).
+    "accounts.language.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chat_project.middleware.DependencyFailureMiddleware",
@@ -430,14 +432,17 @@ SECURE_CSP = {
 }
 
 # --- I18N / static -------------------------------------------------------------
-# The language comes from the user's choice (the settings page stores it in a cookie),
-# else from the browser's Accept-Language (LocaleMiddleware), else English. Strings are
-# marked with gettext in Python and templates and with the JavaScript catalog's global
-# `gettext`/`ngettext`/`interpolate` in the web UI (loaded first on every page).
+# The language comes from the user's choice (User.language, applied by
+# accounts.language.UserLanguageMiddleware, which also keeps it in the language cookie for
+# the login page), else from the browser's Accept-Language (LocaleMiddleware), else
+# English. Strings are marked with gettext in Python and templates and with the JavaScript
+# catalog's global `gettext`/`ngettext`/`interpolate` in the web UI (loaded first on every
+# page). `make messages` collects them into locale/ (docs/architecture.md, "Translations").
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("vi", "Tiếng Việt")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_I18N = True
 USE_TZ = True
 

@@ -67,8 +67,20 @@ def people(browser: Browser, server: Any) -> Iterator[Callable[..., Person]]:
     """Open a fresh context per user (optionally logged in as `user` through a session)."""
     opened: list[Person] = []
 
-    def open_person(user: User | None = None, viewport: dict | None = None) -> Person:
-        context = browser.new_context(base_url=server.url, viewport=viewport or DESKTOP)
+    def open_person(
+        user: User | None = None,
+        viewport: dict | None = None,
+        locale: str = "en-US",
+        timezone_id: str | None = None,
+    ) -> Person:
+        # An English browser unless asked (the pages follow Accept-Language), whatever the
+        # machine's own locale; test_browser_i18n.py opens Vietnamese ones.
+        context = browser.new_context(
+            base_url=server.url,
+            viewport=viewport or DESKTOP,
+            locale=locale,
+            timezone_id=timezone_id,
+        )
         if user is not None:
             context.add_cookies(
                 [

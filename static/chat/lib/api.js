@@ -19,10 +19,10 @@ export class ApiError extends Error {
       }
       if (parts.length) return parts.join(" ");
     }
-    if (status === 0) return "Network error: check your connection.";
-    if (status === 413) return "This file is too large.";
-    if (status === 429) return "Too many requests, slow down a little.";
-    return `Request failed (${status}).`;
+    if (status === 0) return gettext("Network error: check your connection.");
+    if (status === 413) return gettext("This file is too large.");
+    if (status === 429) return gettext("Too many requests, slow down a little.");
+    return interpolate(gettext("Request failed (%(status)s)."), { status }, true);
   }
 }
 

@@ -35,7 +35,7 @@ function imageButton(attachment, box, onBroken) {
       type: "button",
       class: "att-image",
       dataset: { action: "view", attachmentId: String(attachment.id) },
-      "aria-label": `Open ${attachment.name} full size`,
+      "aria-label": interpolate(gettext("Open %(name)s full size"), { name: attachment.name }, true),
       title: attachment.name,
     },
     img,
@@ -52,7 +52,7 @@ export function fileCard(attachment) {
       href: attachment.url,
       download: attachment.name,
       dataset: { attachmentId: String(attachment.id) },
-      "aria-label": `Download ${attachment.name}, ${size}`,
+      "aria-label": interpolate(gettext("Download %(name)s, %(size)s"), { name: attachment.name, size }, true),
     },
     fileIcon(attachment.content_type, attachment.name),
     h(

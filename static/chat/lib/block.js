@@ -15,7 +15,11 @@ function changed(userId, blocked) {
 /** Ask, then block `person` ({id, username, display_name}); true if they are blocked now. */
 export async function blockPerson(person) {
   const name = personName(person);
-  const question = `Block ${name}? They will no longer be able to message you or send you friend requests, and if you are friends, you will not be any more.`;
+  const question = interpolate(
+    gettext("Block %(name)s? They will no longer be able to message you or send you friend requests, and if you are friends, you will not be any more."),
+    { name },
+    true,
+  );
   if (!window.confirm(question)) return false;
   try {
     await api.post(`/api/users/${person.id}/block`);
@@ -23,7 +27,7 @@ export async function blockPerson(person) {
     toast(error.message, "error");
     return false;
   }
-  toast(`${name} is blocked.`);
+  toast(interpolate(gettext("%(name)s is blocked."), { name }, true));
   changed(person.id, true);
   return true;
 }
@@ -37,7 +41,7 @@ export async function unblockPerson(person) {
     toast(error.message, "error");
     return false;
   }
-  toast(`${name} is unblocked. You are no longer friends: send a new friend request to chat again.`);
+  toast(interpolate(gettext("%(name)s is unblocked. You are no longer friends: send a new friend request to chat again."), { name }, true));
   changed(person.id, false);
   return true;
 }

@@ -70,55 +70,9 @@ export function linkify(text) {
   return fragment;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const dateFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
-/** Short time for lists: the clock time today, else the date. */
-export function shortTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  const today = new Date();
-  return date.toDateString() === today.toDateString()
-    ? timeFormat.format(date)
-    : dateFormat.format(date);
-}
-
-export function fullTime(iso) {
-  return iso ? fullFormat.format(new Date(iso)) : "";
-}
-
-/** The clock time alone (a message list says the day in its day separators). */
-export function clockTime(iso) {
-  return iso ? timeFormat.format(new Date(iso)) : "";
-}
-
-/** A local calendar day, as a key: two times are on the same day when their keys match. */
-export function dayKey(iso) {
-  const date = new Date(iso);
-  return `${date.getFullYear()}-${date.getMonth() + 1}-${date.getDate()}`;
-}
-
-const relativeDays = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
-const longDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "long", day: "numeric" });
-
-/**
- * A day separator's words, in the user's locale: "Today", "Yesterday" (from
- * Intl.RelativeTimeFormat, so every language has its own), else the date, with the
- * weekday this year and the year before that.
- */
-export function dayLabel(iso) {
-  const date = new Date(iso);
-  const midnight = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-  const now = new Date();
-  const days = Math.round((midnight(date) - midnight(now)) / 86400000);
-  if (days === 0 || days === -1) {
-    const word = relativeDays.format(days, "day");
-    return word.charAt(0).toLocaleUpperCase() + word.slice(1);
-  }
-  return (date.getFullYear() === now.getFullYear() ? weekdayFormat : longDateFormat).format(date);
-}
+// Dates and times: one module, in the page's language (i18n.js); re-exported for the
+// modules that import them from here.
+export { clockTime, dayKey, dayLabel, fullTime, shortTime } from "./i18n.js";
 
 /** First letter for an avatar bubble. */
 export function initial(name) {

@@ -70,8 +70,13 @@ export function fitBox(width, height, maxWidth, maxHeight) {
 export function attachmentSummary(attachments) {
   if (!attachments?.length) return "";
   const images = attachments.every(isImageAttachment);
-  if (attachments.length === 1) return `${images ? "Image" : "File"}: ${attachments[0].name}`;
-  return `${attachments.length} ${images ? "images" : "files"}`;
+  if (attachments.length === 1) {
+    const fmt = images ? gettext("Image: %(name)s") : gettext("File: %(name)s");
+    return interpolate(fmt, { name: attachments[0].name }, true);
+  }
+  const count = attachments.length;
+  const fmt = images ? ngettext("%(count)s image", "%(count)s images", count) : ngettext("%(count)s file", "%(count)s files", count);
+  return interpolate(fmt, { count }, true);
 }
 
 /**

@@ -3,6 +3,8 @@
 // the decimal point). Floats never hold money here: typed text is parsed digit by digit
 // into an integer, and amounts are shown from the integer's digits.
 
+import { locale } from "./i18n.js";
+
 /** The decimal text of `amount` minor units: 1050, 2 -> "10.50"; -5, 2 -> "-0.05"; 7, 0 -> "7". */
 export function minorToDecimal(amount, exponent) {
   const digits = String(Math.abs(amount)).padStart(exponent + 1, "0");
@@ -18,7 +20,7 @@ export function minorToDecimal(amount, exponent) {
 export function formatMoney(amount, currency, exponent) {
   const text = minorToDecimal(amount, exponent);
   try {
-    return new Intl.NumberFormat(undefined, {
+    return new Intl.NumberFormat(locale, {
       style: "currency",
       currency,
       minimumFractionDigits: exponent,
@@ -46,14 +48,14 @@ export class AmountError extends Error {}
 export function parseAmount(text, exponent) {
   const cleaned = String(text ?? "").trim().replace(/[\s\u00a0\u202f]/g, "");
   const match = cleaned.match(/^(\d+)(?:[.,](\d*))?$/);
-  if (!match) throw new AmountError("Enter an amount such as 10.50.");
+  if (!match) throw new AmountError(gettext("Enter an amount such as 10.50."));
   const [, whole, fraction = ""] = match;
   if (fraction.length > exponent) {
-    throw new AmountError(exponent ? `Use at most ${exponent} decimal places.` : "Use a whole number.");
+    throw new AmountError(exponent ? interpolate(ngettext("Use at most %(count)s decimal place.", "Use at most %(count)s decimal places.", exponent), { count: exponent }, true) : gettext("Use a whole number."));
   }
   const digits = `${whole}${fraction.padEnd(exponent, "0")}`.replace(/^0+(?=\d)/, "");
   const minor = Number(digits);
-  if (!Number.isSafeInteger(minor)) throw new AmountError("That amount is too large.");
-  if (minor <= 0) throw new AmountError("Enter an amount greater than zero.");
+  if (!Number.isSafeInteger(minor)) throw new AmountError(gettext("That amount is too large."));
+  if (minor <= 0) throw new AmountError(gettext("Enter an amount greater than zero."));
   return minor;
 }

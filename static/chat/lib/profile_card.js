@@ -24,7 +24,7 @@ function build() {
       { class: "dialog profile-card", id: "profile-card", "aria-labelledby": "profile-name" },
       body,
       status,
-      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "ghost", "data-close": true, text: "Close" })),
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "ghost", "data-close": true, text: gettext("Close") })),
     ),
   );
   document.body.append(dialog);
@@ -57,19 +57,19 @@ function render() {
   const mine = profile.id === me?.id;
   const actions = [];
   if (mine) {
-    actions.push(h("a", { class: "button small", href: "/accounts/settings/", text: "Edit your profile" }));
+    actions.push(h("a", { class: "button small", href: "/accounts/settings/", text: gettext("Edit your profile") }));
   } else {
-    if (profile.is_friend) actions.push(actionButton("Message", () => message(profile)));
-    else if (profile.friend_request?.direction === "incoming") actions.push(actionButton("Accept friend request", () => accept(profile)));
-    else if (profile.friend_request?.direction === "outgoing") actions.push(h("span", { class: "muted", text: "Friend request sent" }));
-    else if (!profile.blocked) actions.push(actionButton("Add friend", () => addFriend(profile)));
+    if (profile.is_friend) actions.push(actionButton(gettext("Message"), () => message(profile)));
+    else if (profile.friend_request?.direction === "incoming") actions.push(actionButton(gettext("Accept friend request"), () => accept(profile)));
+    else if (profile.friend_request?.direction === "outgoing") actions.push(h("span", { class: "muted", text: gettext("Friend request sent") }));
+    else if (!profile.blocked) actions.push(actionButton(gettext("Add friend"), () => addFriend(profile)));
     actions.push(
       profile.blocked
-        ? actionButton("Unblock", () => unblock(profile), "small ghost")
-        : actionButton("Block", () => block(profile), "small ghost danger-text"),
+        ? actionButton(gettext("Unblock"), () => unblock(profile), "small ghost")
+        : actionButton(gettext("Block"), () => block(profile), "small ghost danger-text"),
     );
     actions.push(
-      actionButton("Report", (event) => openReport({ kind: "user", id: profile.id, about: `${name} (@${profile.username})`, opener: event.currentTarget }), "small ghost"),
+      actionButton(gettext("Report"), (event) => openReport({ kind: "user", id: profile.id, about: `${name} (@${profile.username})`, opener: event.currentTarget }), "small ghost"),
     );
   }
   clear(parts.body).append(
@@ -83,11 +83,11 @@ function render() {
         h("h2", { id: "profile-name", text: name }),
         h("p", { class: "muted profile-username", text: `@${profile.username}` }),
         status ? h("p", { class: `presence ${status}`, text: presenceText(status) }) : null,
-        mine ? h("p", { class: "muted", text: "This is you." }) : null,
-        profile.blocked ? h("p", { class: "tag tag-warn", text: "Blocked" }) : null,
+        mine ? h("p", { class: "muted", text: gettext("This is you.") }) : null,
+        profile.blocked ? h("p", { class: "tag tag-warn", text: gettext("Blocked") }) : null,
       ),
     ),
-    profile.bio ? h("p", { class: "profile-bio prewrap", text: profile.bio }) : h("p", { class: "muted profile-bio", text: "No bio yet." }),
+    profile.bio ? h("p", { class: "profile-bio prewrap", text: profile.bio }) : h("p", { class: "muted profile-bio", text: gettext("No bio yet.") }),
     h("div", { class: "profile-actions" }, actions),
   );
 }
@@ -118,7 +118,7 @@ async function addFriend(profile) {
   try {
     const result = await api.post("/api/friends/request", { username: profile.username });
     document.dispatchEvent(new CustomEvent("friends:changed"));
-    await reload(result?.request?.status === "accepted" ? `You and ${personName(profile)} are now friends.` : "Friend request sent.");
+    await reload(result?.request?.status === "accepted" ? interpolate(gettext("You and %(name)s are now friends."), { name: personName(profile) }, true) : gettext("Friend request sent."));
   } catch (error) {
     parts.status.textContent = error.message;
   }
@@ -128,18 +128,18 @@ async function accept(profile) {
   try {
     await api.post(`/api/friends/requests/${profile.friend_request.id}/accept`);
     document.dispatchEvent(new CustomEvent("friends:changed"));
-    await reload(`You and ${personName(profile)} are now friends.`);
+    await reload(interpolate(gettext("You and %(name)s are now friends."), { name: personName(profile) }, true));
   } catch (error) {
     parts.status.textContent = error.message;
   }
 }
 
 async function block(profile) {
-  if (await blockPerson(profile)) await reload(`${personName(profile)} is blocked.`);
+  if (await blockPerson(profile)) await reload(interpolate(gettext("%(name)s is blocked."), { name: personName(profile) }, true));
 }
 
 async function unblock(profile) {
-  if (await unblockPerson(profile)) await reload(`${personName(profile)} is unblocked.`);
+  if (await unblockPerson(profile)) await reload(interpolate(gettext("%(name)s is unblocked."), { name: personName(profile) }, true));
 }
 
 /**
@@ -154,7 +154,7 @@ export async function openProfileCard(userId, options = {}) {
   try {
     profile = await api.get(`/api/users/${userId}`);
   } catch (error) {
-    toast(error.status === 404 ? "This person's account no longer exists." : error.message, "error");
+    toast(error.status === 404 ? gettext("This person's account no longer exists.") : error.message, "error");
     return;
   }
   current = { profile, options: { ...options, opener } };

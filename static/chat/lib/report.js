@@ -7,11 +7,11 @@ import { api } from "./api.js";
 import { h, setupDialog } from "./dom.js";
 
 const REASONS = [
-  ["spam", "Spam or scam"],
-  ["harassment", "Harassment or hate"],
-  ["inappropriate", "Violent, sexual or otherwise inappropriate"],
-  ["impersonation", "Pretending to be someone else"],
-  ["other", "Something else"],
+  ["spam", gettext("Spam or scam")],
+  ["harassment", gettext("Harassment or hate")],
+  ["inappropriate", gettext("Violent, sexual or otherwise inappropriate")],
+  ["impersonation", gettext("Pretending to be someone else")],
+  ["other", gettext("Something else")],
 ];
 const DETAILS_MAX = 900; // the reason is at most 1000 characters, the label included
 
@@ -40,23 +40,23 @@ function build() {
     { class: "report-form", novalidate: true },
     title,
     about,
-    h("fieldset", { class: "field" }, h("legend", { text: "What is wrong?" }), choices),
-    h("div", { class: "field" }, h("label", { for: "report-details", text: "Details (optional)" }), details),
+    h("fieldset", { class: "field" }, h("legend", { text: gettext("What is wrong?") }), choices),
+    h("div", { class: "field" }, h("label", { for: "report-details", text: gettext("Details (optional)") }), details),
     error,
     h(
       "div",
       { class: "dialog-actions" },
-      h("button", { type: "button", class: "ghost", "data-close": true, text: "Cancel" }),
-      h("button", { type: "submit", text: "Send report" }),
+      h("button", { type: "button", class: "ghost", "data-close": true, text: gettext("Cancel") }),
+      h("button", { type: "submit", text: gettext("Send report") }),
     ),
   );
   const doneText = h("p", { id: "report-done-text" });
   const done = h(
     "div",
     { class: "report-done", hidden: true },
-    h("h2", { id: "report-done-title", text: "Report sent" }),
+    h("h2", { id: "report-done-title", text: gettext("Report sent") }),
     doneText,
-    h("div", { class: "dialog-actions" }, h("button", { type: "button", "data-close": true, text: "Close" })),
+    h("div", { class: "dialog-actions" }, h("button", { type: "button", "data-close": true, text: gettext("Close") })),
   );
   const dialog = setupDialog(h("dialog", { class: "dialog report-dialog", id: "report-dialog", "aria-labelledby": "report-title" }, form, done));
   document.body.append(dialog);
@@ -72,12 +72,12 @@ async function send() {
   const chosen = parts.form.querySelector("input[name=reason]:checked");
   const extra = parts.details.value.trim();
   if (!chosen) {
-    parts.error.textContent = "Choose what is wrong.";
+    parts.error.textContent = gettext("Choose what is wrong.");
     parts.form.querySelector("input[name=reason]").focus();
     return;
   }
   if (chosen.value === "other" && !extra) {
-    parts.error.textContent = "Say in a few words what is wrong.";
+    parts.error.textContent = gettext("Say in a few words what is wrong.");
     parts.details.focus();
     return;
   }
@@ -92,10 +92,10 @@ async function send() {
     parts.form.hidden = true;
     parts.done.hidden = false;
     parts.dialog.setAttribute("aria-labelledby", "report-done-title");
-    parts.doneText.textContent = "Thank you. The moderators will look at it; nobody is told who reported it.";
+    parts.doneText.textContent = gettext("Thank you. The moderators will look at it; nobody is told who reported it.");
     parts.done.querySelector("button").focus();
   } catch (error) {
-    parts.error.textContent = error.status === 409 ? "You have already reported this; the moderators have not decided yet." : error.message;
+    parts.error.textContent = error.status === 409 ? gettext("You have already reported this; the moderators have not decided yet.") : error.message;
   } finally {
     button.disabled = false;
   }
@@ -113,7 +113,7 @@ export function openReport({ kind, id, about, opener = document.activeElement })
   parts.done.hidden = true;
   parts.error.textContent = "";
   parts.dialog.setAttribute("aria-labelledby", "report-title");
-  parts.title.textContent = kind === "message" ? "Report a message" : "Report a person";
+  parts.title.textContent = kind === "message" ? gettext("Report a message") : gettext("Report a person");
   parts.about.textContent = about || "";
   parts.dialog.showModal();
   parts.form.querySelector("input[name=reason]").focus();

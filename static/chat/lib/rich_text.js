@@ -48,17 +48,17 @@ function safeLink(href) {
 
 /** The copy button of a code block: copies the code as text, says so for a moment. */
 function copyButton(code) {
-  const button = h("button", { type: "button", class: "code-copy", text: "Copy", "aria-label": "Copy code" });
+  const button = h("button", { type: "button", class: "code-copy", text: gettext("Copy"), "aria-label": gettext("Copy code") });
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(code.textContent || "");
-      button.textContent = "Copied";
+      button.textContent = gettext("Copied");
     } catch {
       // No clipboard permission (or not a secure context): select it for Ctrl+C instead.
       getSelection()?.selectAllChildren(code);
-      button.textContent = "Selected";
+      button.textContent = gettext("Selected");
     }
-    setTimeout(() => (button.textContent = "Copy"), 1500);
+    setTimeout(() => (button.textContent = gettext("Copy")), 1500);
   });
   return button;
 }

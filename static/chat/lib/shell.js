@@ -62,7 +62,7 @@ export class Presence extends EventTarget {
   }
 }
 
-const PRESENCE_TEXT = { online: "Online", offline: "Offline", unknown: "Status unknown" };
+const PRESENCE_TEXT = { online: gettext("Online"), offline: gettext("Offline"), unknown: gettext("Status unknown") };
 
 /** The words for a presence status, capitalised as a label. */
 export function presenceText(status) {
@@ -83,7 +83,7 @@ function connectionIndicator(socket) {
     clearInterval(countdown);
     if (state === "open") {
       if (socket.connections > 1) {
-        show("Reconnected", "ok");
+        show(gettext("Reconnected"), "ok");
         setTimeout(() => {
           if (socket.state === "open") status.hidden = true;
         }, 2000);
@@ -91,16 +91,16 @@ function connectionIndicator(socket) {
         status.hidden = true;
       }
     } else if (state === "connecting" || state === "paused") {
-      show(socket.connections ? "Reconnecting…" : "Connecting…", "warn");
+      show(socket.connections ? gettext("Reconnecting…") : gettext("Connecting…"), "warn");
     } else if (state === "waiting") {
       const tick = () => {
         const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-        show(`Connection lost — retrying in ${seconds}s`, "error");
+        show(interpolate(gettext("Connection lost — retrying in %(seconds)s s"), { seconds }, true), "error");
       };
       tick();
       countdown = setInterval(tick, 1000);
     } else if (state === "stopped") {
-      show("Disconnected", "error");
+      show(gettext("Disconnected"), "error");
     }
   });
 }
@@ -186,7 +186,7 @@ class Bell {
     const total = this.requests.length + notes.length;
     this.count.hidden = total === 0;
     this.count.textContent = total > 99 ? "99+" : String(total);
-    this.button.title = total ? `Notifications (${total} new)` : "Notifications";
+    this.button.title = total ? interpolate(gettext("Notifications (%(count)s new)"), { count: total }, true) : gettext("Notifications");
     this.readAll.hidden = notes.length === 0;
     this.empty.hidden = total > 0;
     clear(this.list);
@@ -200,7 +200,7 @@ class Bell {
     const act = async (verb) => {
       try {
         await api.post(`/api/friends/requests/${request.id}/${verb}`);
-        toast(verb === "accept" ? `You and ${who} are now friends.` : "Request rejected.");
+        toast(verb === "accept" ? interpolate(gettext("You and %(name)s are now friends."), { name: who }, true) : gettext("Request rejected."));
         await this.markRead(
           (n) => n.type === "friend_request" && n.actor?.id === request.requester?.id,
         );
@@ -213,17 +213,17 @@ class Bell {
     return h(
       "li",
       { class: "bell-item unread" },
-      h("span", { class: "bell-text" }, personAvatar(request.requester, { size: "xs" }), h("span", {}, h("strong", { text: who }), " wants to be your friend")),
+      h("span", { class: "bell-text" }, personAvatar(request.requester, { size: "xs" }), h("span", {}, h("strong", { text: who }), ` ${gettext("wants to be your friend")}`)),
       h(
         "span",
         { class: "bell-actions" },
-        h("button", { type: "button", class: "small", onclick: () => act("accept"), text: "Accept", "aria-label": `Accept ${who}` }),
-        h("button", { type: "button", class: "small ghost", onclick: () => act("reject"), text: "Reject", "aria-label": `Reject ${who}` }),
+        h("button", { type: "button", class: "small", onclick: () => act("accept"), text: gettext("Accept"), "aria-label": interpolate(gettext("Accept %(name)s"), { name: who }, true) }),
+        h("button", { type: "button", class: "small ghost", onclick: () => act("reject"), text: gettext("Reject"), "aria-label": interpolate(gettext("Reject %(name)s"), { name: who }, true) }),
         h("button", {
           type: "button",
           class: "small ghost danger-text",
-          text: "Block",
-          "aria-label": `Block ${who}`,
+          text: gettext("Block"),
+          "aria-label": interpolate(gettext("Block %(name)s"), { name: who }, true),
           onclick: async () => {
             if (!(await blockPerson(request.requester))) return;
             await this.markRead((n) => n.type === "friend_request" && n.actor?.id === request.requester?.id);
@@ -237,13 +237,13 @@ class Bell {
 
   notificationItem(notification) {
     if (notification.type === "report_handled") return this.reportHandledItem(notification);
-    const who = notification.actor?.username ?? "Someone";
+    const who = notification.actor?.username ?? gettext("Someone");
     const texts = {
-      friend_request: " sent you a friend request",
-      friend_request_accepted: " accepted your friend request",
-      added_to_conversation: " added you to a conversation",
-      mention: " mentioned you",
-      transfer_received: " sent you money",
+      friend_request: ` ${gettext("sent you a friend request")}`,
+      friend_request_accepted: ` ${gettext("accepted your friend request")}`,
+      added_to_conversation: ` ${gettext("added you to a conversation")}`,
+      mention: ` ${gettext("mentioned you")}`,
+      transfer_received: ` ${gettext("sent you money")}`,
     };
     // A mention opens its conversation at the message (the history around it).
     const at = notification.type === "mention" && notification.message_id ? `?message=${notification.message_id}` : "";

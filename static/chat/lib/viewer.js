@@ -17,10 +17,10 @@ class ImageViewer {
     this.onBroken = null;
     this.caption = h("h2", { class: "viewer-caption", id: "viewer-caption" });
     this.count = h("span", { class: "viewer-count", "aria-live": "polite" });
-    this.download = h("a", { class: "button small ghost viewer-download", text: "Download" });
-    this.close = h("button", { type: "button", class: "icon-button viewer-close", "aria-label": "Close viewer", text: "✕" });
-    this.prev = h("button", { type: "button", class: "viewer-nav viewer-prev", "aria-label": "Previous image", text: "‹" });
-    this.next = h("button", { type: "button", class: "viewer-nav viewer-next", "aria-label": "Next image", text: "›" });
+    this.download = h("a", { class: "button small ghost viewer-download", text: gettext("Download") });
+    this.close = h("button", { type: "button", class: "icon-button viewer-close", "aria-label": gettext("Close viewer"), text: "✕" });
+    this.prev = h("button", { type: "button", class: "viewer-nav viewer-prev", "aria-label": gettext("Previous image"), text: "‹" });
+    this.next = h("button", { type: "button", class: "viewer-nav viewer-next", "aria-label": gettext("Next image"), text: "›" });
     this.img = h("img", { class: "viewer-img", alt: "" });
     this.stage = h("div", { class: "viewer-stage" }, this.prev, this.img, this.next);
     this.dialog = h(
@@ -34,7 +34,7 @@ class ImageViewer {
         this.close,
       ),
       this.stage,
-      h("p", { class: "visually-hidden", id: "viewer-help", text: "Left and right arrow keys move between images; Escape closes." }),
+      h("p", { class: "visually-hidden", id: "viewer-help", text: gettext("Left and right arrow keys move between images; Escape closes.") }),
     );
     document.body.append(this.dialog);
     this.close.addEventListener("click", () => this.dialog.close());
@@ -84,10 +84,10 @@ class ImageViewer {
     this.img.alt = image.name;
     this.img.src = image.url;
     this.caption.textContent = image.name;
-    this.count.textContent = count > 1 ? `${this.index + 1} of ${count}` : "";
+    this.count.textContent = count > 1 ? interpolate(gettext("%(index)s of %(count)s"), { index: this.index + 1, count }, true) : "";
     this.download.href = image.url;
     this.download.setAttribute("download", image.name);
-    this.download.setAttribute("aria-label", `Download ${image.name}`);
+    this.download.setAttribute("aria-label", interpolate(gettext("Download %(name)s"), { name: image.name }, true));
     this.prev.hidden = this.next.hidden = count < 2;
   }
 

@@ -81,9 +81,9 @@ function render() {
       person(
         friend,
         { status: presence.status(friend.id) },
-        button("Message", () => messageFriend(friend), "small", `Message ${label}`),
-        button("Unfriend", () => confirm(`Remove ${label} from your friends?`) && run(() => api.del(`/api/friends/${friend.id}`), "Friend removed."), "small ghost", `Unfriend ${label}`),
-        button("Block", () => confirm(`Block ${label}? You will no longer be friends.`) && run(() => api.post(`/api/users/${friend.id}/block`), `${label} is blocked.`), "small ghost danger-text", `Block ${label}`),
+        button(gettext("Message"), () => messageFriend(friend), "small", interpolate(gettext("Message %(name)s"), { name: label }, true)),
+        button(gettext("Unfriend"), () => confirm(interpolate(gettext("Remove %(name)s from your friends?"), { name: label }, true)) && run(() => api.del(`/api/friends/${friend.id}`), gettext("Friend removed.")), "small ghost", interpolate(gettext("Unfriend %(name)s"), { name: label }, true)),
+        button(gettext("Block"), () => confirm(interpolate(gettext("Block %(name)s? You will no longer be friends."), { name: label }, true)) && run(() => api.post(`/api/users/${friend.id}/block`), interpolate(gettext("%(name)s is blocked."), { name: label }, true)), "small ghost danger-text", interpolate(gettext("Block %(name)s"), { name: label }, true)),
       ),
     );
   }
@@ -93,10 +93,10 @@ function render() {
       person(
         who,
         {},
-        button("Accept", () => run(() => api.post(`/api/friends/requests/${request.id}/accept`), `You and ${who.username} are now friends.`), "small", `Accept ${who.username}`),
-        button("Reject", () => run(() => api.post(`/api/friends/requests/${request.id}/reject`), "Request rejected."), "small ghost", `Reject ${who.username}`),
+        button(gettext("Accept"), () => run(() => api.post(`/api/friends/requests/${request.id}/accept`), interpolate(gettext("You and %(name)s are now friends."), { name: who.username }, true)), "small", interpolate(gettext("Accept %(name)s"), { name: who.username }, true)),
+        button(gettext("Reject"), () => run(() => api.post(`/api/friends/requests/${request.id}/reject`), gettext("Request rejected.")), "small ghost", interpolate(gettext("Reject %(name)s"), { name: who.username }, true)),
         // Anyone who asks can be blocked, friend or not (the block ends the request).
-        button("Block", async () => (await blockPerson(who)) && refresh(), "small ghost danger-text", `Block ${who.username}`),
+        button(gettext("Block"), async () => (await blockPerson(who)) && refresh(), "small ghost danger-text", interpolate(gettext("Block %(name)s"), { name: who.username }, true)),
       ),
     );
   }
@@ -105,8 +105,8 @@ function render() {
     lists.outgoing.append(
       person(
         who,
-        { extra: [h("span", { class: "muted", text: "waiting for an answer" })] },
-        button("Cancel", () => run(() => api.del(`/api/friends/requests/${request.id}`), "Request cancelled."), "small ghost", `Cancel request to ${who.username}`),
+        { extra: [h("span", { class: "muted", text: gettext("waiting for an answer") })] },
+        button(gettext("Cancel"), () => run(() => api.del(`/api/friends/requests/${request.id}`), gettext("Request cancelled.")), "small ghost", interpolate(gettext("Cancel request to %(name)s"), { name: who.username }, true)),
       ),
     );
   }
@@ -116,11 +116,11 @@ function render() {
         user,
         {},
         button(
-          "Unblock",
+          gettext("Unblock"),
           // Blocking ended any friendship for good: say so, or people wait for it to come back.
-          () => run(() => api.del(`/api/users/${user.id}/block`), `${nameOf(user)} is unblocked. You are no longer friends: send a new friend request to chat again.`),
+          () => run(() => api.del(`/api/users/${user.id}/block`), interpolate(gettext("%(name)s is unblocked. You are no longer friends: send a new friend request to chat again."), { name: nameOf(user) }, true)),
           "small ghost",
-          `Unblock ${user.username}`,
+          interpolate(gettext("Unblock %(name)s"), { name: user.username }, true),
         ),
       ),
     );
@@ -197,7 +197,7 @@ async function search(text) {
         personAvatar(user, { size: "xs" }),
         h("strong", { text: user.username }),
         user.display_name ? h("span", { class: "muted", text: ` ${user.display_name}` }) : null,
-        data.friends.some((f) => f.id === user.id) ? h("span", { class: "tag", text: "friend" }) : null,
+        data.friends.some((f) => f.id === user.id) ? h("span", { class: "tag", text: gettext("friend") }) : null,
       ),
     );
   });
@@ -239,7 +239,7 @@ els.form.addEventListener("submit", async (event) => {
   els.status.className = "form-status";
   try {
     const result = await api.post("/api/friends/request", { username });
-    els.status.textContent = result?.message || "Friend request sent.";
+    els.status.textContent = result?.message || gettext("Friend request sent.");
     els.input.value = "";
   } catch (error) {
     els.status.textContent = error.message;

@@ -19,30 +19,36 @@ const els = {
 };
 
 const REASONS = {
-  not_found: "This invite link does not exist.",
-  invite_revoked: "This invite link was revoked.",
-  invite_expired: "This invite link has expired.",
-  invite_used_up: "This invite link has been used up.",
-  banned: "You are banned from this group.",
-  blocked: "You cannot join through this link.",
-  conversation_full: "This group is full.",
+  not_found: gettext("This invite link does not exist."),
+  invite_revoked: gettext("This invite link was revoked."),
+  invite_expired: gettext("This invite link has expired."),
+  invite_used_up: gettext("This invite link has been used up."),
+  banned: gettext("You are banned from this group."),
+  blocked: gettext("You cannot join through this link."),
+  conversation_full: gettext("This group is full."),
 };
 
 function reason(error) {
-  return REASONS[error?.data?.code] || error?.message || "Something went wrong.";
+  return REASONS[error?.data?.code] || error?.message || gettext("Something went wrong.");
 }
 
 function show(preview) {
   clear(els.avatar).append(conversationAvatar(preview, preview.name, { size: "lg" }));
   els.name.textContent = preview.name;
-  const members = `${preview.member_count} member${preview.member_count === 1 ? "" : "s"}`;
-  els.meta.textContent = `${preview.is_public ? "Public room" : "Private group"} · ${members}`;
+  const count = preview.member_count;
+  els.meta.textContent = interpolate(
+    preview.is_public
+      ? ngettext("Public room · %(count)s member", "Public room · %(count)s members", count)
+      : ngettext("Private group · %(count)s member", "Private group · %(count)s members", count),
+    { count },
+    true,
+  );
   els.join.hidden = false;
   if (preview.is_member) {
-    els.join.textContent = "Open";
+    els.join.textContent = gettext("Open");
     els.join.onclick = () => window.location.assign(`/c/${preview.conversation_id}/`);
   } else {
-    els.join.textContent = preview.is_full ? "Full" : "Join";
+    els.join.textContent = preview.is_full ? gettext("Full") : gettext("Join");
     els.join.disabled = preview.is_full;
     els.join.onclick = join;
   }
@@ -63,6 +69,6 @@ async function join() {
 try {
   show(await api.get(path));
 } catch (error) {
-  els.name.textContent = "Invitation";
+  els.name.textContent = gettext("Invitation");
   els.error.textContent = reason(error);
 }

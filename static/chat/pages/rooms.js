@@ -39,26 +39,26 @@ function roomCard(room) {
   const member = myConversationIds.has(room.id);
   const capacity = room.max_participants ? `${room.member_count} / ${room.max_participants}` : `${room.member_count}`;
   let action;
-  if (member) action = h("a", { class: "button small", href: `/c/${room.id}/`, text: "Open" });
-  else if (room.is_full) action = h("button", { type: "button", class: "small", disabled: true, text: "Full" });
-  else action = h("button", { type: "button", class: "small", text: "Join", onclick: () => join(room), "aria-label": `Join ${room.name}` });
+  if (member) action = h("a", { class: "button small", href: `/c/${room.id}/`, text: gettext("Open") });
+  else if (room.is_full) action = h("button", { type: "button", class: "small", disabled: true, text: gettext("Full") });
+  else action = h("button", { type: "button", class: "small", text: gettext("Join"), onclick: () => join(room), "aria-label": interpolate(gettext("Join %(name)s"), { name: room.name }, true) });
   return h(
     "li",
     { class: `room card${room.is_full ? " is-full" : ""}`, dataset: { id: String(room.id) } },
     h("div", { class: "room-head" }, conversationAvatar(room, room.name), h("h2", { class: "room-name", text: room.name })),
-    room.description ? h("p", { class: "room-description", text: room.description }) : h("p", { class: "room-description muted", text: "No description." }),
+    room.description ? h("p", { class: "room-description", text: room.description }) : h("p", { class: "room-description muted", text: gettext("No description.") }),
     h(
       "p",
       { class: "room-meta muted" },
-      h("span", { text: `${capacity} member${room.member_count === 1 && !room.max_participants ? "" : "s"}` }),
-      room.is_full ? h("span", { class: "tag tag-warn", text: "full" }) : null,
-      member ? h("span", { class: "tag", text: "joined" }) : null,
-      room.last_activity ? h("span", { text: `active ${shortTime(room.last_activity)}` }) : null,
+      h("span", { text: interpolate(ngettext("%(count)s member", "%(count)s members", room.max_participants || room.member_count), { count: capacity }, true) }),
+      room.is_full ? h("span", { class: "tag tag-warn", text: gettext("full") }) : null,
+      member ? h("span", { class: "tag", text: gettext("joined") }) : null,
+      room.last_activity ? h("span", { text: interpolate(gettext("active %(time)s"), { time: shortTime(room.last_activity) }, true) }) : null,
     ),
     h(
       "div",
       { class: "room-actions" },
-      h("button", { type: "button", class: "small ghost", text: "Preview", onclick: () => preview(room), "aria-label": `Preview ${room.name}` }),
+      h("button", { type: "button", class: "small ghost", text: gettext("Preview"), onclick: () => preview(room), "aria-label": interpolate(gettext("Preview %(name)s"), { name: room.name }, true) }),
       action,
     ),
   );
@@ -78,7 +78,7 @@ async function load({ append = false } = {}) {
     if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
     rooms = await response.json();
   } catch (error) {
-    els.count.textContent = `Could not load rooms: ${error.message}`;
+    els.count.textContent = interpolate(gettext("Could not load rooms: %(error)s"), { error: error.message }, true);
     return;
   }
   if (mySeq !== seq) return;
@@ -87,7 +87,9 @@ async function load({ append = false } = {}) {
   rooms.forEach((room) => els.list.append(roomCard(room)));
   offset += rooms.length;
   els.empty.hidden = offset > 0;
-  els.count.textContent = total ? `${total} public room${total === 1 ? "" : "s"}${query ? ` matching “${query}”` : ""}` : "";
+  if (!total) els.count.textContent = "";
+  else if (query) els.count.textContent = interpolate(ngettext("%(count)s public room matching “%(query)s”", "%(count)s public rooms matching “%(query)s”", total), { count: total, query }, true);
+  else els.count.textContent = interpolate(ngettext("%(count)s public room", "%(count)s public rooms", total), { count: total }, true);
   els.more.hidden = offset >= total || rooms.length === 0;
 }
 
@@ -96,7 +98,7 @@ async function join(room) {
     const conversation = await api.post(`/api/conversations/${room.id}/join`);
     window.location.assign(`/c/${conversation?.id ?? room.id}/`);
   } catch (error) {
-    toast(error.status === 409 ? "This room is full." : error.message, "error");
+    toast(error.status === 409 ? gettext("This room is full.") : error.message, "error");
     load();
   }
 }
@@ -109,16 +111,18 @@ async function preview(room) {
   const list = clear($("#preview-messages"));
   const joinButton = $("#preview-join");
   const member = myConversationIds.has(room.id);
-  joinButton.textContent = member ? "Open" : room.is_full ? "Full" : "Join";
+  joinButton.textContent = member ? gettext("Open") : room.is_full ? gettext("Full") : gettext("Join");
   joinButton.disabled = !member && room.is_full;
   joinButton.onclick = () => (member ? window.location.assign(`/c/${room.id}/`) : join(room));
   els.preview.showModal();
   try {
     const data = await api.get(`/api/conversations/${room.id}/preview`);
-    $("#preview-meta").textContent = `${data.member_count} member${data.member_count === 1 ? "" : "s"}${data.max_participants ? ` (limit ${data.max_participants})` : ""}${data.is_full ? " · full" : ""}`;
+    const members = interpolate(ngettext("%(count)s member", "%(count)s members", data.member_count), { count: data.member_count }, true);
+    const limit = data.max_participants ? ` ${interpolate(gettext("(limit %(limit)s)"), { limit: data.max_participants }, true)}` : "";
+    $("#preview-meta").textContent = `${members}${limit}${data.is_full ? ` · ${gettext("full")}` : ""}`;
     const messages = data.recent_messages || [];
     previewAttachments = new Map(messages.flatMap((m) => m.attachments || []).map((a) => [a.id, a]));
-    if (!messages.length) list.append(h("li", { class: "muted", text: "No messages yet." }));
+    if (!messages.length) list.append(h("li", { class: "muted", text: gettext("No messages yet.") }));
     for (const message of messages) {
       list.append(
         h(
@@ -130,7 +134,7 @@ async function preview(room) {
             { class: "msg-bubble" },
             h("div", { class: "msg-meta" }, h("span", { class: "msg-author", text: message.sender_username }), h("time", { text: shortTime(message.created_at) })),
             message.is_deleted
-              ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
+              ? h("div", { class: "msg-body deleted", text: gettext("This message was deleted.") })
               : typeof message.content_html === "string"
                 ? h("div", { class: "msg-body rich" }, richText(message.content_html, { meId: app.me?.id }))
                 : h("div", { class: "msg-body" }, linkify(message.content || "")),

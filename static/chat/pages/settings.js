@@ -12,6 +12,7 @@ import { showMe, startShell } from "../lib/shell.js";
 import "./settings/push.js";
 import { startEmailNotifications } from "./settings/email_notifications.js";
 import { startAccountSection } from "./settings/account.js";
+import "./settings/language.js";
 
 const app = startShell();
 startEmailNotifications();
@@ -47,7 +48,7 @@ function render(previewUrl = null) {
   els.idle.hidden = Boolean(chosen);
   els.confirm.hidden = !chosen;
   els.remove.hidden = !hasPicture();
-  els.choose.textContent = hasPicture() ? "Change picture" : "Upload a picture";
+  els.choose.textContent = hasPicture() ? gettext("Change picture") : gettext("Upload a picture");
 }
 
 function say(status, error = "") {
@@ -69,11 +70,11 @@ els.input.addEventListener("change", async () => {
   if (!file) return;
   const url = await previewDataUrl(file, 192, { square: true });
   if (!url) {
-    say("", "This file is not an image the browser can read. Pick a PNG, JPEG, GIF or WebP.");
+    say("", gettext("This file is not an image the browser can read. Pick a PNG, JPEG, GIF or WebP."));
     return;
   }
   chosen = file;
-  say("Preview: save to use this picture.");
+  say(gettext("Preview: save to use this picture."));
   render(url);
   els.save.focus();
 });
@@ -92,7 +93,7 @@ els.save.addEventListener("click", async () => {
   els.save.disabled = true;
   els.progress.value = 0;
   els.progress.hidden = false;
-  say("Uploading…");
+  say(gettext("Uploading…"));
   try {
     const user = await sendFile(PATH, chosen, {
       method: "PUT",
@@ -101,8 +102,8 @@ els.save.addEventListener("click", async () => {
     });
     saved(user, {});
     chosen = null;
-    say("Picture saved.");
-    toast("Picture saved.");
+    say(gettext("Picture saved."));
+    toast(gettext("Picture saved."));
     render();
     els.choose.focus();
   } catch (error) {
@@ -117,7 +118,7 @@ els.save.addEventListener("click", async () => {
 els.remove.addEventListener("click", async () => {
   try {
     saved(await api.del(PATH), { avatar_url: null, avatar_thumbnail_url: null });
-    say("Picture removed.");
+    say(gettext("Picture removed."));
     render();
     els.choose.focus();
   } catch (error) {

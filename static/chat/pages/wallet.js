@@ -34,7 +34,11 @@ function balanceItem(b) {
     h("strong", { class: "balance-amount", text: money(b.balance) }),
     h("p", {
       class: "balance-limits",
-      text: `Up to ${money(b.transfer_limit)} per transfer; ${money(Math.max(0, b.daily_limit - b.daily_sent))} more in the next 24 hours (of ${money(b.daily_limit)}).`,
+      text: interpolate(
+        gettext("Up to %(limit)s per transfer; %(left)s more in the next 24 hours (of %(daily)s)."),
+        { limit: money(b.transfer_limit), left: money(Math.max(0, b.daily_limit - b.daily_sent)), daily: money(b.daily_limit) },
+        true,
+      ),
     }),
   );
 }
@@ -51,14 +55,14 @@ function describe(t) {
   const incoming = t.amount > 0;
   switch (t.kind) {
     case "payment":
-      return incoming ? `From ${who}` : `To ${who}`;
+      return interpolate(incoming ? gettext("From %(name)s") : gettext("To %(name)s"), { name: who }, true);
     case "issue":
-      return "Money added";
+      return gettext("Money added");
     case "withdrawal":
-      return "Money withdrawn";
+      return gettext("Money withdrawn");
     case "reversal":
-      if (who) return incoming ? `Reversal: back from ${who}` : `Reversal: back to ${who}`;
-      return incoming ? "Withdrawal reversed" : "Addition reversed";
+      if (who) return interpolate(incoming ? gettext("Reversal: back from %(name)s") : gettext("Reversal: back to %(name)s"), { name: who }, true);
+      return incoming ? gettext("Withdrawal reversed") : gettext("Addition reversed");
     default:
       return t.kind;
   }
@@ -73,7 +77,7 @@ function transactionItem(t) {
       "span",
       { class: "transaction-what" },
       describe(t),
-      reversed ? h("span", { class: "transaction-badge", text: "reversed" }) : null,
+      reversed ? h("span", { class: "transaction-badge", text: gettext("reversed") }) : null,
     ),
     h("span", { class: `transaction-amount ${t.amount > 0 ? "in" : "out"}`, text: formatSigned(t.amount, t.currency, t.exponent) }),
     h(
@@ -82,7 +86,7 @@ function transactionItem(t) {
       h("time", { datetime: t.created_at, title: fullTime(t.created_at), text: shortTime(t.created_at) }),
       t.note ? ` · ${t.note}` : "",
     ),
-    h("span", { class: "transaction-after", text: `Balance ${formatMoney(t.balance_after, t.currency, t.exponent)}` }),
+    h("span", { class: "transaction-after", text: interpolate(gettext("Balance %(amount)s"), { amount: formatMoney(t.balance_after, t.currency, t.exponent) }, true) }),
   );
 }
 
@@ -106,7 +110,7 @@ async function loadHistory({ reset = false } = {}) {
     els.more.hidden = rows.length < PAGE;
     els.empty.hidden = els.list.children.length > 0;
   } catch (error) {
-    els.error.textContent = `Could not load the history: ${error.message}`;
+    els.error.textContent = interpolate(gettext("Could not load the history: %(error)s"), { error: error.message }, true);
   } finally {
     history.loading = false;
   }

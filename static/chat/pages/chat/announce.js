@@ -15,7 +15,7 @@ let clearTimer = null;
 export function announceMessage(message) {
   const conversation = state.conversations.get(message.conversation_id);
   const who = memberName(conversation, message.sender_id, message.sender_username);
-  const text = message.content || attachmentSummary(message.attachments) || "sent a message";
+  const text = message.content || attachmentSummary(message.attachments) || gettext("sent a message");
   const said = `${who}: ${text.length > MAX ? `${text.slice(0, MAX)}…` : text}`;
   // The same words twice in a row are announced again only if the region changes first.
   els.announcer.textContent = "";

@@ -111,7 +111,7 @@ export function catchUp(conversationId) {
       if (conversationId === state.openId) markRead(conversationId);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        forgetConversation(conversationId, "You are no longer a member of this conversation.");
+        forgetConversation(conversationId, gettext("You are no longer a member of this conversation."));
       } else if (error instanceof ApiError && error.status === 400) {
         await startOver(conversationId); // a cursor the server does not know (a restore)
       }

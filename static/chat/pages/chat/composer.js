@@ -80,7 +80,7 @@ els.composer.addEventListener("submit", async (event) => {
   if (conversationId === null || conversationId !== state.openId) return;
   const { attachments, busy } = readyUploads(conversationId);
   if (busy) {
-    trayNotice("Still uploading: the message goes when every file is up (or cancel it).");
+    trayNotice(gettext("Still uploading: the message goes when every file is up (or cancel it)."));
     return;
   }
   if (!content && !attachments.length) return;

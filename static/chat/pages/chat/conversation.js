@@ -29,7 +29,7 @@ export async function loadConversations() {
     upsertConversation(conversation);
   }
   for (const id of [...state.conversations.keys()]) {
-    if (!seen.has(id)) forgetConversation(id, "You are no longer a member of this conversation.");
+    if (!seen.has(id)) forgetConversation(id, gettext("You are no longer a member of this conversation."));
   }
   setConversationsLoaded();
   for (const conversation of list) {
@@ -50,7 +50,7 @@ export async function fetchConversation(id) {
       // page had listed can be one the user was in.
       forgetConversation(
         id,
-        known ? "You are no longer a member of this conversation." : "This conversation does not exist.",
+        known ? gettext("You are no longer a member of this conversation.") : gettext("This conversation does not exist."),
       );
     }
     return null;
@@ -87,7 +87,7 @@ export async function openConversation(id, { push = false, around = null } = {})
   if (!conversation || state.openId !== id) {
     if (!conversation) {
       els.paneAvatar.replaceChildren();
-      els.title.textContent = "Conversation not found";
+      els.title.textContent = gettext("Conversation not found");
       els.sub.textContent = "";
     }
     return;
@@ -127,7 +127,13 @@ export function renderHeader() {
     els.sub.dataset.presence = status;
   } else {
     const count = (conversation.members || conversation.member_ids || []).length;
-    els.sub.textContent = `${conversation.is_public ? "Public room" : "Group"} · ${count} member${count === 1 ? "" : "s"}`;
+    els.sub.textContent = interpolate(
+      conversation.is_public
+        ? ngettext("Public room · %(count)s member", "Public room · %(count)s members", count)
+        : ngettext("Group · %(count)s member", "Group · %(count)s members", count),
+      { count },
+      true,
+    );
     delete els.sub.dataset.presence;
   }
   renderViewers(conversation);
@@ -143,11 +149,13 @@ function renderViewers(conversation) {
   const faces = [...others, ...people.filter((p) => p.id === me.id)].slice(0, 3);
   els.viewers.replaceChildren(
     h("span", { class: "here-faces", "aria-hidden": "true" }, faces.map((p) => personAvatar(p, { size: "xs" }))),
-    h("span", { class: "here-count", text: `${ids.length} here now` }),
+    h("span", { class: "here-count", text: interpolate(gettext("%(count)s here now"), { count: ids.length }, true) }),
   );
   const names = others.map(displayName);
-  els.viewers.title = names.length ? `Here now: you, ${names.join(", ")}` : "Only you are here now";
-  els.viewers.setAttribute("aria-label", `${ids.length} here now: ${names.length ? `you, ${names.join(", ")}` : "only you"}. Show the members`);
+  els.viewers.title = names.length ? interpolate(gettext("Here now: you, %(names)s"), { names: names.join(", ") }, true) : gettext("Only you are here now");
+  els.viewers.setAttribute("aria-label", names.length
+      ? interpolate(gettext("%(count)s here now: you, %(names)s. Show the members"), { count: ids.length, names: names.join(", ") }, true)
+      : interpolate(gettext("%(count)s here now: only you. Show the members"), { count: ids.length }, true));
 }
 
 onViewersChange((id) => {

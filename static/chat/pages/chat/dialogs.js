@@ -31,7 +31,7 @@ export async function openGroupDialog({ isPublic = false } = {}) {
   const form = $("#group-form");
   form.reset();
   $("#group-public").checked = isPublic;
-  $("#group-dialog-title").textContent = isPublic ? "New public room" : "New group";
+  $("#group-dialog-title").textContent = isPublic ? gettext("New public room") : gettext("New group");
   $("#group-error").textContent = "";
   const list = clear($("#group-friends"));
   const friends = await loadFriends();
@@ -119,14 +119,14 @@ function renderDetails(conversation) {
     const other = otherMember(conversation);
     content.append(
       h("div", { class: "conv-avatar-editor" }, personAvatar(other, { size: "lg" })),
-      h("p", {}, "Direct chat with ", h("strong", { text: displayName(other) }), ` (@${other?.username ?? "?"})`),
+      h("p", {}, `${gettext("Direct chat with")} `, h("strong", { text: displayName(other) }), ` (@${other?.username ?? "?"})`),
       h("p", { class: "muted", text: presenceText(presence.status(other?.id)) }),
       h(
         "p",
         {},
-        other ? h("button", { type: "button", class: "small", text: "View profile", onclick: (event) => showProfile(other.id, event.currentTarget) }) : null,
+        other ? h("button", { type: "button", class: "small", text: gettext("View profile"), onclick: (event) => showProfile(other.id, event.currentTarget) }) : null,
         " ",
-        h("a", { href: "/friends/", text: "Manage friends and blocks" }),
+        h("a", { href: "/friends/", text: gettext("Manage friends and blocks") }),
       ),
     );
     return;
@@ -135,7 +135,9 @@ function renderDetails(conversation) {
   if (conversation.description) content.append(h("p", { class: "prewrap", text: conversation.description }));
   if (isAdmin) content.append(renameForm(conversation));
   const members = conversation.members || [];
-  content.append(h("h3", { text: `Members (${members.length}${conversation.max_participants ? ` of ${conversation.max_participants}` : ""})` }));
+  content.append(h("h3", { text: conversation.max_participants
+        ? interpolate(gettext("Members (%(count)s of %(limit)s)"), { count: members.length, limit: conversation.max_participants }, true)
+        : interpolate(gettext("Members (%(count)s)"), { count: members.length }, true) }));
   const makeList = () => memberList(state.conversations.get(conversation.id) || conversation, {
     onChange: refreshDetails,
     actions: (member) => memberMenu(conversation, member, refresh),
@@ -153,13 +155,13 @@ function renderDetails(conversation) {
     }), h("button", {
       type: "button",
       class: "danger",
-      text: conversation.is_public ? "Leave room" : "Leave group",
+      text: conversation.is_public ? gettext("Leave room") : gettext("Leave group"),
       onclick: async () => {
-        if (!window.confirm("Leave this conversation?")) return;
+        if (!window.confirm(gettext("Leave this conversation?"))) return;
         try {
           await api.post(`/api/conversations/${conversation.id}/leave`);
           els.detailsDialog.close();
-          forgetConversation(conversation.id, "You left this conversation.");
+          forgetConversation(conversation.id, gettext("You left this conversation."));
           history.pushState({}, "", "/");
           closeConversation();
         } catch (error) {
@@ -176,7 +178,7 @@ function pictureEditor(conversation, isAdmin) {
   if (!isAdmin) return editor;
   const hasPicture = Boolean(conversation.avatar_url || conversation.avatar_thumbnail_url);
   const input = h("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", hidden: true, id: "conv-avatar-input" });
-  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Uploading the picture" });
+  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": gettext("Uploading the picture") });
   const path = `/api/conversations/${conversation.id}/avatar`;
   const saved = (response, fallback) => {
     // The answer is the conversation, or at least its new avatar fields.
@@ -193,7 +195,7 @@ function pictureEditor(conversation, isAdmin) {
     $("#details-error").textContent = "";
     try {
       saved(await sendFile(path, file, { method: "PUT", onProgress: (v) => (progress.value = v) }), {});
-      toast("Picture saved.");
+      toast(gettext("Picture saved."));
     } catch (error) {
       if (!isAbort(error)) detailsError(error);
     } finally {
@@ -203,7 +205,7 @@ function pictureEditor(conversation, isAdmin) {
   const remove = async () => {
     try {
       saved(await api.del(path), { avatar_url: null, avatar_thumbnail_url: null });
-      toast("Picture removed.");
+      toast(gettext("Picture removed."));
     } catch (error) {
       detailsError(error);
     }
@@ -216,8 +218,8 @@ function pictureEditor(conversation, isAdmin) {
         "div",
         { class: "avatar-buttons" },
         input,
-        h("button", { type: "button", class: "small", text: hasPicture ? "Change picture" : "Add a picture", onclick: () => input.click() }),
-        hasPicture ? h("button", { type: "button", class: "small ghost", text: "Remove picture", onclick: remove }) : null,
+        h("button", { type: "button", class: "small", text: hasPicture ? gettext("Change picture") : gettext("Add a picture"), onclick: () => input.click() }),
+        hasPicture ? h("button", { type: "button", class: "small ghost", text: gettext("Remove picture"), onclick: remove }) : null,
       ),
       progress,
     ),
@@ -243,15 +245,15 @@ function renameForm(conversation) {
           upsertConversation(updated);
           renderHeader();
           renderDetails(state.conversations.get(conversation.id));
-          toast("Saved.");
+          toast(gettext("Saved."));
         } catch (error) {
           detailsError(error);
         }
       },
     },
-    h("div", { class: "field" }, h("label", { for: "rename-input", text: "Name" }), nameInput),
-    h("div", { class: "field" }, h("label", { for: "describe-input", text: "Description" }), descriptionInput),
-    h("button", { type: "submit", class: "small", text: "Save" }),
+    h("div", { class: "field" }, h("label", { for: "rename-input", text: gettext("Name") }), nameInput),
+    h("div", { class: "field" }, h("label", { for: "describe-input", text: gettext("Description") }), descriptionInput),
+    h("button", { type: "submit", class: "small", text: gettext("Save") }),
   );
 }
 
@@ -273,14 +275,14 @@ function addMembersForm(conversation, members) {
         }
       },
     },
-    h("div", { class: "field" }, h("label", { for: "add-member-select", text: "Add friends" }), select),
-    h("button", { type: "submit", class: "small", text: "Add selected" }),
+    h("div", { class: "field" }, h("label", { for: "add-member-select", text: gettext("Add friends") }), select),
+    h("button", { type: "submit", class: "small", text: gettext("Add selected") }),
   );
   loadFriends().then((friends) => {
     const inside = new Set(members.map((m) => m.id));
     const candidates = friends.filter((f) => !inside.has(f.id));
     for (const friend of candidates) select.append(h("option", { value: String(friend.id), text: displayName(friend) }));
-    if (!candidates.length) addForm.replaceWith(h("p", { class: "muted", text: "All your friends are already here." }));
+    if (!candidates.length) addForm.replaceWith(h("p", { class: "muted", text: gettext("All your friends are already here.") }));
   });
   return addForm;
 }

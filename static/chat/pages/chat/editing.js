@@ -11,14 +11,14 @@ import { historyFor, replaceLastMessage, state } from "./state.js";
 
 registerMessageAction({
   id: "edit",
-  label: "Edit",
+  label: gettext("Edit"),
   order: 60,
   when: (message) => message.sender_id === me.id && message.message_type !== "transfer",
   run: (message) => startEdit(message.id),
 });
 registerMessageAction({
   id: "delete",
-  label: "Delete",
+  label: gettext("Delete"),
   order: 70,
   // The sender; in a group, its admins too (in a direct chat nobody else).
   when: (message, conversation) => message.sender_id === me.id || manages(conversation),
@@ -29,7 +29,7 @@ function startEdit(messageId) {
   const message = historyFor(state.openId).byId.get(messageId);
   const node = els.messageList.querySelector(`.msg[data-id="${messageId}"]`);
   if (!message || !node) return;
-  const textarea = h("textarea", { class: "edit-input", "aria-label": "Edit message", rows: "2" });
+  const textarea = h("textarea", { class: "edit-input", "aria-label": gettext("Edit message"), rows: "2" });
   textarea.value = message.content;
   const cancel = () => placeMessage(message);
   const save = async () => {
@@ -60,8 +60,8 @@ function startEdit(messageId) {
       h(
         "div",
         { class: "msg-actions visible" },
-        h("button", { type: "button", class: "small", text: "Save", onclick: save }),
-        h("button", { type: "button", class: "small ghost", text: "Cancel", onclick: cancel }),
+        h("button", { type: "button", class: "small", text: gettext("Save"), onclick: save }),
+        h("button", { type: "button", class: "small ghost", text: gettext("Cancel"), onclick: cancel }),
       ),
     ),
   );
@@ -71,7 +71,7 @@ function startEdit(messageId) {
 }
 
 async function deleteMessage(messageId) {
-  if (!window.confirm("Delete this message for everyone?")) return;
+  if (!window.confirm(gettext("Delete this message for everyone?"))) return;
   try {
     await api.del(`/api/messages/${messageId}`);
     applyDeleted(state.openId, messageId);

@@ -56,16 +56,16 @@ export function openPicker(anchor, onPick) {
   const sameAnchor = open?.anchor === anchor;
   closePicker();
   if (sameAnchor) return;
-  const search = h("input", { type: "search", class: "picker-search", placeholder: "Search emoji", "aria-label": "Search emoji by name", autocomplete: "off" });
-  const heading = h("p", { class: "picker-heading", id: "picker-heading", text: "Frequently used" });
+  const search = h("input", { type: "search", class: "picker-search", placeholder: gettext("Search emoji"), "aria-label": gettext("Search emoji by name"), autocomplete: "off" });
+  const heading = h("p", { class: "picker-heading", id: "picker-heading", text: gettext("Frequently used") });
   const grid = h("div", { class: "picker-grid", role: "group", "aria-labelledby": "picker-heading" });
-  const empty = h("p", { class: "picker-empty muted", text: "No emoji by that name.", hidden: true });
-  const picker = h("div", { class: "emoji-picker", role: "dialog", "aria-label": "Add a reaction" }, search, heading, grid, empty);
+  const empty = h("p", { class: "picker-empty muted", text: gettext("No emoji by that name."), hidden: true });
+  const picker = h("div", { class: "emoji-picker", role: "dialog", "aria-label": gettext("Add a reaction") }, search, heading, grid, empty);
 
   const fill = () => {
     const query = search.value.trim();
     const found = query ? searchEmoji(query) : frequentEmoji().map((emoji) => ({ emoji, name: emojiName(emoji) }));
-    heading.textContent = query ? "Search results" : "Frequently used";
+    heading.textContent = query ? gettext("Search results") : gettext("Frequently used");
     grid.replaceChildren(...found.map(({ emoji, name }) => emojiButton(emoji, name)));
     empty.hidden = found.length > 0;
   };

@@ -104,10 +104,10 @@ socket.on("user_updated", ({ user }) => {
 });
 
 socket.on("conversation_deleted", ({ conversation_id: cid }) =>
-  forgetConversation(cid, "This conversation was deleted."),
+  forgetConversation(cid, gettext("This conversation was deleted.")),
 );
 socket.on("removed_from_conversation", ({ conversation_id: cid }) =>
-  forgetConversation(cid, "You were removed from this conversation."),
+  forgetConversation(cid, gettext("You were removed from this conversation.")),
 );
 
 socket.on("member_role_changed", applyRoleChange);
@@ -116,7 +116,7 @@ socket.on("member_added", ({ conversation_id: cid }) => {
   reloadSeen(cid);
 });
 socket.on("member_removed", ({ conversation_id: cid, user_id: uid }) => {
-  if (uid === me.id) forgetConversation(cid, "You were removed from this conversation.");
+  if (uid === me.id) forgetConversation(cid, gettext("You were removed from this conversation."));
   else if (state.conversations.has(cid)) fetchConversation(cid).then(() => reloadSeen(cid));
 });
 

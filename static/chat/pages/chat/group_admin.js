@@ -36,9 +36,11 @@ function act(path, method, body, refresh, done) {
   };
 }
 
+const ROLE_NAMES = { owner: gettext("owner"), admin: gettext("admin") };
+
 /** The role tag of a member (owner, admin) for the member list. */
 export function roleTag(member) {
-  return member.role === "member" ? null : h("span", { class: `tag role-${member.role}`, text: member.role });
+  return member.role === "member" ? null : h("span", { class: `tag role-${member.role}`, text: ROLE_NAMES[member.role] || member.role });
 }
 
 /** A member's actions for me: Remove, and a small menu (roles, ownership, ban); null
@@ -50,21 +52,21 @@ export function memberMenu(conversation, member, refresh) {
   const name = displayName(member);
   const items = [];
   if (mine === "owner") {
-    if (member.role === "member") items.push(["Make admin", act(`${base}/members/${member.id}`, "patch", { role: "admin" }, refresh, `${name} is an admin now.`)]);
-    else items.push(["Make member", act(`${base}/members/${member.id}`, "patch", { role: "member" }, refresh, `${name} is a member now.`)]);
-    items.push(["Make owner", async () => {
-      if (!window.confirm(`Make ${name} the owner? You stay an admin.`)) return;
-      await act(`${base}/transfer-ownership`, "post", { user_id: member.id }, refresh, `${name} is the owner now.`)();
+    if (member.role === "member") items.push([gettext("Make admin"), act(`${base}/members/${member.id}`, "patch", { role: "admin" }, refresh, interpolate(gettext("%(name)s is an admin now."), { name }, true))]);
+    else items.push([gettext("Make member"), act(`${base}/members/${member.id}`, "patch", { role: "member" }, refresh, interpolate(gettext("%(name)s is a member now."), { name }, true))]);
+    items.push([gettext("Make owner"), async () => {
+      if (!window.confirm(interpolate(gettext("Make %(name)s the owner? You stay an admin."), { name }, true))) return;
+      await act(`${base}/transfer-ownership`, "post", { user_id: member.id }, refresh, interpolate(gettext("%(name)s is the owner now."), { name }, true))();
     }]);
   }
-  const remove = h("button", { type: "button", class: "small ghost", text: "Remove", "aria-label": `Remove ${name}`, onclick: act(`${base}/members/${member.id}`, "del", undefined, refresh) });
-  items.push(["Ban", async () => {
-    const reason = window.prompt(`Ban ${name}? They cannot come back until unbanned. Reason (optional):`, "");
+  const remove = h("button", { type: "button", class: "small ghost", text: gettext("Remove"), "aria-label": interpolate(gettext("Remove %(name)s"), { name }, true), onclick: act(`${base}/members/${member.id}`, "del", undefined, refresh) });
+  items.push([gettext("Ban"), async () => {
+    const reason = window.prompt(interpolate(gettext("Ban %(name)s? They cannot come back until unbanned. Reason (optional):"), { name }, true), "");
     if (reason === null) return;
-    await act(`${base}/bans`, "post", { user_id: member.id, reason }, refresh, `${name} is banned.`)();
+    await act(`${base}/bans`, "post", { user_id: member.id, reason }, refresh, interpolate(gettext("%(name)s is banned."), { name }, true))();
   }]);
   const menu = h("div", { class: "role-menu", role: "menu", hidden: true });
-  const button = h("button", { type: "button", class: "small ghost", text: "⋯", "aria-haspopup": "menu", "aria-expanded": "false", "aria-label": `Manage ${name}` });
+  const button = h("button", { type: "button", class: "small ghost", text: "⋯", "aria-haspopup": "menu", "aria-expanded": "false", "aria-label": interpolate(gettext("Manage %(name)s"), { name }, true) });
   for (const [label, run] of items) {
     menu.append(h("button", { type: "button", role: "menuitem", class: "small ghost", text: label, "aria-label": `${label} ${name}`, onclick: () => { menu.hidden = true; run(); } }));
   }
@@ -86,9 +88,9 @@ export function deleteButton(conversation, onDeleted) {
   return h("button", {
     type: "button",
     class: "danger",
-    text: "Delete group",
+    text: gettext("Delete group"),
     onclick: async () => {
-      if (!window.confirm("Delete this group and all its messages for everyone?")) return;
+      if (!window.confirm(gettext("Delete this group and all its messages for everyone?"))) return;
       try {
         await api.del(`/api/conversations/${conversation.id}`);
         onDeleted();
@@ -101,27 +103,27 @@ export function deleteButton(conversation, onDeleted) {
 
 function settingsForm(conversation, refresh) {
   const visibility = h("select", { id: "details-visibility", name: "is_public" },
-    h("option", { value: "false", text: "Private group (members and invite links)" }),
-    h("option", { value: "true", text: "Public room (anyone may find and join)" }),
+    h("option", { value: "false", text: gettext("Private group (members and invite links)") }),
+    h("option", { value: "true", text: gettext("Public room (anyone may find and join)") }),
   );
   visibility.value = String(Boolean(conversation.is_public));
-  const limit = h("input", { id: "details-limit", name: "max_participants", type: "number", min: "2", placeholder: "No limit", value: conversation.max_participants ?? "" });
+  const limit = h("input", { id: "details-limit", name: "max_participants", type: "number", min: "2", placeholder: gettext("No limit"), value: conversation.max_participants ?? "" });
   const form = h("form", { class: "details-settings" },
-    h("label", { for: "details-visibility", text: "Visibility" }), visibility,
-    h("label", { for: "details-limit", text: "Member limit" }), limit,
-    h("button", { type: "submit", class: "small", text: "Save settings" }),
+    h("label", { for: "details-visibility", text: gettext("Visibility") }), visibility,
+    h("label", { for: "details-limit", text: gettext("Member limit") }), limit,
+    h("button", { type: "submit", class: "small", text: gettext("Save settings") }),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = { is_public: visibility.value === "true", max_participants: limit.value ? Number(limit.value) : null };
-    await act(`/api/conversations/${conversation.id}`, "patch", body, refresh, "Settings saved.")();
+    await act(`/api/conversations/${conversation.id}`, "patch", body, refresh, gettext("Settings saved."))();
   });
-  return h("section", { class: "details-section" }, h("h3", { text: "Settings" }), form);
+  return h("section", { class: "details-section" }, h("h3", { text: gettext("Settings") }), form);
 }
 
 function bansSection(conversation) {
   const list = h("ul", { class: "people ban-list", id: "ban-list" });
-  const section = h("section", { class: "details-section" }, h("h3", { text: "Banned" }), list);
+  const section = h("section", { class: "details-section" }, h("h3", { text: gettext("Banned") }), list);
   const path = `/api/conversations/${conversation.id}/bans`;
   const load = async () => {
     list.replaceChildren();
@@ -131,16 +133,16 @@ function bansSection(conversation) {
     } catch (error) {
       say(error);
     }
-    if (!bans.length) list.append(h("li", { class: "muted", text: "Nobody is banned." }));
+    if (!bans.length) list.append(h("li", { class: "muted", text: gettext("Nobody is banned.") }));
     for (const ban of bans) {
       const name = displayName(ban.user);
       list.append(h("li", { class: "person", dataset: { userId: String(ban.user.id) } },
         h("span", { class: "person-name", text: name }),
         ban.reason ? h("span", { class: "muted", text: ban.reason }) : null,
-        h("button", { type: "button", class: "small ghost", text: "Unban", "aria-label": `Unban ${name}`, onclick: async () => {
+        h("button", { type: "button", class: "small ghost", text: gettext("Unban"), "aria-label": interpolate(gettext("Unban %(name)s"), { name }, true), onclick: async () => {
           try {
             await api.del(`${path}/${ban.user.id}`);
-            toast(`${name} may come back now.`);
+            toast(interpolate(gettext("%(name)s may come back now."), { name }, true));
             load();
           } catch (error) {
             say(error);

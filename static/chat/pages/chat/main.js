@@ -25,7 +25,7 @@ app.chat = { state, openConversation, catchUp };
   try {
     await loadConversations();
   } catch (error) {
-    toast(`Could not load conversations: ${error.message}`, "error");
+    toast(interpolate(gettext("Could not load conversations: %(error)s"), { error: error.message }, true), "error");
   }
   loadFriends();
   const params = new URLSearchParams(location.search);

@@ -43,7 +43,7 @@ export function loadBlocked(then) {
 export function memberList(conversation, { actions = () => [], onChange = () => {} } = {}) {
   const here = viewersOf(conversation.id);
   const friendIds = new Set(state.friends.map((f) => f.id));
-  const list = h("ul", { class: "people member-list", "aria-label": "Members" });
+  const list = h("ul", { class: "people member-list", "aria-label": gettext("Members") });
   for (const member of ordered(conversation)) {
     const name = displayName(member);
     const status = friendIds.has(member.id) ? presence.status(member.id) : null;
@@ -66,13 +66,13 @@ export function memberList(conversation, { actions = () => [], onChange = () => 
           h("button", {
             type: "button",
             class: "person-link",
-            text: isMe ? `${name} (you)` : name,
+            text: isMe ? interpolate(gettext("%(name)s (you)"), { name }, true) : name,
             onclick: (event) => showProfile(member.id, event.currentTarget),
           }),
           member.role && member.role !== "member" ? h("span", { class: "tag", text: member.role }) : null,
-          here.has(member.id) ? h("span", { class: "tag tag-here", text: "here now" }) : null,
+          here.has(member.id) ? h("span", { class: "tag tag-here", text: gettext("here now") }) : null,
           status ? h("span", { class: `presence ${status}`, text: presenceText(status).toLowerCase() }) : null,
-          blocked.has(member.id) ? h("span", { class: "tag tag-warn", text: "blocked" }) : null,
+          blocked.has(member.id) ? h("span", { class: "tag tag-warn", text: gettext("blocked") }) : null,
         ),
         h(
           "span",
@@ -83,8 +83,8 @@ export function memberList(conversation, { actions = () => [], onChange = () => 
             : h("button", {
                 type: "button",
                 class: `small ghost${blocked.has(member.id) ? "" : " danger-text"}`,
-                text: blocked.has(member.id) ? "Unblock" : "Block",
-                "aria-label": `${blocked.has(member.id) ? "Unblock" : "Block"} ${name}`,
+                text: blocked.has(member.id) ? gettext("Unblock") : gettext("Block"),
+                "aria-label": interpolate(blocked.has(member.id) ? gettext("Unblock %(name)s") : gettext("Block %(name)s"), { name }, true),
                 onclick: toggleBlock,
               }),
         ),

@@ -15,7 +15,7 @@ const MAX_SHOWN = 8;
 // "@" at the start or after a character that cannot be in a name, then a partial name.
 const TOKEN = /(^|[^A-Za-z0-9_.@-])@([A-Za-z0-9_.-]{0,32})$/;
 
-const list = h("ul", { class: "mention-list", id: "mention-list", role: "listbox", "aria-label": "Members to mention", hidden: true });
+const list = h("ul", { class: "mention-list", id: "mention-list", role: "listbox", "aria-label": gettext("Members to mention"), hidden: true });
 els.composer.prepend(list);
 els.input.setAttribute("aria-autocomplete", "list");
 els.input.setAttribute("aria-controls", "mention-list");

@@ -2,8 +2,8 @@
 // (reactions.js: React; replies.js: Reply; pins.js: Pin/Unpin; editing.js: Edit, Delete;
 // sender_actions.js: View profile, Report, Block), so neither the list's renderer nor this
 // module knows any action. Each row gets a small bar (shown on hover and keyboard focus,
-// on a tap on touch screens) with the `quick` actions as icon buttons and "More actions",
-// which opens the whole list as a menu (role=menu). "More actions" opens it with Enter,
+// on a tap on touch screens) with the `quick` actions as icon buttons and gettext("More actions"),
+// which opens the whole list as a menu (role=menu). gettext("More actions") opens it with Enter,
 // Space, a click, ArrowDown or ArrowUp; the first item is focused, the arrows and
 // Home/End move, Escape closes it and gives the focus back to the button, Tab closes it.
 //
@@ -55,7 +55,7 @@ export function actionBar(message, conversation) {
     ),
     h(
       "button",
-      { type: "button", class: "icon-button msg-tool msg-more", title: "More actions", "aria-label": "More actions", "aria-haspopup": "menu", "aria-expanded": "false" },
+      { type: "button", class: "icon-button msg-tool msg-more", title: gettext("More actions"), "aria-label": gettext("More actions"), "aria-haspopup": "menu", "aria-expanded": "false" },
       icon(ICONS.more),
     ),
   );
@@ -121,7 +121,7 @@ function openMenu(row, trigger) {
   const messageId = message.id;
   const menu = h(
     "div",
-    { class: "msg-menu", role: "menu", "aria-label": "Message actions" },
+    { class: "msg-menu", role: "menu", "aria-label": gettext("Message actions") },
     offered.map((action) =>
       h("button", { type: "button", role: "menuitem", tabindex: "-1", text: labelOf(action, message), dataset: { menuAction: action.id } }),
     ),

@@ -35,7 +35,7 @@ export function renderMessages() {
     if (pending.conversationId === id) els.messageList.append(pendingElement(clientId, pending));
   }
   layoutList(els.messageList);
-  els.historyStatus.textContent = hist.hasOlder ? "" : hist.byId.size ? "Beginning of the conversation" : "No messages yet. Say hello!";
+  els.historyStatus.textContent = hist.hasOlder ? "" : hist.byId.size ? gettext("Beginning of the conversation") : gettext("No messages yet. Say hello!");
 }
 
 /** Put one message in place (insert in id order, or replace), without a full re-render. */
@@ -60,7 +60,7 @@ export function placeMessage(message) {
   if (!before) before = els.messageList.querySelector(".msg.pending");
   els.messageList.insertBefore(element, before);
   layoutList(els.messageList);
-  els.historyStatus.textContent = historyFor(state.openId).hasOlder ? "" : "Beginning of the conversation";
+  els.historyStatus.textContent = historyFor(state.openId).hasOlder ? "" : gettext("Beginning of the conversation");
   if (stick || message.sender_id === me.id) scrollToBottom();
 }
 
@@ -190,7 +190,7 @@ export async function loadHistory(id, { around = null } = {}) {
   const hist = historyFor(id);
   if (around) return loadAround(id, hist, around);
   if (hist.loaded) return true;
-  els.historyStatus.textContent = "Loading messages…";
+  els.historyStatus.textContent = gettext("Loading messages…");
   try {
     const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE });
     page.forEach((m) => hist.add(m));
@@ -199,7 +199,7 @@ export async function loadHistory(id, { around = null } = {}) {
     hist.loaded = true;
     return true;
   } catch (error) {
-    els.historyStatus.textContent = `Could not load messages: ${error.message}`;
+    els.historyStatus.textContent = interpolate(gettext("Could not load messages: %(error)s"), { error: error.message }, true);
     return false;
   }
 }
@@ -245,7 +245,7 @@ async function loadNewer() {
       if (!hist.hasNewer) markRead(id);
     }
   } catch (error) {
-    els.historyStatus.textContent = `Could not load newer messages: ${error.message}`;
+    els.historyStatus.textContent = interpolate(gettext("Could not load newer messages: %(error)s"), { error: error.message }, true);
   } finally {
     hist.loadingNewer = false;
   }
@@ -253,7 +253,7 @@ async function loadNewer() {
 
 /** A page around message `around` (a search result), replacing what was held. */
 async function loadAround(id, hist, around) {
-  els.historyStatus.textContent = "Loading messages…";
+  els.historyStatus.textContent = gettext("Loading messages…");
   try {
     const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE, around });
     page.forEach((m) => hist.add(m));
@@ -266,7 +266,7 @@ async function loadAround(id, hist, around) {
     return true;
   } catch (error) {
     els.historyStatus.textContent =
-      error instanceof ApiError && error.status === 404 ? "That message is no longer here." : `Could not load messages: ${error.message}`;
+      error instanceof ApiError && error.status === 404 ? gettext("That message is no longer here.") : interpolate(gettext("Could not load messages: %(error)s"), { error: error.message }, true);
     return false;
   }
 }
@@ -277,7 +277,7 @@ async function loadOlder() {
   const hist = state.histories.get(id);
   if (!hist || !hist.loaded || !hist.hasOlder || hist.loadingOlder) return;
   hist.loadingOlder = true;
-  els.historyStatus.textContent = "Loading older messages…";
+  els.historyStatus.textContent = gettext("Loading older messages…");
   try {
     const page = await api.get(`/api/messages/conversation/${id}`, { limit: PAGE_SIZE, before: hist.oldestId });
     page.forEach((m) => hist.add(m));
@@ -288,7 +288,7 @@ async function loadOlder() {
       els.messages.scrollTop = els.messages.scrollHeight - fromBottom;
     }
   } catch (error) {
-    els.historyStatus.textContent = `Could not load older messages: ${error.message}`;
+    els.historyStatus.textContent = interpolate(gettext("Could not load older messages: %(error)s"), { error: error.message }, true);
   } finally {
     hist.loadingOlder = false;
   }

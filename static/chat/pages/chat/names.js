@@ -8,12 +8,12 @@ export function otherMember(conversation) {
 }
 
 export function displayName(person) {
-  return person ? person.display_name || person.username : "Unknown";
+  return person ? person.display_name || person.username : gettext("Unknown");
 }
 
 export function conversationTitle(conversation) {
   if (conversation.type === "direct") return displayName(otherMember(conversation));
-  return conversation.name || "Unnamed group";
+  return conversation.name || gettext("Unnamed group");
 }
 
 /** The member `userId` of a conversation (null once they left it). */
@@ -22,9 +22,9 @@ export function memberOf(conversation, userId) {
 }
 
 export function memberName(conversation, userId, fallback) {
-  if (userId === me.id) return "You";
+  if (userId === me.id) return gettext("You");
   const member = memberOf(conversation, userId);
-  return member ? displayName(member) : shownUsername(fallback) || "Someone";
+  return member ? displayName(member) : shownUsername(fallback) || gettext("Someone");
 }
 
 /** A deleted account's username is its tombstone `deleted-<id>`: people read "Deleted user". */

@@ -1,4 +1,4 @@
-// Money in a direct chat: the "Send money" button next to the composer, its dialog (amount
+// Money in a direct chat: the gettext("Send money") button next to the composer, its dialog (amount
 // and note, then a confirm step with the recipient's name and avatar), and the bubble of a
 // `transfer` message (messages.js renders it through `transferBody`).
 //
@@ -24,10 +24,10 @@ export function transferBody(message) {
   return h(
     "div",
     { class: `msg-body transfer-card${reversed ? " reversed" : ""}`, dataset: { transferId: String(transfer.id) } },
-    h("span", { class: "transfer-label", text: mine ? "You sent" : "Sent to you" }),
+    h("span", { class: "transfer-label", text: mine ? gettext("You sent") : gettext("Sent to you") }),
     h("strong", { class: "transfer-amount", text: formatMoney(transfer.amount, transfer.currency, transfer.exponent) }),
     transfer.note ? h("span", { class: "transfer-note", text: transfer.note }) : null,
-    h("span", { class: "transfer-status", text: reversed ? "Reversed by staff" : "Completed" }),
+    h("span", { class: "transfer-status", text: reversed ? gettext("Reversed by staff") : gettext("Completed") }),
   );
 }
 
@@ -59,12 +59,12 @@ const button = h(
     type: "button",
     class: "ghost small send-money-button",
     id: "send-money-button",
-    "aria-label": "Send money",
+    "aria-label": gettext("Send money"),
     "aria-haspopup": "dialog",
     hidden: true,
   },
-  h("span", { class: "send-money-long", text: "Send money" }),
-  h("span", { class: "send-money-short", text: "Pay", "aria-hidden": "true" }),
+  h("span", { class: "send-money-long", text: gettext("Send money") }),
+  h("span", { class: "send-money-short", text: gettext("Pay"), "aria-hidden": "true" }),
 );
 els.sendButton.before(button);
 
@@ -87,14 +87,14 @@ function showStep(step) {
   parts.enter.hidden = step !== "enter";
   parts.confirm.hidden = step !== "confirm";
   parts.back.hidden = step !== "confirm";
-  parts.next.textContent = step === "confirm" ? `Send ${pending.send.label}` : "Continue";
+  parts.next.textContent = step === "confirm" ? interpolate(gettext("Send %(amount)s"), { amount: pending.send.label }, true) : gettext("Continue");
 }
 
 function showBalance() {
   const wallet = pending.balance;
   if (!wallet) return;
   parts.currency.textContent = wallet.currency;
-  parts.balance.textContent = `Your balance: ${formatMoney(wallet.balance, wallet.currency, wallet.exponent)}`;
+  parts.balance.textContent = interpolate(gettext("Your balance: %(amount)s"), { amount: formatMoney(wallet.balance, wallet.currency, wallet.exponent) }, true);
 }
 
 async function loadBalance() {
@@ -116,7 +116,7 @@ async function openDialog() {
   try {
     await loadBalance();
   } catch (error) {
-    parts.error.textContent = `Could not load your balance: ${error.message}`;
+    parts.error.textContent = interpolate(gettext("Could not load your balance: %(error)s"), { error: error.message }, true);
   }
 }
 button.addEventListener("click", openDialog);
@@ -134,7 +134,7 @@ function confirmStep() {
     return;
   }
   if (amount > wallet.balance) {
-    parts.error.textContent = `That is more than your balance of ${formatMoney(wallet.balance, wallet.currency, wallet.exponent)}.`;
+    parts.error.textContent = interpolate(gettext("That is more than your balance of %(amount)s."), { amount: formatMoney(wallet.balance, wallet.currency, wallet.exponent) }, true);
     parts.amount.focus();
     return;
   }
@@ -146,7 +146,7 @@ function confirmStep() {
   parts.avatar.textContent = initial(displayName(recipient));
   parts.to.textContent = displayName(recipient);
   parts.handle.textContent = `@${recipient.username}`;
-  parts.summary.textContent = `${label} to ${displayName(recipient)}`;
+  parts.summary.textContent = interpolate(gettext("%(amount)s to %(name)s"), { amount: label, name: displayName(recipient) }, true);
   parts.noteSummary.textContent = note ? `“${note}”` : "";
   parts.error.textContent = "";
   showStep("confirm");
@@ -166,7 +166,7 @@ async function send() {
       idempotency_key: details.key,
     });
     dialog.close();
-    toast(`Sent ${details.label} to ${displayName(recipient)}.`);
+    toast(interpolate(gettext("Sent %(amount)s to %(name)s."), { amount: details.label, name: displayName(recipient) }, true));
   } catch (error) {
     parts.error.textContent = sendError(error);
     // A refusal about the amount sends the user back to change it (with a new key).
@@ -178,8 +178,8 @@ async function send() {
 
 function sendError(error) {
   if (!(error instanceof ApiError)) return String(error);
-  if (error.status === 0) return "Network error: nothing was sent twice — press Send again.";
-  if (error.status === 429) return `Too many transfers: wait ${error.retryAfter || 60} s and press Send again.`;
+  if (error.status === 0) return gettext("Network error: nothing was sent twice — press Send again.");
+  if (error.status === 429) return interpolate(gettext("Too many transfers: wait %(seconds)s s and press Send again."), { seconds: error.retryAfter || 60 }, true);
   return error.message; // the server's sentence: insufficient balance, limit, not friends…
 }
 

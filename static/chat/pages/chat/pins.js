@@ -1,5 +1,5 @@
 // Pinned messages: Pin/Unpin in the message menu where the user may (a group's admins;
-// both people of a direct chat — docs/api.md, "Pins"), a "Pinned" mark on the message,
+// both people of a direct chat — docs/api.md, "Pins"), a gettext("Pinned") mark on the message,
 // and the header's pin button with the count, opening the list (most recently pinned
 // first) whose entries jump to the message. The list is loaded when a conversation is
 // first opened and then follows every change: our own, `message_pinned` /
@@ -26,7 +26,7 @@ const button = h(
   { type: "button", class: "ghost small pins-button", id: "pins-button", "aria-haspopup": "dialog", "aria-expanded": "false", hidden: true },
   icon(ICONS.pin, 16),
   count,
-  h("span", { class: "visually-hidden", text: " pinned" }),
+  h("span", { class: "visually-hidden", text: ` ${gettext("pinned")}` }),
 );
 els.detailsButton.before(button);
 
@@ -38,13 +38,13 @@ export function canPin(conversation) {
 
 addRowPart("meta", (message) =>
   message.pinned_at && !message.is_deleted
-    ? h("span", { class: "msg-pinned", title: "Pinned" }, icon(ICONS.pin, 13), "Pinned")
+    ? h("span", { class: "msg-pinned", title: gettext("Pinned") }, icon(ICONS.pin, 13), gettext("Pinned"))
     : null,
 );
 
 registerMessageAction({
   id: "pin",
-  label: (message) => (message.pinned_at ? "Unpin" : "Pin"),
+  label: (message) => (message.pinned_at ? gettext("Unpin") : gettext("Pin")),
   order: 30,
   when: (message, conversation) => canPin(conversation),
   run: (message) => setPinned(message, !message.pinned_at),
@@ -59,7 +59,7 @@ async function setPinned(message, pinned) {
       syncPin({ ...message, pinned_at: null, pinned_by_id: null });
     }
   } catch (error) {
-    toast(`Could not ${pinned ? "pin" : "unpin"} the message: ${error.message}`, "error");
+    toast(interpolate(pinned ? gettext("Could not pin the message: %(error)s") : gettext("Could not unpin the message: %(error)s"), { error: error.message }, true), "error");
   }
 }
 
@@ -113,7 +113,7 @@ function render() {
   const list = pins.get(state.openId) || [];
   button.hidden = list.length === 0;
   count.textContent = String(list.length);
-  button.title = `${list.length} pinned message${list.length === 1 ? "" : "s"}`;
+  button.title = interpolate(ngettext("%(count)s pinned message", "%(count)s pinned messages", list.length), { count: list.length }, true);
   button.setAttribute("aria-label", button.title);
   if (panel) fillPanel();
   if (!list.length) closePanel();
@@ -146,9 +146,9 @@ function fillPanel() {
           "button",
           { type: "button", class: "pins-open", dataset: { id: String(message.id) } },
           h("span", { class: "pins-meta" }, h("strong", { text: memberName(conversation, message.sender_id, message.sender_username) }), " ", h("time", { datetime: message.created_at, text: shortTime(message.created_at) })),
-          h("span", { class: "pins-text", text: firstLine(message.content_html) || attachmentSummary(message.attachments) || "Attachment" }),
+          h("span", { class: "pins-text", text: firstLine(message.content_html) || attachmentSummary(message.attachments) || gettext("Attachment") }),
         ),
-        mayUnpin ? h("button", { type: "button", class: "link-button pins-unpin", text: "Unpin", dataset: { id: String(message.id) } }) : null,
+        mayUnpin ? h("button", { type: "button", class: "link-button pins-unpin", text: gettext("Unpin"), dataset: { id: String(message.id) } }) : null,
       ),
     ),
   );
@@ -158,8 +158,8 @@ function openPanel() {
   if (panel) return closePanel({ focus: true });
   panel = h(
     "div",
-    { class: "pins-panel popover", role: "dialog", "aria-label": "Pinned messages" },
-    h("h2", { class: "pins-title", text: "Pinned messages" }),
+    { class: "pins-panel popover", role: "dialog", "aria-label": gettext("Pinned messages") },
+    h("h2", { class: "pins-title", text: gettext("Pinned messages") }),
     h("ul", { class: "pins-list" }),
   );
   fillPanel();

@@ -20,8 +20,10 @@ const LONG_PRESS_MS = 500;
 const HOVER_DELAY_MS = 300;
 
 function chipLabel({ emoji, count, me: mine }) {
-  const people = `${count} ${count === 1 ? "reaction" : "reactions"}`;
-  return `${emojiName(emoji)}: ${people}${mine ? ", including yours. Click to take yours back" : ". Click to add yours"}`;
+  const fmt = mine
+    ? ngettext("%(emoji)s: %(count)s reaction, including yours. Click to take yours back", "%(emoji)s: %(count)s reactions, including yours. Click to take yours back", count)
+    : ngettext("%(emoji)s: %(count)s reaction. Click to add yours", "%(emoji)s: %(count)s reactions. Click to add yours", count);
+  return interpolate(fmt, { emoji: emojiName(emoji), count }, true);
 }
 
 function chip(reaction) {
@@ -39,14 +41,14 @@ function fillChip(button, reaction) {
 }
 
 function addButton() {
-  return h("button", { type: "button", class: "reaction-chip reaction-add", title: "Add reaction", "aria-label": "Add reaction", "aria-haspopup": "dialog" }, icon(ICONS.react, 16), "+");
+  return h("button", { type: "button", class: "reaction-chip reaction-add", title: gettext("Add reaction"), "aria-label": gettext("Add reaction"), "aria-haspopup": "dialog" }, icon(ICONS.react, 16), "+");
 }
 
 // The bar under every message that can have reactions (empty and hidden without any), so
 // a change updates it in place: chips keep their nodes, and with them focus and hover.
 addRowPart("below", (message) => {
   if (message.is_deleted || message.message_type === "transfer") return null;
-  const bar = h("div", { class: "reaction-bar", role: "group", "aria-label": "Reactions" });
+  const bar = h("div", { class: "reaction-bar", role: "group", "aria-label": gettext("Reactions") });
   syncBar(bar, message);
   return bar;
 });
@@ -106,7 +108,7 @@ async function react(message, emoji) {
     const change = await api.put(`/api/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`);
     applyReaction(change, true);
   } catch (error) {
-    toast(`Could not react: ${error.message}`, "error");
+    toast(interpolate(gettext("Could not react: %(error)s"), { error: error.message }, true), "error");
   }
 }
 
@@ -117,7 +119,7 @@ async function unreact(message, emoji) {
   try {
     await api.del(`/api/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`);
   } catch (error) {
-    toast(`Could not remove the reaction: ${error.message}`, "error");
+    toast(interpolate(gettext("Could not remove the reaction: %(error)s"), { error: error.message }, true), "error");
   }
 }
 
@@ -127,7 +129,7 @@ function pickFor(message, anchor) {
 
 registerMessageAction({
   id: "react",
-  label: "Add reaction",
+  label: gettext("Add reaction"),
   order: 10,
   quick: true,
   icon: ICONS.react,
@@ -162,10 +164,12 @@ async function showWho(button) {
     showTooltip(button, `${emojiName(reaction.emoji)}…`);
     try {
       const list = await api.get(`/api/messages/${message.id}/reactions`, { emoji: reaction.emoji, limit: 20 });
-      const names = list.map((r) => (r.user.id === me.id ? "You" : displayName(r.user)));
+      const names = list.map((r) => (r.user.id === me.id ? gettext("You") : displayName(r.user)));
       const more = reaction.count - names.length;
-      const people = more > 0 ? `${names.join(", ")} and ${more} more` : names.join(", ");
-      who.set(key, `${people || "Nobody"} reacted with ${emojiName(reaction.emoji)}`);
+      const people = more > 0 ? interpolate(gettext("%(names)s and %(count)s more"), { names: names.join(", "), count: more }, true) : names.join(", ");
+      who.set(key, people
+        ? interpolate(gettext("%(names)s reacted with %(emoji)s"), { names: people, emoji: emojiName(reaction.emoji) }, true)
+        : interpolate(gettext("Nobody reacted with %(emoji)s"), { emoji: emojiName(reaction.emoji) }, true));
     } catch {
       return hideTooltip(button);
     }

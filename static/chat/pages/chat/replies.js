@@ -1,6 +1,6 @@
 // Replies: the Reply action, the quote of the answered message above the composer (one
 // per conversation, like the draft; Escape or × cancels it), the quote above a reply in
-// the list (its sender, first line, an attachment hint, or "Deleted message") that jumps
+// the list (its sender, first line, an attachment hint, or gettext("Deleted message")) that jumps
 // to the original when clicked, and keeping those quotes true when the original is edited
 // or deleted later (docs/api.md, "Replies").
 
@@ -38,9 +38,9 @@ function quoteParts(quote, conversation) {
   const sender = quote.sender || {};
   const name = memberName(conversation, sender.id, sender.display_name || sender.username);
   const text = quote.deleted
-    ? h("span", { class: "quote-text deleted", text: "Deleted message" })
+    ? h("span", { class: "quote-text deleted", text: gettext("Deleted message") })
     : h("span", { class: "quote-text", text: quote.preview || (quote.has_attachments ? "" : "…") });
-  const hint = !quote.deleted && quote.has_attachments ? h("span", { class: "quote-attachment" }, icon(ICONS.clip, 14), "Attachment") : null;
+  const hint = !quote.deleted && quote.has_attachments ? h("span", { class: "quote-attachment" }, icon(ICONS.clip, 14), gettext("Attachment")) : null;
   return [h("span", { class: "quote-author", text: name }), text, hint];
 }
 
@@ -49,7 +49,11 @@ addRowPart("above", (message, conversation) => {
   const quote = message.reply_to;
   if (!quote || message.is_deleted) return null;
   if (quote.deleted) return h("div", { class: "msg-quote is-deleted" }, quoteParts(quote, conversation));
-  const label = `In reply to ${memberName(conversation, quote.sender?.id, quote.sender?.username)}: ${quote.preview || "attachment"}. Show the original message`;
+  const label = interpolate(
+    gettext("In reply to %(name)s: %(text)s. Show the original message"),
+    { name: memberName(conversation, quote.sender?.id, quote.sender?.username), text: quote.preview || gettext("attachment") },
+    true,
+  );
   return h(
     "button",
     { type: "button", class: "msg-quote", "aria-label": label, dataset: { replyTo: String(quote.id) } },
@@ -64,7 +68,7 @@ els.messageList.addEventListener("click", (event) => {
 
 registerMessageAction({
   id: "reply",
-  label: "Reply",
+  label: gettext("Reply"),
   order: 20,
   quick: true,
   icon: ICONS.reply,
@@ -94,8 +98,8 @@ function renderBar() {
   }
   const conversation = state.conversations.get(state.openId);
   bar.replaceChildren(
-    h("div", { class: "composer-reply-quote" }, h("span", { class: "muted", text: "Replying to" }), quoteParts(quote, conversation)),
-    h("button", { type: "button", class: "icon-button composer-reply-cancel", "aria-label": "Cancel reply", title: "Cancel reply (Esc)", text: "×", onclick: () => {
+    h("div", { class: "composer-reply-quote" }, h("span", { class: "muted", text: gettext("Replying to") }), quoteParts(quote, conversation)),
+    h("button", { type: "button", class: "icon-button composer-reply-cancel", "aria-label": gettext("Cancel reply"), title: gettext("Cancel reply (Esc)"), text: "×", onclick: () => {
       cancelReply();
       els.input.focus();
     } }),
@@ -140,7 +144,7 @@ export function refreshQuotes(message) {
   if (pending?.id !== message.id) return;
   if (message.is_deleted) {
     replying.delete(message.conversation_id);
-    if (message.conversation_id === state.openId) toast("The message you were replying to was deleted.");
+    if (message.conversation_id === state.openId) toast(gettext("The message you were replying to was deleted."));
   } else {
     replying.set(message.conversation_id, { ...pending, preview: quote.preview, has_attachments: quote.has_attachments });
   }

@@ -48,7 +48,7 @@ function namesSenders(conversation) {
  */
 function rowFrame(conversation, senderId, fallbackName, time, status) {
   const mine = senderId === me.id;
-  const name = mine ? "You" : memberName(conversation, senderId, fallbackName);
+  const name = mine ? gettext("You") : memberName(conversation, senderId, fallbackName);
   const named = !mine && namesSenders(conversation);
   return {
     named,
@@ -74,15 +74,15 @@ function textBody(message) {
 }
 
 export function messageElement(message, conversation) {
-  const line = systemLineElement(message);
+  const line = systemLineElement(message, conversation);
   if (line) return line;
   const mine = message.sender_id === me.id;
   const parts = rowFrame(conversation, message.sender_id, message.sender_username, message.created_at, null);
   const body = message.is_deleted
-    ? h("div", { class: "msg-body deleted", text: "This message was deleted." })
+    ? h("div", { class: "msg-body deleted", text: gettext("This message was deleted.") })
     : transferBody(message) || textBody(message);
   if (message.edited_at && !message.is_deleted) {
-    parts.meta.prepend(h("span", { class: "msg-edited", title: `Edited ${fullTime(message.edited_at)}`, text: "edited" }));
+    parts.meta.prepend(h("span", { class: "msg-edited", title: interpolate(gettext("Edited %(time)s"), { time: fullTime(message.edited_at) }, true), text: gettext("edited") }));
   }
   parts.meta.prepend(...rowParts("meta", message, conversation).filter(Boolean));
   const mentioned = !mine && !message.is_deleted && mentionsMe(message, me.id);
@@ -121,7 +121,7 @@ function actionButton(action, text) {
 
 export function pendingElement(clientId, pending) {
   const conversation = state.conversations.get(pending.conversationId);
-  const parts = rowFrame(conversation, me.id, displayName(me), pending.createdAt, pending.failed ? "Not sent" : "Sending…");
+  const parts = rowFrame(conversation, me.id, displayName(me), pending.createdAt, pending.failed ? gettext("Not sent") : gettext("Sending…"));
   return h(
     "li",
     { class: `msg mine pending${pending.failed ? " failed" : ""}`, dataset: { clientId, sender: String(me.id), time: pending.createdAt } },
@@ -137,8 +137,8 @@ export function pendingElement(clientId, pending) {
             "div",
             { class: "msg-actions visible" },
             h("span", { class: "form-error", text: pending.failed }),
-            actionButton("retry", "Retry"),
-            actionButton("discard", "Discard"),
+            actionButton("retry", gettext("Retry")),
+            actionButton("discard", gettext("Discard")),
           )
         : null,
     ),

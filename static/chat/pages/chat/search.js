@@ -68,7 +68,7 @@ function snippet(text, words) {
 
 function resultItem(message, words) {
   const conversation = state.conversations.get(message.conversation_id);
-  const where = conversation ? conversationTitle(conversation) : "A conversation";
+  const where = conversation ? conversationTitle(conversation) : gettext("A conversation");
   const who = memberName(conversation, message.sender_id, message.sender_username);
   const text = message.content || attachmentSummary(message.attachments) || "";
   return h(
@@ -105,7 +105,7 @@ async function search() {
   const mine = ++seq;
   const here = parts.scope.value === "here" && state.openId !== null;
   openPanel();
-  parts.status.textContent = "Searching…";
+  parts.status.textContent = gettext("Searching…");
   let results;
   try {
     results = await api.get("/api/messages/search", { q: query, conversation_id: here ? state.openId : undefined, limit: RESULTS });
@@ -116,10 +116,17 @@ async function search() {
   if (mine !== seq) return;
   const words = terms(query);
   clear(parts.list).append(...results.map((message) => resultItem(message, words)));
-  const where = here ? ` in ${conversationTitle(state.conversations.get(state.openId))}` : "";
-  parts.status.textContent = results.length
-    ? `${results.length}${results.length === RESULTS ? "+" : ""} message${results.length === 1 ? "" : "s"} found${where}.`
-    : `No messages found${where}.`;
+  const where = here ? conversationTitle(state.conversations.get(state.openId)) : "";
+  const count = `${results.length}${results.length === RESULTS ? "+" : ""}`;
+  let text;
+  if (!results.length) {
+    text = where ? interpolate(gettext("No messages found in %(where)s."), { where }, true) : gettext("No messages found.");
+  } else if (where) {
+    text = interpolate(ngettext("%(count)s message found in %(where)s.", "%(count)s messages found in %(where)s.", results.length), { count, where }, true);
+  } else {
+    text = interpolate(ngettext("%(count)s message found.", "%(count)s messages found.", results.length), { count }, true);
+  }
+  parts.status.textContent = text;
 }
 
 function openPanel() {

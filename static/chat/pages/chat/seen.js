@@ -1,5 +1,5 @@
 // "Seen by" (docs/api.md, "Seen by"): how far the others have read. A direct chat says
-// "Seen" under my last message the other person has read; a group shows, at the latest
+// gettext("Seen") under my last message the other person has read; a group shows, at the latest
 // message each member has read (not one of their own), their small avatars, with the full
 // list of names on hover, keyboard focus or a tap. The snapshot of read markers
 // (GET .../read-positions) is loaded when a conversation is opened and follows the `read`
@@ -102,11 +102,11 @@ export function refreshSeen() {
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     if (!other || !positions.get(state.openId)?.has(other.id)) return;
-    // "Seen" under my last message at or before where the other has read.
+    // gettext("Seen") under my last message at or before where the other has read.
     const readUpTo = [...found.entries()].find(([, users]) => users.includes(other.id))?.[0];
     const limit = readUpTo ? hist.byId.get(readUpTo).seq : 0;
     const mine = hist.sorted.filter((m) => m.sender_id === me.id && m.seq <= limit).pop();
-    rowFor(mine?.id)?.append(h("p", { class: "seen-by seen-direct", text: "Seen" }));
+    rowFor(mine?.id)?.append(h("p", { class: "seen-by seen-direct", text: gettext("Seen") }));
     return;
   }
   for (const [messageId, userIds] of found) {
@@ -129,7 +129,7 @@ function seenMark(members) {
     { class: "seen-by seen-group" },
     h(
       "button",
-      { type: "button", class: "seen-faces", "aria-label": `Seen by ${names.join(", ")}`, dataset: { names: names.join(", ") } },
+      { type: "button", class: "seen-faces", "aria-label": interpolate(gettext("Seen by %(names)s"), { names: names.join(", ") }, true), dataset: { names: names.join(", ") } },
       members.slice(0, AVATARS_SHOWN).map((member) => personAvatar(member, { size: "xs" })),
       extra > 0 ? h("span", { class: "seen-more", text: `+${extra}` }) : null,
     ),
@@ -144,7 +144,7 @@ function faces(event) {
 }
 els.messageList.addEventListener("pointerover", (event) => {
   const button = faces(event);
-  if (button && event.pointerType === "mouse") showTooltip(button, `Seen by ${button.dataset.names}`);
+  if (button && event.pointerType === "mouse") showTooltip(button, interpolate(gettext("Seen by %(names)s"), { names: button.dataset.names }, true));
 });
 els.messageList.addEventListener("pointerout", (event) => {
   const button = faces(event);
@@ -152,7 +152,7 @@ els.messageList.addEventListener("pointerout", (event) => {
 });
 els.messageList.addEventListener("focusin", (event) => {
   const button = faces(event);
-  if (button) showTooltip(button, `Seen by ${button.dataset.names}`);
+  if (button) showTooltip(button, interpolate(gettext("Seen by %(names)s"), { names: button.dataset.names }, true));
 });
 els.messageList.addEventListener("focusout", (event) => {
   const button = faces(event);
@@ -160,5 +160,5 @@ els.messageList.addEventListener("focusout", (event) => {
 });
 els.messageList.addEventListener("click", (event) => {
   const button = faces(event);
-  if (button) showTooltip(button, `Seen by ${button.dataset.names}`); // a tap; pressing elsewhere hides it
+  if (button) showTooltip(button, interpolate(gettext("Seen by %(names)s"), { names: button.dataset.names }, true)); // a tap; pressing elsewhere hides it
 });

@@ -33,14 +33,14 @@ const othersMessage = (message) => message.sender_id !== me.id;
 
 registerMessageAction({
   id: "profile",
-  label: (message) => `View ${personName(senderOf(message))}'s profile`,
+  label: (message) => interpolate(gettext("View %(name)s's profile"), { name: personName(senderOf(message)) }, true),
   order: 80,
   when: othersMessage,
   run: (message, { anchor }) => showProfile(message.sender_id, anchor),
 });
 registerMessageAction({
   id: "report",
-  label: "Report message",
+  label: gettext("Report message"),
   order: 90,
   when: othersMessage,
   run: (message, { anchor }) => {
@@ -50,7 +50,7 @@ registerMessageAction({
 });
 registerMessageAction({
   id: "block",
-  label: (message) => `Block ${personName(senderOf(message))}`,
+  label: (message) => interpolate(gettext("Block %(name)s"), { name: personName(senderOf(message)) }, true),
   order: 100,
   when: othersMessage,
   run: (message) => blockPerson(senderOf(message)),

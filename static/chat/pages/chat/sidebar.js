@@ -10,6 +10,7 @@ import { presenceText } from "../../lib/shell.js";
 import { activityOf, conversationPicture, conversationTitle, memberName, otherMember } from "./names.js";
 import { els, me, pageVisible, presence } from "./page.js";
 import { onConversationChange, state } from "./state.js";
+import { systemLineText } from "./system_lines.js";
 
 const rows = new Map(); // conversation id -> its <li>
 let open = () => {};
@@ -79,7 +80,7 @@ function fillRow(button, conversation) {
       h(
         "span",
         { class: "conv-badges" },
-        mentions ? h("span", { class: "badge badge-mention", title: `${mentions} unread mention${mentions === 1 ? "" : "s"} of you`, text: "@" }) : null,
+        mentions ? h("span", { class: "badge badge-mention", title: interpolate(ngettext("%(count)s unread mention of you", "%(count)s unread mentions of you", mentions), { count: mentions }, true), text: "@" }) : null,
         unread ? h("span", { class: "badge", text: unread > 99 ? "99+" : String(unread) }) : null,
       ),
     ),
@@ -88,8 +89,8 @@ function fillRow(button, conversation) {
       { class: "visually-hidden" },
       [
         other ? `, ${presenceText(status).toLowerCase()}` : "",
-        unread ? `, ${unread} unread` : "",
-        mentions ? `, ${mentions} mentioning you` : "",
+        unread ? interpolate(gettext(", %(count)s unread"), { count: unread }, true) : "",
+        mentions ? interpolate(gettext(", %(count)s mentioning you"), { count: mentions }, true) : "",
       ].join(""),
     ),
   );
@@ -99,24 +100,24 @@ function fillRow(button, conversation) {
 function previewElement(conversation) {
   if (conversation.id !== state.openId && state.drafts.has(conversation.id)) {
     const text = state.drafts.get(conversation.id).replace(/\s+/g, " ").trim();
-    return h("span", { class: "conv-preview has-draft" }, h("span", { class: "conv-draft", text: "Draft:" }), ` ${text}`);
+    return h("span", { class: "conv-preview has-draft" }, h("span", { class: "conv-draft", text: gettext("Draft:") }), ` ${text}`);
   }
   return h("span", { class: "conv-preview", text: preview(conversation) });
 }
 
 function preview(conversation) {
   const last = conversation.last_message;
-  if (!last) return "No messages yet";
-  if (last.message_type === "system") return last.content; // a system line names its people
+  if (!last) return gettext("No messages yet");
+  if (last.message_type === "system") return systemLineText(last, conversation); // a system line names its people
   // In a direct chat only "You:" needs saying; in groups every sender is named.
   const who =
     last.sender_id === me.id
-      ? "You: "
+      ? `${gettext("You:")} `
       : conversation.type === "group"
         ? `${memberName(conversation, last.sender_id, last.sender_username)}: `
         : "";
-  if (last.is_deleted) return `${who}message deleted`;
-  return `${who}${last.content || attachmentSummary(last.attachments) || "Attachment"}`;
+  if (last.is_deleted) return `${who}${gettext("message deleted")}`;
+  return `${who}${last.content || attachmentSummary(last.attachments) || gettext("Attachment")}`;
 }
 
 function rowActivity(row) {
@@ -151,5 +152,5 @@ function updateSummary() {
   for (const conversation of state.conversations.values()) {
     if (conversation.id !== state.openId) total += conversation.unread_count || 0;
   }
-  document.title = total ? `(${total}) Chats · Chat` : "Chats · Chat";
+  document.title = total ? interpolate(gettext("(%(count)s) Chats · Chat"), { count: total }, true) : gettext("Chats · Chat");
 }

@@ -49,7 +49,7 @@ export function setTyping(conversationId, userId, name, isTyping) {
 function renderTyping() {
   const names = [...(state.typing.get(state.openId)?.values() || [])].map((p) => p.name);
   if (!names.length) els.typing.textContent = "";
-  else if (names.length === 1) els.typing.textContent = `${names[0]} is typing…`;
-  else if (names.length === 2) els.typing.textContent = `${names[0]} and ${names[1]} are typing…`;
-  else els.typing.textContent = "Several people are typing…";
+  else if (names.length === 1) els.typing.textContent = interpolate(gettext("%(name)s is typing…"), { name: names[0] }, true);
+  else if (names.length === 2) els.typing.textContent = interpolate(gettext("%(first)s and %(second)s are typing…"), { first: names[0], second: names[1] }, true);
+  else els.typing.textContent = gettext("Several people are typing…");
 }

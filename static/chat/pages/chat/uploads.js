@@ -54,7 +54,7 @@ export function addFiles(files) {
   const room = MAX_ATTACHMENTS - items.filter((u) => u.status !== "failed").length;
   const taken = [...files].slice(0, Math.max(0, room));
   const refused = files.length - taken.length;
-  trayNotice(refused ? `Up to ${MAX_ATTACHMENTS} files per message: ${refused} not added.` : "");
+  trayNotice(refused ? interpolate(gettext("Up to %(max)s files per message: %(count)s not added."), { max: MAX_ATTACHMENTS, count: refused }, true) : "");
   for (const file of taken) start(conversationId, file);
   renderTray();
   const refusedAtOnce = items.find((u) => u.status === "failed" && taken.includes(u.file));
@@ -126,17 +126,19 @@ function showChip(item) {
 
 function tooLarge() {
   const limit = app.config.upload_max_bytes;
-  return limit ? `Too large: at most ${humanSize(limit)} per file.` : "This file is too large.";
+  return limit ? interpolate(gettext("Too large: at most %(size)s per file."), { size: humanSize(limit) }, true) : gettext("This file is too large.");
 }
 
 /** The server's reason in one sentence: "file too large", "quota exceeded", the file's 400. */
 function uploadErrorText(error) {
-  if (!(error instanceof ApiError)) return "Upload failed.";
+  if (!(error instanceof ApiError)) return gettext("Upload failed.");
   const code = error.data?.code;
   if (code === "file_too_large" || (error.status === 413 && !code)) return tooLarge();
   if (code === "quota_exceeded") {
     const quota = app.config.upload_quota_bytes;
-    return `Not enough storage left for your files${quota ? ` (${humanSize(quota)} in all)` : ""}.`;
+    return quota
+    ? interpolate(gettext("Not enough storage left for your files (%(size)s in all)."), { size: humanSize(quota) }, true)
+    : gettext("Not enough storage left for your files.");
   }
   const fileErrors = error.data?.file;
   if (Array.isArray(fileErrors) && fileErrors.length) return fileErrors.join(" ");
@@ -190,9 +192,9 @@ function refresh(item) {
 }
 
 function statusText(item) {
-  if (item.status === "uploading") return `Uploading ${Math.round(item.progress * 100)}%`;
+  if (item.status === "uploading") return interpolate(gettext("Uploading %(percent)s"), { percent: `${Math.round(item.progress * 100)}%` }, true);
   if (item.status === "done") return humanSize(item.size);
-  return `${humanSize(item.size)} · not uploaded`;
+  return interpolate(gettext("%(size)s · not uploaded"), { size: humanSize(item.size) }, true);
 }
 
 function fillChip(chip, item) {
@@ -200,7 +202,7 @@ function fillChip(chip, item) {
   const thumb = item.preview
     ? h("img", { src: item.preview, alt: "", class: "upload-preview" })
     : fileIcon(item.file.type, item.name);
-  const cancelLabel = item.status === "uploading" ? `Cancel upload of ${item.name}` : `Remove ${item.name}`;
+  const cancelLabel = item.status === "uploading" ? interpolate(gettext("Cancel upload of %(name)s"), { name: item.name }, true) : interpolate(gettext("Remove %(name)s"), { name: item.name }, true);
   const parts = [
     h("span", { class: "upload-thumb" }, thumb),
     h(
@@ -209,11 +211,11 @@ function fillChip(chip, item) {
       h("span", { class: "upload-name", title: item.name, text: item.name }),
       h("span", { class: "upload-status", text: statusText(item) }),
       item.status === "uploading"
-        ? h("progress", { class: "upload-progress", max: "1", value: String(item.progress), "aria-label": `Uploading ${item.name}` })
+        ? h("progress", { class: "upload-progress", max: "1", value: String(item.progress), "aria-label": interpolate(gettext("Uploading %(name)s"), { name: item.name }, true) })
         : null,
       item.error ? h("span", { class: "upload-error", role: "alert", text: item.error }) : null,
       item.status === "failed"
-        ? h("button", { type: "button", class: "link-button upload-retry", text: "Try again", "aria-label": `Try ${item.name} again`, onclick: () => upload(item) })
+        ? h("button", { type: "button", class: "link-button upload-retry", text: gettext("Try again"), "aria-label": interpolate(gettext("Try %(name)s again"), { name: item.name }, true), onclick: () => upload(item) })
         : null,
     ),
     h("button", { type: "button", class: "icon-button upload-remove", "aria-label": cancelLabel, title: cancelLabel, text: "✕", onclick: () => remove(item) }),
