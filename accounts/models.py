@@ -29,6 +29,15 @@ class CaseInsensitiveUserManager(_UserManager):
         return self.get(username__iexact=username)
 
 
+class Status(models.TextChoices):
+    """What a user chose to show friends. `online` means "automatic": away when idle."""
+
+    ONLINE = "online"
+    AWAY = "away"
+    DND = "dnd"
+    INVISIBLE = "invisible"
+
+
 class User(AbstractUser):
     username = models.CharField(
         max_length=32,
@@ -41,6 +50,12 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True, default="")
     #: The key of the current avatar's files (chat_project.avatars), "" for none.
     avatar = models.CharField(max_length=32, blank=True, default="")
+    #: The status the user chose (accounts.status): friends see it with presence.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONLINE)
+    #: The web UI saw no input for a while (automatic "away"; reset by any input).
+    idle = models.BooleanField(default=False)
+    #: When the user's last socket closed (not recorded while invisible).
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

@@ -8,8 +8,10 @@ subscribes a user's sockets on `conversation_created` and unsubscribes them on
 from collections.abc import Iterable
 from typing import Any
 
+from chat_project.api import iso_datetime
 from conversations.api.serializers import ConversationSerializer, last_messages_for
-from conversations.models import Conversation
+from conversations.attention import attention_of
+from conversations.models import Conversation, ConversationMember
 
 
 def conversation_payload(
@@ -73,4 +75,16 @@ def member_role_changed(conversation_id: int, user_id: int, role: str) -> dict[s
         "conversation_id": conversation_id,
         "user_id": user_id,
         "role": role,
+    }
+
+
+def notification_settings_changed(member: ConversationMember) -> dict[str, Any]:
+    """To the member's own user group only: their other devices follow."""
+    attention = attention_of(member)
+    return {
+        "type": "notification_settings_changed",
+        "conversation_id": member.conversation_id,
+        "notification_level": attention.level,
+        "notification_level_chosen": attention.chosen,
+        "muted_until": iso_datetime(attention.muted_until),
     }
