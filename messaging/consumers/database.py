@@ -118,6 +118,17 @@ react = db(_react)
 changes = db(_changes)
 mark_read = db(_mark_read)
 presence_audience = db(friend_selectors.presence_audience)
+
+
+def _set_status(user: Any, status: str | None, idle: bool | None) -> None:
+    friend_status.user_status_set(
+        actor=user,
+        status=friend_status.UNCHANGED if status is None else status,
+        idle=friend_status.UNCHANGED if idle is None else idle,
+    )
+
+
 online_event = db(_online_event)
+set_status = db(_set_status)
 went_offline = db(_went_offline)
 statuses_of = db(friend_status.statuses_of)
