@@ -9,6 +9,7 @@ import { $, toast } from "../lib/dom.js";
 import { previewDataUrl } from "../lib/files.js";
 import { isAbort, sendFile } from "../lib/upload.js";
 import { showMe, startShell } from "../lib/shell.js";
+import "./settings_notifications.js";
 
 const app = startShell();
 const me = app.me;
