@@ -7,6 +7,7 @@ conversation). Screenshots as in test_browser.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -46,11 +47,23 @@ WATCH_NOTIFICATIONS = """
     }
     close() {}
     static get permission() { return Real.permission; }
-    static requestPermission(...args) { window.__asked += 1; return Real.requestPermission(...args); }
+    static requestPermission(...args) {
+      window.__asked += 1;
+      return Real.requestPermission(...args);
+    }
   }
   window.Notification = Watched;
 })();
 """
+
+
+def wait_for_notes(page: Page, count: int, within: float = 10.0) -> None:
+    """Until the page has constructed `count` notifications (the page's CSP forbids
+    `wait_for_function`'s eval)."""
+    deadline = time.monotonic() + within
+    while page.evaluate("window.__notes.length") < count:
+        assert time.monotonic() < deadline, f"fewer than {count} notifications"
+        page.wait_for_timeout(100)
 
 
 def say(user: Any, conversation_id: int, text: str) -> None:
@@ -210,7 +223,7 @@ def test_desktop_notifications_are_asked_in_settings_and_shown_when_hidden(peopl
     # Hidden tab: one notification, and clicking it opens the conversation.
     a.evaluate("window.__hidden = true")
     say(bob_user, bob_chat, "are you there?")
-    a.wait_for_function("window.__notes.length === 1")
+    wait_for_notes(a, 1)
     assert notes() == [{"title": "Bob", "body": "are you there?"}]
     a.evaluate("window.__notes[0].onclick({})")
     expect(a.locator("#pane-title")).to_have_text("Bob")
@@ -234,7 +247,7 @@ def test_desktop_notifications_are_asked_in_settings_and_shown_when_hidden(peopl
     a.get_by_role("menuitemradio", name="Online (away when idle)").click()
     expect(a.locator("body")).to_have_attribute("data-my-status", "online")
     say(bob_user, bob_chat, "back again")
-    a.wait_for_function("window.__notes.length === 2")
+    wait_for_notes(a, 2)
     assert notes()[-1] == {"title": "Bob", "body": "back again"}
 
 
