@@ -124,6 +124,7 @@ def test_mute_from_the_header_dims_the_row_and_leaves_the_totals(people, shots):
     expect(muted).to_have_count(1)
     expect(muted).to_contain_text("Bob")
     expect(muted).to_contain_text("until you unmute")
+    a.locator("#notify-settings").scroll_into_view_if_needed()
     shots(a, "attention-settings.png")
     muted.get_by_role("button", name="Unmute Bob").click()
     expect(muted).to_have_count(0)
@@ -206,6 +207,7 @@ def test_desktop_notifications_are_asked_in_settings_and_shown_when_hidden(peopl
     expect(a.locator("#notify-permission")).to_have_text("allowed")
     expect(a.get_by_role("button", name="Enable desktop notifications")).to_be_hidden()
     assert a.evaluate("window.__asked") == 1
+    a.locator("#notify-settings").scroll_into_view_if_needed()
     shots(a, "attention-permission.png")
 
     a.goto(f"/c/{carol_chat}/")
