@@ -291,14 +291,12 @@ class Hub:
         """The frame plus each recipient's `alert`, spliced into the encoded JSON (an
         object's closing brace): no encoding per socket, at most two frames per user."""
         texts: dict[int, str] = {}
-        frames: dict[tuple[int, bool], dict[str, Any]] = {}
+        frames: dict[tuple[int, bool | None], dict[str, Any]] = {}
         shared: str = message["text"]
         for member in members:
             alert_for = getattr(member, "alert_for", None)
-            if alert_for is None:  # not a client socket (tests' listeners)
-                member.outbox.put(message)
-                continue
-            alert = bool(alert_for(event))
+            # None: a listener that is not a client socket (tests) gets no `alert`.
+            alert = None if alert_for is None else bool(alert_for(event))
             key = (member.user_id if personal is not None else 0, alert)
             frame = frames.get(key)
             if frame is None:
@@ -308,10 +306,9 @@ class Hub:
                         texts.get(member.user_id) or orjson.dumps(personal(member.user_id)).decode()
                     )
                     texts[member.user_id] = text
-                frame = frames[key] = {
-                    "type": "websocket.send",
-                    "text": text[:-1] + _ALERT_SUFFIX[alert],
-                }
+                if alert is not None:
+                    text = text[:-1] + _ALERT_SUFFIX[alert]
+                frame = frames[key] = {"type": "websocket.send", "text": text}
             member.outbox.put(frame)
 
     # --- back-pressure ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from friends.models import Block, Friendship
 
 OFFLINE = "offline"
 SHOWN_STATUSES = ("online", "away", "dnd", OFFLINE)
+CHOOSABLE_STATUSES = ("online", "away", "dnd", "invisible")
 STATUS_HELP = "online, away, dnd (do not disturb) or offline; an invisible friend is offline."
 LAST_SEEN_HELP = (
     "When an offline friend's last connection closed; null while online, unknown, or "
@@ -227,7 +228,7 @@ class StatusInputSerializer(StrictJSONInput):
     """`PUT /api/users/me/status`: a field left out keeps its value."""
 
     status = serializers.ChoiceField(
-        choices=("online", "away", "dnd", "invisible"),
+        choices=CHOOSABLE_STATUSES,
         required=False,
         help_text="online (automatic: away when idle), away, dnd (do not disturb: no "
         "alerts anywhere) or invisible (look offline while connected).",
@@ -238,7 +239,7 @@ class StatusInputSerializer(StrictJSONInput):
 
 
 class OwnStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=("online", "away", "dnd", "invisible"))
+    status = serializers.ChoiceField(choices=CHOOSABLE_STATUSES)
     idle = serializers.BooleanField()
     shown_as = serializers.ChoiceField(
         choices=SHOWN_STATUSES, help_text="What your friends see while you are connected."
