@@ -82,13 +82,16 @@ class UserChangeFormWithoutHash(UserChangeForm):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "display_name", "is_active", "is_staff", "date_joined"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "date_joined"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "status", "date_joined"]
     search_fields = ["username", "email", "display_name"]
     ordering = ["-date_joined"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("display_name", "bio", "avatar")}),
+        # Chosen by the user (friends.status, with its events): shown, never edited here.
+        ("Status", {"fields": ("status", "idle", "last_seen_at")}),
     )
+    readonly_fields = ("status", "idle", "last_seen_at")
     actions = ["deactivate_users", "reactivate_users"]
     action_form = ModerationActionForm
     form = UserChangeFormWithoutHash
