@@ -31,14 +31,17 @@ def clean_muted_until(value: object, now: datetime) -> datetime | None:
         return None
     if value == FOREVER:
         return MUTED_FOREVER
-    if isinstance(value, datetime):
-        when = value
-    else:
-        when = parse_datetime(value) if isinstance(value, str) else None
-        if when is None:
+    parsed: datetime | None = value if isinstance(value, datetime) else None
+    if parsed is None:
+        try:  # a well-formed but impossible date ("2030-13-45T00:00Z") raises
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
             raise ValidationError(
                 {"muted_until": ['An ISO 8601 date and time, "forever" or null.']}
             )
+    when: datetime = parsed
     if timezone.is_naive(when):
         raise ValidationError({"muted_until": ["Give a time zone (e.g. Z or +02:00)."]})
     if when <= now:
@@ -61,7 +64,7 @@ def conversation_notifications_set(
     if level is not UNCHANGED:
         if level is not None and level not in LEVELS:
             raise ValidationError({"level": [f"One of {', '.join(LEVELS)} or null."]})
-        member.notification_level = level  # type: ignore[assignment]
+        member.notification_level = level
         fields.append("notification_level")
     if muted_until is not UNCHANGED:
         member.muted_until = clean_muted_until(muted_until, timezone.now())

@@ -197,6 +197,7 @@ def test_mute_keeps_unread_counts(user, other_user, client_for):
         ({"level": "loud"}, "level"),
         ({"muted_until": "soon"}, "muted_until"),
         ({"muted_until": 5}, "muted_until"),
+        ({"muted_until": "2030-13-45T00:00:00Z"}, "muted_until"),
         ({"level": ["all"]}, "level"),
     ],
 )
