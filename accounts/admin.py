@@ -235,6 +235,7 @@ class UserAdmin(BaseUserAdmin):
         "is_superuser",
         # "Deleted by its owner": the tombstones of deleted accounts (docs/api.md, "Leaving").
         ("deleted_at", admin.EmptyFieldListFilter),
+        "status",
         "date_joined",
     ]
     search_fields = ["username", "email", "display_name"]
@@ -242,6 +243,8 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("display_name", "bio", "avatar", "language", "deleted_at")}),
+        # Chosen by the user (friends.status, with its events): shown, never edited here.
+        ("Status", {"fields": ("status", "idle", "last_seen_at")}),
     )
     actions = [
         "deactivate_users",
@@ -252,7 +255,7 @@ class UserAdmin(BaseUserAdmin):
     ]
     action_form = ModerationActionForm
     form = UserChangeFormWithoutHash
-    readonly_fields = ["suspended_until", "deleted_at"]
+    readonly_fields = ["suspended_until", "deleted_at", "status", "idle", "last_seen_at"]
 
     def render_change_form(
         self,

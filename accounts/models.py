@@ -32,6 +32,15 @@ class CaseInsensitiveUserManager(_UserManager):
         return self.get(username__iexact=username)
 
 
+class Status(models.TextChoices):
+    """What a user chose to show friends. `online` means "automatic": away when idle."""
+
+    ONLINE = "online"
+    AWAY = "away"
+    DND = "dnd"
+    INVISIBLE = "invisible"
+
+
 class User(AbstractUser):
     username = models.CharField(
         max_length=32,
@@ -62,6 +71,12 @@ class User(AbstractUser):
     suspended_until = models.DateTimeField(null=True, blank=True)
     #: The web UI's language (a code of settings.LANGUAGES); "" follows the browser.
     language = models.CharField(max_length=8, blank=True, default="", choices=language_choices)
+    #: The status the user chose (accounts.status): friends see it with presence.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONLINE)
+    #: The web UI saw no input for a while (automatic "away"; reset by any input).
+    idle = models.BooleanField(default=False)
+    #: When the user's last socket closed (not recorded while invisible).
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 

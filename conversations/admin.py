@@ -226,8 +226,22 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(ConversationMember)
 class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["id", "conversation", "user", "role", "joined_at"]
-    list_filter = ["role", "conversation__type", "conversation__is_public", "joined_at"]
+    list_display = [
+        "id",
+        "conversation",
+        "user",
+        "role",
+        "joined_at",
+        "notification_level",
+        "muted_until",
+    ]
+    list_filter = [
+        "role",
+        "conversation__type",
+        "conversation__is_public",
+        "notification_level",
+        "joined_at",
+    ]
     search_fields = ["user__username", "conversation__name", "conversation__private_pair_key"]
     list_select_related = ["conversation", "user"]
     raw_id_fields = ["conversation", "user"]

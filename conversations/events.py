@@ -11,8 +11,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chat_project.api import iso_datetime
 from conversations.api.serializers import ConversationSerializer, last_messages_for
-from conversations.models import Conversation
+from conversations.attention import attention_of
+from conversations.models import Conversation, ConversationMember
 
 
 def conversation_payload(
@@ -93,3 +95,15 @@ def unmuted(*, conversation_id: int | None) -> dict[str, Any]:
 def _iso(moment: datetime) -> str:
     """As the REST API writes a time."""
     return serializers.DateTimeField().to_representation(moment)
+
+
+def notification_settings_changed(member: ConversationMember) -> dict[str, Any]:
+    """To the member's own user group only: their other devices follow."""
+    attention = attention_of(member)
+    return {
+        "type": "notification_settings_changed",
+        "conversation_id": member.conversation_id,
+        "notification_level": attention.level,
+        "notification_level_chosen": attention.chosen,
+        "muted_until": iso_datetime(attention.muted_until),
+    }

@@ -69,6 +69,14 @@ class Conversation(models.Model):
         return f"direct:{low}:{high}"
 
 
+class NotificationLevel(models.TextChoices):
+    """Which new messages of a conversation alert a member (desktop, push)."""
+
+    ALL = "all"
+    MENTIONS = "mentions"
+    NOTHING = "nothing"
+
+
 class ConversationMember(models.Model):
     class Role(models.TextChoices):
         #: Exactly one per group (the creator, until they hand it over or leave): may do
@@ -87,6 +95,14 @@ class ConversationMember(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
     last_read_seq = models.BigIntegerField(default=0)
     last_read_message_id = models.BigIntegerField(null=True, blank=True)
+    #: What alerts this member (conversations.attention): null = the default of the
+    #: conversation's kind (direct and groups "all", public rooms "mentions").
+    notification_level = models.CharField(
+        max_length=10, choices=NotificationLevel.choices, null=True, blank=True
+    )
+    #: No alert before this instant (unread counts go on); `attention.MUTED_FOREVER` for
+    #: "until I unmute".
+    muted_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]

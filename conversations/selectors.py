@@ -39,6 +39,21 @@ def member_ids(conversation_id: int) -> list[int]:
     )
 
 
+def membership_rows_for_user(*, user_id: int) -> list[tuple]:
+    """(conversation id, last_seq, type, is_public, notification_level, muted_until) of
+    each of the user's conversations, one query: what a socket keeps while it is open."""
+    return list(
+        ConversationMember.objects.filter(user_id=user_id).values_list(
+            "conversation_id",
+            "conversation__last_seq",
+            "conversation__type",
+            "conversation__is_public",
+            "notification_level",
+            "muted_until",
+        )
+    )
+
+
 def membership_get(*, user_id: int, conversation_id: int) -> ConversationMember:
     """The caller's membership (with its conversation), or 404 for missing and not-a-member."""
     try:
@@ -60,6 +75,8 @@ MEMBER_COLUMNS = (
     "role",
     "last_read_seq",
     "last_read_message_id",
+    "notification_level",
+    "muted_until",
     "user__username",
     "user__display_name",
     "user__avatar",

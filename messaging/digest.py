@@ -32,6 +32,7 @@ from accounts.models import Notification, User
 from chat_project import realtime
 from chat_project.mail import mail_send, render
 from chat_project.tasks import enqueue
+from conversations.attention import should_alert
 from conversations.models import Conversation, ConversationMember
 from messaging.models import Message
 
@@ -70,7 +71,9 @@ def candidate_user_ids(*, now: datetime) -> list[int]:
 
 
 def unread_for(user: User, *, now: datetime) -> list[Message]:
-    """The messages one digest of `user` would list (oldest first)."""
+    """The messages one digest of `user` would list (oldest first): unread direct
+    messages and mentions that pass the one rule of who is interrupted
+    (`conversations.attention.should_alert`: level, mute, do not disturb)."""
     cutoff = now - timedelta(minutes=settings.EMAIL_DIGEST_DELAY_MINUTES)
     since = max(now - LOOKBACK, user.email_digest_until or now - LOOKBACK)
     mention_ids = Notification.objects.filter(
@@ -79,7 +82,7 @@ def unread_for(user: User, *, now: datetime) -> list[Message]:
         is_read=False,
         created_at__gt=since,
     ).values("message_id")
-    return list(
+    messages = list(
         Message.objects.filter(
             # One join: the reader's own membership, and its read marker.
             conversation__memberships__user=user,
@@ -96,6 +99,23 @@ def unread_for(user: User, *, now: datetime) -> list[Message]:
         .select_related("sender", "conversation")
         .order_by("created_at", "id")[:DIGEST_MAX_MESSAGES]
     )
+    if not messages:
+        return []
+    members = {
+        member.conversation_id: member
+        for member in ConversationMember.objects.filter(
+            user=user, conversation_id__in={m.conversation_id for m in messages}
+        )
+    }
+    kept = []
+    for message in messages:
+        member = members.get(message.conversation_id)
+        if member is None:
+            continue
+        member.conversation = message.conversation
+        if should_alert(user, member, message, user.pk in (message.mention_ids or [])):
+            kept.append(message)
+    return kept
 
 
 def _line(message: Message, user: User) -> dict[str, str]:

@@ -9,6 +9,7 @@ leaves the server.
 from typing import Any
 
 from chat_project.api import iso_datetime
+from friends.status import presence_event
 from messaging.api.serializers import message_representation, represent_messages
 from messaging.models import Message
 
@@ -107,6 +108,7 @@ def viewer(kind: str, *, conversation_id: int, user_id: int, username: str) -> d
     }
 
 
-def presence(kind: str, *, user_id: int) -> dict[str, Any]:
-    """`user_online` / `user_offline`, to each friend's own group."""
-    return {"type": kind, "user_id": user_id}
+def presence(user_id: int, *, status: str) -> dict[str, Any]:
+    """`user_online` with what the friend shows (online, away, dnd); friends.status builds
+    the ones sent to groups."""
+    return presence_event(user_id, status=status)

@@ -2,7 +2,8 @@
 
 A message pushes to a person only when they have **no open socket** anywhere (an open
 web UI shows the message itself, and raises its own desktop notification when hidden),
-only when the rule says the message is for them (`_wants_push`), and only to people
+only when the message is for them (`_may_push`: direct messages and mentions; then
+`conversations.attention.should_alert`: level, mute, do not disturb), and only to people
 with at least one subscribed browser (accounts.push).
 
 The send path pays nothing for it unless there is someone to push to: which people a
@@ -29,7 +30,8 @@ from django.db import transaction
 from accounts import push as accounts_push
 from accounts.models import PushSubscription, User
 from chat_project import realtime
-from conversations.models import Conversation
+from conversations.attention import should_alert
+from conversations.models import Conversation, ConversationMember
 from messaging.models import Message
 
 logger = logging.getLogger(__name__)
@@ -38,16 +40,11 @@ logger = logging.getLogger(__name__)
 PREVIEW_CHARS = 200
 
 
-def _wants_push(
-    user_id: int, conversation: Conversation, message: Message, mentioned: bool
-) -> bool:
-    """Whether `user_id` wants to be alerted about `message` at all (push is the only
-    channel decided here): today's notification rule, direct messages and mentions.
-
-    To be replaced by the `attention` work's `should_alert` (per-conversation levels,
-    mute, do not disturb) when it is merged; `_candidates` below must then widen to the
-    members whose level is "all messages".
-    """
+def _may_push(conversation: Conversation, mentioned: bool) -> bool:
+    """Which messages push at all: direct messages and mentions (Slack's default for
+    mobile pushes). A group message at level "all" alerts an open web UI (desktop
+    notification) but does not push: finding its offline members with a browser would
+    cost every group send a query. Whether the person wants it is `should_alert`."""
     return conversation.type == Conversation.Type.DIRECT or mentioned
 
 
@@ -67,7 +64,7 @@ def _direct_peer_id(message: Message) -> int | None:
 
 
 def _candidates(message: Message, mentioned: Collection[int], *, new: bool) -> list[int]:
-    """Who the message could be for under `_wants_push`, without a query."""
+    """Who the message could be for under `_may_push`, without a query."""
     ids = set(mentioned)
     if new:
         peer = _direct_peer_id(message)
@@ -157,14 +154,25 @@ def push_message(message_id: int, user_ids: list[int], mentioned_ids: list[int])
     if settings.REDIS_URL:
         online = realtime.online_user_ids(ids)
         ids = [uid for uid in ids if uid not in online]
-    members = set(
-        message.conversation.memberships.filter(user_id__in=ids).values_list("user_id", flat=True)
+    members = {
+        member.user_id: member
+        for member in ConversationMember.objects.filter(
+            conversation_id=message.conversation_id, user_id__in=ids
+        )
+    }
+    users = User.objects.filter(pk__in=members, is_active=True).only(
+        "id", "push_previews", "status"
     )
-    users = User.objects.filter(pk__in=members, is_active=True).only("id", "push_previews")
     pushed = 0
     for user in users:
         mentioned = user.pk in mentioned_ids
-        if not _wants_push(user.pk, message.conversation, message, mentioned):
+        member = members[user.pk]
+        member.conversation = message.conversation
+        # The one rule of who is interrupted (levels, mute, do not disturb), as the web
+        # UI's desktop notifications and the digest use it.
+        if not _may_push(message.conversation, mentioned) or not should_alert(
+            user, member, message, mentioned
+        ):
             continue
         payload = message_payload(message, previews=user.push_previews, mentioned=mentioned)
         if accounts_push.deliver(user.pk, payload).sent:

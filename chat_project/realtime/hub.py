@@ -51,6 +51,12 @@ PerRecipient = Callable[[dict[str, Any]], Callable[[int], dict[str, Any]] | None
 _per_recipient: dict[str, PerRecipient] = {}
 
 
+#: Events whose frame tells each recipient whether to alert them (`"alert": true/false`),
+#: decided by the socket (`Member.alert_for`: the user's level, mute and status).
+ALERTED = frozenset({"new_message"})
+_ALERT_SUFFIX = {True: ',"alert":true}', False: ',"alert":false}'}
+
+
 def per_recipient(kind: str, builder: PerRecipient) -> None:
     """Make the frames of `kind` events per recipient (see `_per_recipient`)."""
     _per_recipient[kind] = builder
@@ -70,6 +76,10 @@ class Member(Protocol):
 
     def on_disconnect(self, reason: str) -> None:
         """Ban, password change or logout: the socket must close."""
+
+    def alert_for(self, event: dict[str, Any]) -> bool:
+        """Whether this `new_message` should interrupt the socket's user."""
+        ...
 
 
 # Process-wide "overloaded until" (µs since the epoch): read by the send path in request
@@ -256,6 +266,9 @@ class Hub:
         else:
             builder = _per_recipient.get(kind) if isinstance(kind, str) else None
             personal = builder(event) if builder is not None else None
+            if kind in ALERTED:
+                self._fanout_alerted(members, event, message, personal)
+                return
             if personal is None:
                 for member in members:
                     member.outbox.put(message)
@@ -267,6 +280,36 @@ class Hub:
                     text = orjson.dumps(personal(member.user_id)).decode()
                     frame = frames[member.user_id] = {"type": "websocket.send", "text": text}
                 member.outbox.put(frame)
+
+    def _fanout_alerted(
+        self,
+        members: dict[Member, None],
+        event: dict[str, Any],
+        message: dict[str, Any],
+        personal: Callable[[int], dict[str, Any]] | None,
+    ) -> None:
+        """The frame plus each recipient's `alert`, spliced into the encoded JSON (an
+        object's closing brace): no encoding per socket, at most two frames per user."""
+        texts: dict[int, str] = {}
+        frames: dict[tuple[int, bool | None], dict[str, Any]] = {}
+        shared: str = message["text"]
+        for member in members:
+            alert_for = getattr(member, "alert_for", None)
+            # None: a listener that is not a client socket (tests) gets no `alert`.
+            alert = None if alert_for is None else bool(alert_for(event))
+            key = (member.user_id if personal is not None else 0, alert)
+            frame = frames.get(key)
+            if frame is None:
+                text = shared
+                if personal is not None:
+                    text = (
+                        texts.get(member.user_id) or orjson.dumps(personal(member.user_id)).decode()
+                    )
+                    texts[member.user_id] = text
+                if alert is not None:
+                    text = text[:-1] + _ALERT_SUFFIX[alert]
+                frame = frames[key] = {"type": "websocket.send", "text": text}
+            member.outbox.put(frame)
 
     # --- back-pressure ------------------------------------------------------------------
 

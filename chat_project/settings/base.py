@@ -410,6 +410,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No "valid" badge fetched from validator.swagger.io: the docs page talks to us only.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # One name per choice set used by several fields (attention: docs/api.md).
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationLevelEnum": "conversations.attention.LEVELS",
+        "PresenceStatusEnum": "friends.api.serializers.SHOWN_STATUSES",
+        "UserStatusEnum": "friends.api.serializers.CHOOSABLE_STATUSES",
+    },
 }
 
 # --- Content-Security-Policy (docs/architecture.md, "Content-Security-Policy") -----

@@ -21,6 +21,7 @@ from chat_project.avatars import AvatarURLField
 from chat_project.ids import MAX_ID
 from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
+from conversations.attention import LEVELS, attention_from_row
 from conversations.models import Conversation
 from conversations.selectors import ConversationRow
 
@@ -107,6 +108,18 @@ class ConversationSerializer(serializers.ModelSerializer):
         "a block)."
     )
     last_read_message_id = serializers.SerializerMethodField()
+    notification_level = serializers.ChoiceField(
+        choices=LEVELS,
+        read_only=True,
+        help_text="Which new messages alert you (desktop, push): yours, or the default of "
+        "the kind (direct and groups `all`, public rooms `mentions`).",
+    )
+    muted_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="No alert before this instant; unread counts go on. "
+        "`9999-12-31T00:00:00Z` is muted until you unmute.",
+    )
 
     class Meta:
         model = Conversation
@@ -127,6 +140,8 @@ class ConversationSerializer(serializers.ModelSerializer):
             "unread_count",
             "unread_mentions",
             "last_read_message_id",
+            "notification_level",
+            "muted_until",
         ]
         read_only_fields = fields
 
@@ -151,6 +166,8 @@ class ConversationSerializer(serializers.ModelSerializer):
                 "role": m.role,
                 "last_read_seq": m.last_read_seq,
                 "last_read_message_id": m.last_read_message_id,
+                "notification_level": m.notification_level,
+                "muted_until": m.muted_until,
                 "user__username": m.user.username,
                 "user__display_name": m.user.display_name,
                 "user__avatar": m.user.avatar,
@@ -232,7 +249,18 @@ class ConversationSerializer(serializers.ModelSerializer):
         if self.context.get("viewer_id") is not None:
             data["unread_count"], data["last_read_message_id"] = self._viewer_fields(instance)
             data["unread_mentions"] = self.get_unread_mentions(instance)
+            data["notification_level"], data["muted_until"] = self._viewer_attention(instance)
         return data
+
+    def _viewer_attention(self, obj: Shown) -> tuple[str, str | None]:
+        mine = self._viewer_row(obj) or {}
+        attention = attention_from_row(
+            type=obj.type,
+            is_public=obj.is_public,
+            level=mine.get("notification_level"),
+            muted_until=mine.get("muted_until"),
+        )
+        return attention.level, iso_datetime(attention.muted_until)
 
 
 class PublicRoomSerializer(serializers.ModelSerializer):
@@ -354,3 +382,33 @@ class PublicRoomQuerySerializer(serializers.Serializer):
         help_text="Page size; values over 100 are taken as 100.",
     )
     offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
+
+
+class NotificationSettingsInputSerializer(StrictJSONInput):
+    """`PUT /api/conversations/{id}/notifications`: a field left out keeps its value."""
+
+    level = serializers.ChoiceField(
+        choices=LEVELS,
+        required=False,
+        allow_null=True,
+        help_text="`all`, `mentions` or `nothing`; null goes back to the kind's default.",
+    )
+    muted_until = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=64,
+        help_text='An ISO 8601 instant, `"forever"` (until you unmute) or null (unmute). '
+        "An instant in the past unmutes.",
+    )
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    """Your alert settings of one conversation (also the `notification_settings_changed`
+    event's body)."""
+
+    conversation_id = serializers.IntegerField()
+    notification_level = serializers.ChoiceField(choices=LEVELS)
+    notification_level_chosen = serializers.BooleanField(
+        help_text="False: the level is the default of the conversation's kind."
+    )
+    muted_until = serializers.DateTimeField(allow_null=True)

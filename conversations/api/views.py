@@ -235,6 +235,28 @@ class ConversationViewSet(api.ViewSet):
         )
         return self._detail(conversation_id)
 
+    @extend_schema(
+        request=s.NotificationSettingsInputSerializer,
+        responses={200: s.NotificationSettingsSerializer},
+    )
+    @action(detail=True, methods=["get", "put"], url_path="notifications")
+    def notifications(self, request: Request, pk: str) -> Response:
+        """Your alert settings of this conversation: level and mute (yours alone)."""
+        conversation_id = id_or_404(pk, selectors.NOT_FOUND)
+        user = request_user(request)
+        if request.method == "GET":
+            member = selectors.membership_get(user_id=user.id, conversation_id=conversation_id)
+        else:
+            data = self._input(s.NotificationSettingsInputSerializer, request.data, conversation_id)
+            member = services.conversation_notifications_set(
+                actor=user,
+                conversation_id=conversation_id,
+                level=data.get("level", services.UNCHANGED),
+                muted_until=data.get("muted_until", services.UNCHANGED),
+            )
+        body = services.notification_settings(member)
+        return Response(s.NotificationSettingsSerializer(body).data)
+
     @extend_schema(request=None, responses={204: None, 400: DIRECT_CHAT_FIXED})
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str) -> Response:

@@ -8,6 +8,7 @@ one module per part:
 * `invites` — invite links: make, revoke, join through one;
 * `moderation` — the admin site's deletes and removals, a superuser opening a private
   conversation;
+* `notifications` — a member's alert settings (level, mute) of a conversation;
 * `membership` — the steps they share: a membership starting and ending, a conversation
   going, and who is told;
 * `sanctions` — moderators' mutes (in a conversation or everywhere, for a time);
@@ -83,6 +84,12 @@ from .moderation import (
     conversation_moderate_delete,
     conversation_staff_open,
 )
+from .notifications import (
+    FOREVER,
+    UNCHANGED,
+    conversation_notifications_set,
+    notification_settings,
+)
 from .sanctions import (
     MUTE_NOT_FOUND,
     active_mute,
@@ -96,6 +103,7 @@ __all__ = [
     "ASSIGNABLE_ROLES",
     "BANNED",
     "DESCRIPTION_MAX_LENGTH",
+    "FOREVER",
     "INVITE_MAX_LIFETIME",
     "INVITE_MAX_USES",
     "INVITE_MIN_LIFETIME",
@@ -110,6 +118,7 @@ __all__ = [
     "NOT_OWNER",
     "ROOM_FULL",
     "STAFF_ACCESS_DURATION",
+    "UNCHANGED",
     "UPDATABLE_FIELDS",
     "active_mute",
     "check_not_muted",
@@ -128,11 +137,13 @@ __all__ = [
     "conversation_member_role_set",
     "conversation_members_add",
     "conversation_moderate_delete",
+    "conversation_notifications_set",
     "conversation_ownership_transfer",
     "conversation_staff_open",
     "conversation_unban",
     "conversation_update",
     "muted_message",
+    "notification_settings",
     "user_mute",
     "user_unmute",
 ]

@@ -75,6 +75,8 @@ def test_list_shape(user, other_user, alice):
         "unread_count": 0,
         "unread_mentions": 0,
         "last_read_message_id": None,
+        "notification_level": "all",
+        "muted_until": None,
     }
     assert item["created_at"].endswith("Z")
 

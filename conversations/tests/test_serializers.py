@@ -13,7 +13,13 @@ from tests.schema import documented_properties
 
 pytestmark = pytest.mark.django_db
 
-PER_VIEWER = {"unread_count", "unread_mentions", "last_read_message_id"}
+PER_VIEWER = {
+    "unread_count",
+    "unread_mentions",
+    "last_read_message_id",
+    "notification_level",
+    "muted_until",
+}
 
 
 def declared() -> set[str]:

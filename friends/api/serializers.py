@@ -5,9 +5,31 @@ from rest_framework import serializers
 
 from accounts.api.serializers import ViewerEmailField
 from accounts.models import User
-from chat_project.api import StrictCharField
+from accounts.status import shown_last_seen, shown_status
+from chat_project.api import StrictCharField, iso_datetime
 from chat_project.avatars import AvatarURLField
+from chat_project.inputs import StrictJSONInput
 from friends.models import Block, Friendship
+
+OFFLINE = "offline"
+SHOWN_STATUSES = ("online", "away", "dnd", OFFLINE)
+CHOOSABLE_STATUSES = ("online", "away", "dnd", "invisible")
+STATUS_HELP = "online, away, dnd (do not disturb) or offline; an invisible friend is offline."
+LAST_SEEN_HELP = (
+    "When an offline friend's last connection closed; null while online, unknown, or "
+    "hidden (they were invisible)."
+)
+
+
+def shown_presence(user: User, connected: bool) -> str:
+    """What a friend sees of `user` (accounts.status: invisible is offline)."""
+    return (shown_status(user.status, user.idle) if connected else None) or OFFLINE
+
+
+def presence_last_seen(user: User, status: str) -> str | None:
+    if status != OFFLINE:
+        return None
+    return iso_datetime(shown_last_seen(user.status, user.last_seen_at))
 
 
 class FriendRequestInputSerializer(serializers.Serializer):
@@ -80,7 +102,9 @@ class FriendSerializer(serializers.ModelSerializer):
     """
 
     email = ViewerEmailField()
-    is_online = serializers.SerializerMethodField()
+    is_online = serializers.SerializerMethodField(help_text="Connected and not invisible.")
+    status = serializers.SerializerMethodField(help_text=STATUS_HELP)
+    last_seen = serializers.SerializerMethodField(help_text=LAST_SEEN_HELP)
     avatar_url = AvatarURLField("u")
     avatar_thumbnail_url = AvatarURLField("u", small=True)
 
@@ -92,13 +116,23 @@ class FriendSerializer(serializers.ModelSerializer):
             "email",
             "display_name",
             "is_online",
+            "status",
+            "last_seen",
             "avatar_url",
             "avatar_thumbnail_url",
         ]
         read_only_fields = fields
 
     def get_is_online(self, user: User) -> bool:
-        return user.pk in self.context.get("online_ids", ())
+        return self.get_status(user) != OFFLINE
+
+    @extend_schema_field(serializers.ChoiceField(choices=SHOWN_STATUSES))
+    def get_status(self, user: User) -> str:
+        return shown_presence(user, user.pk in self.context.get("online_ids", ()))
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_seen(self, user: User) -> str | None:
+        return presence_last_seen(user, self.get_status(user))
 
 
 class BlockSerializer(serializers.ModelSerializer):
@@ -142,6 +176,8 @@ class UserProfileSerializer(serializers.ModelSerializer):
     is_online = serializers.SerializerMethodField(
         help_text="Presence, for friends only (null for anyone else)."
     )
+    status = serializers.SerializerMethodField(help_text=STATUS_HELP + " Null unless friends.")
+    last_seen = serializers.SerializerMethodField(help_text=LAST_SEEN_HELP)
     blocked = serializers.SerializerMethodField(help_text="You block this user.")
     friend_request = serializers.SerializerMethodField()
 
@@ -156,6 +192,8 @@ class UserProfileSerializer(serializers.ModelSerializer):
             "avatar_thumbnail_url",
             "is_friend",
             "is_online",
+            "status",
+            "last_seen",
             "blocked",
             "friend_request",
         ]
@@ -165,7 +203,18 @@ class UserProfileSerializer(serializers.ModelSerializer):
         return bool(self.context["relationship"].is_friend)
 
     def get_is_online(self, user: User) -> bool | None:
-        return self.context.get("is_online")
+        status = self.get_status(user)
+        return None if status is None else status != OFFLINE
+
+    @extend_schema_field(serializers.ChoiceField(choices=SHOWN_STATUSES, allow_null=True))
+    def get_status(self, user: User) -> str | None:
+        connected = self.context.get("is_online")
+        return None if connected is None else shown_presence(user, connected)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_seen(self, user: User) -> str | None:
+        status = self.get_status(user)
+        return None if status is None else presence_last_seen(user, status)
 
     def get_blocked(self, user: User) -> bool:
         return bool(self.context["relationship"].blocked)
@@ -173,3 +222,26 @@ class UserProfileSerializer(serializers.ModelSerializer):
     @extend_schema_field(PendingRequestRefSerializer(allow_null=True))
     def get_friend_request(self, user: User) -> dict | None:
         return self.context["relationship"].friend_request
+
+
+class StatusInputSerializer(StrictJSONInput):
+    """`PUT /api/users/me/status`: a field left out keeps its value."""
+
+    status = serializers.ChoiceField(
+        choices=CHOOSABLE_STATUSES,
+        required=False,
+        help_text="online (automatic: away when idle), away, dnd (do not disturb: no "
+        "alerts anywhere) or invisible (look offline while connected).",
+    )
+    idle = serializers.BooleanField(
+        required=False, help_text="The client saw no input for a while (automatic away)."
+    )
+
+
+class OwnStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CHOOSABLE_STATUSES)
+    idle = serializers.BooleanField()
+    shown_as = serializers.ChoiceField(
+        choices=SHOWN_STATUSES, help_text="What your friends see while you are connected."
+    )
+    last_seen = serializers.DateTimeField(allow_null=True)

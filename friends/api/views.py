@@ -14,6 +14,7 @@ from chat_project import api, realtime
 from chat_project.ids import id_or_404
 from chat_project.openapi import error, invalid
 from friends import selectors, services
+from friends import status as status_services
 from friends.models import Block
 
 from . import serializers as s
@@ -203,6 +204,28 @@ def _viewer(request: Request) -> dict:
     return {"viewer_id": request_user(request).pk}
 
 
+class UserStatusViewSet(api.ViewSet):
+    """`/api/users/me/status`: your status (online / away / dnd / invisible)."""
+
+    serializer_class = s.OwnStatusSerializer
+    queryset = api.schema_only(User)
+
+    @extend_schema(request=s.StatusInputSerializer, responses={200: s.OwnStatusSerializer})
+    @action(detail=False, methods=["get", "put"], url_path="me/status")
+    def status(self, request: Request) -> Response:
+        user = request_user(request)
+        if request.method == "PUT":
+            data = api.valid_input(s.StatusInputSerializer, request.data)
+            user = status_services.user_status_set(
+                actor=user,
+                status=data.get("status", status_services.UNCHANGED),
+                idle=data.get("idle", status_services.UNCHANGED),
+            )
+        else:
+            user = User.objects.get(pk=user.pk)
+        return Response(s.OwnStatusSerializer(status_services.own_status(user)).data)
+
+
 def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's one router.
 
@@ -210,6 +233,7 @@ def register(router: BaseRouter) -> None:
     """
     router.register("friends/requests", FriendRequestViewSet, basename="friend-requests")
     router.register("friends", FriendViewSet, basename="friends")
+    router.register("users", UserStatusViewSet, basename="user-status")
     router.register("users", UserBlockViewSet, basename="user-blocks")
     router.register("users", UserProfileViewSet, basename="user-profiles")
     router.register("blocks", BlockViewSet, basename="blocks")

@@ -73,6 +73,8 @@ def test_friend_list_shape_and_presence_default(alice_client, user, other_user):
             "email": other_user.email,
             "display_name": other_user.display_name,
             "is_online": False,
+            "status": "offline",
+            "last_seen": None,
             "avatar_url": None,
             "avatar_thumbnail_url": None,
         }
@@ -563,6 +565,8 @@ def test_profile_of_a_stranger(alice_client, user, carol):
         "avatar_thumbnail_url": None,
         "is_friend": False,
         "is_online": None,  # presence is for friends only
+        "status": None,
+        "last_seen": None,
         "blocked": False,
         "friend_request": None,
     }

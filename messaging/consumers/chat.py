@@ -20,6 +20,7 @@ from chat_project import metrics, realtime
 from chat_project.api import valid_input
 from chat_project.exceptions import error_payload
 from chat_project.text import BadText, parse_json
+from friends.api.serializers import StatusInputSerializer
 from messaging import events
 from messaging.api.inputs import (
     ConversationFrameSerializer,
@@ -156,6 +157,13 @@ class ChatConsumer(ReactionAndCatchUpFrames, ChatSocket):
         frame = valid_input(MarkReadFrameSerializer, content)
         await database.mark_read(self.user, frame["conversation_id"], frame["message_id"])
 
+    async def on_set_status(self, content: dict[str, Any]) -> None:
+        """As `PUT /api/users/me/status`; every socket of the user (this one too) hears
+        `status_changed`, friends `user_online`/`user_offline` when what they see changed."""
+        body = {key: value for key, value in content.items() if key != "type"}
+        frame = valid_input(StatusInputSerializer, body)
+        await database.set_status(self.user, frame.get("status"), frame.get("idle"))
+
     frame_handlers: dict[str, Callable[[ChatConsumer, dict[str, Any]], Awaitable[None]]] = {
         "ping": on_ping,
         "join_conversation": on_join_conversation,
@@ -163,5 +171,6 @@ class ChatConsumer(ReactionAndCatchUpFrames, ChatSocket):
         "send_message": on_send_message,
         "typing": on_typing,
         "mark_read": on_mark_read,
+        "set_status": on_set_status,
         **ReactionAndCatchUpFrames.frame_handlers,
     }

@@ -11,8 +11,11 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from accounts.models import User
 from conversations import selectors as conversation_selectors
+from conversations.attention import MemberAttention, attention_from_row
 from friends import selectors as friend_selectors
+from friends import status as friend_status
 from messaging import services as messaging_services
 from messaging.api.conversation_routes import changes_payload
 from messaging.api.serializers import sent_representation
@@ -28,14 +31,39 @@ def db(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return database_sync_to_async(func, thread_sensitive=False)
 
 
-def _connect_state(user_id: int) -> tuple[dict[int, int], set[int]]:
-    """The user's conversations with their current `last_seq`, and the presence audience."""
-    seqs = dict(
-        conversation_selectors.conversation_list_for_user(user_id=user_id)
-        .prefetch_related(None)
-        .values_list("id", "last_seq")
-    )
-    return seqs, friend_selectors.presence_audience(user_id)
+def _connect_state(
+    user_id: int,
+) -> tuple[dict[int, int], dict[int, MemberAttention], set[int]]:
+    """The user's conversations with their current `last_seq` and alert settings, and the
+    presence audience."""
+    seqs: dict[int, int] = {}
+    attention: dict[int, MemberAttention] = {}
+    for (
+        cid,
+        last_seq,
+        kind,
+        is_public,
+        level,
+        muted_until,
+    ) in conversation_selectors.membership_rows_for_user(user_id=user_id):
+        seqs[cid] = last_seq
+        attention[cid] = attention_from_row(
+            type=kind, is_public=is_public, level=level, muted_until=muted_until
+        )
+    return seqs, attention, friend_selectors.presence_audience(user_id)
+
+
+def _online_event(user_id: int) -> dict[str, Any] | None:
+    """`user_online` with the user's status for friends, or None while invisible."""
+    user = User.objects.filter(pk=user_id).only("id", "status", "idle", "last_seen_at").first()
+    if user is None:
+        return None
+    event = friend_status.presence_event_for(user, online=True)
+    return event if event["type"] == "user_online" else None
+
+
+def _went_offline(user_id: int) -> dict[str, Any] | None:
+    return friend_status.user_went_offline(user_id=user_id)
 
 
 def _membership_check(user_id: int, conversation_id: int) -> None:
@@ -90,3 +118,17 @@ react = db(_react)
 changes = db(_changes)
 mark_read = db(_mark_read)
 presence_audience = db(friend_selectors.presence_audience)
+
+
+def _set_status(user: Any, status: str | None, idle: bool | None) -> None:
+    friend_status.user_status_set(
+        actor=user,
+        status=friend_status.UNCHANGED if status is None else status,
+        idle=friend_status.UNCHANGED if idle is None else idle,
+    )
+
+
+online_event = db(_online_event)
+set_status = db(_set_status)
+went_offline = db(_went_offline)
+statuses_of = db(friend_status.statuses_of)

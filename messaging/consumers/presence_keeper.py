@@ -6,10 +6,9 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chat_project import realtime
-from messaging import events
 
 from . import database
 
@@ -19,9 +18,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-async def announce_presence(user_id: int, kind: str, audience: Iterable[int]) -> None:
-    """`user_online` / `user_offline` to each friend's own group."""
-    event = events.presence(kind, user_id=user_id)
+async def announce_presence(
+    user_id: int, event: dict[str, Any] | None, audience: Iterable[int]
+) -> None:
+    """`user_online` / `user_offline` (friends.status) to each friend's own group."""
+    if event is None:
+        return
+    kind = event["type"]
     results = await asyncio.gather(
         *(realtime.send_async(realtime.user_group(fid), event) for fid in audience),
         return_exceptions=True,
@@ -71,10 +74,10 @@ class PresenceKeeper:
         viewing = [(cid, c.user_id, c.socket_id) for c in consumers for cid in c.viewing]
         for user_id in await realtime.presence_refresh(sockets, viewing):
             audience = await database.presence_audience(user_id)
-            await announce_presence(user_id, "user_online", audience)
+            await announce_presence(user_id, await database.online_event(user_id), audience)
         for user_id in await realtime.presence_sweep():
             audience = await database.presence_audience(user_id)
-            await announce_presence(user_id, "user_offline", audience)
+            await announce_presence(user_id, await database.went_offline(user_id), audience)
 
 
 _keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceKeeper] = (

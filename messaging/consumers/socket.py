@@ -24,11 +24,13 @@ from typing import Any
 import orjson
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 
 from chat_project import logs, metrics, realtime
 from chat_project.realtime.hub import Hub
 from chat_project.realtime.outbox import Outbox
 from chat_project.shutdown import CLOSE_SERVICE_RESTART
+from conversations.attention import MemberAttention, attention_from_row, should_alert
 from messaging import events
 
 from . import database
@@ -82,6 +84,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         self.own_groups: list[str] = []
         self.rate = FrameRate()
         self.background: set[asyncio.Task[Any]] = set()
+        self.attention: dict[int, MemberAttention] = {}
         self.outbox = Outbox(
             self.base_send,
             self._too_slow,
@@ -115,7 +118,7 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
             self.own_groups.append(realtime.session_group(session_key))
         for group in self.own_groups:
             await self.hub.join(self, group)
-        seqs, audience = await database.connect_state(self.user_id)
+        seqs, self.attention, audience = await database.connect_state(self.user_id)
         for cid, seq in seqs.items():
             await self._subscribe(cid, seq)
         presence_keeper().register(self)
@@ -125,11 +128,16 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
             "user_id": self.user_id,
         }
         self.outbox.open({"type": "websocket.send", "text": await self.encode_json(connected)})
-        online = await realtime.online_user_ids_async(audience)
-        for friend_id in sorted(online - {self.user_id}):
-            await self.send_json(events.presence("user_online", user_id=friend_id))
+        online = sorted(await realtime.online_user_ids_async(audience) - {self.user_id})
+        statuses = await database.statuses_of(online) if online else {}
+        for friend_id in online:
+            status = statuses.get(friend_id)
+            if status is not None:  # invisible friends look offline
+                await self.send_json(events.presence(friend_id, status=status))
         if not others:  # the user's first socket anywhere: they came online
-            await announce_presence(self.user_id, "user_online", audience)
+            await announce_presence(
+                self.user_id, await database.online_event(self.user_id), audience
+            )
 
     async def disconnect(self, code: int) -> None:
         self.close_code = code
@@ -159,7 +167,9 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
                 await realtime.presence_linger(self.user_id, self.socket_id)
             elif await realtime.presence_disconnect(self.user_id, self.socket_id):
                 audience = await database.presence_audience(self.user_id)
-                await announce_presence(self.user_id, "user_offline", audience)
+                await announce_presence(
+                    self.user_id, await database.went_offline(self.user_id), audience
+                )
         except Exception:  # the sweeper finishes the job when the store was unreachable
             logger.exception("cleanup of socket %s failed", self.socket_id)
 
@@ -197,9 +207,14 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
         if self.closing:
             return
         kind = event.get("type")
-        if kind == "conversation_created":
+        if kind == "status_changed":
+            self.user.status = str(event.get("status"))
+        elif kind == "notification_settings_changed":
+            self._note_attention(event, event.get("conversation_id"))
+        elif kind == "conversation_created":
             conversation = event.get("conversation") or {}
             cid = conversation.get("id")
+            self._note_attention(conversation, cid)
             if isinstance(cid, int) and not isinstance(cid, bool):
                 seq = (conversation.get("last_message") or {}).get("seq", 0)
                 # Eager: the hub counts the socket in before this returns.
@@ -217,6 +232,32 @@ class ChatSocket(AsyncJsonWebsocketConsumer):
 
     def on_removed(self, conversation_id: int) -> None:
         self._unsubscribe(conversation_id)
+
+    def alert_for(self, event: dict[str, Any]) -> bool:
+        """`alert` on a `new_message` frame: the one rule (conversations.attention), from
+        what the socket keeps — the user's status and each conversation's settings, both
+        followed live through events of the user's own group."""
+        message = event.get("message")
+        if not isinstance(message, dict):
+            return False
+        attention = self.attention.get(message.get("conversation_id"))  # type: ignore[arg-type]
+        if attention is None:
+            return False
+        mentioned = self.user_id in (message.get("mentions") or ())
+        return should_alert(self.user, attention, message, mentioned)
+
+    def _note_attention(self, body: dict[str, Any], cid: object) -> None:
+        """Keep a conversation's alert settings from an event that shows them."""
+        if not isinstance(cid, int) or isinstance(cid, bool):
+            return
+        level = body.get("notification_level")
+        muted = body.get("muted_until")
+        self.attention[cid] = attention_from_row(
+            type=str(body.get("type") or ""),
+            is_public=bool(body.get("is_public")),
+            level=level if isinstance(level, str) else None,
+            muted_until=parse_datetime(muted) if isinstance(muted, str) else None,
+        )
 
     def on_disconnect(self, reason: str) -> None:
         """Ban, password change or logout: close with 4001; the client must log in again."""

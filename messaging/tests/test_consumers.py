@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import services as account_services
 from accounts.ws_auth import WebSocketAuthMiddlewareStack
 from chat_project import realtime
+from chat_project.api import iso_datetime
 from chat_project.realtime import bus as buses
 from chat_project.realtime.ordering import SeqOrder
 from chat_project.realtime.presence import all_key, user_key
@@ -144,12 +145,19 @@ async def test_presence_reaches_friends_only_and_goes_offline_with_the_last_sock
     bob = await ws(other_user)
     carol_socket = await ws(carol)
     alice_phone = await ws(user)
-    assert await bob.receive_json_from(timeout=WAIT) == {"type": "user_online", "user_id": user.pk}
+    assert await bob.receive_json_from(timeout=WAIT) == {
+        "type": "user_online",
+        "user_id": user.pk,
+        "status": "online",
+        "last_seen": None,
+    }
     # A second device: no second user_online; bob's next frame is the barrier below.
     alice_laptop = await ws(user)
     assert await alice_laptop.receive_json_from(timeout=WAIT) == {
         "type": "user_online",
         "user_id": other_user.pk,
+        "status": "online",
+        "last_seen": None,
     }
     assert await sync_to_async(realtime.online_user_ids)([user.pk, carol.pk, 999999]) == {
         user.pk,
@@ -159,7 +167,14 @@ async def test_presence_reaches_friends_only_and_goes_offline_with_the_last_sock
     await alice_phone.disconnect()
     assert await sync_to_async(realtime.is_online)(user.pk)
     await alice_laptop.disconnect()
-    assert await bob.receive_json_from(timeout=WAIT) == {"type": "user_offline", "user_id": user.pk}
+    await database_sync_to_async(user.refresh_from_db)()
+    assert await bob.receive_json_from(timeout=WAIT) == {
+        "type": "user_offline",
+        "user_id": user.pk,
+        "status": "offline",
+        "last_seen": iso_datetime(user.last_seen_at),
+    }
+    assert user.last_seen_at is not None
     assert not await sync_to_async(realtime.is_online)(user.pk)
     # carol is blocked by alice's side: she never heard of alice at all.
     assert await carol_socket.receive_nothing(timeout=0.3)
@@ -217,6 +232,8 @@ async def test_connect_lists_friends_online_now(ws, user, other_user, friends):
     assert await alice.receive_json_from(timeout=WAIT) == {
         "type": "user_online",
         "user_id": other_user.pk,
+        "status": "online",
+        "last_seen": None,
     }
 
 
@@ -231,7 +248,13 @@ async def test_sweeper_takes_dead_sockets_offline_and_tells_friends(ws, user, ot
     await client.aclose()
     bob = await ws(other_user)
     await consumers.presence_keeper().beat()
-    assert await bob.receive_json_from(timeout=WAIT) == {"type": "user_offline", "user_id": user.pk}
+    await database_sync_to_async(user.refresh_from_db)()
+    assert await bob.receive_json_from(timeout=WAIT) == {
+        "type": "user_offline",
+        "user_id": user.pk,
+        "status": "offline",
+        "last_seen": iso_datetime(user.last_seen_at),
+    }
     assert await realtime.presence_sweep() == []  # once only
 
 
@@ -341,7 +364,12 @@ async def test_send_message_acks_and_reaches_every_member_once(ws, user, other_u
     assert ack["client_id"] == "c1"
     message = ack["message"]
     assert (message["content"], message["seq"], message["sender_id"]) == ("hi", 1, user.pk)
-    assert await bob.receive_json_from(timeout=WAIT) == {"type": "new_message", "message": message}
+    # Bob is alerted (a group's default level is "all"); alice never by her own message.
+    assert await bob.receive_json_from(timeout=WAIT) == {
+        "type": "new_message",
+        "message": message,
+        "alert": True,
+    }
     # Same client_id again: the first message, and no second new_message.
     await alice.send_json_to(frame)
     again = await alice.receive_json_from(timeout=WAIT)

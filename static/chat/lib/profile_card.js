@@ -10,7 +10,7 @@ import { personAvatar, personName } from "./avatar.js";
 import { blockPerson, unblockPerson } from "./block.js";
 import { clear, h, setupDialog, toast } from "./dom.js";
 import { openReport } from "./report.js";
-import { presenceText, readConfig } from "./shell.js";
+import { lastSeenText, presenceLine, presenceText, readConfig } from "./shell.js";
 
 let parts = null;
 let current = null; // {profile, options}
@@ -39,7 +39,13 @@ function build() {
 function presenceOf(profile, presence) {
   if (!profile.is_friend) return null;
   if (presence) return presence.status(profile.id);
-  return profile.is_online ? "online" : "offline";
+  return profile.status || (profile.is_online ? "online" : "offline");
+}
+
+/** "Away", or "Last seen 5 min ago" for an offline friend. */
+function presenceWords(profile, status, presence) {
+  if (presence) return presenceLine(presence, profile.id);
+  return (status === "offline" && lastSeenText(profile.last_seen)) || presenceText(status);
 }
 
 function actionButton(text, onclick, cls = "small") {
@@ -50,7 +56,7 @@ function render() {
   const { profile, options } = current;
   // The server's answer is the freshest word on a friend's presence (a new friend's
   // included, whom the page has heard nothing about yet).
-  if (profile.is_friend && typeof profile.is_online === "boolean") options.presence?.set(profile.id, profile.is_online);
+  if (profile.is_friend && typeof profile.is_online === "boolean") options.presence?.setFrom(profile);
   const me = readConfig().me;
   const name = personName(profile);
   const status = presenceOf(profile, options.presence);
@@ -82,7 +88,7 @@ function render() {
         { class: "profile-names" },
         h("h2", { id: "profile-name", text: name }),
         h("p", { class: "muted profile-username", text: `@${profile.username}` }),
-        status ? h("p", { class: `presence ${status}`, text: presenceText(status) }) : null,
+        status ? h("p", { class: `presence ${status}`, text: presenceWords(profile, status, options.presence) }) : null,
         mine ? h("p", { class: "muted", text: gettext("This is you.") }) : null,
         profile.blocked ? h("p", { class: "tag tag-warn", text: gettext("Blocked") }) : null,
       ),

@@ -9,6 +9,7 @@ import { blockPerson } from "./block.js";
 import { clear, h, shortTime, toast } from "./dom.js";
 import { clearDrafts } from "./drafts.js";
 import { ChatSocket } from "./socket.js";
+import { startStatusPicker } from "./status.js";
 
 export function readConfig() {
   const node = document.getElementById("chat-config");
@@ -25,16 +26,38 @@ export class Presence extends EventTarget {
   constructor() {
     super();
     this.online = new Set();
+    this.statuses = new Map(); // user id -> "online" | "away" | "dnd" while online
+    this.seen = new Map(); // user id -> ISO "last seen" (or null: hidden, unknown)
     this.known = true;
   }
 
-  set(userId, isOnline) {
+  /** `status`: what an online friend shows (online, away, dnd); `lastSeen` when offline. */
+  set(userId, isOnline, status = "online", lastSeen = undefined) {
     const had = this.online.has(userId);
-    if (isOnline) this.online.add(userId);
-    else this.online.delete(userId);
-    if (had !== isOnline && this.known) {
+    const before = this.statuses.get(userId);
+    if (isOnline) {
+      this.online.add(userId);
+      this.statuses.set(userId, status && status !== "offline" ? status : "online");
+    } else {
+      this.online.delete(userId);
+      this.statuses.delete(userId);
+      if (lastSeen !== undefined) this.seen.set(userId, lastSeen);
+    }
+    if ((had !== isOnline || before !== this.statuses.get(userId)) && this.known) {
       this.dispatchEvent(new CustomEvent("change", { detail: { userId, isOnline } }));
     }
+  }
+
+  /** From a REST friend or profile (`is_online`, `status`, `last_seen`). */
+  setFrom(person) {
+    if (person && typeof person.is_online === "boolean") {
+      this.set(person.id, person.is_online, person.status, person.last_seen ?? null);
+    }
+  }
+
+  /** When an offline friend was last seen (ISO), or null. */
+  lastSeen(userId) {
+    return this.seen.get(userId) ?? null;
   }
 
   /** Online for sure (false while unknown). */
@@ -45,7 +68,7 @@ export class Presence extends EventTarget {
   /** "online", "offline" or "unknown" (our own connection is down). */
   status(userId) {
     if (!this.known) return "unknown";
-    return this.online.has(userId) ? "online" : "offline";
+    return this.online.has(userId) ? this.statuses.get(userId) || "online" : "offline";
   }
 
   forget() {
@@ -54,19 +77,48 @@ export class Presence extends EventTarget {
     this.dispatchEvent(new CustomEvent("change", { detail: { userId: null } }));
   }
 
-  /** The whole truth again: exactly these users are online. */
-  replace(onlineIds) {
+  /** The whole truth again: exactly these users are online (ids, or REST friends). */
+  replace(onlineIds, friends = []) {
     this.online = new Set(onlineIds);
+    this.statuses = new Map();
+    for (const friend of friends) {
+      if (friend.is_online) this.statuses.set(friend.id, friend.status || "online");
+      else this.seen.set(friend.id, friend.last_seen ?? null);
+    }
     this.known = true;
     this.dispatchEvent(new CustomEvent("change", { detail: { userId: null } }));
   }
 }
 
-const PRESENCE_TEXT = { online: gettext("Online"), offline: gettext("Offline"), unknown: gettext("Status unknown") };
+const PRESENCE_TEXT = {
+  online: () => gettext("Online"),
+  away: () => gettext("Away"),
+  dnd: () => gettext("Do not disturb"),
+  offline: () => gettext("Offline"),
+  unknown: () => gettext("Status unknown"),
+};
 
 /** The words for a presence status, capitalised as a label. */
 export function presenceText(status) {
-  return PRESENCE_TEXT[status];
+  return (PRESENCE_TEXT[status] || PRESENCE_TEXT.offline)();
+}
+
+/** "Last seen 5 min ago" for an ISO time (null: nothing to say). */
+export function lastSeenText(iso) {
+  if (!iso) return null;
+  const minutes = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60000));
+  if (minutes < 1) return gettext("Last seen just now");
+  if (minutes < 60) return interpolate(ngettext("Last seen %(n)s min ago", "Last seen %(n)s min ago", minutes), { n: minutes }, true);
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return interpolate(ngettext("Last seen %(n)s hour ago", "Last seen %(n)s hours ago", hours), { n: hours }, true);
+  const days = Math.round(hours / 24);
+  return interpolate(ngettext("Last seen %(n)s day ago", "Last seen %(n)s days ago", days), { n: days }, true);
+}
+
+/** The presence line of a friend: "Away", or "Last seen 5 min ago" when offline. */
+export function presenceLine(presence, userId) {
+  const status = presence.status(userId);
+  return (status === "offline" && lastSeenText(presence.lastSeen(userId))) || presenceText(status);
 }
 
 function connectionIndicator(socket) {
@@ -358,15 +410,15 @@ export function startShell() {
     Object.assign(config.me, user);
     showMe(config.me);
   });
-  socket.on("user_online", (frame) => presence.set(frame.user_id, true));
-  socket.on("user_offline", (frame) => presence.set(frame.user_id, false));
+  socket.on("user_online", (frame) => presence.set(frame.user_id, true, frame.status));
+  socket.on("user_offline", (frame) => presence.set(frame.user_id, false, "offline", frame.last_seen ?? null));
   socket.on("unauthenticated", () => window.location.assign("/accounts/login/"));
   socket.on("session_ended", () => checkSession(socket));
   socket.on("connected", (frame) => {
     if (frame.reconnected || !presence.known) {
       // Events we missed while away include presence changes: ask again.
       api.get("/api/friends").then(
-        (friends) => presence.replace(friends.filter((f) => f.is_online).map((f) => f.id)),
+        (friends) => presence.replace(friends.filter((f) => f.is_online).map((f) => f.id), friends),
         () => {},
       );
     }
@@ -389,6 +441,7 @@ export function startShell() {
   }
 
   const app = { config, me: config.me, socket, presence, api, bell };
+  app.status = startStatusPicker(socket);
   window.chatApp = app;
   bell.refresh();
   socket.start();

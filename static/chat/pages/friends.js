@@ -146,7 +146,7 @@ async function refresh() {
   data.incoming = value(incoming);
   data.outgoing = value(outgoing);
   data.blocked = value(blocked);
-  if (friends.status === "fulfilled") presence.replace(data.friends.filter((f) => f.is_online).map((f) => f.id));
+  if (friends.status === "fulfilled") presence.replace(data.friends.filter((f) => f.is_online).map((f) => f.id), data.friends);
   render();
 }
 

@@ -13,6 +13,7 @@ import "./settings/push.js";
 import { startEmailNotifications } from "./settings/email_notifications.js";
 import { startAccountSection } from "./settings/account.js";
 import "./settings/language.js";
+import "./settings_notifications.js";
 
 const app = startShell();
 startEmailNotifications();

@@ -5,7 +5,7 @@
 import { api, ApiError } from "../../lib/api.js";
 import { personAvatar } from "../../lib/avatar.js";
 import { clear, h } from "../../lib/dom.js";
-import { presenceText } from "../../lib/shell.js";
+import { presenceLine, presenceText } from "../../lib/shell.js";
 import { openHistory } from "./changes.js";
 import { bindComposer } from "./composer.js";
 import { fillViewport, markRead, renderMessages, revealMessage, scrollToBottom, showNewerState } from "./messages.js";
@@ -34,7 +34,7 @@ export async function loadConversations() {
   setConversationsLoaded();
   for (const conversation of list) {
     const other = conversation.type === "direct" ? otherMember(conversation) : null;
-    if (other && other.is_online !== undefined) presence.set(other.id, Boolean(other.is_online));
+    if (other && other.is_online !== undefined) presence.setFrom(other);
   }
 }
 
@@ -123,7 +123,7 @@ export function renderHeader() {
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     const status = other ? presence.status(other.id) : "offline";
-    els.sub.textContent = presenceText(status);
+    els.sub.textContent = other ? presenceLine(presence, other.id) : presenceText(status);
     els.sub.dataset.presence = status;
   } else {
     const count = (conversation.members || conversation.member_ids || []).length;

@@ -18,7 +18,7 @@ import { onViewersChange } from "./viewers.js";
 export async function loadFriends() {
   try {
     state.friends = await api.get("/api/friends");
-    state.friends.forEach((f) => presence.set(f.id, Boolean(f.is_online)));
+    state.friends.forEach((f) => presence.setFrom(f));
   } catch {
     state.friends = [];
   }

@@ -3,7 +3,8 @@
 import { announceMessage } from "./announce.js";
 import { applyDeletion, applyMessage, applyUnpinned, catchUp, noteChange } from "./changes.js";
 import { sendPendingRest } from "./composer.js";
-import { fetchConversation, loadConversations, renderHeader } from "./conversation.js";
+import { alertMessage } from "./attention.js";
+import { fetchConversation, loadConversations, openConversation, renderHeader } from "./conversation.js";
 import { applyRoleChange } from "./group_admin.js";
 import { markRead, receiveMessages, refreshSender, resolvePending } from "./messages.js";
 import { memberName } from "./names.js";
@@ -33,7 +34,10 @@ socket.on("connected", async (frame) => {
 // Every event with a change number moves that conversation's change cursor (changes.js).
 socket.on("frame", noteChange);
 
-socket.on("new_message", ({ message }) => onIncomingMessage(message));
+socket.on("new_message", ({ message, alert }) => {
+  onIncomingMessage(message);
+  if (alert) alertMessage(message, openConversation); // the server applied level, mute, DND
+});
 socket.on("message_ack", ({ message, client_id: clientId }) => {
   if (clientId) resolvePending(clientId);
   if (message) onIncomingMessage(message);

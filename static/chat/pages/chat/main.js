@@ -6,6 +6,7 @@
 
 import { toast } from "../../lib/dom.js";
 import "./attachments.js";
+import "./attention.js";
 import { catchUp } from "./changes.js";
 import { openConversation, loadConversations } from "./conversation.js";
 import { loadFriends, openGroupDialog } from "./dialogs.js";

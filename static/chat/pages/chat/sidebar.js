@@ -8,10 +8,14 @@ import { h, shortTime } from "../../lib/dom.js";
 import { attachmentSummary } from "../../lib/files.js";
 import { presenceText } from "../../lib/shell.js";
 import { activityOf, conversationPicture, conversationTitle, memberName, otherMember } from "./names.js";
+import { isMuted, mutedText } from "./attention.js";
+import { icon } from "./message_parts.js";
 import { els, me, pageVisible, presence } from "./page.js";
 import { onConversationChange, state } from "./state.js";
 import { systemLineText } from "./system_lines.js";
 
+const BELL_OFF =
+  "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6v-5a7 7 0 0 0-5-6.71V3.5a2 2 0 0 0-4 0v.79a6.9 6.9 0 0 0-2.2 1.1L19 16.6zM3.3 2.3 2 3.6l3.3 3.3A7 7 0 0 0 5 11v5l-2 2v1h14.4l3 3 1.3-1.3z";
 const rows = new Map(); // conversation id -> its <li>
 let open = () => {};
 
@@ -60,7 +64,8 @@ function fillRow(button, conversation) {
   const unread = active && pageVisible() ? 0 : conversation.unread_count || 0;
   const mentions = unread ? conversation.unread_mentions || 0 : 0; // of me, counted apart
   const activity = activityOf(conversation);
-  button.className = `conv-item${active ? " active" : ""}${unread ? " has-unread" : ""}`;
+  const muted = isMuted(conversation);
+  button.className = `conv-item${active ? " active" : ""}${unread ? " has-unread" : ""}${muted ? " is-muted" : ""}`;
   if (active) button.setAttribute("aria-current", "true");
   else button.removeAttribute("aria-current");
   button.replaceChildren(
@@ -70,7 +75,12 @@ function fillRow(button, conversation) {
     h(
       "span",
       { class: "conv-main" },
-      h("span", { class: "conv-name", text: title }),
+      h(
+        "span",
+        { class: "conv-name" },
+        title,
+        muted ? h("span", { class: "muted-icon", title: mutedText(conversation) }, icon(BELL_OFF, 14)) : null,
+      ),
       previewElement(conversation),
     ),
     h(
@@ -81,7 +91,7 @@ function fillRow(button, conversation) {
         "span",
         { class: "conv-badges" },
         mentions ? h("span", { class: "badge badge-mention", title: interpolate(ngettext("%(count)s unread mention of you", "%(count)s unread mentions of you", mentions), { count: mentions }, true), text: "@" }) : null,
-        unread ? h("span", { class: "badge", text: unread > 99 ? "99+" : String(unread) }) : null,
+        unread ? h("span", { class: `badge${muted ? " badge-muted" : ""}`, text: unread > 99 ? "99+" : String(unread) }) : null,
       ),
     ),
     h(
@@ -89,6 +99,7 @@ function fillRow(button, conversation) {
       { class: "visually-hidden" },
       [
         other ? `, ${presenceText(status).toLowerCase()}` : "",
+        muted ? `, ${gettext("muted")}` : "",
         unread ? interpolate(gettext(", %(count)s unread"), { count: unread }, true) : "",
         mentions ? interpolate(gettext(", %(count)s mentioning you"), { count: mentions }, true) : "",
       ].join(""),
@@ -145,12 +156,7 @@ function place(row, activity) {
   list.insertBefore(row, before);
 }
 
-/** The empty state and the unread total in the window title. */
+/** The empty state (the unread total of the title and favicon is attention.js's). */
 function updateSummary() {
   els.convEmpty.hidden = !state.loadedList || state.conversations.size > 0;
-  let total = 0;
-  for (const conversation of state.conversations.values()) {
-    if (conversation.id !== state.openId) total += conversation.unread_count || 0;
-  }
-  document.title = total ? interpolate(gettext("(%(count)s) Chats · Chat"), { count: total }, true) : gettext("Chats · Chat");
 }

@@ -1,0 +1,65 @@
+// A small menu opened from a button (role=menu): the status picker and the conversation's
+// notification menu use it. Items are `{label, checked?, onSelect}` (checked: a
+// menuitemradio) or `{separator: true}`. The arrows, Home and End move; Escape closes it
+// and gives the focus back to the button; Tab or a click elsewhere closes it.
+
+import { h } from "./dom.js";
+import { dismissable, placeNear } from "./floating.js";
+
+let current = null; // {menu, trigger, stop}
+
+export function closePopupMenu({ focus = false } = {}) {
+  if (!current) return;
+  const { menu, trigger, stop } = current;
+  current = null;
+  stop();
+  menu.remove();
+  trigger.setAttribute("aria-expanded", "false");
+  if (focus) trigger.focus();
+}
+
+/** Open (or, when it is open from `trigger`, close) the menu of `items` under `trigger`. */
+export function togglePopupMenu(trigger, items, { label, className = "" } = {}) {
+  const wasOpenHere = current?.trigger === trigger;
+  closePopupMenu();
+  if (wasOpenHere) return;
+  const menu = h(
+    "div",
+    { class: `popup-menu ${className}`.trim(), role: "menu", "aria-label": label },
+    items.map((item) =>
+      item.separator
+        ? h("div", { class: "popup-menu-separator", role: "separator" })
+        : h("button", {
+            type: "button",
+            role: item.checked === undefined ? "menuitem" : "menuitemradio",
+            "aria-checked": item.checked === undefined ? null : String(Boolean(item.checked)),
+            tabindex: "-1",
+            class: item.className || null,
+            text: item.label,
+            dataset: item.id ? { item: item.id } : {},
+            onclick: () => {
+              closePopupMenu({ focus: true });
+              item.onSelect();
+            },
+          }),
+    ),
+  );
+  document.body.append(menu);
+  placeNear(menu, trigger, { align: "end" });
+  trigger.setAttribute("aria-expanded", "true");
+  const stop = dismissable(menu, trigger, () => closePopupMenu());
+  current = { menu, trigger, stop };
+  menu.addEventListener("keydown", (event) => {
+    const buttons = [...menu.querySelectorAll("button")];
+    const index = buttons.indexOf(document.activeElement);
+    const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: buttons.length - 1 };
+    if (event.key in moves) {
+      event.preventDefault();
+      buttons[(moves[event.key] + buttons.length) % buttons.length].focus();
+    } else if (event.key === "Tab") {
+      event.preventDefault();
+      closePopupMenu({ focus: true });
+    }
+  });
+  (menu.querySelector("[aria-checked=true]") || menu.querySelector("button"))?.focus();
+}
