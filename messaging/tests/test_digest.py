@@ -121,3 +121,29 @@ def test_the_setting_is_on_me_and_can_be_turned_off(client_for, alice):
     assert alice.email_digest is False
     wrong = api.patch("/api/auth/me", {"email_digest": "no"}, format="json")
     assert wrong.status_code == 400 and "email_digest" in wrong.json()
+
+
+def test_muted_conversations_and_do_not_disturb_are_not_mailed(
+    alice, other_user, team, mailoutbox, committed
+):
+    """The digest asks the one rule of who is interrupted (should_alert)."""
+    from conversations import services as conversation_services
+    from friends.status import user_status_set
+
+    conversation_services.conversation_notifications_set(
+        actor=alice, conversation_id=team.id, muted_until=conversation_services.FOREVER
+    )
+    send(other_user, team, "@alice muted question")
+    assert sweep(committed) == 0
+
+    conversation_services.conversation_notifications_set(
+        actor=alice, conversation_id=team.id, muted_until=None
+    )
+    user_status_set(actor=alice, status="dnd")
+    send(other_user, team, "@alice while busy")
+    assert sweep(committed) == 0
+    assert mailoutbox == []
+
+    user_status_set(actor=alice, status="online")
+    assert sweep(committed) == 1
+    assert "while busy" in mailoutbox[0].body

@@ -319,3 +319,48 @@ def test_system_lines_push_nobody(user, other_user, user_factory, push_service, 
         )
 
     assert push_service.pushes() == []
+
+
+# --- the one rule of who is interrupted (conversations.attention.should_alert) ---------
+
+
+def test_a_muted_conversation_or_do_not_disturb_pushes_nothing(
+    user, other_user, push_service, run_on_commit
+):
+    from conversations import services as conversation_services
+    from friends.status import user_status_set
+
+    make_friends(user, other_user)
+    chat = direct_conversation(user, other_user)
+    subscribe(other_user, push_service, "bob-laptop")
+
+    conversation_services.conversation_notifications_set(
+        actor=other_user, conversation_id=chat.id, muted_until=conversation_services.FOREVER
+    )
+    send(user, chat, "muted", run_on_commit)
+    assert push_service.pushes() == []
+
+    conversation_services.conversation_notifications_set(
+        actor=other_user, conversation_id=chat.id, muted_until=None
+    )
+    user_status_set(actor=other_user, status="dnd")
+    send(user, chat, "do not disturb", run_on_commit)
+    assert push_service.pushes() == []
+
+    user_status_set(actor=other_user, status="online")
+    send(user, chat, "now", run_on_commit)
+    assert len(push_service.wait_for(1)) == 1
+
+
+def test_a_mention_in_a_group_set_to_nothing_pushes_nothing(
+    user, other_user, push_service, run_on_commit
+):
+    from conversations import services as conversation_services
+
+    group = group_with(user, other_user)
+    subscribe(other_user, push_service, "bob-laptop")
+    conversation_services.conversation_notifications_set(
+        actor=other_user, conversation_id=group.id, level="nothing"
+    )
+    send(user, group, f"@{other_user.username} look", run_on_commit)
+    assert push_service.pushes() == []
