@@ -106,6 +106,12 @@ class ProfileUpdateInputSerializer(StrictJSONInput):
         required=False,
         help_text="Mail unread direct messages and mentions (one digest, after a delay).",
     )
+    language = serializers.ChoiceField(
+        choices=language_choices(),
+        required=False,
+        help_text="The web UI's language: a code of the server's languages, \"\" to follow "
+        "the browser.",
+    )
 
 
 class PasswordResetInputSerializer(StrictJSONInput):
@@ -126,12 +132,6 @@ class PasswordResetConfirmInputSerializer(StrictJSONInput):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    language = serializers.ChoiceField(
-        choices=language_choices(),
-        required=False,
-        help_text="The web UI's language: a code of the server's languages, \"\" to follow "
-        "the browser.",
-    )
 
 
 class EmailConfirmInputSerializer(serializers.Serializer):
