@@ -198,3 +198,6 @@ class NotificationAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
+
+
+from . import bot_admin  # noqa: E402, F401  (bots and API tokens)

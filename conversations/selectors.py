@@ -60,6 +60,7 @@ MEMBER_COLUMNS = (
     "last_read_message_id",
     "user__username",
     "user__display_name",
+    "user__is_bot",
     "user__avatar",
 )
 

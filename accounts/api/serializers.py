@@ -107,6 +107,7 @@ class MeSerializer(serializers.ModelSerializer):
             "avatar_url",
             "avatar_thumbnail_url",
             "date_joined",
+            "is_bot",
         ]
         read_only_fields = fields
 
@@ -152,7 +153,14 @@ class UserPublicSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "avatar_url", "avatar_thumbnail_url"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "avatar_url",
+            "avatar_thumbnail_url",
+            "is_bot",
+        ]
         read_only_fields = fields
 
 

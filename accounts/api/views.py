@@ -18,6 +18,7 @@ from chat_project.ids import id_or_404
 from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
 from . import serializers as s
+from .bots import BotViewSet
 from .throttles import LoginIPThrottle, RegisterThrottle
 
 #: The actions of anyone: no login, and no authentication at all, so that a stale
@@ -208,3 +209,4 @@ def register(router: BaseRouter) -> None:
     router.register("auth", AuthViewSet, basename="auth")
     router.register("users", UserViewSet, basename="users")
     router.register("notifications", NotificationViewSet, basename="notifications")
+    router.register("bots", BotViewSet, basename="bots")

@@ -20,6 +20,17 @@ from .auth import (
     ws_ticket_consume,
     ws_ticket_issue,
 )
+from .bots import (
+    BOT_NOT_FOUND,
+    TOKEN_NOT_FOUND,
+    TOKEN_PREFIX,
+    api_token_authenticate,
+    bot_create,
+    bot_delete,
+    bot_get_managed,
+    bot_token_create,
+    bot_token_revoke,
+)
 from .moderation import REASON_MAX_LENGTH, moderation_log_write, user_ban, user_unban
 from .notifications import (
     NOTIFICATION_NOT_FOUND,
@@ -41,9 +52,18 @@ from .users import (
 )
 
 __all__ = [
+    "BOT_NOT_FOUND",
     "NOTIFICATION_NOT_FOUND",
     "REASON_MAX_LENGTH",
+    "TOKEN_NOT_FOUND",
+    "TOKEN_PREFIX",
+    "api_token_authenticate",
     "auth_login",
+    "bot_create",
+    "bot_delete",
+    "bot_get_managed",
+    "bot_token_create",
+    "bot_token_revoke",
     "moderation_log_write",
     "notification_create",
     "notification_mark_read",

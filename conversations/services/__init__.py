@@ -41,6 +41,7 @@ from .administration import (
     conversation_ownership_transfer,
     conversation_unban,
 )
+from .bots import conversation_bot_add, conversation_bot_remove
 from .checks import (
     BANNED,
     DESCRIPTION_MAX_LENGTH,
@@ -103,6 +104,8 @@ __all__ = [
     "UPDATABLE_FIELDS",
     "check_usable",
     "conversation_ban",
+    "conversation_bot_add",
+    "conversation_bot_remove",
     "conversation_delete",
     "conversation_direct_get_or_create",
     "conversation_group_create",

@@ -26,6 +26,7 @@ from .conversation_routes import ConversationMessagesViewSet
 from .pins import PinActions
 from .reactions import ReactionActions
 from .send import lean_send
+from .webhooks import WebhookViewSet
 
 HISTORY_PARAMETERS = [inputs.HistoryQuerySerializer]
 
@@ -186,3 +187,4 @@ def register(router: BaseRouter) -> None:
     # Only detail routes (`/api/conversations/{id}/pins` ...): the conversations app owns
     # the rest of the prefix and never imports messaging for these.
     router.register("conversations", ConversationMessagesViewSet, basename="conversation-messages")
+    router.register("conversations", WebhookViewSet, basename="conversation-webhooks")

@@ -56,6 +56,14 @@ from .store import (
     message_send_window,
 )
 from .typed import message_payload_update, message_post, system_line_post
+from .webhooks import (
+    WEBHOOK_NOT_FOUND,
+    webhook_create,
+    webhook_get_live,
+    webhook_post,
+    webhook_revoke,
+    webhook_revoke_by_staff,
+)
 
 __all__ = [
     "ALREADY_REPORTED",
@@ -71,6 +79,7 @@ __all__ = [
     "REPORT_NOT_FOUND",
     "REPORT_REASON_MAX_LENGTH",
     "UPLOAD_NOT_FOUND",
+    "WEBHOOK_NOT_FOUND",
     "Message",
     "attachment_delete",
     "attachment_remove",
@@ -100,4 +109,9 @@ __all__ = [
     "system_line_post",
     "user_report",
     "user_uploads_purge",
+    "webhook_create",
+    "webhook_get_live",
+    "webhook_post",
+    "webhook_revoke",
+    "webhook_revoke_by_staff",
 ]
