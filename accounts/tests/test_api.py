@@ -227,6 +227,7 @@ def test_me_with_access_token(api_client, user):
         "avatar_url": None,
         "avatar_thumbnail_url": None,
         "date_joined": response.json()["date_joined"],
+        "is_bot": False,
     }
 
 
@@ -467,6 +468,7 @@ def test_user_search_by_prefix(client_for, user):
         "display_name",
         "avatar_url",
         "avatar_thumbnail_url",
+        "is_bot",
     }
 
 

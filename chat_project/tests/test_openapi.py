@@ -227,7 +227,8 @@ def test_query_limits_are_stated(schema):
 
 def test_path_ids_are_positive_64_bit_integers(schema):
     """Every path parameter is an id, but the emoji of a reaction (a text, checked by the
-    server as one emoji: docs/api.md, Reactions) and an invite link's code."""
+    server as one emoji: docs/api.md, Reactions), an invite link's code and a webhook's
+    secret."""
     parameters = [
         parameter
         for _, _, operation in operations(schema)
@@ -238,7 +239,9 @@ def test_path_ids_are_positive_64_bit_integers(schema):
     assert emoji == [{"type": "string", "minLength": 1, "maxLength": 64}] * 2  # PUT, DELETE
     codes = [p["schema"] for p in parameters if p["name"] == "code"]
     assert codes == [{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"}] * 3  # invite links
-    ids = [p["schema"] for p in parameters if p["name"] not in ("emoji", "code")]
+    secrets = [p["schema"] for p in parameters if p["name"] == "secret"]
+    assert secrets == [{"type": "string", "pattern": "^whk_[A-Za-z0-9_-]{1,124}$"}]  # webhooks
+    ids = [p["schema"] for p in parameters if p["name"] not in ("emoji", "code", "secret")]
     assert len(ids) > 20
     for id_schema in ids:
         assert id_schema == {

@@ -158,6 +158,7 @@ class UserProfileSerializer(serializers.ModelSerializer):
             "is_online",
             "blocked",
             "friend_request",
+            "is_bot",
         ]
         read_only_fields = fields
 

@@ -565,6 +565,7 @@ def test_profile_of_a_stranger(alice_client, user, carol):
         "is_online": None,  # presence is for friends only
         "blocked": False,
         "friend_request": None,
+        "is_bot": False,
     }
     assert "email" not in response.json()
 

@@ -8,6 +8,7 @@
 import { api } from "./api.js";
 import { personAvatar, personName } from "./avatar.js";
 import { blockPerson, unblockPerson } from "./block.js";
+import { botTag } from "./bot_tag.js";
 import { clear, h, setupDialog, toast } from "./dom.js";
 import { openReport } from "./report.js";
 import { presenceText, readConfig } from "./shell.js";
@@ -80,7 +81,7 @@ function render() {
       h(
         "div",
         { class: "profile-names" },
-        h("h2", { id: "profile-name", text: name }),
+        h("h2", { id: "profile-name" }, name, profile.is_bot ? " " : null, botTag(profile.is_bot)),
         h("p", { class: "muted profile-username", text: `@${profile.username}` }),
         status ? h("p", { class: `presence ${status}`, text: presenceText(status) }) : null,
         mine ? h("p", { class: "muted", text: "This is you." }) : null,

@@ -1,0 +1,103 @@
+"""Incoming webhooks in the web UI: real chromium, real daphne.
+
+Alice (owner) opens the group's Details, creates a webhook, takes its URL from the field
+the page shows once, and a plain HTTP POST to it (what CI sends) arrives live in Bob's
+open conversation as the bot's message with a BOT tag; the bot is listed as a member with
+the tag, and its profile card says so. Revoking it in Details makes the URL a 404.
+Screenshots as in test_browser.py ($CHAT_SCREENSHOTS_DIR refreshes docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.tests.factories import UserFactory
+from tests.e2e import test_browser
+from tests.e2e.test_browser import PASSWORD, befriend, off_loop, wait_connected
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+people = test_browser.people
+shots = test_browser.shots
+
+
+@pytest.fixture
+def server(browser: Any, daphne_factory: Callable[..., Any]) -> Any:
+    return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
+
+
+def post_json(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def bot_rows(page: Page, text: str) -> Any:
+    return page.locator("#message-list .msg", has_text=text)
+
+
+def test_a_webhook_made_in_details_posts_a_bot_message_live(people, shots, server):
+    from conversations import services as conversations
+
+    alice = UserFactory(username="alice", display_name="Alice", password=PASSWORD)
+    bob = UserFactory(username="bob", display_name="Bob", password=PASSWORD)
+    befriend(alice, bob)
+    team = off_loop(
+        lambda: conversations.conversation_group_create(
+            actor=alice, name="Deploys", member_user_ids=[bob.id]
+        )
+    )
+    a, b = people(alice).page, people(bob).page
+    for page in (a, b):
+        page.goto(f"/c/{team.id}/")
+        wait_connected(page)
+
+    a.locator("#details-button").click()
+    a.locator("#webhook-name").fill("CI")
+    a.get_by_role("button", name="Create webhook").click()
+    url_field = a.locator("#webhook-url")
+    expect(url_field).to_be_visible()
+    url = url_field.input_value()
+    assert re.search(r"/api/hooks/whk_[A-Za-z0-9_-]+$", url)
+    expect(a.locator("#webhook-list .webhook", has_text="CI")).to_have_count(1)
+    shots(a, "webhooks.png")
+
+    status, body = post_json(url, {"text": "Build **#412** of `main` passed"})
+    assert status == 201 and body["sender_is_bot"] is True
+
+    for page in (a, b):  # live, as the bot's message, with the tag
+        row = bot_rows(page, "Build #412 of main passed")
+        expect(row).to_have_count(1)
+        expect(row.locator(".msg-head .bot-tag")).to_have_text("BOT")
+        expect(row.locator(".msg-author")).to_have_text("CI")
+    shots(b, "webhook-message.png")
+
+    # The bot in the member list and on its profile card.
+    a.locator("#details-content .member-list .person", has_text="CI").locator(".bot-tag").wait_for()
+    b.locator("#details-button").click()
+    member = b.locator("#details-content .member-list .person", has_text="CI")
+    expect(member.locator(".bot-tag")).to_have_text("BOT")
+    member.get_by_role("button", name="CI").click()
+    expect(b.locator("#profile-name .bot-tag")).to_have_text("BOT")
+
+    # Revoked in Details: the URL stops working.
+    a.get_by_role("button", name="Revoke webhook CI").click()
+    expect(a.locator("#webhook-list .webhook")).to_have_count(0)
+    status, body = post_json(url, {"text": "too late"})
+    assert status == 404 and body["code"] == "not_found"
