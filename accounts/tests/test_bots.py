@@ -187,3 +187,11 @@ def test_bot_list_query_count_at_n_and_2n(user, client_for, django_assert_num_qu
         services.bot_create(actor=user, username=f"bot{n}")
     with django_assert_num_queries(1):
         assert len(alice.get("/api/bots").json()) == 4
+
+
+def test_bots_do_not_have_friends(user, bot, token, client_for):
+    response = client_for(user).post("/api/friends/request", {"username": "deploybot"})
+    assert response.status_code == 400
+    assert response.json() == {"username": ["Bots do not have friends."]}
+    response = as_bot(token).post("/api/friends/request", {"username": "alice"}, format="json")
+    assert response.status_code == 400

@@ -10,10 +10,12 @@ Screenshots as in test_browser.py ($CHAT_SCREENSHOTS_DIR refreshes docs/screensh
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +28,17 @@ from tests.e2e.test_browser import PASSWORD, befriend, off_loop, wait_connected
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 people = test_browser.people
-shots = test_browser.shots
+
+
+def screenshots(tmp_path: Path) -> Callable[[Page, str], None]:
+    """As test_browser's `shots`, kept in $CHAT_SCREENSHOTS_DIR or /tmp/integ-shots here."""
+    target = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or tmp_path)
+
+    def take(page: Page, name: str) -> None:
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(target / name))
+
+    return take
 
 
 @pytest.fixture
@@ -52,7 +64,8 @@ def bot_rows(page: Page, text: str) -> Any:
     return page.locator("#message-list .msg", has_text=text)
 
 
-def test_a_webhook_made_in_details_posts_a_bot_message_live(people, shots, server):
+def test_a_webhook_made_in_details_posts_a_bot_message_live(people, server, tmp_path):
+    shots = screenshots(tmp_path)
     from conversations import services as conversations
 
     alice = UserFactory(username="alice", display_name="Alice", password=PASSWORD)
@@ -89,12 +102,12 @@ def test_a_webhook_made_in_details_posts_a_bot_message_live(people, shots, serve
     shots(b, "webhook-message.png")
 
     # The bot in the member list and on its profile card.
-    a.locator("#details-content .member-list .person", has_text="CI").locator(".bot-tag").wait_for()
     b.locator("#details-button").click()
     member = b.locator("#details-content .member-list .person", has_text="CI")
     expect(member.locator(".bot-tag")).to_have_text("BOT")
-    member.get_by_role("button", name="CI").click()
+    member.locator(".person-link").click()
     expect(b.locator("#profile-name .bot-tag")).to_have_text("BOT")
+    shots(b, "bot-profile.png")
 
     # Revoked in Details: the URL stops working.
     a.get_by_role("button", name="Revoke webhook CI").click()

@@ -63,7 +63,7 @@ function render() {
     if (profile.is_friend) actions.push(actionButton("Message", () => message(profile)));
     else if (profile.friend_request?.direction === "incoming") actions.push(actionButton("Accept friend request", () => accept(profile)));
     else if (profile.friend_request?.direction === "outgoing") actions.push(h("span", { class: "muted", text: "Friend request sent" }));
-    else if (!profile.blocked) actions.push(actionButton("Add friend", () => addFriend(profile)));
+    else if (!profile.blocked && !profile.is_bot) actions.push(actionButton("Add friend", () => addFriend(profile)));
     actions.push(
       profile.blocked
         ? actionButton("Unblock", () => unblock(profile), "small ghost")
