@@ -321,6 +321,12 @@ SPECTACULAR_SETTINGS = {
     "field errors for a `400`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Only what a client can use: a JWT (people) or a bot's API token. The session cookie
+    # serves the web UI and the browsable API (with CSRF) and is no way in for a client.
+    "AUTHENTICATION_WHITELIST": [
+        "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.BotTokenAuthentication",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH bodies keep their required fields: the views validate them whole (editing a
     # message needs its `content`), so no "Patched" components with everything optional.

@@ -30,7 +30,12 @@ from .attachments import (
     storage_used,
     user_uploads_purge,
 )
-from .checks import CLIENT_ID_MAX_LENGTH, MESSAGE_NOT_FOUND, REPLY_TO_INVALID
+from .checks import (
+    CLIENT_ID_MAX_LENGTH,
+    CLIENT_ID_PLACEHOLDER,
+    MESSAGE_NOT_FOUND,
+    REPLY_TO_INVALID,
+)
 from .mentions import MENTION_MAX_NAMES, MENTION_RE, mentioned_names
 from .pins import message_pin, message_unpin
 from .reactions import EMOJI_INVALID, clean_emoji, reaction_add, reaction_remove
@@ -68,6 +73,7 @@ from .webhooks import (
 __all__ = [
     "ALREADY_REPORTED",
     "CLIENT_ID_MAX_LENGTH",
+    "CLIENT_ID_PLACEHOLDER",
     "EMOJI_INVALID",
     "MAX_ATTACHMENTS",
     "MENTION_MAX_NAMES",

@@ -74,6 +74,7 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "content": r"Message content cannot be empty\.",
         "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
         "reply_to": r"Reply to a message of this conversation that is not deleted\.",
+        "client_id": r"This is the documentation's example: .*",
     },
     ("PUT", "/api/messages/{id}/reactions/{emoji}/"): {
         "emoji": NOT_ONE_EMOJI
