@@ -313,8 +313,11 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chat server API",
-    "DESCRIPTION": "REST API of the chat server. The WebSocket protocol is documented in "
-    "docs/api.md.\n\nEvery request body is JSON whose values have the types stated here "
+    "DESCRIPTION": "REST API of the chat server. The WebSocket protocol (`/ws/`) is the "
+    "AsyncAPI document [/api/asyncapi.yaml](/api/asyncapi.yaml), explained in docs/api.md "
+    '("WebSocket"); bots and incoming webhooks are in docs/api.md ("Webhooks and bots").'
+    "\n\nAuthenticate with `Authorization: Bearer <access_token>` from `POST /api/auth/login` "
+    "(people) or `Authorization: Bot <api_token>` (bots).\n\nEvery request body is JSON whose values have the types stated here "
     "(`5` is not a string, `0` not a boolean); text anywhere in it, unknown properties "
     "included, may not contain a NUL character, and it nests at most 32 levels deep. "
     "Unknown properties are otherwise ignored. Errors are `{detail, code}`, or DRF's "
