@@ -96,7 +96,7 @@ def test_someone_elses_bot_is_a_404(bot, client_for):
 
 
 def test_staff_with_the_permission_manage_any_bots_tokens(bot, admin_user):
-    token, raw = services.bot_token_create(actor=admin_user, bot_id=bot.id)
+    _, raw = services.bot_token_create(actor=admin_user, bot_id=bot.id)
     assert as_bot(raw).get("/api/auth/me").status_code == 200
 
 

@@ -303,7 +303,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's, with forms built from each endpoint's input serializer (chat_project/browsable.py).
+        "chat_project.browsable.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "chat_project.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chat_project.exceptions.api_exception_handler",
@@ -317,7 +318,8 @@ SPECTACULAR_SETTINGS = {
     "AsyncAPI document [/api/asyncapi.yaml](/api/asyncapi.yaml), explained in docs/api.md "
     '("WebSocket"); bots and incoming webhooks are in docs/api.md ("Webhooks and bots").'
     "\n\nAuthenticate with `Authorization: Bearer <access_token>` from `POST /api/auth/login` "
-    "(people) or `Authorization: Bot <api_token>` (bots).\n\nEvery request body is JSON whose values have the types stated here "
+    "(people) or `Authorization: Bot <api_token>` (bots).\n\nEvery request body is JSON "
+    "whose values have the types stated here "
     "(`5` is not a string, `0` not a boolean); text anywhere in it, unknown properties "
     "included, may not contain a NUL character, and it nests at most 32 levels deep. "
     "Unknown properties are otherwise ignored. Errors are `{detail, code}`, or DRF's "

@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import UserFactory
+from conversations.tests.factories import group_with
 from tests.e2e import test_browser
 from tests.e2e.test_browser import PASSWORD, befriend, off_loop, wait_connected
 
@@ -114,3 +115,33 @@ def test_a_webhook_made_in_details_posts_a_bot_message_live(people, server, tmp_
     expect(a.locator("#webhook-list .webhook")).to_have_count(0)
     status, body = post_json(url, {"text": "too late"})
     assert status == 404 and body["code"] == "not_found"
+
+
+def test_the_browsable_api_posts_a_message_from_its_form(people, server, tmp_path):
+    """The root lists the groups and the docs; an anonymous visitor is told how to log in;
+    the message form has the send's fields and posting it works at the first try."""
+    shots = screenshots(tmp_path)
+    alice = UserFactory(username="alice", display_name="Alice", password=PASSWORD)
+    group = off_loop(lambda: group_with(alice, name="API"))
+
+    anonymous = people().page
+    anonymous.goto("/api/conversations/")
+    expect(anonymous.locator(".login-help")).to_contain_text("You are not logged in.")
+    expect(anonymous.locator(".login-help a", has_text="Interactive docs")).to_have_attribute(
+        "href", "/api/docs/"
+    )
+    shots(anonymous, "browsable-401.png")
+    anonymous.goto("/api/")
+    expect(anonymous.locator(".response-info")).to_contain_text("/api/messages")
+    expect(anonymous.get_by_role("link", name="Interactive docs").first).to_be_visible()
+
+    page = people(alice).page
+    page.goto("/api/messages/")
+    form = page.locator("#post-object-form form")
+    form.locator("input[name=conversation_id]").fill(str(group.id))
+    form.locator("[name=content]").fill("Hello from the browsable API")
+    form.get_by_role("button", name="POST").click()
+    expect(page.locator(".response-info")).to_contain_text("HTTP 201 Created")
+    expect(page.locator(".response-info")).to_contain_text("Hello from the browsable API")
+    shots(page, "browsable-post.png")
+    assert off_loop(lambda: group.messages.filter(content="Hello from the browsable API").count())
