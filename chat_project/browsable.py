@@ -42,6 +42,7 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
         """The serializer of the body `method` reads on this view (None: it reads none)."""
         # Here, not at the top: DRF imports this renderer while its views module loads.
         from drf_spectacular.plumbing import force_instance, is_basic_serializer
+        from drf_spectacular.utils import PolymorphicProxySerializer
 
         with override_method(view, request, method):
             # A method's `extend_schema` lives on the handler (as drf-spectacular's own
@@ -56,6 +57,10 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
                 found = schema.get_request_serializer()
             except Exception:  # a view the schema cannot describe: DRF's own form
                 return None
+        if isinstance(found, PolymorphicProxySerializer):  # one shape per kind: the fullest
+            shapes = found.serializers
+            shapes = list(shapes.values()) if isinstance(shapes, dict) else list(shapes)
+            found = max((force_instance(s) for s in shapes), key=lambda s: len(s.fields))
         if found is None or not is_basic_serializer(found):
             return None
         serializer = force_instance(found)

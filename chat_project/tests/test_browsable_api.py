@@ -138,3 +138,21 @@ def test_pages_do_not_show_the_maintainers_docstrings(client, user):
     text = " ".join(page(client.get("/api/messages/", **HTML)).split())
     assert " ".join((MessageViewSet.__doc__ or "").split()) not in text
     assert 'href="/api/docs/"' in text
+
+
+def test_every_page_without_an_id_renders(client, user):
+    """Each endpoint's page (forms included) renders for a logged-in user: never a 500."""
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    client.force_login(user)
+    paths = [path for path in schema["paths"] if "{" not in path]
+    assert len(paths) > 20
+    for path in paths:
+        response = client.get(path, **HTML)
+        assert response.status_code < 500, path
+        assert "<form" in page(response) or response.status_code != 200, path
+
+
+def test_the_conversation_form_is_the_group_shape(client, user):
+    client.force_login(user)
+    fields = form_fields(page(client.get("/api/conversations/", **HTML)), "/api/conversations/")
+    assert {"type", "name", "description", "is_public"} <= set(fields)
