@@ -9,24 +9,27 @@ from django.utils.translation import gettext, gettext_lazy
 from . import services
 from .models import Webhook
 
+#: The webhook's record, shown as a list and as a read-only page alike.
+COLUMNS = (
+    "name",
+    "conversation",
+    "bot",
+    "prefix",
+    "created_by",
+    "created_at",
+    "last_used_at",
+    "revoked_at",
+)
+
 
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
-    list_display = [
-        "name",
-        "conversation",
-        "bot",
-        "prefix",
-        "created_by",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-    ]
+    list_display = COLUMNS
     list_select_related = ["conversation", "bot", "created_by"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "conversation__name", "bot__username"]
-    readonly_fields = list_display
-    fields = list_display
+    readonly_fields = COLUMNS
+    fields = COLUMNS
     actions = ["revoke_webhooks"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -4,6 +4,7 @@ each tokens and revokes them; the bot then calls the API with `Authorization: Bo
 
 import re
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -75,7 +76,7 @@ class BotViewSet(mixins.ListModelMixin, api.ViewSet):
     queryset = api.schema_only(User)
     serializer_class = BotSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[User]:
         return User.objects.filter(
             bot_owner=request_user(self.request), is_bot=True, is_active=True, webhook=None
         ).order_by("id")
