@@ -37,13 +37,16 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _admin_membership(actor: User, conversation_id: int) -> None:
-    """404 for a stranger, 403 for a member who is no admin, 400 for a direct chat."""
+def _admin_membership(
+    actor: User, conversation_id: int, *, direct: Exception | None = None
+) -> None:
+    """404 for a stranger, 403 for a member who is no admin, `direct` (default: 400) for
+    a direct chat."""
     membership = conversation_selectors.membership_get(
         user_id=actor.id, conversation_id=conversation_id
     )
     if membership.conversation.type != membership.conversation.Type.GROUP:
-        raise ValidationError(conversation_services.NOT_A_GROUP)
+        raise direct or ValidationError(conversation_services.NOT_A_GROUP)
     if not membership.manages:
         raise PermissionDenied(conversation_services.NOT_ADMIN)
 
@@ -84,8 +87,8 @@ def webhook_create(*, actor: User, conversation_id: int, name: str) -> tuple[Web
 @transaction.atomic
 def webhook_revoke(*, actor: User, conversation_id: int, webhook_id: int) -> None:
     """Revoke: the URL answers 404 from now on and the bot leaves the group (its messages
-    stay, shown as a bot's). Revoking twice changes nothing."""
-    _admin_membership(actor, conversation_id)
+    stay, shown as a bot's). Revoking twice changes nothing. A direct chat has none: 404."""
+    _admin_membership(actor, conversation_id, direct=Http404(WEBHOOK_NOT_FOUND))
     try:
         webhook = Webhook.objects.select_for_update().get(
             id=webhook_id, conversation_id=conversation_id

@@ -199,3 +199,10 @@ def test_members_list_the_bot_as_a_bot(team, user, other_user, client_for, hook)
         "bob": False,
         hook.bot.username: True,
     }
+
+
+def test_a_direct_chat_has_no_webhook_to_revoke(user, other_user, client_for):
+    direct = direct_conversation(user, other_user)
+    response = client_for(user).delete(f"{hooks_url(direct.id)}/1")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "No such webhook."

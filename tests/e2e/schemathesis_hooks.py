@@ -70,6 +70,12 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "non_field_errors": r"You cannot report your own message\."
     },
     ("PATCH", "/api/messages/{id}/"): {"non_field_errors": NOT_EDITABLE},
+    ("POST", "/api/bots/"): {"username": TAKEN + r"|You have \d+ bots already\."},
+    ("POST", "/api/bots/{id}/tokens/"): {"name": r"This bot has \d+ tokens already\."},
+    ("POST", "/api/conversations/{id}/webhooks/"): {
+        "non_field_errors": NOT_A_GROUP,
+        "name": r"This group has \d+ webhooks already\.",
+    },
     ("POST", "/api/messages/"): {
         "content": r"Message content cannot be empty\.",
         "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
