@@ -62,7 +62,7 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "new_password": WEAK_PASSWORD,
     },
     ("POST", "/api/friends/request/"): {
-        "username": r"You cannot send a friend request to yourself\."
+        "username": r"You cannot send a friend request to yourself\.|Bots do not have friends\."
     },
     ("POST", "/api/users/{user_id}/block/"): {"non_field_errors": r"You cannot block yourself\."},
     ("POST", "/api/users/{user_id}/report/"): {"non_field_errors": r"You cannot report yourself\."},
