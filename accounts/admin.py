@@ -580,3 +580,6 @@ class PushSubscriptionAdmin(ReadOnlyAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PushSubscription]) -> None:
         for obj in queryset.select_related("user"):
             self.delete_model(request, obj)
+
+
+from . import bot_admin  # noqa: E402, F401  (bots and API tokens)

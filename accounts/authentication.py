@@ -16,7 +16,10 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -80,3 +83,42 @@ class JWTAuthenticationScheme(SimpleJWTScheme):
     """The OpenAPI security scheme of this class: simplejwt's own (`jwtAuth`)."""
 
     target_class = "accounts.authentication.JWTAuthentication"
+
+
+class BotTokenAuthentication(BaseAuthentication):
+    """A bot's API token: `Authorization: Bot <token>` (accounts.services.bots).
+
+    Its own keyword, not `Bearer`: the JWT class answers every `Bearer` header and would
+    refuse a token that is not a JWT before this class could look at it.
+    """
+
+    keyword = "Bot"
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        from accounts.services.bots import api_token_authenticate
+
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].decode("latin-1") != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("Give the token after `Bot `, nothing else.")
+        user = api_token_authenticate(parts[1].decode("latin-1"))
+        if user is None:
+            raise AuthenticationFailed("Invalid or revoked bot token.")
+        return user, None
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class BotTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.BotTokenAuthentication"
+    name = "botToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A bot's API token, as `Bot chatbot_...` (docs/api.md, Bots).",
+        }

@@ -77,6 +77,13 @@ class User(AbstractUser):
     idle = models.BooleanField(default=False)
     #: When the user's last socket closed (not recorded while invisible).
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    #: A bot account: it posts through API tokens (`ApiToken`) or a webhook, never logs in
+    #: with a password, and every client shows it with a "BOT" tag.
+    is_bot = models.BooleanField(default=False)
+    #: Who made the bot and manages its tokens (null: made by staff, or the owner is gone).
+    bot_owner = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="bots"
+    )
 
     objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
@@ -292,3 +299,30 @@ class ModeratorNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.user} by {self.author}"
+
+
+class ApiToken(models.Model):
+    """A bot's long-lived API token (`Authorization: Bot <token>`).
+
+    Unlike a JWT it does not expire: it is valid until revoked. Only the SHA-256 of the
+    token is stored (shown once, at creation), so a leaked database leaks no tokens; the
+    prefix lets people tell their tokens apart.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=64, blank=True, default="")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=16)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… of {self.user}"

@@ -43,6 +43,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer as PolymorphicProxy
 from rest_framework import permissions, serializers
 from rest_framework.schemas.utils import get_pk_description
 
+from .api_operations import OPERATIONS
 from .ids import MAX_ID
 
 #: No NUL character anywhere (the server refuses it in every text it reads: chat_project/text.py).
@@ -181,6 +182,22 @@ PAGINATION_HEADERS = [
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema class with the errors, headers and input rules above."""
+
+    # --- texts -------------------------------------------------------------------------
+
+    def _texts(self) -> tuple[str, str] | None:
+        return OPERATIONS.get(self.get_operation_id())
+
+    def get_summary(self) -> str | None:
+        """From `api_operations.OPERATIONS` (an `extend_schema(summary=...)` wins)."""
+        texts = self._texts()
+        return texts[0] if texts else None
+
+    def get_description(self) -> str:  # type: ignore[override]
+        """From `api_operations.OPERATIONS`, never the view's docstring: docstrings are
+        notes for maintainers (an `extend_schema(description=...)` wins)."""
+        texts = self._texts()
+        return texts[1] if texts else ""
 
     # --- responses ---------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from conversations import views as conversation_views
 
 from . import avatars
 from .api_router import router
-from .views import health, not_found
+from .views import asyncapi, health, not_found
 
 STARTED = timezone.now()
 
@@ -48,6 +48,8 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # The WebSocket protocol (AsyncAPI), linked from the schema and the API root.
+    path("api/asyncapi.yaml", asyncapi, name="asyncapi"),
     path("api/", include(router.urls)),
     path("api-auth/", include(api_auth_urls)),
     # Content-addressed avatar files (chat_project/avatars.py); never MEDIA_URL.

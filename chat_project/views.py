@@ -78,3 +78,15 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+#: The WebSocket protocol's AsyncAPI document (docs/asyncapi.yaml), read once.
+ASYNCAPI_PATH = settings.BASE_DIR / "docs" / "asyncapi.yaml"
+
+
+@require_GET
+def asyncapi(request: HttpRequest) -> HttpResponse:
+    """`GET /api/asyncapi.yaml`: the WebSocket half of the API, beside `/api/schema/`."""
+    response = HttpResponse(ASYNCAPI_PATH.read_bytes(), content_type="application/yaml")
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -79,6 +79,7 @@ MEMBER_COLUMNS = (
     "muted_until",
     "user__username",
     "user__display_name",
+    "user__is_bot",
     "user__avatar",
 )
 

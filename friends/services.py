@@ -83,6 +83,8 @@ def friend_request_send(*, actor: User, username: str) -> FriendRequestOutcome:
     receiver = selectors.user_get_by_username(username=username)
     if receiver.pk == actor.pk:
         raise ValidationError({"username": ["You cannot send a friend request to yourself."]})
+    if receiver.is_bot or actor.is_bot:  # bots join groups through their owner or a webhook
+        raise ValidationError({"username": ["Bots do not have friends."]})
     _lock_pair(actor.pk, receiver.pk)
     if selectors.is_blocked_between(actor.pk, receiver.pk):
         raise PermissionDenied(BLOCKED)

@@ -657,4 +657,7 @@ class ReportAdmin(admin.ModelAdmin):
         )
 
 
-from . import attachment_admin  # noqa: E402, F401  (the attachments' admin, its own module)
+from . import (  # noqa: E402
+    attachment_admin,  # noqa: F401  (the attachments' admin, its own module)
+    webhook_admin,  # noqa: F401  (incoming webhooks)
+)

@@ -277,3 +277,40 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.size} bytes) by {self.uploader}"
+
+
+class Webhook(models.Model):
+    """An incoming webhook: whoever holds its URL posts into the group as its bot.
+
+    The secret is the last part of the URL (as Slack's and Mattermost's incoming
+    webhooks): CI systems and alerting tools can post to a URL but rarely sign a body.
+    Only its SHA-256 is stored, so the URL is shown once, when the webhook is made.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    #: The bot account the posts come from (`is_bot`), made for this webhook alone.
+    bot = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook"
+    )
+    name = models.CharField(max_length=64)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=16)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["conversation", "-id"], name="messaging_webhook_conv_idx")]
+
+    def __str__(self) -> str:
+        return f"Webhook “{self.name}” in conversation {self.conversation_id}"

@@ -177,6 +177,7 @@ class MeSerializer(serializers.ModelSerializer):
             "date_joined",
             "push_previews",
             "email_digest",
+            "is_bot",
         ]
         read_only_fields = fields
 
@@ -222,7 +223,14 @@ class UserPublicSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "avatar_url", "avatar_thumbnail_url"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "avatar_url",
+            "avatar_thumbnail_url",
+            "is_bot",
+        ]
         read_only_fields = fields
 
 

@@ -20,6 +20,7 @@ from chat_project.openapi import PAGINATION_HEADERS, error, invalid
 
 from . import push
 from . import serializers as s
+from .bots import BotViewSet
 from .throttles import LoginIPThrottle, PasswordResetThrottle, RegisterThrottle
 
 #: The actions of anyone: no login, and no authentication at all, so that a stale
@@ -323,3 +324,4 @@ def register(router: BaseRouter) -> None:
     router.register("users", UserViewSet, basename="users")
     router.register("notifications", NotificationViewSet, basename="notifications")
     push.register(router)
+    router.register("bots", BotViewSet, basename="bots")

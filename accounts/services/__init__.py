@@ -27,6 +27,17 @@ from .auth import (
     ws_ticket_consume,
     ws_ticket_issue,
 )
+from .bots import (
+    BOT_NOT_FOUND,
+    TOKEN_NOT_FOUND,
+    TOKEN_PREFIX,
+    api_token_authenticate,
+    bot_create,
+    bot_delete,
+    bot_get_managed,
+    bot_token_create,
+    bot_token_revoke,
+)
 from .erasure import (
     DELETED_NAME,
     check_password_confirmation,
@@ -85,6 +96,7 @@ from .users import (
 )
 
 __all__ = [
+    "BOT_NOT_FOUND",
     "DELETED_NAME",
     "NOTE_MAX_LENGTH",
     "NOTIFICATION_NOT_FOUND",
@@ -92,7 +104,15 @@ __all__ = [
     "REASON_MAX_LENGTH",
     "RECOVERY_CODE_COUNT",
     "SANCTION_MAX",
+    "TOKEN_NOT_FOUND",
+    "TOKEN_PREFIX",
+    "api_token_authenticate",
     "auth_login",
+    "bot_create",
+    "bot_delete",
+    "bot_get_managed",
+    "bot_token_create",
+    "bot_token_revoke",
     "check_can_sanction",
     "check_password_confirmation",
     "clean_reason",

@@ -230,6 +230,7 @@ def test_me_with_access_token(api_client, user):
         "date_joined": response.json()["date_joined"],
         "push_previews": False,
         "email_digest": True,
+        "is_bot": False,
     }
 
 
@@ -470,6 +471,7 @@ def test_user_search_by_prefix(client_for, user):
         "display_name",
         "avatar_url",
         "avatar_thumbnail_url",
+        "is_bot",
     }
 
 

@@ -358,6 +358,7 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.BotTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -377,7 +378,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's, with forms built from each endpoint's input serializer (chat_project/browsable.py).
+        "chat_project.browsable.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "chat_project.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chat_project.exceptions.api_exception_handler",
@@ -387,14 +389,24 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chat server API",
-    "DESCRIPTION": "REST API of the chat server. The WebSocket protocol is documented in "
-    "docs/api.md.\n\nEvery request body is JSON whose values have the types stated here "
+    "DESCRIPTION": "REST API of the chat server. The WebSocket protocol (`/ws/`) is the "
+    "AsyncAPI document [/api/asyncapi.yaml](/api/asyncapi.yaml), explained in docs/api.md "
+    '("WebSocket"); bots and incoming webhooks are in docs/api.md ("Webhooks and bots").'
+    "\n\nAuthenticate with `Authorization: Bearer <access_token>` from `POST /api/auth/login` "
+    "(people) or `Authorization: Bot <api_token>` (bots).\n\nEvery request body is JSON "
+    "whose values have the types stated here "
     "(`5` is not a string, `0` not a boolean); text anywhere in it, unknown properties "
     "included, may not contain a NUL character, and it nests at most 32 levels deep. "
     "Unknown properties are otherwise ignored. Errors are `{detail, code}`, or DRF's "
     "field errors for a `400`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Only what a client can use: a JWT (people) or a bot's API token. The session cookie
+    # serves the web UI and the browsable API (with CSRF) and is no way in for a client.
+    "AUTHENTICATION_WHITELIST": [
+        "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.BotTokenAuthentication",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH bodies keep their required fields: the views validate them whole (editing a
     # message needs its `content`), so no "Patched" components with everything optional.

@@ -69,6 +69,8 @@ THROTTLE_RATES = {
     "upload": _env("THROTTLE_UPLOAD", default="120/hour"),
     # Money transfers per user (POST /api/payments/transfers); a replay is never refused.
     "transfer": _env("THROTTLE_TRANSFER", default="20/min"),
+    # Posts per incoming webhook (POST /api/hooks/{secret}), over the bot's message rate.
+    "webhook": _env("THROTTLE_WEBHOOK", default="60/min"),
 }
 
 # --- Payments (docs/api.md, "Payments") ------------------------------------------

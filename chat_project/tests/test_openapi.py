@@ -195,7 +195,10 @@ def test_text_the_server_trims_may_not_be_blank(schema):
     assert body["content"]["pattern"] == NO_NUL
     assert body["content"]["maxLength"] == settings.MESSAGE_MAX_LENGTH
     assert "attachment_ids" in body["content"]["description"]
-    assert body["client_id"] == {
+    client_id = dict(body["client_id"])
+    assert client_id.pop("example") == "REPLACE-with-a-new-UUID-for-each-message"
+    assert "new UUID" in client_id.pop("description")
+    assert client_id == {
         "type": "string",
         "nullable": True,
         "maxLength": 64,
@@ -228,7 +231,8 @@ def test_query_limits_are_stated(schema):
 
 def test_path_ids_are_positive_64_bit_integers(schema):
     """Every path parameter is an id, but the emoji of a reaction (a text, checked by the
-    server as one emoji: docs/api.md, Reactions) and an invite link's code."""
+    server as one emoji: docs/api.md, Reactions), an invite link's code and a webhook's
+    secret."""
     parameters = [
         parameter
         for _, _, operation in operations(schema)
@@ -239,7 +243,9 @@ def test_path_ids_are_positive_64_bit_integers(schema):
     assert emoji == [{"type": "string", "minLength": 1, "maxLength": 64}] * 2  # PUT, DELETE
     codes = [p["schema"] for p in parameters if p["name"] == "code"]
     assert codes == [{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"}] * 3  # invite links
-    ids = [p["schema"] for p in parameters if p["name"] not in ("emoji", "code")]
+    secrets = [p["schema"] for p in parameters if p["name"] == "secret"]
+    assert secrets == [{"type": "string", "pattern": "^whk_[A-Za-z0-9_-]{1,124}$"}]  # webhooks
+    ids = [p["schema"] for p in parameters if p["name"] not in ("emoji", "code", "secret")]
     assert len(ids) > 20
     for id_schema in ids:
         assert id_schema == {
@@ -312,3 +318,106 @@ def test_not_all_digits_is_what_the_numeric_password_validator_refuses():
     for char in BMP[1:]:
         password = char * 8
         assert bool(pattern.search(password)) == (not refused(password)), hex(ord(char))
+
+
+# --- The schema explains itself (issue 17) --------------------------------------------------
+
+#: Words of a maintainer's note, not of a client's documentation: how the code works,
+#: where it lives, what it costs.
+DEVELOPER_NOTE = re.compile(
+    r"selector|services?\.|\bservice\b|queryset|prefetch|select_related|serializer|"
+    r"\bDRF\b|spectacular|\bmixins?\b|hot path|lean path|benchmarks\.md|architecture\.md|"
+    r"\bN\+1\b|\bTODO\b|\bFIXME\b|\bXXX\b|docstring|\bwe\b|accounts owns|friends knows|"
+    r"detail routes? only|`(GET|POST|PUT|PATCH|DELETE)`:",
+    re.IGNORECASE,
+)
+
+
+def test_every_operation_has_a_summary_and_a_description(schema):
+    missing = [
+        (method, path)
+        for method, path, operation in operations(schema)
+        if not operation.get("summary", "").strip() or not operation.get("description", "").strip()
+    ]
+    assert missing == []
+    summaries = [operation["summary"] for _, _, operation in operations(schema)]
+    assert len(set(summaries)) == len(summaries), "each summary names one operation"
+
+
+def test_no_description_is_a_developers_note(schema):
+    leaks = {
+        f"{method} {path}": DEVELOPER_NOTE.findall(operation.get("description", ""))
+        for method, path, operation in operations(schema)
+        if DEVELOPER_NOTE.search(operation.get("description", ""))
+    }
+    assert leaks == {}
+
+
+def test_the_view_docstrings_are_not_published(schema):
+    """The texts come from chat_project/api_operations.py (or the view's extend_schema)."""
+    from messaging.api.views import MessageViewSet
+
+    docstring = " ".join((MessageViewSet.__doc__ or "").split())
+    assert docstring
+    for _, _, operation in operations(schema):
+        assert docstring not in " ".join(operation["description"].split())
+
+
+def _conversation_id_schemas(node: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("name") == "conversation_id" and "schema" in node:  # a parameter
+            yield f"{where} (parameter)", node["schema"]
+        for key, value in node.items():
+            if key == "conversation_id" and isinstance(value, dict):
+                yield f"{where}/{key}", value
+            yield from _conversation_id_schemas(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for item in node:
+            yield from _conversation_id_schemas(item, where)
+
+
+def test_conversation_id_is_an_integer_everywhere(schema):
+    found = list(_conversation_id_schemas(schema))
+    assert len(found) > 8
+    for where, node in found:
+        assert resolve(schema, node).get("type") == "integer", where
+
+
+def test_only_usable_authentication_schemes_are_offered(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes == {
+        "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "botToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A bot's API token, as `Bot chatbot_...` (docs/api.md, Bots).",
+        },
+    }
+    for _, _, operation in operations(schema):
+        for requirement in operation.get("security", []):
+            assert set(requirement) <= {"jwtAuth", "botToken"}
+
+
+@pytest.mark.django_db
+def test_the_example_client_id_is_a_placeholder_the_server_refuses(schema, user):
+    from conversations.tests.factories import group_with
+
+    body = resolve(
+        schema,
+        schema["paths"]["/api/messages/"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ],
+    )
+    example = body["properties"]["client_id"]["example"]
+    assert "REPLACE" in example
+    group = group_with(user)
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.post(
+        "/api/messages",
+        {"conversation_id": group.id, "content": "hi", "client_id": example},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "documentation's example" in response.json()["client_id"][0]

@@ -85,6 +85,7 @@ class MemberSerializer(serializers.Serializer):
     role = serializers.CharField()
     avatar_url = AvatarURLField("u", source="user")
     avatar_thumbnail_url = AvatarURLField("u", small=True, source="user")
+    is_bot = serializers.BooleanField(source="user.is_bot", help_text="A bot: shown with a tag.")
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -170,6 +171,7 @@ class ConversationSerializer(serializers.ModelSerializer):
                 "muted_until": m.muted_until,
                 "user__username": m.user.username,
                 "user__display_name": m.user.display_name,
+                "user__is_bot": m.user.is_bot,
                 "user__avatar": m.user.avatar,
             }
             for m in obj.memberships.all()
@@ -196,6 +198,7 @@ class ConversationSerializer(serializers.ModelSerializer):
                     "role": row["role"],
                     "avatar_url": avatar_url,
                     "avatar_thumbnail_url": avatar_thumbnail_url,
+                    "is_bot": row["user__is_bot"],
                 }
             )
         return members

@@ -43,6 +43,7 @@ from .administration import (
     conversation_ownership_transfer,
     conversation_unban,
 )
+from .bots import conversation_bot_add, conversation_bot_remove
 from .checks import (
     BANNED,
     DESCRIPTION_MAX_LENGTH,
@@ -124,6 +125,8 @@ __all__ = [
     "check_not_muted",
     "check_usable",
     "conversation_ban",
+    "conversation_bot_add",
+    "conversation_bot_remove",
     "conversation_delete",
     "conversation_direct_get_or_create",
     "conversation_group_create",

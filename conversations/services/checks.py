@@ -101,8 +101,13 @@ def check_can_invite(actor: User, user_ids: Iterable[int]) -> None:
         return
     if ids & friends_selectors.blocked_ids_either_way(actor.id):
         raise PermissionDenied(NOT_FRIENDS)
-    if ids - friends_selectors.friend_ids(actor.id):
-        raise PermissionDenied(NOT_FRIENDS)
+    strangers = ids - friends_selectors.friend_ids(actor.id)
+    if strangers:  # the actor's own bots come in like friends
+        own_bots = User.objects.filter(
+            id__in=strangers, is_bot=True, bot_owner_id=actor.id, is_active=True
+        ).values_list("id", flat=True)
+        if strangers - set(own_bots):
+            raise PermissionDenied(NOT_FRIENDS)
 
 
 def lock(conversation_id: int) -> Conversation:

@@ -60,6 +60,7 @@ def test_list_shape(user, other_user, alice):
                 "role": "owner",
                 "avatar_url": None,
                 "avatar_thumbnail_url": None,
+                "is_bot": False,
             },
             {
                 "id": other_user.id,
@@ -68,6 +69,7 @@ def test_list_shape(user, other_user, alice):
                 "role": "member",
                 "avatar_url": None,
                 "avatar_thumbnail_url": None,
+                "is_bot": False,
             },
         ],
         "created_at": item["created_at"],

@@ -171,6 +171,7 @@ def test_group_create_emits_conversation_created_to_each_member(
             "role": "owner",
             "avatar_url": None,
             "avatar_thumbnail_url": None,
+            "is_bot": False,
         },
         {
             "id": other_user.id,
@@ -179,6 +180,7 @@ def test_group_create_emits_conversation_created_to_each_member(
             "role": "member",
             "avatar_url": None,
             "avatar_thumbnail_url": None,
+            "is_bot": False,
         },
     ]
 

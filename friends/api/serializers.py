@@ -196,6 +196,7 @@ class UserProfileSerializer(serializers.ModelSerializer):
             "last_seen",
             "blocked",
             "friend_request",
+            "is_bot",
         ]
         read_only_fields = fields
 

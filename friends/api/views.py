@@ -62,7 +62,7 @@ class FriendViewSet(api.ViewSet):
         responses={
             201: s.FriendRequestSentSerializer,
             200: s.FriendRequestSentSerializer,
-            400: invalid("yourself."),
+            400: invalid("yourself; a bot (bots do not have friends)."),
             403: error("Either of you blocks the other (`permission_denied`)."),
             404: error("No active user has that username (`not_found`)."),
             409: error("Already friends (`already_friends`) or already asked (`request_pending`)."),

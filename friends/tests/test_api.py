@@ -569,6 +569,7 @@ def test_profile_of_a_stranger(alice_client, user, carol):
         "last_seen": None,
         "blocked": False,
         "friend_request": None,
+        "is_bot": False,
     }
     assert "email" not in response.json()
 

@@ -18,6 +18,7 @@ from chat_project.inputs import StrictJSONInput
 from chat_project.openapi import NOT_BLANK, document
 from messaging.attachments import MAX_ATTACHMENTS
 from messaging.selectors import CHANGES_DEFAULT_LIMIT, CHANGES_MAX_LIMIT
+from messaging.services import CLIENT_ID_PLACEHOLDER
 
 
 def _message_text() -> StrictCharField:
@@ -61,8 +62,14 @@ class MessageCreateInputSerializer(serializers.Serializer):
         "out when `attachment_ids` are given.",
     )
     attachment_ids = _attachment_ids_field()
-    client_id = StrictCharField(
-        required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
+    client_id = document(
+        StrictCharField(
+            required=False, allow_null=True, allow_blank=True, max_length=64, trim_whitespace=False
+        ),
+        example=CLIENT_ID_PLACEHOLDER,
+        description="Your id for this message (a new UUID each time): a retry with the same "
+        "`client_id` answers the first message instead of sending it again. The example is a "
+        "placeholder and is refused.",
     )
     reply_to = JSONIntegerField(
         required=False,

@@ -66,6 +66,7 @@ def message_row_representation(
         "seq": row["seq"],
         "sender_id": row["sender_id"],
         "sender_username": row["sender__username"],
+        "sender_is_bot": row["sender__is_bot"],
         "content": "" if row["is_deleted"] else row["content"],
         "message_type": row["message_type"],
         "client_id": row["client_id"],
@@ -98,6 +99,7 @@ def _payload_of(row: Mapping[str, Any], message_type: str) -> Any:
 def _instance_row(message: Message) -> dict[str, Any]:
     row = {name: getattr(message, name) for name in MESSAGE_ROW_FIELDS if "__" not in name}
     row["sender__username"] = message.sender.username
+    row["sender__is_bot"] = getattr(message.sender, "is_bot", False)
     row["attachments"] = [] if message.is_deleted else attachments.rows_of(message)
     original = message.reply_to if message.reply_to_id is not None else None
     if original is not None:
@@ -255,6 +257,11 @@ class MessageSerializer(serializers.ModelSerializer):
     conversation_id = serializers.IntegerField(read_only=True)
     sender_id = serializers.IntegerField(read_only=True)
     sender_username = serializers.CharField(source="sender.username", read_only=True)
+    sender_is_bot = serializers.BooleanField(
+        source="sender.is_bot",
+        read_only=True,
+        help_text="The sender is a bot (an API token's or a webhook's): clients show a tag.",
+    )
     attachments = AttachmentSerializer(many=True, read_only=True)
     transfer = MessageTransferSerializer(
         read_only=True,
@@ -296,6 +303,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "seq",
             "sender_id",
             "sender_username",
+            "sender_is_bot",
             "content",
             "message_type",
             "client_id",

@@ -26,6 +26,7 @@ from .conversation_routes import ConversationMessagesViewSet
 from .pins import PinActions
 from .reactions import ReactionActions
 from .send import lean_send
+from .webhooks import WebhookViewSet
 
 HISTORY_PARAMETERS = [inputs.HistoryQuerySerializer]
 
@@ -57,7 +58,8 @@ class MessageViewSet(ReactionActions, PinActions, api.ViewSet):
             400: invalid(
                 "empty `content` without `attachment_ids`; an id in `attachment_ids` that is "
                 "not your own upload, is attached already or has expired; a `reply_to` that "
-                "is not a message of this conversation, or is deleted (`reply_to`)."
+                "is not a message of this conversation, or is deleted (`reply_to`); the "
+                "documentation's example `client_id` (`client_id`)."
             ),
             403: error("A direct chat where either user blocks the other."),
             404: error("Unknown conversation, or not a member (`not_found`)."),
@@ -186,3 +188,4 @@ def register(router: BaseRouter) -> None:
     # Only detail routes (`/api/conversations/{id}/pins` ...): the conversations app owns
     # the rest of the prefix and never imports messaging for these.
     router.register("conversations", ConversationMessagesViewSet, basename="conversation-messages")
+    router.register("conversations", WebhookViewSet, basename="conversation-webhooks")

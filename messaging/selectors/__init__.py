@@ -53,6 +53,7 @@ from .staff import (
     report_context_for_staff,
     staff_can_read_messages_q,
 )
+from .webhooks import webhook_list_for_admin
 
 __all__ = [
     "CHANGES_DEFAULT_LIMIT",
@@ -87,5 +88,6 @@ __all__ = [
     "report_context_for_staff",
     "staff_can_read_messages_q",
     "unread_mention_counts",
+    "webhook_list_for_admin",
     "with_representation",
 ]

@@ -47,6 +47,7 @@ MESSAGE_ROW_FIELDS = (
     "seq",
     "sender_id",
     "sender__username",
+    "sender__is_bot",
     "content",
     "message_type",
     "client_id",

@@ -30,7 +30,12 @@ from .attachments import (
     storage_used,
     user_uploads_purge,
 )
-from .checks import CLIENT_ID_MAX_LENGTH, MESSAGE_NOT_FOUND, REPLY_TO_INVALID
+from .checks import (
+    CLIENT_ID_MAX_LENGTH,
+    CLIENT_ID_PLACEHOLDER,
+    MESSAGE_NOT_FOUND,
+    REPLY_TO_INVALID,
+)
 from .mentions import MENTION_MAX_NAMES, MENTION_RE, mentioned_names
 from .pins import message_pin, message_unpin
 from .reactions import EMOJI_INVALID, clean_emoji, reaction_add, reaction_remove
@@ -60,10 +65,19 @@ from .store import (
     message_unredact,
 )
 from .typed import message_payload_update, message_post, system_line_post
+from .webhooks import (
+    WEBHOOK_NOT_FOUND,
+    webhook_create,
+    webhook_get_live,
+    webhook_post,
+    webhook_revoke,
+    webhook_revoke_by_staff,
+)
 
 __all__ = [
     "ALREADY_REPORTED",
     "CLIENT_ID_MAX_LENGTH",
+    "CLIENT_ID_PLACEHOLDER",
     "EMOJI_INVALID",
     "MAX_ATTACHMENTS",
     "MENTION_MAX_NAMES",
@@ -75,6 +89,7 @@ __all__ = [
     "REPORT_NOT_FOUND",
     "REPORT_REASON_MAX_LENGTH",
     "UPLOAD_NOT_FOUND",
+    "WEBHOOK_NOT_FOUND",
     "Message",
     "attachment_delete",
     "attachment_remove",
@@ -108,4 +123,9 @@ __all__ = [
     "system_line_post",
     "user_report",
     "user_uploads_purge",
+    "webhook_create",
+    "webhook_get_live",
+    "webhook_post",
+    "webhook_revoke",
+    "webhook_revoke_by_staff",
 ]

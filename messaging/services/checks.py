@@ -40,10 +40,21 @@ def clean_content(content: object) -> str:
     return text
 
 
+#: The example `client_id` of the API docs: refused, so that a request copied from the
+#: docs twice is a 400 that says what to do rather than a silent replay of the first.
+CLIENT_ID_PLACEHOLDER = "REPLACE-with-a-new-UUID-for-each-message"
+CLIENT_ID_PLACEHOLDER_REFUSED = (
+    "This is the documentation's example: give each message a client_id of its own "
+    "(a new UUID), and reuse it only to retry that message."
+)
+
+
 def clean_client_id(client_id: object) -> str | None:
     """None or '' mean "no idempotency key"; anything else must be a short string."""
     if client_id is None or client_id == "":
         return None
+    if client_id == CLIENT_ID_PLACEHOLDER:
+        raise ValidationError({"client_id": [CLIENT_ID_PLACEHOLDER_REFUSED]})
     if not isinstance(client_id, str):
         raise ValidationError({"client_id": ["client_id must be a string."]})
     try:

@@ -15,6 +15,7 @@ MESSAGE_KEYS = {
     "seq",
     "sender_id",
     "sender_username",
+    "sender_is_bot",
     "content",
     "message_type",
     "client_id",

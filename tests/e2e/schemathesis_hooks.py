@@ -64,7 +64,7 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "new_password": WEAK_PASSWORD,
     },
     ("POST", "/api/friends/request/"): {
-        "username": r"You cannot send a friend request to yourself\."
+        "username": r"You cannot send a friend request to yourself\.|Bots do not have friends\."
     },
     ("POST", "/api/users/{user_id}/block/"): {"non_field_errors": r"You cannot block yourself\."},
     ("POST", "/api/users/{user_id}/report/"): {"non_field_errors": r"You cannot report yourself\."},
@@ -72,10 +72,17 @@ RULES_NO_SCHEMA_CAN_STATE: dict[tuple[str, str], dict[str, str]] = {
         "non_field_errors": r"You cannot report your own message\."
     },
     ("PATCH", "/api/messages/{id}/"): {"non_field_errors": NOT_EDITABLE},
+    ("POST", "/api/bots/"): {"username": TAKEN + r"|You have \d+ bots already\."},
+    ("POST", "/api/bots/{id}/tokens/"): {"name": r"This bot has \d+ tokens already\."},
+    ("POST", "/api/conversations/{id}/webhooks/"): {
+        "non_field_errors": NOT_A_GROUP,
+        "name": r"This group has \d+ webhooks already\.",
+    },
     ("POST", "/api/messages/"): {
         "content": r"Message content cannot be empty\.",
         "attachment_ids": NOT_ATTACHABLE + r"|The same upload is given twice\.",
         "reply_to": r"Reply to a message of this conversation that is not deleted\.",
+        "client_id": r"This is the documentation's example: .*",
     },
     ("PUT", "/api/messages/{id}/reactions/{emoji}/"): {
         "emoji": NOT_ONE_EMOJI

@@ -8,6 +8,7 @@
 import { api } from "./api.js";
 import { personAvatar, personName } from "./avatar.js";
 import { blockPerson, unblockPerson } from "./block.js";
+import { botTag } from "./bot_tag.js";
 import { clear, h, setupDialog, toast } from "./dom.js";
 import { openReport } from "./report.js";
 import { lastSeenText, presenceLine, presenceText, readConfig } from "./shell.js";
@@ -68,7 +69,7 @@ function render() {
     if (profile.is_friend) actions.push(actionButton(gettext("Message"), () => message(profile)));
     else if (profile.friend_request?.direction === "incoming") actions.push(actionButton(gettext("Accept friend request"), () => accept(profile)));
     else if (profile.friend_request?.direction === "outgoing") actions.push(h("span", { class: "muted", text: gettext("Friend request sent") }));
-    else if (!profile.blocked) actions.push(actionButton(gettext("Add friend"), () => addFriend(profile)));
+    else if (!profile.blocked && !profile.is_bot) actions.push(actionButton(gettext("Add friend"), () => addFriend(profile)));
     actions.push(
       profile.blocked
         ? actionButton(gettext("Unblock"), () => unblock(profile), "small ghost")
@@ -86,7 +87,7 @@ function render() {
       h(
         "div",
         { class: "profile-names" },
-        h("h2", { id: "profile-name", text: name }),
+        h("h2", { id: "profile-name" }, name, profile.is_bot ? " " : null, botTag(profile.is_bot)),
         h("p", { class: "muted profile-username", text: `@${profile.username}` }),
         status ? h("p", { class: `presence ${status}`, text: presenceWords(profile, status, options.presence) }) : null,
         mine ? h("p", { class: "muted", text: gettext("This is you.") }) : null,

@@ -10,6 +10,7 @@ import { invitesSection } from "./invites.js";
 import { displayName, myRole } from "./names.js";
 import { me } from "./page.js";
 import { state, upsertConversation } from "./state.js";
+import { webhooksSection } from "./webhooks.js";
 
 const RANK = { owner: 2, admin: 1, member: 0 };
 
@@ -80,7 +81,7 @@ export function memberMenu(conversation, member, refresh) {
 /** Visibility and member limit (admins), the ban list, the invite links, deleting (owner). */
 export function adminSections(conversation, refresh) {
   if (!manages(conversation)) return [];
-  return [settingsForm(conversation, refresh), bansSection(conversation), invitesSection(conversation)];
+  return [settingsForm(conversation, refresh), bansSection(conversation), invitesSection(conversation), webhooksSection(conversation)];
 }
 
 export function deleteButton(conversation, onDeleted) {

@@ -6,6 +6,7 @@
 import { api } from "../../lib/api.js";
 import { personAvatar } from "../../lib/avatar.js";
 import { blockPerson, unblockPerson } from "../../lib/block.js";
+import { botTag } from "../../lib/bot_tag.js";
 import { h } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
 import { showProfile } from "./sender_actions.js";
@@ -69,6 +70,7 @@ export function memberList(conversation, { actions = () => [], onChange = () => 
             text: isMe ? interpolate(gettext("%(name)s (you)"), { name }, true) : name,
             onclick: (event) => showProfile(member.id, event.currentTarget),
           }),
+          botTag(member.is_bot),
           member.role && member.role !== "member" ? h("span", { class: "tag", text: member.role }) : null,
           here.has(member.id) ? h("span", { class: "tag tag-here", text: gettext("here now") }) : null,
           status ? h("span", { class: `presence ${status}`, text: presenceText(status).toLowerCase() }) : null,

@@ -17,6 +17,7 @@
 
 import { attachmentsElement } from "../../lib/attachments.js";
 import { avatar, personAvatar } from "../../lib/avatar.js";
+import { botTag } from "../../lib/bot_tag.js";
 import { clockTime, dayKey, dayLabel, fullTime, h, linkify } from "../../lib/dom.js";
 import { mentionsMe, richText } from "../../lib/rich_text.js";
 import { actionBar } from "./menu.js";
@@ -78,6 +79,7 @@ export function messageElement(message, conversation) {
   if (line) return line;
   const mine = message.sender_id === me.id;
   const parts = rowFrame(conversation, message.sender_id, message.sender_username, message.created_at, null);
+  if (parts.head && message.sender_is_bot) parts.head.append(botTag(true));
   const body = message.is_deleted
     ? h("div", { class: "msg-body deleted", text: gettext("This message was deleted.") })
     : transferBody(message) || textBody(message);
