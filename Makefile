@@ -62,6 +62,11 @@ demo: $(BIN)/.runtime ## Create demo users (alice, bob, carol / password 'demo-p
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_payments
 
+# Two workers (pytest-xdist): the browser and live-server tests mostly wait for their
+# servers, so two processes finish the suite in about half the time on two cores; every
+# worker has its own test database, Redis prefix and media folder (settings/test.py).
+PYTEST_ARGS ?= -n 2
+
 test: $(BIN)/.dev ## The whole suite, on PostgreSQL + Redis when reachable
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
