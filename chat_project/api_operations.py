@@ -12,6 +12,90 @@ Keyed by operationId; plain strings only (this module imports no app).
 #: operationId -> (summary, description). Descriptions are for clients: what the call
 #: does, who may, and what else happens (events); the errors are listed per status.
 OPERATIONS: dict[str, tuple[str, str]] = {
+    # --- accounts: password reset, two-factor, leaving, push, status --------------------
+    "auth_password_reset_create": (
+        "Ask for a password reset link",
+        "Mails a reset link to the account with this address, if there is one. The answer "
+        "is the same whether or not an account has the address (no enumeration); requests "
+        "are limited per client and per address.",
+    ),
+    "auth_password_reset_confirm_create": (
+        "Set a new password from a reset link",
+        "Takes the `uid` and `token` of a mailed link and the new password. The link works "
+        "once; every session, refresh token and socket of the account ends.",
+    ),
+    "auth_two_factor_retrieve": (
+        "Two-factor sign-in status",
+        "Whether two-factor sign-in is on, a set-up is pending, and how many recovery codes "
+        "are left.",
+    ),
+    "auth_two_factor_totp_create": (
+        "Start two-factor set-up",
+        "Returns a new authenticator secret, its otpauth URL and a QR code. Confirm it with "
+        "a code from the authenticator.",
+    ),
+    "auth_two_factor_totp_confirm_create": (
+        "Confirm two-factor set-up",
+        "Turns two-factor sign-in on with a code from the authenticator and returns ten "
+        "recovery codes, shown once. From then on logging in needs a code (`otp`).",
+    ),
+    "auth_two_factor_recovery_codes_create": (
+        "New recovery codes",
+        "With the password: ten new recovery codes; the old ones stop working.",
+    ),
+    "auth_two_factor_disable_create": (
+        "Turn two-factor sign-in off",
+        "With the password: removes the authenticator and the recovery codes.",
+    ),
+    "account_export_create": (
+        "Export your data",
+        "Starts building a JSON archive of everything of yours (profile, friends, messages, "
+        "files, reactions, notifications, payments). An `export_ready` event and a "
+        "notification say when it can be downloaded.",
+    ),
+    "account_exports_list": ("Your data exports", "Your exports, newest first, with status."),
+    "account_exports_retrieve": ("One data export", "One of your exports and its status."),
+    "account_exports_download_retrieve": (
+        "Download a data export",
+        "The archive of a finished export, to its owner only, until it expires.",
+    ),
+    "account_delete_create": (
+        "Delete your account",
+        "With the password: logs you out everywhere, erases your personal data, ends your "
+        "friendships and memberships; your messages stay, shown from a deleted user.",
+    ),
+    "push_key_retrieve": (
+        "Web push public key",
+        "The server's VAPID public key for `PushManager.subscribe`, and whether push is on.",
+    ),
+    "push_subscriptions_list": ("Your push devices", "The browsers that receive your pushes."),
+    "push_subscriptions_create": (
+        "Subscribe a browser to web push",
+        "Registers what `PushManager.subscribe()` returned. Pushes go to it while you have "
+        "no open socket.",
+    ),
+    "push_subscriptions_destroy": (
+        "Remove a push device",
+        "That browser receives no more pushes.",
+    ),
+    "users_me_status_retrieve": (
+        "Your status",
+        "Your chosen status (online, away, do not disturb, invisible) as friends see it.",
+    ),
+    "users_me_status_update": (
+        "Set your status",
+        "Friends see the new status at once (never across a block); do not disturb "
+        "silences every alert, invisible appears offline.",
+    ),
+    "conversations_notifications_retrieve": (
+        "Your notification level here",
+        "Your level (all, mentions, nothing) and mute for this conversation.",
+    ),
+    "conversations_notifications_update": (
+        "Set your notification level here",
+        'Set the level and/or mute (`muted_until`: a time, "forever" or null). Your other '
+        "devices get `notification_settings_changed`; unread counts are unchanged.",
+    ),
     # --- accounts -----------------------------------------------------------------------
     "auth_register_create": (
         "Register an account",

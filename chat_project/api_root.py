@@ -35,6 +35,8 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("uploads", "/api/uploads"),
     ("payments: wallet", "/api/payments/wallet"),
     ("payments: transactions", "/api/payments/transactions"),
+    ("web push: devices", "/api/push/subscriptions"),
+    ("your data: exports", "/api/account/exports"),
     ("bots", "/api/bots"),
     ("webhooks", "/api/docs/#/hooks/hooks_post"),
 )

@@ -93,7 +93,7 @@ def test_posting_the_message_form_works_at_the_first_try(client, user):
 @pytest.mark.parametrize(
     ("path", "fields"),
     [
-        ("/api/auth/login/", ["username", "password"]),
+        ("/api/auth/login/", ["username", "password", "otp"]),
         ("/api/friends/request/", ["username"]),
         ("/api/bots/", ["username", "display_name"]),
         (
