@@ -139,6 +139,7 @@ def test_user_updated_reaches_friends_and_co_members_after_commit(
             "display_name": user.display_name,
             "avatar_url": me["avatar_url"],
             "avatar_thumbnail_url": me["avatar_thumbnail_url"],
+            "is_bot": False,
         },
     }
     got = [(group_name, event) for group_name, event in sent_events if event == expected]
