@@ -83,7 +83,8 @@ def test_browsable_api_login_post_and_logout(browser: Any, server: Any, tmp_path
     # Not logged in: the browsable API offers our login page and comes back after it.
     page.goto("/api/conversations/")
     expect(page.locator(".response-info")).to_contain_text("HTTP 401")
-    page.get_by_role("link", name="Log in").click()
+    # The navbar's link (the 401 page's login help has one too).
+    page.locator(".navbar").get_by_role("link", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/api-auth/login/\?next=/api/conversations/$"))
     page.get_by_label("Username or email").fill("alice")
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
@@ -102,7 +103,7 @@ def test_browsable_api_login_post_and_logout(browser: Any, server: Any, tmp_path
 
     # The navbar's logout is a form button (no inline handler) and ends the session.
     page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.locator(".navbar").get_by_role("link", name="Log in")).to_be_visible()
     page.goto("/api/conversations/")
     expect(page.locator(".response-info")).to_contain_text("HTTP 401")
     context.close()
