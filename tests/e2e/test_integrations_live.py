@@ -70,10 +70,12 @@ def test_a_bot_token_posts_and_listens_like_a_user(daphne_factory):
     _, raw = accounts_services.bot_token_create(actor=alice, bot_id=bot.id)
     team = group_with(alice, bob, bot, name="Deploys")
     bot_auth = {"Authorization": f"Bot {raw}"}
+    # Tokens are made here: the ORM may not run inside the event loop below.
+    bob_token = access_token_for(bob)
 
     async def scenario() -> None:
         async with httpx.AsyncClient(base_url=server.url, timeout=WS_WAIT) as http:
-            bob_ws = await open_live_socket(server, token=access_token_for(bob))
+            bob_ws = await open_live_socket(server, token=bob_token)
             ticket = (await http.post("/api/auth/ws-ticket", headers=bot_auth)).json()["ticket"]
             bot_ws = await open_live_socket(server, query=f"?ticket={ticket}")
 
@@ -90,7 +92,7 @@ def test_a_bot_token_posts_and_listens_like_a_user(daphne_factory):
             await http.post(
                 "/api/messages",
                 json={"conversation_id": team.pk, "content": "thanks bot"},
-                headers=auth(access_token_for(bob)),
+                headers=auth(bob_token),
             )
             heard = await bot_ws.wait_for("new_message", within=WS_WAIT)
             while heard["message"]["content"] != "thanks bot":
