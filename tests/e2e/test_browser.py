@@ -729,7 +729,8 @@ def test_presence_is_unknown_while_our_own_connection_is_down(people):
     bob.context.close()  # bob goes away while alice hears nothing
     alice.context.set_offline(False)
     wait_connected(a)
-    expect(a.locator("#pane-sub")).to_have_text("Offline", timeout=15_000)
+    # Offline now, with when he was last seen (issue 18: last seen for offline friends).
+    expect(a.locator("#pane-sub")).to_have_text(re.compile(r"^Last seen "), timeout=15_000)
     expect(row_dot).to_have_class(re.compile(r"\boffline\b"))
 
 
