@@ -362,6 +362,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_METADATA_CLASS": "chat_project.metadata.Metadata",
     "DEFAULT_THROTTLE_CLASSES": [
         "chat_project.throttling.AnonRateThrottle",
         "chat_project.throttling.UserRateThrottle",

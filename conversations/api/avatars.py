@@ -35,10 +35,6 @@ class MyAvatarViewSet(api.ViewSet):
     parser_classes = [MultiPartParser]
     queryset = api.schema_only(User)
 
-    def get_object(self) -> User:
-        """You (DRF's OPTIONS asks for the object a PUT would change)."""
-        return request_user(self.request)
-
     @extend_schema(
         methods=["PUT"],
         request=FILE_BODY,

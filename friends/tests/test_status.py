@@ -135,6 +135,13 @@ def test_bad_bodies_are_400_naming_the_field(user, client_for, body, field):
     assert list(response.json()) == [field]
 
 
+def test_options_describes_the_status_route(user, client_for):
+    """DRF's OPTIONS looks up the object a PUT changes: a route without an id was a 500."""
+    response = client_for(user).options(URL)
+    assert response.status_code == 200
+    assert "status" in response.json()["actions"]["PUT"]
+
+
 def test_anonymous_is_401(api_client):
     assert api_client.get(URL).status_code == 401
 
