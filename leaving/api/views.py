@@ -39,8 +39,9 @@ class AccountViewSet(api.ViewSet):
         request=s.AccountDeleteInputSerializer,
         responses={204: None, 400: invalid("a wrong `password`.")},
     )
-    @action(detail=False, methods=["post"])
-    def delete(self, request: Request) -> Response:
+    # Not named `delete`: a viewset method of that name answers HTTP DELETE on every route.
+    @action(detail=False, methods=["post"], url_path="delete")
+    def delete_account(self, request: Request) -> Response:
         data = api.valid_input(s.AccountDeleteInputSerializer, request.data)
         services.account_delete(actor=request_user(request), password=data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -65,7 +66,9 @@ class ExportViewSet(api.ViewSet):
     @extend_schema(
         responses={
             (200, "application/json"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The archive (a JSON file)."
+                OpenApiTypes.OBJECT,
+                description="The archive: a JSON document (`format`: `chat-export/1`), "
+                "sent as a file download (`Content-Disposition: attachment`).",
             ),
             409: error("Not built yet (`export_not_ready`), or it failed."),
             410: error("Past its expiry: the file is deleted (`export_expired`)."),

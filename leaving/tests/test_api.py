@@ -71,3 +71,13 @@ def test_the_export_list_costs_one_query(user, client_for, n, django_assert_num_
 def test_delete_needs_a_password_field(user, client_for):
     response = client_for(user).post("/api/account/delete", {}, format="json")
     assert response.status_code == 400 and "password" in response.json()
+
+
+@pytest.mark.parametrize("path", ["/api/account/delete", "/api/account/export"])
+def test_the_account_routes_take_post_only(user, client_for, path):
+    """The action was a method named `delete`, which DRF also routed HTTP DELETE to (on
+    both routes, advertised in `Allow`): a DELETE with the password deleted the account."""
+    api = client_for(user)
+    response = api.delete(path, {"password": "whatever"}, format="json")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST, OPTIONS"
