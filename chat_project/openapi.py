@@ -139,11 +139,19 @@ def document[F: serializers.Field](field: F, **schema: Any) -> F:
     """Schema-only rules of `field` that a service enforces after the serializer (such as
     "not blank after trimming" for a message's `content`): merged into its schema, the
     field itself is unchanged."""
+    return _marked(field, _openapi_rules=schema)
+
+
+def sometimes[F: serializers.Field](field: F) -> F:
+    """A read-only field that only some representations carry (a notification's `outcome`,
+    only on `report_handled`): drf-spectacular lists every read-only field as required."""
+    return _marked(field, _openapi_sometimes=True)
+
+
+def _marked[F: serializers.Field](field: F, **marks: Any) -> F:
     # On the class: a serializer deep-copies its fields by calling their class again.
     cls = field.__class__
-    field.__class__ = type(
-        cls.__name__, (cls,), {"_openapi_rules": schema, "__module__": cls.__module__}
-    )
+    field.__class__ = type(cls.__name__, (cls,), {**marks, "__module__": cls.__module__})
     return field
 
 
@@ -319,6 +327,9 @@ class AutoSchema(openapi.AutoSchema):
                 _constrain_list(field, field_schema)
             elif _may_be_blank_email(serializer, field):
                 _allow_empty_string(field_schema)
+        sometimes = {name for name, field in fields.items() if hasattr(field, "_openapi_sometimes")}
+        if sometimes and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in sometimes]
         return schema
 
 

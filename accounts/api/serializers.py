@@ -13,7 +13,7 @@ from accounts.models import Notification, User, username_validator
 from accounts.tokens import access_token_lifetime
 from chat_project.avatars import AvatarURLField
 from chat_project.inputs import StrictJSONInput
-from chat_project.openapi import NOT_ALL_DIGITS, document
+from chat_project.openapi import NOT_ALL_DIGITS, document, sometimes
 
 
 def _password_rules() -> dict[str, Any]:
@@ -260,11 +260,12 @@ class NotificationSerializer(serializers.ModelSerializer):
         help_text="Who caused it; null for `report_handled` (moderators stay anonymous).",
     )
     type = NotificationTypeField(read_only=True)
-    outcome = serializers.ChoiceField(
-        choices=["action_taken", "no_action"],
-        read_only=True,
-        required=False,
-        help_text="Only for `report_handled`: whether moderators acted (never how).",
+    outcome = sometimes(
+        serializers.ChoiceField(
+            choices=["action_taken", "no_action"],
+            read_only=True,
+            help_text="Only for `report_handled`: whether moderators acted (never how).",
+        )
     )
 
     class Meta:

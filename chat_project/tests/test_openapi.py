@@ -291,6 +291,31 @@ def test_patch_bodies_keep_their_required_fields(schema):
     assert resolve(schema, edit["content"]["application/json"]["schema"])["required"] == ["content"]
 
 
+def test_a_field_only_some_representations_carry_is_not_required(schema):
+    """schemathesis found every notification but `report_handled` violating the schema."""
+    notification = schema["components"]["schemas"]["Notification"]
+    assert "outcome" in notification["properties"]
+    assert "outcome" not in notification["required"]
+    assert {"id", "type", "actor", "is_read"} <= set(notification["required"])
+
+
+def test_muted_until_says_which_strings_it_takes(schema):
+    """schemathesis sent `"0"` (any string, as the schema said) and got a 400."""
+    put = schema["paths"]["/api/conversations/{id}/notifications/"]["put"]
+    body = resolve(schema, put["requestBody"]["content"]["application/json"]["schema"])
+    assert body["properties"]["muted_until"]["anyOf"] == [
+        {"format": "date-time"},
+        {"enum": ["forever"]},
+    ]
+
+
+def test_the_export_download_is_a_json_document(schema):
+    """It was documented as binary while served as application/json (schemathesis)."""
+    download = schema["paths"]["/api/account/exports/{id}/download/"]["get"]
+    document = body_schema(download["responses"]["200"])
+    assert document == {"type": "object", "additionalProperties": {}}
+
+
 # --- the patterns say exactly what the server does -----------------------------------------
 
 BMP = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]

@@ -396,12 +396,16 @@ class NotificationSettingsInputSerializer(StrictJSONInput):
         allow_null=True,
         help_text="`all`, `mentions` or `nothing`; null goes back to the kind's default.",
     )
-    muted_until = serializers.CharField(
-        required=False,
-        allow_null=True,
-        max_length=64,
-        help_text='An ISO 8601 instant, `"forever"` (until you unmute) or null (unmute). '
-        "An instant in the past unmutes.",
+    muted_until = document(
+        serializers.CharField(
+            required=False,
+            allow_null=True,
+            max_length=64,
+            help_text='An ISO 8601 instant, `"forever"` (until you unmute) or null (unmute). '
+            "An instant in the past unmutes.",
+        ),
+        # What conversations.services.notifications.clean_muted_until takes.
+        anyOf=[{"format": "date-time"}, {"enum": ["forever"]}],
     )
 
 
