@@ -10,6 +10,9 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
+#: `ws`, real WebSockets through the consumer (tests/sockets.py), for every app's tests.
+pytest_plugins = ["tests.sockets"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if getattr(settings, "SERVICES_AVAILABLE", True):

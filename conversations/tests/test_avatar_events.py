@@ -9,9 +9,8 @@ from django.test import Client
 from conversations import avatars
 from conversations.tests.factories import group_with
 from friends.tests.factories import make_friends
-from messaging.tests import test_consumers
-from messaging.tests.test_consumers import BACKGROUND, next_of
 from tests import files
+from tests.sockets import BACKGROUND, next_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -20,7 +19,6 @@ pytestmark = [
 ]
 
 #: The consumer tests' fixture: sockets as a user (Bearer), all closed after the test.
-ws = test_consumers.ws
 
 
 async def test_a_friend_s_socket_gets_user_updated_with_the_new_avatar(ws, user, other_user):

@@ -4,58 +4,24 @@ messaging/tests/test_consumers.py covers create/add/remove/update/delete; this f
 the paths only this app has: joining a public room and leaving with an admin hand-over.
 """
 
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Collection
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.ws_auth import WebSocketAuthMiddlewareStack
 from conversations import services
 from conversations.tests.factories import group_with, public_room_with
 from messaging import services as messaging_services
-from messaging.routing import websocket_urlpatterns
+from tests import sockets
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
 
-APP = WebSocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-WAIT = 5
-PRESENCE = {"user_online", "user_offline"}
+PRESENCE = sockets.PRESENCE
 
 
-@pytest.fixture
-async def ws() -> AsyncIterator[Callable[..., Any]]:
-    opened: list[WebsocketCommunicator] = []
-
-    async def open_socket(user) -> WebsocketCommunicator:
-        token = await database_sync_to_async(
-            lambda: str(RefreshToken.for_user(user).access_token)
-        )()
-        comm = WebsocketCommunicator(
-            APP, "/ws/", headers=[(b"authorization", f"Bearer {token}".encode())]
-        )
-        opened.append(comm)
-        connected, _ = await comm.connect(timeout=WAIT)
-        assert connected
-        assert (await comm.receive_json_from(timeout=WAIT))["type"] == "connected"
-        return comm
-
-    yield open_socket
-    for comm in opened:
-        with contextlib.suppress(Exception):  # already closed by the server
-            await comm.disconnect(timeout=WAIT)
-
-
-async def next_of(comm: WebsocketCommunicator, kind: str, skip: set[str] = PRESENCE) -> dict:
-    while True:
-        frame = await comm.receive_json_from(timeout=WAIT)
-        if frame["type"] == kind:
-            return frame
-        assert frame["type"] in skip, f"expected {kind}, got {frame}"
+async def next_of(comm: Any, kind: str, skip: Collection[str] = PRESENCE) -> dict:
+    return await sockets.next_of(comm, kind, skip)
 
 
 async def test_joining_a_public_room_subscribes_the_joiner_live(ws, user, other_user):

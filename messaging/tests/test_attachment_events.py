@@ -9,12 +9,10 @@ from django.test import Client
 
 from conversations.tests.factories import group_with
 from messaging import services
-from messaging.tests import test_consumers
-from messaging.tests.test_consumers import BACKGROUND, next_of
 from tests import files
+from tests.sockets import BACKGROUND, next_of
 
 #: The consumer tests' fixture: sockets as a user (Bearer), all closed after the test.
-ws = test_consumers.ws
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

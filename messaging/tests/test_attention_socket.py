@@ -11,9 +11,10 @@ from conversations import services as conversation_services
 from conversations.tests.factories import group_with, public_room_with
 from friends import status as status_services
 from messaging import services as messaging_services
-from messaging.tests.test_consumers import BACKGROUND, WAIT, friends, next_of, ws
+from messaging.tests.test_consumers import friends
+from tests.sockets import BACKGROUND, WAIT, next_of
 
-__all__ = ["friends", "ws"]  # fixtures
+__all__ = ["friends"]  # fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
 

@@ -11,10 +11,7 @@ from channels.db import database_sync_to_async
 
 from conversations.tests.factories import group_with
 from messaging import services
-from messaging.tests import test_consumers
-from messaging.tests.test_consumers import BACKGROUND, next_of
-
-ws = test_consumers.ws  # the fixture that opens sockets, shared with the consumer's tests
+from tests.sockets import BACKGROUND, next_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
 

@@ -12,20 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services as account_services
-from accounts.ws_auth import WebSocketAuthMiddlewareStack
 from chat_project import realtime
 from chat_project.api import iso_datetime
 from chat_project.realtime import bus as buses
@@ -42,57 +37,9 @@ from messaging.consumers import (
     CLOSE_TOO_MANY_SOCKETS,
     CLOSE_UNAUTHENTICATED,
 )
-from messaging.routing import websocket_urlpatterns
+from tests.sockets import APP, BACKGROUND, PRESENCE, WAIT, bearer, next_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
-
-APP = WebSocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-WAIT = 5  # generous: only ever a ceiling for waiting on an event
-
-
-@database_sync_to_async
-def bearer(user) -> list[tuple[bytes, bytes]]:
-    token = str(RefreshToken.for_user(user).access_token)
-    return [(b"authorization", f"Bearer {token}".encode())]
-
-
-async def next_of(comm: WebsocketCommunicator, kind: str, skip: set[str] = frozenset()) -> dict:
-    """The next frame of type `kind`, passing over frames whose type is in `skip`."""
-    while True:
-        frame = await comm.receive_json_from(timeout=WAIT)
-        if frame["type"] == kind:
-            return frame
-        assert frame["type"] in skip, f"expected {kind}, got {frame}"
-
-
-PRESENCE = {"user_online", "user_offline"}
-#: Frames other tests are about, passed over where they may interleave.
-BACKGROUND = PRESENCE | {"notification"}
-
-
-@pytest.fixture
-async def ws() -> AsyncIterator[Callable[..., Any]]:
-    """Open sockets as a user (Bearer header); every socket is closed after the test."""
-    opened: list[WebsocketCommunicator] = []
-
-    async def open_socket(user, *, headers=None, expect_connected: bool = True):
-        comm = WebsocketCommunicator(APP, "/ws/", headers=headers or await bearer(user))
-        opened.append(comm)
-        connected, _ = await comm.connect(timeout=WAIT)
-        assert connected
-        if expect_connected:
-            frame = await comm.receive_json_from(timeout=WAIT)
-            assert frame == {
-                "type": "connected",
-                "message": "WebSocket connected successfully",
-                "user_id": user.pk,
-            }
-        return comm
-
-    yield open_socket
-    for comm in opened:
-        with contextlib.suppress(Exception):  # already closed by the server
-            await comm.disconnect(timeout=WAIT)
 
 
 @pytest.fixture

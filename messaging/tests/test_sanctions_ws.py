@@ -14,8 +14,7 @@ from accounts.tests.factories import UserFactory
 from conversations import services as conversations_services
 from conversations.tests.factories import group_with
 from messaging.consumers import CLOSE_SESSION_ENDED, CLOSE_UNAUTHENTICATED
-from messaging.tests.test_consumers import APP, BACKGROUND, WAIT, bearer, next_of
-from messaging.tests.test_consumers import ws as ws
+from tests.sockets import APP, BACKGROUND, WAIT, bearer, next_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
 

@@ -7,9 +7,9 @@ from channels.db import database_sync_to_async
 
 from conversations.tests.factories import direct_conversation
 from friends.tests.factories import make_friends
-from messaging.tests.test_consumers import PRESENCE, WAIT, ws  # noqa: F401  (fixture)
 from payments import services
 from payments.tests.factories import fund
+from tests.sockets import PRESENCE, WAIT
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_services]
 
@@ -42,7 +42,7 @@ def pay(user, other_user):
     return transfer
 
 
-async def test_the_transfer_message_and_balances_reach_both_sockets(ws, user, other_user):  # noqa: F811
+async def test_the_transfer_message_and_balances_reach_both_sockets(ws, user, other_user):
     direct = await setup(user, other_user)
     alice, bob = await ws(user), await ws(other_user)
     transfer = await pay(user, other_user)
@@ -94,7 +94,7 @@ def reverse(treasurer, transfer):
 
 
 async def test_a_reversal_updates_the_message_and_both_balances_live(
-    ws,  # noqa: F811
+    ws,
     user,
     other_user,
     treasurer,
