@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.needs_services, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.needs_services, pytest.mark.timeout(660)]
 
 
 @pytest.fixture

@@ -35,7 +35,10 @@ from payments import services as payment_services
 from payments.tests.factories import fund
 
 # Ids from 1, whatever ran before in this session: the same seed makes the same run.
-pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
+    pytest.mark.timeout(660),  # the subprocess guard below, and the set-up around it
+]
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
