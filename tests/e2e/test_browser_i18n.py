@@ -182,3 +182,23 @@ def test_an_english_browser_gets_english(people):
     expect(dividers.nth(0)).to_contain_text("15 March")  # en-GB: the browser's variant
     expect(dividers.nth(1)).to_have_text("Today")
     assert "Hôm nay" not in page.content()
+
+
+def test_dates_follow_the_language_chosen_in_settings_not_the_browsers(people):
+    """Vietnamese chosen in settings, an English (en-US) browser: a mute's end is written
+    the Vietnamese way. The mute texts used the browser's own locale (`toLocaleString`)."""
+    from conversations.services.notifications import conversation_notifications_set
+
+    alice = UserFactory(username="alice", language="vi")
+    bob = UserFactory(username="bob")
+    conversation_id = conversation_with_history(alice, bob)
+    until = datetime(2030, 3, 15, 7, 5, tzinfo=UTC)
+    off_loop(
+        lambda: conversation_notifications_set(
+            actor=alice, conversation_id=conversation_id, muted_until=until.isoformat()
+        )
+    )
+    page = people(alice, timezone_id="UTC").page  # locale en-US
+    page.goto("/accounts/settings/")
+    muted = page.locator("#muted-list li")
+    expect(muted).to_contain_text("15 thg 3, 2030")  # en-US would write "Mar 15, 2030"

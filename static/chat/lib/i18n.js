@@ -21,6 +21,7 @@ const fullFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeSt
 const relativeDays = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
 const weekdayFormat = new Intl.DateTimeFormat(locale, { weekday: "long", month: "long", day: "numeric" });
 const longDateFormat = new Intl.DateTimeFormat(locale, { year: "numeric", month: "long", day: "numeric" });
+const weekdayTimeFormat = new Intl.DateTimeFormat(locale, { weekday: "short", hour: "2-digit", minute: "2-digit" });
 
 /** Short time for lists: the clock time today, else the date. */
 export function shortTime(iso) {
@@ -38,6 +39,18 @@ export function fullTime(iso) {
 /** The clock time alone (a message list says the day in its day separators). */
 export function clockTime(iso) {
   return iso ? timeFormat.format(new Date(iso)) : "";
+}
+
+/** A calendar date alone ("March 15, 2027"). */
+export function longDate(iso) {
+  return iso ? longDateFormat.format(new Date(iso)) : "";
+}
+
+/** A time within the coming week: the clock time today, else the weekday and time ("Tue 14:05"). */
+export function soonTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return date.toDateString() === new Date().toDateString() ? timeFormat.format(date) : weekdayTimeFormat.format(date);
 }
 
 /** A local calendar day, as a key: two times are on the same day when their keys match. */

@@ -5,6 +5,7 @@
 import { api } from "../lib/api.js";
 import { h, toast } from "../lib/dom.js";
 import { notificationPermission, requestNotificationPermission } from "../lib/desktop_notify.js";
+import { fullTime } from "../lib/i18n.js";
 
 const section = document.getElementById("notify-settings");
 
@@ -32,7 +33,7 @@ function conversationName(conversation, meId) {
 function mutedUntilText(iso) {
   const until = new Date(iso);
   if (until.getUTCFullYear() >= 9999) return gettext("until you unmute");
-  return interpolate(gettext("until %(when)s"), { when: until.toLocaleString() }, true);
+  return interpolate(gettext("until %(when)s"), { when: fullTime(iso) }, true);
 }
 
 async function showMuted() {

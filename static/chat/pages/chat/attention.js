@@ -7,6 +7,7 @@
 import { api } from "../../lib/api.js";
 import { toast } from "../../lib/dom.js";
 import { notifyDesktop, setFaviconBadge } from "../../lib/desktop_notify.js";
+import { soonTime } from "../../lib/i18n.js";
 import { togglePopupMenu } from "../../lib/popup_menu.js";
 import { conversationTitle, memberName } from "./names.js";
 import { socket } from "./page.js";
@@ -29,12 +30,7 @@ function mutedForever(conversation) {
 export function mutedText(conversation) {
   if (!isMuted(conversation)) return "";
   if (mutedForever(conversation)) return gettext("Muted until you unmute");
-  const until = new Date(conversation.muted_until);
-  const sameDay = until.toDateString() === new Date().toDateString();
-  const when = sameDay
-    ? until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : until.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
-  return interpolate(gettext("Muted until %(when)s"), { when }, true);
+  return interpolate(gettext("Muted until %(when)s"), { when: soonTime(conversation.muted_until) }, true);
 }
 
 /** The unread total of the title and the favicon: muted conversations are left out. */

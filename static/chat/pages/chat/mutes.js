@@ -3,6 +3,7 @@
 // and is disabled there; `muted`/`unmuted` events change it live, and a mute ending opens
 // the composer again by itself. The server refuses the send anyway (403 / `error` `muted`).
 
+import { fullTime } from "../../lib/i18n.js";
 import { app, els, socket } from "./page.js";
 import { state } from "./state.js";
 
@@ -48,7 +49,7 @@ export function renderMute() {
     element.textContent = "";
     return;
   }
-  const when = new Date(until).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  const when = fullTime(until);
   element.textContent = interpolate(
     gettext("A moderator muted you here: you can read, but not send, until %(when)s."),
     { when },

@@ -5,6 +5,7 @@
 
 import { api } from "../../lib/api.js";
 import { $, h, setupDialog } from "../../lib/dom.js";
+import { fullTime, longDate } from "../../lib/i18n.js";
 
 function sizeText(bytes) {
   if (bytes === null || bytes === undefined) return "";
@@ -18,7 +19,7 @@ function statusText(exp) {
     case "pending":
       return gettext("Being prepared…");
     case "ready":
-      return interpolate(gettext("Ready until %(date)s"), { date: new Date(exp.expires_at).toLocaleDateString() }, true);
+      return interpolate(gettext("Ready until %(date)s"), { date: longDate(exp.expires_at) }, true);
     case "failed":
       return gettext("Failed. Please try again.");
     default:
@@ -27,7 +28,7 @@ function statusText(exp) {
 }
 
 function exportRow(exp) {
-  const when = new Date(exp.created_at).toLocaleString();
+  const when = fullTime(exp.created_at);
   const parts = [h("span", { class: "export-when", text: when }), " · ", h("span", { class: "export-state", text: statusText(exp) })];
   if (exp.status === "ready" && exp.download_url) {
     parts.push(" · ", h("a", { href: exp.download_url, class: "export-download", download: "", text: interpolate(gettext("Download (%(size)s)"), { size: sizeText(exp.size) }, true) }));
