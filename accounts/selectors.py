@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from .models import Notification, User
+from .models import ApiToken, Notification, User
 
 USER_SEARCH_LIMIT = 20
 #: The one not-found for a user id: unknown, and (where only active users count) disabled.
@@ -20,6 +20,18 @@ def user_search(*, query: str, exclude_user: User | None = None) -> QuerySet[Use
 
 def user_get_active(*, user_id: int) -> User:
     return User.objects.get(pk=user_id, is_active=True)
+
+
+def bot_list_for_owner(*, owner: User) -> QuerySet[User]:
+    """The bot accounts `owner` made (not webhooks' bots), still active, oldest first."""
+    return User.objects.filter(bot_owner=owner, is_bot=True, is_active=True, webhook=None).order_by(
+        "id"
+    )
+
+
+def bot_token_list(*, bot: User) -> QuerySet[ApiToken]:
+    """A bot's tokens not revoked, newest first (`bot` as `bot_get_managed` returned it)."""
+    return ApiToken.objects.filter(user=bot, revoked_at__isnull=True).order_by("-id")
 
 
 def notification_list_for_user(*, user: User, unread: bool = False) -> QuerySet[Notification]:

@@ -13,8 +13,8 @@ class ExportAdmin(admin.ModelAdmin):
     search_fields = ["user__username"]
     readonly_fields = ["user", "status", "file", "size", "created_at", "finished_at", "expires_at"]
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -4,14 +4,13 @@ each tokens and revokes them; the bot then calls the API with `Authorization: Bo
 
 import re
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import ApiToken, User, username_validator
 from accounts.request_user import request_user
 from chat_project import api
@@ -70,23 +69,20 @@ class ApiTokenCreateInputSerializer(StrictJSONInput):
 BOT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The bot's user id.")
 
 
-class BotViewSet(mixins.ListModelMixin, api.ViewSet):
+class BotViewSet(api.ViewSet):
     """Your bots and their tokens."""
 
     queryset = api.schema_only(User)
     serializer_class = BotSerializer
 
-    def get_queryset(self) -> QuerySet[User]:
-        return User.objects.filter(
-            bot_owner=request_user(self.request), is_bot=True, is_active=True, webhook=None
-        ).order_by("id")
-
     @extend_schema(
         summary="List your bots",
         description="The bot accounts you made (not webhooks' bots), oldest first.",
+        responses={200: BotSerializer(many=True)},
     )
-    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().list(request, *args, **kwargs)
+    def list(self, request: Request) -> Response:
+        bots = selectors.bot_list_for_owner(owner=request_user(request))
+        return Response(BotSerializer(bots, many=True).data)
 
     @extend_schema(
         summary="Create a bot",
@@ -140,7 +136,7 @@ class BotViewSet(mixins.ListModelMixin, api.ViewSet):
         bot_id = id_or_404(pk, services.BOT_NOT_FOUND)
         if request.method == "GET":
             bot = services.bot_get_managed(actor=actor, bot_id=bot_id)
-            rows = bot.api_tokens.filter(revoked_at__isnull=True)
+            rows = selectors.bot_token_list(bot=bot)
             return Response(ApiTokenSerializer(rows, many=True).data)
         data = api.valid_input(ApiTokenCreateInputSerializer, request.data)
         token, raw = services.bot_token_create(actor=actor, bot_id=bot_id, name=data["name"])

@@ -1,6 +1,7 @@
 import pytest
 from django.test import override_settings
 
+from accounts.models import User
 from conversations.models import ConversationMember
 from conversations.tests.factories import group_with
 from friends.models import Block
@@ -435,7 +436,9 @@ def test_history_unknown_conversation_is_404(alice, conversation_id):
 def test_history_query_count_constant(alice, user, user_factory, group, django_assert_num_queries):
     def add(count):
         for _ in range(count):
-            sender = user_factory()
+            # Every sender has an avatar (a column of the user; a message names its sender,
+            # whose picture is the member's in the conversation: docs/api.md, "Avatars").
+            sender = user_factory(avatar=f"{User.objects.count():032x}")
             ConversationMember.objects.create(conversation=group, user=sender)
             message = MessageFactory(conversation=group, sender=sender)
             AttachmentFactory.create_batch(2, message=message)

@@ -1,5 +1,6 @@
-"""Attachments over real sockets: `new_message` carries them, each socket with URLs signed
-for its own user (the hub signs per recipient), and `send_message` attaches uploads."""
+"""Attachments over real sockets: `new_message` and a `catch_up` answer carry them, each
+socket with URLs signed for its own user (the hub signs per recipient), and
+`send_message` attaches uploads."""
 
 from __future__ import annotations
 
@@ -54,6 +55,47 @@ async def test_new_message_carries_attachments_signed_for_each_recipient(ws, use
     }
     assert await status_of(bobs["url"]) == 200
     assert await status_of(bobs["thumbnail_url"]) == 200
+
+
+async def test_a_catch_up_frame_carries_attachments_signed_for_the_socket(ws, user, other_user):
+    """Bob was away while Alice sent a picture and a file: his `catch_up` answer has them
+    (every field), signed for him; once she deletes the message, the next one has none
+    and the old link is dead."""
+    group = await sync_to_async(group_with)(user, other_user)
+    picture, notes = await upload(user), await upload(user, "notes.png")
+    message, _ = await sync_to_async(services.message_send)(
+        actor=user, conversation_id=group.id, content="", attachment_ids=[notes.id, picture.id]
+    )
+    bob = await ws(other_user)
+    await bob.send_json_to({"type": "catch_up", "conversation_id": group.id, "since": 0})
+    answer = await next_of(bob, "changes", BACKGROUND)
+    (caught,) = answer["messages"]
+    assert caught["id"] == message.id
+    first, second = caught["attachments"]
+    assert first == {
+        "id": notes.id,
+        "name": "notes.png",
+        "size": notes.size,
+        "content_type": "image/png",
+        "width": notes.width,
+        "height": notes.height,
+        "url": first["url"],
+        "thumbnail_url": first["thumbnail_url"],
+    }
+    assert second["id"] == picture.id
+    assert {viewer_of(a[key]) for a in (first, second) for key in ("url", "thumbnail_url")} == {
+        other_user.id
+    }
+    assert await status_of(first["url"]) == 200
+    assert await status_of(second["thumbnail_url"]) == 200
+
+    await sync_to_async(services.message_delete)(actor=user, message_id=message.id)
+    await bob.send_json_to(
+        {"type": "catch_up", "conversation_id": group.id, "since": answer["cursor"]}
+    )
+    (deleted,) = (await next_of(bob, "changes", BACKGROUND | {"message_deleted"}))["messages"]
+    assert (deleted["id"], deleted["is_deleted"], deleted["attachments"]) == (message.id, True, [])
+    assert await status_of(first["url"]) == 404
 
 
 async def test_send_message_attaches_uploads_and_the_ack_is_signed_for_the_sender(

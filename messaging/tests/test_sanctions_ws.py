@@ -20,16 +20,19 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_service
 
 
 @pytest.fixture
-def moderator(db):
-    """A superuser: a transactional test's flush drops the migration's `moderators` group."""
+def superuser_moderator(db):
+    """A superuser in place of conftest's `moderator`: a transactional test's flush drops
+    the migration's `moderators` group, so a member of it would hold no permission here."""
     return UserFactory(username="mod", is_staff=True, is_superuser=True)
 
 
-async def test_a_suspension_closes_the_live_socket_and_refuses_a_new_one(ws, moderator, other_user):
+async def test_a_suspension_closes_the_live_socket_and_refuses_a_new_one(
+    ws, superuser_moderator, other_user
+):
     headers = await bearer(other_user)  # a token minted before the suspension
     live = await ws(other_user, headers=headers)
     await database_sync_to_async(accounts_services.user_suspend)(
-        actor=moderator,
+        actor=superuser_moderator,
         user_id=other_user.id,
         until=timezone.now() + timedelta(hours=1),
         reason="raid",
@@ -49,13 +52,17 @@ async def test_a_suspension_closes_the_live_socket_and_refuses_a_new_one(ws, mod
 
 
 async def test_a_mute_refuses_send_message_and_the_socket_stays_usable(
-    ws, moderator, user, other_user
+    ws, superuser_moderator, user, other_user
 ):
     room = await database_sync_to_async(group_with)(user, other_user, name="Weekend hike")
     bob = await ws(other_user)
     until = timezone.now() + timedelta(hours=2)
     await database_sync_to_async(conversations_services.user_mute)(
-        actor=moderator, user_id=other_user.id, conversation_id=room.id, until=until, reason="x"
+        actor=superuser_moderator,
+        user_id=other_user.id,
+        conversation_id=room.id,
+        until=until,
+        reason="x",
     )
     muted = await next_of(bob, "muted", BACKGROUND)
     assert muted["conversation_id"] == room.id

@@ -28,6 +28,11 @@ def send(actor, conversation, content="hello", **kwargs):
     )
 
 
+def iso(value) -> str:
+    """A timestamp as the JSON payloads write it (UTC, "Z")."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def marker(user, conversation):
     return ConversationMember.objects.get(user=user, conversation=conversation)
 
@@ -76,14 +81,35 @@ def test_send_emits_new_message_after_commit(
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "new_message", "message": dict(MessageSerializer(message).data)},
+            {
+                "type": "new_message",
+                "message": {
+                    "id": message.id,
+                    "conversation_id": group.id,
+                    "seq": 1,
+                    "change_seq": 1,
+                    "sender_id": user.id,
+                    "sender_username": "alice",
+                    "sender_is_bot": False,
+                    "message_type": "text",
+                    "content": "hello",
+                    "content_html": "<p>hello</p>",
+                    "client_id": None,
+                    "created_at": iso(message.created_at),
+                    "edited_at": None,
+                    "is_deleted": False,
+                    "mentions": [],
+                    "attachments": [],
+                    "reactions": [],
+                    "reply_to": None,
+                    "pinned_at": None,
+                    "pinned_by_id": None,
+                    "system": None,
+                    "transfer": None,
+                },
+            },
         )
     ]
-    payload = sent_events[0][1]["message"]
-    assert payload["content"] == "hello"
-    assert payload["sender_username"] == "alice"
-    assert payload["seq"] == 1
-    assert payload["conversation_id"] == group.id
 
 
 def test_rolled_back_send_emits_nothing_and_leaves_no_trace(
@@ -398,7 +424,33 @@ def test_edit_changes_text_and_emits(user, group, sent_events, django_capture_on
     assert sent_events == [
         (
             f"conversation.{group.id}",
-            {"type": "message_updated", "message": dict(MessageSerializer(edited).data)},
+            {
+                "type": "message_updated",
+                "message": {
+                    "id": message.id,
+                    "conversation_id": group.id,
+                    "seq": 1,
+                    "change_seq": 2,
+                    "sender_id": user.id,
+                    "sender_username": "alice",
+                    "sender_is_bot": False,
+                    "message_type": "text",
+                    "content": "after",
+                    "content_html": "<p>after</p>",
+                    "client_id": None,
+                    "created_at": iso(message.created_at),
+                    "edited_at": iso(edited.edited_at),
+                    "is_deleted": False,
+                    "mentions": [],
+                    "attachments": [],
+                    "reactions": [],
+                    "reply_to": None,
+                    "pinned_at": None,
+                    "pinned_by_id": None,
+                    "system": None,
+                    "transfer": None,
+                },
+            },
         )
     ]
 

@@ -229,14 +229,24 @@ def test_mentions_autocomplete_by_keyboard_and_the_sidebar_counts_them_apart(peo
 
     # Bob is elsewhere: the group's row counts the unread message and the mention apart.
     group_row = conv_item(b, "Crew")
-    expect(group_row.locator(".badge-mention")).to_have_text("@")
+    expect(group_row.locator(".badge-mention")).to_have_text("@1")
     expect(group_row.locator(".badge:not(.badge-mention)")).to_have_text("1")
     expect(group_row).to_contain_text("1 mentioning you")
     # A message that does not mention him: one more unread, still one mention.
     a.locator("#composer-input").fill("no names here")
     a.locator("#composer-input").press("Enter")
     expect(group_row.locator(".badge:not(.badge-mention)")).to_have_text("2")
+    expect(group_row.locator(".badge-mention")).to_have_text("@1")
     expect(group_row).to_contain_text("1 mentioning you")
+    # Another that does: the mention badge shows the count, not only "@".
+    a.locator("#composer-input").fill("@bob over to you")
+    a.locator("#composer-input").press("Enter")
+    expect(group_row.locator(".badge:not(.badge-mention)")).to_have_text("3")
+    expect(group_row.locator(".badge-mention")).to_have_text("@2")
+    expect(group_row.locator(".badge-mention")).to_have_attribute(
+        "title", "2 unread mentions of you"
+    )
+    expect(group_row).to_contain_text("2 mentioning you")
     # Opening it reads both: the badges go, his mention is highlighted in the list.
     group_row.click()
     expect(b.locator("#pane-title")).to_have_text("Crew")

@@ -90,7 +90,7 @@ function fillRow(button, conversation) {
       h(
         "span",
         { class: "conv-badges" },
-        mentions ? h("span", { class: "badge badge-mention", title: interpolate(ngettext("%(count)s unread mention of you", "%(count)s unread mentions of you", mentions), { count: mentions }, true), text: "@" }) : null,
+        mentions ? h("span", { class: "badge badge-mention", title: interpolate(ngettext("%(count)s unread mention of you", "%(count)s unread mentions of you", mentions), { count: mentions }, true), text: `@${mentions > 99 ? "99+" : mentions}` }) : null,
         unread ? h("span", { class: `badge${muted ? " badge-muted" : ""}`, text: unread > 99 ? "99+" : String(unread) }) : null,
       ),
     ),
