@@ -1,28 +1,16 @@
 // The REST client: JSON in and out, the session cookie for auth, the CSRF token
 // from the csrftoken cookie on unsafe methods (DRF SessionAuthentication needs it).
+// A refusal becomes an ApiError whose message is in the user's language (lib/errors.js).
+
+import { errorText } from "./errors.js";
 
 export class ApiError extends Error {
-  constructor(status, data) {
-    super(ApiError.describe(status, data));
+  /** `retryAfter`: seconds to wait before trying again (429, 503), from Retry-After. */
+  constructor(status, data, retryAfter = null) {
+    super(errorText(status, data, { retryAfter }));
     this.status = status;
     this.data = data;
-  }
-
-  /** A human sentence out of DRF's error shapes ({detail} or {field: [msg]}). */
-  static describe(status, data) {
-    if (data && typeof data === "object") {
-      if (typeof data.detail === "string") return data.detail;
-      const parts = [];
-      for (const [field, messages] of Object.entries(data)) {
-        const text = Array.isArray(messages) ? messages.join(" ") : String(messages);
-        parts.push(field === "non_field_errors" ? text : `${field}: ${text}`);
-      }
-      if (parts.length) return parts.join(" ");
-    }
-    if (status === 0) return gettext("Network error: check your connection.");
-    if (status === 413) return gettext("This file is too large.");
-    if (status === 429) return gettext("Too many requests, slow down a little.");
-    return interpolate(gettext("Request failed (%(status)s)."), { status }, true);
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -77,10 +65,7 @@ export async function request(method, path, { body, params } = {}) {
     window.location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
   }
   if (!response.ok) {
-    const error = new ApiError(response.status, data);
-    // Seconds to wait before trying again (429), from the Retry-After header.
-    error.retryAfter = Number(response.headers.get("Retry-After")) || null;
-    throw error;
+    throw new ApiError(response.status, data, Number(response.headers.get("Retry-After")) || null);
   }
   return data;
 }

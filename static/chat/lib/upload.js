@@ -39,9 +39,7 @@ export function sendFile(path, file, { method = "POST", onProgress = () => {}, s
       if (xhr.status === 401) {
         window.location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
       }
-      const error = new ApiError(xhr.status, data);
-      error.retryAfter = Number(xhr.getResponseHeader("Retry-After")) || null;
-      reject(error);
+      reject(new ApiError(xhr.status, data, Number(xhr.getResponseHeader("Retry-After")) || null));
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, null)));
     xhr.addEventListener("abort", () => reject(new DOMException("Upload cancelled", "AbortError")));

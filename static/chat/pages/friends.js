@@ -239,7 +239,8 @@ els.form.addEventListener("submit", async (event) => {
   els.status.className = "form-status";
   try {
     const result = await api.post("/api/friends/request", { username });
-    els.status.textContent = result?.message || gettext("Friend request sent.");
+    // Not the answer's English `message`: it asked someone who had asked us, or it did not.
+    els.status.textContent = result?.request?.status === "accepted" ? gettext("Friend request accepted.") : gettext("Friend request sent.");
     els.input.value = "";
   } catch (error) {
     els.status.textContent = error.message;
