@@ -432,7 +432,10 @@ def test_vietnamese_pages_have_no_serious_violation(people):
     for path in ("/accounts/login/", "/accounts/register/", "/accounts/password/reset/"):
         anonymous.goto(path)
         expect(anonymous.locator("html")).to_have_attribute("lang", "vi")
-        check(anonymous, f"vi {path}", failures)
+        for scheme in ("light", "dark"):
+            anonymous.emulate_media(color_scheme=scheme)
+            check(anonymous, f"vi {path}, {scheme}", failures)
+        anonymous.emulate_media(color_scheme="light")
 
     a = people(alice, locale="vi-VN").page
     for path in ("/", "/friends/", "/rooms/", "/accounts/settings/", "/wallet/"):
@@ -450,5 +453,11 @@ def test_vietnamese_pages_have_no_serious_violation(people):
     a.locator("#message-list .msg-author").first.click()
     expect(a.locator("#profile-card")).to_be_visible()
     check(a, "vi profile card open", failures)
+
+    phone = people(alice, locale="vi-VN", viewport=PHONE).page
+    for path in ("/", f"/c/{group_id}/", "/friends/", "/accounts/settings/"):
+        phone.goto(path)
+        wait_connected(phone)
+        check(phone, f"vi {path} at phone width", failures)
 
     assert failures == [], "\n".join(failures)
