@@ -210,7 +210,19 @@ class PasswordLinkWidget(ReadOnlyPasswordHashWidget):
         )
 
 
+#: What the read-only "Active" says on a user's page: the flag changes only through the
+#: actions, which ask for a reason on the confirmation page.
+ACTIVE_HELP = (
+    "Read-only here: use the Ban or Unban action above (a confirmation page with a "
+    "required reason, written to the audit log; a ban also closes sockets and ends "
+    "sessions and tokens)."
+)
+
+
 class UserChangeFormWithoutHash(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        help_texts = {"is_active": ACTIVE_HELP}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "password" in self.fields:
@@ -284,22 +296,12 @@ class UserAdmin(BaseUserAdmin):
             for name, options in fieldsets
         ]
 
-    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
-        """Unticking "Active" is a ban, ticking it an unban: both go through the service
-        (which also closes sockets, revokes tokens, ends sessions and writes the audit
-        log) instead of only flipping the flag."""
-        toggled = change and "is_active" in form.changed_data
-        wanted = obj.is_active
-        if toggled:
-            obj.is_active = not wanted  # the service changes it
-        super().save_model(request, obj, form, change)
-        if toggled:
-            service = services.user_unban if wanted else services.user_ban
-            service(
-                actor=request_user(request),
-                user_id=obj.pk,
-                reason="“Active” changed on the user page",
-            )
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
+        """ "Active" is read-only on an existing user: banning and unbanning are the
+        actions (confirmation page, required reason, the service's sockets, tokens,
+        sessions and audit log), never a checkbox saved with the rest of the form."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "is_active"]
 
     def has_ban_permission(self, request: HttpRequest) -> bool:
         return has_permission(request.user, "accounts.ban_user")
