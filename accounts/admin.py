@@ -121,13 +121,15 @@ def confirm_sanction(
     perform: Callable[[forms.Form], None],
     targets: Callable[[QuerySet], list[Target]],
     form_class: type[forms.Form] = SanctionForm,
+    action: str = "",
 ) -> HttpResponse | None:
     """The one way a sanction runs from the admin: refused for "select all" across pages,
     else a confirmation page naming every target, with a required reason (and a duration
     for timed sanctions); `perform(form)` runs once it is posted back valid.
 
     Posts back to the change list (whether the action came from there or from an object's
-    page), with the selected ids."""
+    page), with the selected ids and the action (`action` names it for a page that is no
+    action's, such as a delete view)."""
     if request.POST.get("select_across") == "1":
         modeladmin.message_user(request, SELECT_ACROSS_REFUSED, messages.ERROR)
         return None
@@ -136,7 +138,7 @@ def confirm_sanction(
         perform(form)
         return None
     opts = modeladmin.model._meta
-    action = request.POST.get("action") or request.POST.get("CHANGE_FORM-action", "")
+    action = action or request.POST.get("action") or request.POST.get("CHANGE_FORM-action", "")
     selected = [str(pk) for pk in queryset.values_list("pk", flat=True)]
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     context = {

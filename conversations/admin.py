@@ -23,11 +23,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.admin import (
-    SELECT_ACROSS_REFUSED,
-    ModerationActionForm,
     Target,
     TimedSanctionForm,
-    action_reason,
     confirm_sanction,
     error_text,
 )
@@ -246,7 +243,6 @@ class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["conversation", "user"]
     raw_id_fields = ["conversation", "user"]
     actions = ["remove_members"]
-    action_form = ModerationActionForm
 
     def get_actions(
         self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
@@ -265,36 +261,66 @@ class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return True
         return super().lookup_allowed(lookup, value, request)
 
-    def _remove(self, request: HttpRequest, membership: ConversationMember) -> bool:
+    def _remove(self, request: HttpRequest, membership: ConversationMember, reason: str) -> bool:
         try:
             services.conversation_member_moderate_remove(
                 actor=request_user(request),
                 conversation_id=membership.conversation_id,
                 user_id=membership.user_id,
-                reason=action_reason(request),
+                reason=reason,
             )
         except (ValidationError, PermissionDenied, Http404) as exc:
-            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            self.message_user(request, f"{membership}: {text}", messages.ERROR)
+            self.message_user(request, f"{membership}: {error_text(exc)}", messages.ERROR)
             return False
         return True
 
-    def delete_model(self, request: HttpRequest, obj: ConversationMember) -> None:
-        self._remove(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ConversationMember]) -> None:
-        for membership in list(queryset):
-            self._remove(request, membership)
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """A membership's "Delete" is the removal: the same confirmation page as the
+        action (what happens, a required reason), posting to the action; never Django's
+        "Are you sure?", which asks no reason."""
+        membership = self.get_object(request, unquote(object_id))
+        if membership is None:  # removed meanwhile (or never was): back to the list
+            return redirect(reverse("admin:conversations_conversationmember_changelist"))
+        if not self.has_delete_permission(request, membership):
+            raise PermissionDenied
+        queryset = self.get_queryset(request).filter(pk=membership.pk)
+        response = self.remove_members(request, queryset, action="remove_members")
+        return response or redirect(reverse("admin:conversations_conversationmember_changelist"))
 
     @admin.action(
-        description="Remove from the conversation (notifies live clients)", permissions=["delete"]
+        description="Remove from the conversation (notifies live clients)",
+        permissions=["delete"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
-    def remove_members(self, request: HttpRequest, queryset: QuerySet[ConversationMember]) -> None:
-        if request.POST.get("select_across") == "1":
-            self.message_user(request, SELECT_ACROSS_REFUSED, messages.ERROR)
-            return
-        removed = sum(self._remove(request, m) for m in list(queryset))
-        self.message_user(request, f"Removed {removed} member(s).", messages.SUCCESS)
+    def remove_members(
+        self, request: HttpRequest, queryset: QuerySet[ConversationMember], action: str = ""
+    ) -> HttpResponse | None:
+        def perform(form: forms.Form) -> None:
+            reason = form.cleaned_data["reason"]
+            removed = sum(self._remove(request, m, reason) for m in list(queryset))
+            self.message_user(request, f"Removed {removed} member(s).", messages.SUCCESS)
+
+        return confirm_sanction(
+            self,
+            request,
+            queryset,
+            title="Remove from the conversation",
+            effect="They are removed as if they had left: their devices are told at once, "
+            "the others see a “was removed” line, and an owner's ownership passes on.",
+            verb="Remove",
+            perform=perform,
+            targets=membership_targets,
+            action=action,
+        )
+
+
+def membership_targets(queryset: QuerySet[ConversationMember]) -> list[Target]:
+    return [
+        Target(str(m), reverse("admin:accounts_user_change", args=[m.user_id]))
+        for m in queryset.select_related("user", "conversation")
+    ]
 
 
 class LookOnlyMixin(ReadOnlyMixin):
