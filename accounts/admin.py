@@ -23,7 +23,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -506,6 +506,13 @@ class ModerationLogAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ModerationLog]:
+        """With the username of the user each entry is about (`subject_user_id` is a plain
+        number, so the record outlives the user: a subquery of the same query, not a
+        query per row)."""
+        username = User.objects.filter(pk=OuterRef("subject_user_id")).values("username")[:1]
+        return super().get_queryset(request).annotate(subject_username=Subquery(username))
+
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         """A user's record links here filtered to them (`subject_user_id__exact`)."""
         return lookup == "subject_user_id__exact" or super().lookup_allowed(lookup, value, request)
@@ -518,8 +525,11 @@ class ModerationLogAdmin(ReadOnlyAdmin):
     def subject(self, obj: ModerationLog) -> str:
         if obj.subject_user_id is None:
             return "—"
+        username = getattr(obj, "subject_username", None)
+        if username is None:  # the row is gone (ids are never reused)
+            return f"user {obj.subject_user_id}"
         url = reverse("admin:accounts_user_change", args=[obj.subject_user_id])
-        return format_html('<a href="{}">user {}</a>', url, obj.subject_user_id)
+        return format_html('<a href="{}">{}</a>', url, username)
 
     @admin.display(description="reason")
     def reason_preview(self, obj: ModerationLog) -> str:
@@ -556,6 +566,10 @@ class NotificationAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        """With both users: a notification's title names them."""
+        return super().get_queryset(request).select_related("recipient", "actor")
+
 
 @admin.register(PushSubscription)
 class PushSubscriptionAdmin(ReadOnlyAdmin):
@@ -570,6 +584,10 @@ class PushSubscriptionAdmin(ReadOnlyAdmin):
     ordering = ["-id"]
     fields = ["user", "push_service", "user_agent", "created_at", "last_success_at"]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PushSubscription]:
+        """With the user: a subscription's title names them."""
+        return super().get_queryset(request).select_related("user")
 
     @admin.display(description="push service")
     def push_service(self, obj: PushSubscription) -> str:

@@ -15,7 +15,17 @@ from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -58,6 +68,37 @@ class OpenConversationForm(forms.Form):
     )
 
 
+def direct_names() -> Case:
+    """For a direct chat, its two members' usernames ("alice & bob"); None for a group.
+    One subquery per row of the same query, run for direct chats only."""
+    names = (
+        ConversationMember.objects.filter(conversation=OuterRef("pk"))
+        .order_by()
+        .values("conversation")
+        .annotate(
+            names=StringAgg("user__username", delimiter=Value(" & "), order_by="user__username")
+        )
+        .values("names")[:1]
+    )
+    return Case(
+        When(type=Conversation.Type.DIRECT, then=Subquery(names)),
+        default=None,
+        output_field=CharField(),
+    )
+
+
+def conversation_title(conversation: Conversation) -> str:
+    """What the admin calls a conversation: "Direct: alice & bob" for a direct chat read
+    through `ConversationAdmin.get_queryset` (which annotates the names), else its name.
+
+    Admin-only: `Conversation.__str__` stays the name or the pair key ("direct:1:2"), which
+    the services write into the audit log's snapshots and which costs no query."""
+    names = getattr(conversation, "direct_names", None)
+    if conversation.type == Conversation.Type.DIRECT and names:
+        return f"Direct: {names}"
+    return str(conversation)
+
+
 def messages_url(conversation_id: int) -> str:
     """The message admin, filtered to one conversation."""
     changelist = reverse("admin:messaging_message_changelist")
@@ -68,7 +109,7 @@ def messages_url(conversation_id: int) -> str:
 class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "id",
-        "__str__",
+        "title",
         "type",
         "is_public",
         "member_count",
@@ -85,7 +126,15 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     actions = ["delete_through_service"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
-        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_total=Count("memberships"), direct_names=direct_names())
+        )
+
+    @admin.display(description="conversation", ordering="name")
+    def title(self, obj: Conversation) -> str:
+        return conversation_title(obj)
 
     def members_page(self, request: HttpRequest, conversation: Conversation) -> Page:
         """One page of members (`?members_page=`), oldest first: a room of 100,000 members
@@ -132,6 +181,7 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         obj: Conversation | None = None,
     ) -> HttpResponse:
         if obj is not None:
+            context["subtitle"] = context["conversation_title"] = conversation_title(obj)
             context["messages_url"] = messages_url(obj.pk)
             context["members_page"] = self.members_page(request, obj)
             context["members_url"] = (
@@ -166,13 +216,15 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 until = timezone.localtime(grant.expires_at)
                 self.message_user(
                     request,
-                    f"You may read {conversation} until {until:%H:%M} (written to the audit log).",
+                    f"You may read {conversation_title(conversation)} until {until:%H:%M} "
+                    "(written to the audit log).",
                     messages.SUCCESS,
                 )
                 return redirect(messages_url(conversation.pk))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Open {conversation}",
+            "title": f"Open {conversation_title(conversation)}",
+            "conversation_title": conversation_title(conversation),
             "subtitle": None,
             "opts": self.opts,
             "original": conversation,
