@@ -23,7 +23,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -121,13 +121,15 @@ def confirm_sanction(
     perform: Callable[[forms.Form], None],
     targets: Callable[[QuerySet], list[Target]],
     form_class: type[forms.Form] = SanctionForm,
+    action: str = "",
 ) -> HttpResponse | None:
     """The one way a sanction runs from the admin: refused for "select all" across pages,
     else a confirmation page naming every target, with a required reason (and a duration
     for timed sanctions); `perform(form)` runs once it is posted back valid.
 
     Posts back to the change list (whether the action came from there or from an object's
-    page), with the selected ids."""
+    page), with the selected ids and the action (`action` names it for a page that is no
+    action's, such as a delete view)."""
     if request.POST.get("select_across") == "1":
         modeladmin.message_user(request, SELECT_ACROSS_REFUSED, messages.ERROR)
         return None
@@ -136,7 +138,7 @@ def confirm_sanction(
         perform(form)
         return None
     opts = modeladmin.model._meta
-    action = request.POST.get("action") or request.POST.get("CHANGE_FORM-action", "")
+    action = action or request.POST.get("action") or request.POST.get("CHANGE_FORM-action", "")
     selected = [str(pk) for pk in queryset.values_list("pk", flat=True)]
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     context = {
@@ -210,7 +212,19 @@ class PasswordLinkWidget(ReadOnlyPasswordHashWidget):
         )
 
 
+#: What the read-only "Active" says on a user's page: the flag changes only through the
+#: actions, which ask for a reason on the confirmation page.
+ACTIVE_HELP = (
+    "Read-only here: use the Ban or Unban action above (a confirmation page with a "
+    "required reason, written to the audit log; a ban also closes sockets and ends "
+    "sessions and tokens)."
+)
+
+
 class UserChangeFormWithoutHash(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        help_texts = {"is_active": ACTIVE_HELP}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "password" in self.fields:
@@ -284,22 +298,12 @@ class UserAdmin(BaseUserAdmin):
             for name, options in fieldsets
         ]
 
-    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
-        """Unticking "Active" is a ban, ticking it an unban: both go through the service
-        (which also closes sockets, revokes tokens, ends sessions and writes the audit
-        log) instead of only flipping the flag."""
-        toggled = change and "is_active" in form.changed_data
-        wanted = obj.is_active
-        if toggled:
-            obj.is_active = not wanted  # the service changes it
-        super().save_model(request, obj, form, change)
-        if toggled:
-            service = services.user_unban if wanted else services.user_ban
-            service(
-                actor=request_user(request),
-                user_id=obj.pk,
-                reason="“Active” changed on the user page",
-            )
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
+        """ "Active" is read-only on an existing user: banning and unbanning are the
+        actions (confirmation page, required reason, the service's sockets, tokens,
+        sessions and audit log), never a checkbox saved with the rest of the form."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "is_active"]
 
     def has_ban_permission(self, request: HttpRequest) -> bool:
         return has_permission(request.user, "accounts.ban_user")
@@ -502,6 +506,13 @@ class ModerationLogAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ModerationLog]:
+        """With the username of the user each entry is about (`subject_user_id` is a plain
+        number, so the record outlives the user: a subquery of the same query, not a
+        query per row)."""
+        username = User.objects.filter(pk=OuterRef("subject_user_id")).values("username")[:1]
+        return super().get_queryset(request).annotate(subject_username=Subquery(username))
+
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         """A user's record links here filtered to them (`subject_user_id__exact`)."""
         return lookup == "subject_user_id__exact" or super().lookup_allowed(lookup, value, request)
@@ -514,8 +525,11 @@ class ModerationLogAdmin(ReadOnlyAdmin):
     def subject(self, obj: ModerationLog) -> str:
         if obj.subject_user_id is None:
             return "—"
+        username = getattr(obj, "subject_username", None)
+        if username is None:  # the row is gone (ids are never reused)
+            return f"user {obj.subject_user_id}"
         url = reverse("admin:accounts_user_change", args=[obj.subject_user_id])
-        return format_html('<a href="{}">user {}</a>', url, obj.subject_user_id)
+        return format_html('<a href="{}">{}</a>', url, username)
 
     @admin.display(description="reason")
     def reason_preview(self, obj: ModerationLog) -> str:
@@ -552,6 +566,10 @@ class NotificationAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        """With both users: a notification's title names them."""
+        return super().get_queryset(request).select_related("recipient", "actor")
+
 
 @admin.register(PushSubscription)
 class PushSubscriptionAdmin(ReadOnlyAdmin):
@@ -566,6 +584,10 @@ class PushSubscriptionAdmin(ReadOnlyAdmin):
     ordering = ["-id"]
     fields = ["user", "push_service", "user_agent", "created_at", "last_success_at"]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PushSubscription]:
+        """With the user: a subscription's title names them."""
+        return super().get_queryset(request).select_related("user")
 
     @admin.display(description="push service")
     def push_service(self, obj: PushSubscription) -> str:

@@ -1,6 +1,7 @@
 from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -191,7 +192,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} for {self.recipient_id} from {self.actor_id}"
+        """ "Mention for alice from bob" (the admin selects both users with the row)."""
+        return f"{self.get_type_display()} for {self.recipient} from {self.actor}"
 
 
 class ModerationLog(models.Model):
@@ -280,7 +282,10 @@ class PushSubscription(models.Model):
         indexes = [models.Index(fields=["user", "-id"], name="accounts_push_user_idx")]
 
     def __str__(self) -> str:
-        return f"push device {self.pk} of {self.user_id}"
+        """ "alice's browser at fcm.googleapis.com" (the push service's host, never the
+        endpoint, a capability URL; the admin selects the user with the row)."""
+        host = urlsplit(self.endpoint).hostname or "an unknown push service"
+        return f"{self.user}'s browser at {host}"
 
 
 class ModeratorNote(models.Model):

@@ -15,7 +15,17 @@ from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,11 +33,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.admin import (
-    SELECT_ACROSS_REFUSED,
-    ModerationActionForm,
     Target,
     TimedSanctionForm,
-    action_reason,
     confirm_sanction,
     error_text,
 )
@@ -61,6 +68,37 @@ class OpenConversationForm(forms.Form):
     )
 
 
+def direct_names() -> Case:
+    """For a direct chat, its two members' usernames ("alice & bob"); None for a group.
+    One subquery per row of the same query, run for direct chats only."""
+    names = (
+        ConversationMember.objects.filter(conversation=OuterRef("pk"))
+        .order_by()
+        .values("conversation")
+        .annotate(
+            names=StringAgg("user__username", delimiter=Value(" & "), order_by="user__username")
+        )
+        .values("names")[:1]
+    )
+    return Case(
+        When(type=Conversation.Type.DIRECT, then=Subquery(names)),
+        default=None,
+        output_field=CharField(),
+    )
+
+
+def conversation_title(conversation: Conversation) -> str:
+    """What the admin calls a conversation: "Direct: alice & bob" for a direct chat read
+    through `ConversationAdmin.get_queryset` (which annotates the names), else its name.
+
+    Admin-only: `Conversation.__str__` stays the name or the pair key ("direct:1:2"), which
+    the services write into the audit log's snapshots and which costs no query."""
+    names = getattr(conversation, "direct_names", None)
+    if conversation.type == Conversation.Type.DIRECT and names:
+        return f"Direct: {names}"
+    return str(conversation)
+
+
 def messages_url(conversation_id: int) -> str:
     """The message admin, filtered to one conversation."""
     changelist = reverse("admin:messaging_message_changelist")
@@ -71,7 +109,7 @@ def messages_url(conversation_id: int) -> str:
 class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "id",
-        "__str__",
+        "title",
         "type",
         "is_public",
         "member_count",
@@ -88,7 +126,15 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     actions = ["delete_through_service"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
-        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_total=Count("memberships"), direct_names=direct_names())
+        )
+
+    @admin.display(description="conversation", ordering="name")
+    def title(self, obj: Conversation) -> str:
+        return conversation_title(obj)
 
     def members_page(self, request: HttpRequest, conversation: Conversation) -> Page:
         """One page of members (`?members_page=`), oldest first: a room of 100,000 members
@@ -135,6 +181,7 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         obj: Conversation | None = None,
     ) -> HttpResponse:
         if obj is not None:
+            context["subtitle"] = context["conversation_title"] = conversation_title(obj)
             context["messages_url"] = messages_url(obj.pk)
             context["members_page"] = self.members_page(request, obj)
             context["members_url"] = (
@@ -169,13 +216,15 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 until = timezone.localtime(grant.expires_at)
                 self.message_user(
                     request,
-                    f"You may read {conversation} until {until:%H:%M} (written to the audit log).",
+                    f"You may read {conversation_title(conversation)} until {until:%H:%M} "
+                    "(written to the audit log).",
                     messages.SUCCESS,
                 )
                 return redirect(messages_url(conversation.pk))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Open {conversation}",
+            "title": f"Open {conversation_title(conversation)}",
+            "conversation_title": conversation_title(conversation),
             "subtitle": None,
             "opts": self.opts,
             "original": conversation,
@@ -246,7 +295,6 @@ class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["conversation", "user"]
     raw_id_fields = ["conversation", "user"]
     actions = ["remove_members"]
-    action_form = ModerationActionForm
 
     def get_actions(
         self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
@@ -265,36 +313,66 @@ class ConversationMemberAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return True
         return super().lookup_allowed(lookup, value, request)
 
-    def _remove(self, request: HttpRequest, membership: ConversationMember) -> bool:
+    def _remove(self, request: HttpRequest, membership: ConversationMember, reason: str) -> bool:
         try:
             services.conversation_member_moderate_remove(
                 actor=request_user(request),
                 conversation_id=membership.conversation_id,
                 user_id=membership.user_id,
-                reason=action_reason(request),
+                reason=reason,
             )
         except (ValidationError, PermissionDenied, Http404) as exc:
-            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            self.message_user(request, f"{membership}: {text}", messages.ERROR)
+            self.message_user(request, f"{membership}: {error_text(exc)}", messages.ERROR)
             return False
         return True
 
-    def delete_model(self, request: HttpRequest, obj: ConversationMember) -> None:
-        self._remove(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ConversationMember]) -> None:
-        for membership in list(queryset):
-            self._remove(request, membership)
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """A membership's "Delete" is the removal: the same confirmation page as the
+        action (what happens, a required reason), posting to the action; never Django's
+        "Are you sure?", which asks no reason."""
+        membership = self.get_object(request, unquote(object_id))
+        if membership is None:  # removed meanwhile (or never was): back to the list
+            return redirect(reverse("admin:conversations_conversationmember_changelist"))
+        if not self.has_delete_permission(request, membership):
+            raise PermissionDenied
+        queryset = self.get_queryset(request).filter(pk=membership.pk)
+        response = self.remove_members(request, queryset, action="remove_members")
+        return response or redirect(reverse("admin:conversations_conversationmember_changelist"))
 
     @admin.action(
-        description="Remove from the conversation (notifies live clients)", permissions=["delete"]
+        description="Remove from the conversation (notifies live clients)",
+        permissions=["delete"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
-    def remove_members(self, request: HttpRequest, queryset: QuerySet[ConversationMember]) -> None:
-        if request.POST.get("select_across") == "1":
-            self.message_user(request, SELECT_ACROSS_REFUSED, messages.ERROR)
-            return
-        removed = sum(self._remove(request, m) for m in list(queryset))
-        self.message_user(request, f"Removed {removed} member(s).", messages.SUCCESS)
+    def remove_members(
+        self, request: HttpRequest, queryset: QuerySet[ConversationMember], action: str = ""
+    ) -> HttpResponse | None:
+        def perform(form: forms.Form) -> None:
+            reason = form.cleaned_data["reason"]
+            removed = sum(self._remove(request, m, reason) for m in list(queryset))
+            self.message_user(request, f"Removed {removed} member(s).", messages.SUCCESS)
+
+        return confirm_sanction(
+            self,
+            request,
+            queryset,
+            title="Remove from the conversation",
+            effect="They are removed as if they had left: their devices are told at once, "
+            "the others see a “was removed” line, and an owner's ownership passes on.",
+            verb="Remove",
+            perform=perform,
+            targets=membership_targets,
+            action=action,
+        )
+
+
+def membership_targets(queryset: QuerySet[ConversationMember]) -> list[Target]:
+    return [
+        Target(str(m), reverse("admin:accounts_user_change", args=[m.user_id]))
+        for m in queryset.select_related("user", "conversation")
+    ]
 
 
 class LookOnlyMixin(ReadOnlyMixin):

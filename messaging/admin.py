@@ -276,6 +276,15 @@ class ReactionAdmin(admin.ModelAdmin):
     fields = ["message", "user", "emoji", "created_at"]
     readonly_fields = fields  # type: ignore[assignment]  # plain field names
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reaction]:
+        """With the user and the message's sender and conversation: a reaction's title
+        names them."""
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "message__sender", "message__conversation")
+        )
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -150,7 +150,9 @@ class Reaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.emoji} by {self.user} on message {self.message_id}"
+        """ "👍 by alice on Message #5 by carol in Weekend hike" (the admin selects the user,
+        the message and its sender and conversation with the row)."""
+        return f"{self.emoji} by {self.user} on {self.message}"
 
 
 class Report(models.Model):
@@ -313,4 +315,5 @@ class Webhook(models.Model):
         indexes = [models.Index(fields=["conversation", "-id"], name="messaging_webhook_conv_idx")]
 
     def __str__(self) -> str:
-        return f"Webhook “{self.name}” in conversation {self.conversation_id}"
+        """ "Webhook “CI” in Ops" (the admin selects the conversation with the row)."""
+        return f"Webhook “{self.name}” in {self.conversation}"

@@ -32,6 +32,10 @@ class WebhookAdmin(admin.ModelAdmin):
     fields = COLUMNS
     actions = ["revoke_webhooks"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Webhook]:
+        """With the conversation: a webhook's title names it."""
+        return super().get_queryset(request).select_related("conversation", "bot", "created_by")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by a group's admins, who get the URL (docs/api.md)
 

@@ -70,31 +70,47 @@ def test_sessions_end_only_for_that_user(user, other_user):
     assert services.user_sessions_end(user=user) == 1
 
 
-def test_unticking_active_on_the_user_page_is_a_ban(
+def test_active_is_read_only_on_the_user_page_and_points_to_the_ban_actions(
     other_user, sent_events, django_capture_on_commit_callbacks
 ):
-    """The admin's change form goes through the service: sockets close, the log has it."""
+    """Unticking "Active" used to ban with no confirmation and a canned reason: the box is
+    read-only now (the Ban / Unban actions ask for the reason), so a saved form leaves it."""
     admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
     web = Client()
     web.force_login(admin_user)
+    url = f"/admin/accounts/user/{other_user.pk}/change/"
+    page = web.get(url).content.decode()
+    assert 'name="is_active"' not in page  # no checkbox to untick
+    assert "field-is_active" in page
+    assert "use the Ban or Unban action above" in page
     joined = other_user.date_joined
     data = {
         "username": other_user.username,
         "email": other_user.email or "",
         "first_name": "",
         "last_name": "",
-        # "is_active" left out: the box is unticked
+        # "is_active" left out: what an unticked box posts
         "date_joined_0": joined.strftime("%Y-%m-%d"),
         "date_joined_1": joined.strftime("%H:%M:%S"),
-        "display_name": other_user.display_name or "",
+        "display_name": "Bobby",
         "bio": "",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        response = web.post(f"/admin/accounts/user/{other_user.pk}/change/", data)
+        response = web.post(url, data)
     assert response.status_code == 302, response.content[:2000]
     other_user.refresh_from_db()
+    assert other_user.display_name == "Bobby"  # the rest of the form saves
+    assert other_user.is_active
+    assert not sent_events
+    assert not ModerationLog.objects.exists()
+    # Banning from that page is the action, through the confirmation page.
+    ban = {"action": "deactivate_users", "_selected_action": [other_user.pk]}
+    confirm = web.post("/admin/accounts/user/", ban)
+    assert confirm.status_code == 200 and b"sanction_form" in confirm.content
+    other_user.refresh_from_db()
+    assert other_user.is_active
+    with django_capture_on_commit_callbacks(execute=True):
+        web.post("/admin/accounts/user/", {**ban, "confirm": "yes", "reason": "spam"})
+    other_user.refresh_from_db()
     assert not other_user.is_active
-    assert (f"user.{other_user.id}", {"type": "disconnect", "reason": "account_disabled"}) in (
-        sent_events
-    )
-    assert ModerationLog.objects.filter(action="ban_user", target_id=other_user.id).exists()
+    assert list(ModerationLog.objects.values_list("action", "reason")) == [("ban_user", "spam")]

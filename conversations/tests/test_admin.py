@@ -91,14 +91,21 @@ def test_default_bulk_delete_is_not_offered(admin_client):
     assert "delete_through_service" in choices
 
 
+def remove(client, *memberships: ConversationMember, **confirmation):
+    """The member-removal action, posted to the membership list (as its confirmation page
+    does, with `confirm="yes", reason=...`)."""
+    url = reverse("admin:conversations_conversationmember_changelist")
+    data = {"action": "remove_members", "_selected_action": [m.id for m in memberships]}
+    return client.post(url, {**data, **confirmation}, follow=True)
+
+
 def test_remove_member_action_hands_ownership_over_and_notifies(
     admin_client, user, other_user, sent_events, django_capture_on_commit_callbacks
 ):
     conversation = group_with(user, other_user)
     membership = ConversationMember.objects.get(user=user)
-    url = reverse("admin:conversations_conversationmember_changelist")
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(url, {"action": "remove_members", "_selected_action": [membership.id]})
+        remove(admin_client, membership, confirm="yes", reason="spam")
     assert list(conversation.memberships.values_list("user_id", "role")) == [(other_user.id, OWNER)]
     assert (
         f"user.{user.id}",
@@ -106,23 +113,80 @@ def test_remove_member_action_hands_ownership_over_and_notifies(
     ) in sent_events
 
 
+def test_removing_a_member_needs_a_confirmation_with_a_reason(
+    moderator_client, user, other_user, sent_events, django_capture_on_commit_callbacks
+):
+    """Like the other sanctions: the action shows the confirmation page naming whom, the
+    reason is required and goes into the audit log, "select all" across pages is refused."""
+    client = moderator_client
+    conversation = group_with(user, other_user, name="Chess")
+    membership = ConversationMember.objects.get(user=other_user)
+    asked = remove(client, membership)
+    page = asked.content.decode()
+    assert asked.status_code == 200 and 'id="sanction_form"' in page
+    assert "bob in Chess (member)" in page
+    assert 'name="action" value="remove_members"' in page
+    blank = remove(client, membership, confirm="yes", reason="  ")
+    assert 'id="sanction_form"' in blank.content.decode()
+    assert "This field is required." in blank.content.decode()
+    across = remove(client, membership, confirm="yes", reason="spam", select_across="1")
+    assert any("across pages" in str(m) for m in across.context["messages"])
+    assert conversation.memberships.filter(user=other_user).exists()
+    assert not sent_events and not ModerationLog.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = remove(client, membership, confirm="yes", reason="spam in the room")
+    assert any("Removed 1 member(s)." in str(m) for m in done.context["messages"])
+    assert not conversation.memberships.filter(user=other_user).exists()
+    log = ModerationLog.objects.get()
+    assert (log.action, log.subject_user_id, log.reason) == (
+        "remove_member",
+        other_user.id,
+        "spam in the room",
+    )
+
+
 def test_remove_member_of_direct_chat_reports_an_error(admin_client, user, other_user):
     direct_conversation(user, other_user)
     membership = ConversationMember.objects.get(user=user)
-    url = reverse("admin:conversations_conversationmember_changelist")
-    response = admin_client.post(
-        url, {"action": "remove_members", "_selected_action": [membership.id]}, follow=True
-    )
+    response = remove(admin_client, membership, confirm="yes", reason="x")
     assert ConversationMember.objects.filter(id=membership.id).exists()
     assert any("direct" in str(m) for m in response.context["messages"])
 
 
-def test_membership_delete_page_goes_through_the_service(admin_client, user, other_user):
+def test_membership_delete_page_is_the_removal_confirmation(
+    moderator_client, user, other_user, sent_events, django_capture_on_commit_callbacks
+):
+    """A membership's "Delete" shows the removal's confirmation page (a required reason),
+    not Django's "Are you sure?": posting that ("post=yes") removes nobody."""
     conversation = group_with(user, other_user)
     membership = ConversationMember.objects.get(user=other_user)
     url = reverse("admin:conversations_conversationmember_delete", args=[membership.id])
-    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    for page in (moderator_client.get(url), moderator_client.post(url, {"post": "yes"})):
+        html = page.content.decode()
+        assert page.status_code == 200 and 'id="sanction_form"' in html
+        assert 'name="action" value="remove_members"' in html
+        assert f'name="_selected_action" value="{membership.id}"' in html
+        assert reverse("admin:conversations_conversationmember_changelist") in html
+    assert conversation.memberships.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        remove(moderator_client, membership, confirm="yes", reason="raid")
     assert list(conversation.memberships.values_list("user_id", flat=True)) == [user.id]
+    assert ModerationLog.objects.get().reason == "raid"
+    assert moderator_client.get(url).status_code == 302  # gone: back to the list
+
+
+def test_remove_is_an_action_on_a_memberships_own_page(moderator_client, user, other_user):
+    group_with(user, other_user)
+    membership = ConversationMember.objects.get(user=other_user)
+    url = reverse("admin:conversations_conversationmember_change", args=[membership.id])
+    response = moderator_client.get(url)
+    choices = [v for v, _ in response.context["action_form"].fields["action"].choices]
+    assert "remove_members" in choices
+    asked = moderator_client.post(
+        url, {"CHANGE_FORM-action": "remove_members", "_selected_action": [membership.id]}
+    )
+    assert 'id="sanction_form"' in asked.content.decode()
+    assert ConversationMember.objects.filter(id=membership.id).exists()
 
 
 def test_membership_changelist_search(admin_client, user, other_user):
