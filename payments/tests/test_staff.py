@@ -7,7 +7,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import Http404
 
+from accounts import services as accounts_services
 from accounts.models import ModerationLog
 from chat_project.exceptions import Conflict
 from friends.tests.factories import make_friends
@@ -63,6 +65,51 @@ def test_withdrawing_takes_money_back_to_the_issuer(treasurer, user):
     with pytest.raises(Conflict) as refused:
         services.money_withdraw(actor=treasurer, user_id=user.id, amount=6_01, reason="payout")
     assert refused.value.code == "insufficient_funds"
+
+
+def test_money_leaves_a_banned_wallet_but_never_enters_it(treasurer, user):
+    """A banned user's money stays in the wallet (the ledger is never edited) and staff
+    take it out through the issuer; nothing new is issued to them."""
+    fund(user, 10_00)
+    accounts_services.user_deactivate(user=user, actor=treasurer)
+    transfer = services.money_withdraw(
+        actor=treasurer, user_id=user.id, amount=10_00, reason="banned: paid out"
+    )
+    assert (transfer.kind, transfer.sender_id, transfer.recipient_id) == (
+        "withdrawal",
+        user.id,
+        None,
+    )
+    assert balance(user) == 0
+    assert Wallet.objects.get(kind="issuer").balance == 0
+    log = ModerationLog.objects.get(action="withdraw_money")
+    assert (log.target_id, log.target_repr) == (transfer.id, "10.00 EUR from alice")
+    with pytest.raises(Conflict) as refused:  # never below zero, banned or not
+        services.money_withdraw(actor=treasurer, user_id=user.id, amount=1, reason="again")
+    assert refused.value.code == "insufficient_funds"
+    with pytest.raises(Http404):
+        services.money_issue(actor=treasurer, user_id=user.id, amount=1, reason="x")
+    with pytest.raises(Http404):
+        services.money_withdraw(actor=treasurer, user_id=user.id + 999, amount=1, reason="x")
+    assert Transfer.objects.count() == 2  # the funding and the withdrawal
+    call_command("payments_integrity")
+
+
+def test_the_admin_withdraws_from_a_banned_user(treasurer_client, treasurer, user):
+    fund(user, 5_00)
+    accounts_services.user_deactivate(user=user, actor=treasurer)
+    response = treasurer_client.post(
+        "/admin/payments/wallet/issue/",
+        {
+            "direction": "withdraw",
+            "username": "alice",
+            "amount": "5.00",
+            "currency": "EUR",
+            "reason": "banned: paid out",
+        },
+    )
+    assert response.status_code == 302
+    assert balance(user) == 0
 
 
 @pytest.mark.parametrize("who", ["plain user", "staff without the permission", "inactive"])
