@@ -6,18 +6,23 @@ on: it exits non-zero on any difference).
 """
 
 import random
+import threading
 from collections import Counter
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db.models import Sum
 
 from accounts.models import Notification
 from chat_project.exceptions import Conflict
+from friends import selectors as friends_selectors
+from friends import services as friends_services
 from friends.tests.factories import make_friends
 from messaging.models import Message
 from payments import services
 from payments.models import LedgerEntry, Transfer, Wallet
+from payments.services import transfers
 from payments.tests.factories import fund
 from tests.concurrency import run_concurrently
 
@@ -115,4 +120,52 @@ def test_a_double_submit_with_one_key_makes_one_transfer(user, other_user, setti
     assert Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).count() == 1
     assert Message.objects.count() == 1
     assert Wallet.objects.get(user=user).balance == 40_00
+    call_command("payments_integrity")
+
+
+@pytest.mark.parametrize("ending", ["block", "unfriend"])
+def test_a_block_at_the_same_moment_never_lets_a_payment_through_after_it(
+    user, other_user, monkeypatch, ending
+):
+    """bob blocks (or unfriends) alice while her payment to him is between its checks and
+    its commit (held there, at its last step). The block must not commit first and let the
+    payment land after it: it waits for the payment's transaction (the friendship row is
+    locked for its whole length), so when the block returns the payment is already there."""
+    make_friends(user, other_user)
+    fund(user, 10_00)
+    paused, block_done = threading.Event(), threading.Event()
+    real_announce = transfers.announce
+
+    def announce_slowly(posted):
+        paused.set()
+        block_done.wait(timeout=3)  # with the lock, the block cannot finish meanwhile
+        real_announce(posted)
+
+    monkeypatch.setattr(transfers, "announce", announce_slowly)
+
+    def pay():
+        return services.transfer_send(
+            actor=user, to_user_id=other_user.id, amount=5_00, idempotency_key="race"
+        )
+
+    def end_it():
+        assert paused.wait(timeout=30)
+        if ending == "block":
+            friends_services.user_block(actor=other_user, user_id=user.id)
+        else:
+            friends_services.friendship_remove(actor=other_user, user_id=user.id)
+        paid_before = Transfer.objects.filter(kind=Transfer.Kind.PAYMENT).exists()
+        block_done.set()
+        return paid_before
+
+    payment, paid_before_the_block = run_concurrently(pay, end_it)
+    assert not isinstance(payment, BaseException), payment
+    assert not isinstance(paid_before_the_block, BaseException), paid_before_the_block
+    # The payment committed before the block did: it never landed after the block.
+    assert paid_before_the_block is True
+    assert not friends_selectors.are_friends(user.id, other_user.id)
+    with pytest.raises(PermissionDenied):  # and from now on, no payment gets through
+        services.transfer_send(
+            actor=user, to_user_id=other_user.id, amount=1_00, idempotency_key="after"
+        )
     call_command("payments_integrity")
