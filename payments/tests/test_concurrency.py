@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
 
 from accounts.models import Notification
@@ -21,6 +22,7 @@ from friends import services as friends_services
 from friends.tests.factories import make_friends
 from messaging.models import Message
 from payments import services
+from payments.integrity import ledger_check
 from payments.models import LedgerEntry, Transfer, Wallet
 from payments.services import transfers
 from payments.tests.factories import fund
@@ -169,3 +171,24 @@ def test_a_block_at_the_same_moment_never_lets_a_payment_through_after_it(
             actor=user, to_user_id=other_user.id, amount=1_00, idempotency_key="after"
         )
     call_command("payments_integrity")
+
+
+def test_the_integrity_check_reads_one_snapshot_while_money_moves(user, other_user):
+    """Money is issued (and committed, by another connection) in the middle of the check,
+    between its first queries and the totals: the check must not see half of it and
+    report that users hold more than was issued."""
+    fund(user, 10_00)
+    issued = []
+
+    def issue_meanwhile(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not issued and "payments_ledgerentry" in sql:  # the check has begun reading
+            issued.extend(run_concurrently(lambda: fund(other_user, 5_00)))
+        return result
+
+    with connection.execute_wrapper(issue_meanwhile):
+        report = ledger_check()
+    assert issued and not isinstance(issued[0], BaseException), issued
+    assert report.problems == []
+    assert (report.issued, report.held) == ({"EUR": 10_00}, {"EUR": 10_00})
+    assert ledger_check().issued == {"EUR": 15_00}  # the next check sees it all

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 from django.http import Http404
 
 from accounts import services as accounts_services
@@ -15,7 +16,8 @@ from chat_project.exceptions import Conflict
 from friends.tests.factories import make_friends
 from messaging.models import Message
 from payments import services
-from payments.models import Transfer, Wallet
+from payments.integrity import ledger_check
+from payments.models import LedgerEntry, Transfer, Wallet
 from payments.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -203,6 +205,35 @@ def test_the_integrity_check_reports_a_balance_that_does_not_add_up(paid, other_
     out = capsys.readouterr().out
     assert "balance 3100 but its entries sum to 3000" in out
     assert "EUR: users hold 10100 but 10000 was issued" in out
+
+
+def test_the_integrity_check_finds_an_entry_on_someone_elses_wallet(paid, other_user, user_factory):
+    """The entries of alice's payment to bob are moved: the plus lands on carol's wallet,
+    with both balances "corrected" so that every sum still adds up. Only the entries'
+    wallets tell: it is not the transfer's recipient who holds the money."""
+    carol = user_factory(username="carol")
+    fund(carol, 1)
+    credit = paid.entries.get(amount__gt=0)
+    credit.wallet = Wallet.objects.get(user=carol)
+    credit.save()
+    Wallet.objects.filter(user=other_user).update(balance=F("balance") - paid.amount)
+    Wallet.objects.filter(user=carol).update(balance=F("balance") + paid.amount)
+    report = ledger_check()
+    assert report.problems == [
+        f"transfer {paid.id}: entry {credit.id} of 3000 is on wallet {credit.wallet_id} "
+        f"(EUR, user {carol.id}), not the recipient's wallet in the transfer's currency"
+    ]
+
+
+def test_the_integrity_check_finds_an_entry_in_another_currency(paid, user):
+    debit = paid.entries.get(amount__lt=0)
+    usd = fund(user, 30_00, currency="USD").entries.get(amount__gt=0).wallet
+    LedgerEntry.objects.filter(pk=debit.pk).update(wallet=usd)
+    problems = ledger_check().problems
+    assert (
+        f"transfer {paid.id}: entry {debit.id} of -3000 is on wallet {usd.id} "
+        f"(USD, user {user.id}), not the sender's wallet in the transfer's currency"
+    ) in problems
 
 
 # --- commands ------------------------------------------------------------------------------
