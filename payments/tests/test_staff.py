@@ -280,6 +280,26 @@ def test_the_admin_lists_are_read_only(admin_client, paid):
     assert f"/admin/payments/transfer/{paid.id}/change/".encode() in filtered.content
 
 
+def test_the_admin_filters_wallets_by_balance(admin_client, paid, user_factory, treasurer):
+    carol = user_factory(username="carol")
+    fund(carol, 5_00)
+    services.money_withdraw(actor=treasurer, user_id=carol.id, amount=5_00, reason="payout")
+    wallets = {w.user.username if w.user else "issuer": w.id for w in Wallet.objects.all()}
+
+    def listed(balance):
+        page = admin_client.get("/admin/payments/wallet/", {"balance": balance})
+        assert page.status_code == 200
+        return {
+            name
+            for name, wallet_id in wallets.items()
+            if f"/admin/payments/wallet/{wallet_id}/change/".encode() in page.content
+        }
+
+    assert listed("zero") == {"carol"}
+    assert listed("positive") == {"alice", "bob"}  # 70.00 and 30.00; never the issuer
+    assert listed("") == {"alice", "bob", "carol", "issuer"}
+
+
 def test_the_admin_issue_page_issues_through_the_service(treasurer_client, treasurer, user):
     page = treasurer_client.get("/admin/payments/wallet/issue/")
     assert page.status_code == 200
