@@ -149,7 +149,11 @@ def account_delete(*, actor: User, password: str) -> None:
     sessions ended, sockets closed, the deletion in the moderation log. Messages,
     reactions and reports stay as they are, pointing at the tombstone.
     """
-    user = User.objects.select_for_update().get(pk=actor.pk)
+    # FOR NO KEY UPDATE, like friends' pair locks: it serialises deletions and every change
+    # to this user, but lets a transaction that is only inserting rows pointing at the user
+    # (a payment holding its friendship row's lock, which the unfriending below waits on)
+    # finish instead of deadlocking against it.
+    user = User.objects.select_for_update(no_key=True).get(pk=actor.pk)
     accounts_services.check_password_confirmation(user=user, password=password)
     for friendship in Friendship.objects.filter(
         requester_id=user.pk, status=Friendship.Status.PENDING

@@ -7,6 +7,7 @@ on: it exits non-zero on any difference).
 
 import random
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -16,10 +17,12 @@ from django.db import connection
 from django.db.models import Sum
 
 from accounts.models import Notification
+from accounts.tests.factories import DEFAULT_PASSWORD
 from chat_project.exceptions import Conflict
 from friends import selectors as friends_selectors
 from friends import services as friends_services
 from friends.tests.factories import make_friends
+from leaving import services as leaving_services
 from messaging.models import Message
 from payments import services
 from payments.integrity import ledger_check
@@ -192,3 +195,46 @@ def test_the_integrity_check_reads_one_snapshot_while_money_moves(user, other_us
     assert report.problems == []
     assert (report.issued, report.held) == ({"EUR": 10_00}, {"EUR": 10_00})
     assert ledger_check().issued == {"EUR": 15_00}  # the next check sees it all
+
+
+def test_a_payment_and_the_payers_account_deletion_at_the_same_moment_do_not_deadlock(
+    user, other_user, monkeypatch
+):
+    """The payment holds the friendship row's lock when the deletion starts: the deletion
+    waits on that row to end the friendship, and the payment, which still has its rows to
+    write, must not wait on the deletion in turn (the user row the deletion locked is
+    referenced by the transfer). Both finish; the payment first."""
+    make_friends(user, other_user)
+    fund(user, 10_00)
+    locked = threading.Event()
+    real_recipient = transfers._recipient
+
+    def recipient_then_wait_for_the_deletion(actor, to_user_id):
+        found = real_recipient(actor, to_user_id)
+        locked.set()
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:  # until the deletion waits on a lock we hold
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+        return found
+
+    monkeypatch.setattr(transfers, "_recipient", recipient_then_wait_for_the_deletion)
+
+    def pay():
+        return services.transfer_send(
+            actor=user, to_user_id=other_user.id, amount=4_00, idempotency_key="last"
+        )
+
+    def delete_account():
+        assert locked.wait(timeout=30)
+        leaving_services.account_delete(actor=user, password=DEFAULT_PASSWORD)
+
+    payment, deleted = run_concurrently(pay, delete_account)
+    assert not isinstance(payment, BaseException), payment
+    assert not isinstance(deleted, BaseException), deleted
+    assert Wallet.objects.get(user=other_user).balance == 4_00
+    assert Wallet.objects.get(user=user).balance == 6_00  # for staff to withdraw
+    call_command("payments_integrity")
