@@ -7,11 +7,20 @@ from .models import Export
 class ExportAdmin(admin.ModelAdmin):
     """Read-only: who asked for an archive and when (the file is only for its owner)."""
 
-    list_display = ["id", "user", "status", "size", "created_at", "expires_at"]
+    list_display = ["id", "user", "status", "attempts", "size", "created_at", "expires_at"]
     list_filter = ["status"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
-    readonly_fields = ["user", "status", "file", "size", "created_at", "finished_at", "expires_at"]
+    readonly_fields = [
+        "user",
+        "status",
+        "attempts",
+        "file",
+        "size",
+        "created_at",
+        "finished_at",
+        "expires_at",
+    ]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

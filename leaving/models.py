@@ -25,6 +25,9 @@ class Export(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Build attempts so far (the task retries a failure with backoff)."
+    )
 
     class Meta:
         ordering = ["-id"]

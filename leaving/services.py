@@ -15,12 +15,14 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import Notification, User
 from chat_project import realtime
+from chat_project.tasks import enqueue
 from conversations import services as conversations_services
 from conversations.models import Conversation, ConversationMember
 from friends import services as friends_services
@@ -52,19 +54,24 @@ def export_request(*, actor: User) -> tuple[Export, bool]:
             export = Export.objects.create(user=actor)
     except IntegrityError:  # a concurrent click won: the constraint allows one pending
         return Export.objects.get(user_id=actor.pk, status=Export.Status.PENDING), False
-    transaction.on_commit(lambda: build_export.enqueue(export.pk))
+    enqueue(build_export, export.pk)  # after commit
     return export, True
 
 
-def export_build(*, export_id: int) -> Export | None:
+def export_build(*, export_id: int, attempts: int = 1) -> Export | None:
     """Write the archive to storage, mark it ready, tell the owner (event + notification).
 
-    Runs in the worker (or inline with the immediate backend). The file is written before
-    the row says ready; a failure marks the export failed and tells the owner too.
+    Runs in the worker (or inline with the immediate backend), as one attempt of the
+    `build_export` task, which makes `attempts` in all. The file is written before the
+    row says ready. A failing attempt re-raises, so the task's result shows the error:
+    with attempts left the export stays pending (the task tries again after a backoff);
+    the last one first marks it failed and tells the owner.
     """
-    export = Export.objects.select_related("user").filter(pk=export_id).first()
-    if export is None or export.status != Export.Status.PENDING:
-        return export
+    if not Export.objects.filter(pk=export_id, status=Export.Status.PENDING).update(
+        attempts=F("attempts") + 1
+    ):
+        return Export.objects.filter(pk=export_id).first()  # gone, or finished already
+    export = Export.objects.select_related("user").get(pk=export_id)
     user = export.user
     now = timezone.now()
     name = ""
@@ -78,8 +85,14 @@ def export_build(*, export_id: int) -> Export | None:
                 f"exports/{user.pk}/chat-export-{stamp}-{export.pk}.json", File(handle)
             )
     except Exception:
-        logger.exception("export %s failed", export_id)
-        return _finish(export_id, Export.Status.FAILED, "", 0)
+        if export.attempts < attempts:
+            logger.warning(
+                "export %s: attempt %d of %d failed", export_id, export.attempts, attempts
+            )
+            raise
+        logger.exception("export %s failed after %d attempt(s)", export_id, export.attempts)
+        _finish(export_id, Export.Status.FAILED, "", 0)
+        raise
     return _finish(export_id, Export.Status.READY, name, size)
 
 
@@ -136,7 +149,11 @@ def account_delete(*, actor: User, password: str) -> None:
     sessions ended, sockets closed, the deletion in the moderation log. Messages,
     reactions and reports stay as they are, pointing at the tombstone.
     """
-    user = User.objects.select_for_update().get(pk=actor.pk)
+    # FOR NO KEY UPDATE, like friends' pair locks: it serialises deletions and every change
+    # to this user, but lets a transaction that is only inserting rows pointing at the user
+    # (a payment holding its friendship row's lock, which the unfriending below waits on)
+    # finish instead of deadlocking against it.
+    user = User.objects.select_for_update(no_key=True).get(pk=actor.pk)
     accounts_services.check_password_confirmation(user=user, password=password)
     for friendship in Friendship.objects.filter(
         requester_id=user.pk, status=Friendship.Status.PENDING

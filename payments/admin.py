@@ -68,10 +68,27 @@ class AmountFilter(admin.SimpleListFilter):
         return queryset.filter(condition)
 
 
+class BalanceFilter(admin.SimpleListFilter):
+    """Wallets that are empty, or hold money (the issuer's is negative: in neither)."""
+
+    title = "balance"
+    parameter_name = "balance"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("zero", "zero"), ("positive", "positive")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "zero":
+            return queryset.filter(balance=0)
+        if self.value() == "positive":
+            return queryset.filter(balance__gt=0)
+        return queryset
+
+
 @admin.register(Wallet)
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ["id", "owner", "currency", "balance_display", "updated_at"]
-    list_filter = ["kind", "currency", "updated_at"]
+    list_filter = ["kind", "currency", BalanceFilter, "updated_at"]
     search_fields = ["user__username", "user__display_name"]
     list_select_related = ["user"]
     ordering = ["-updated_at"]

@@ -6,20 +6,30 @@ is one aggregate query, whatever the size of the ledger:
 
 1. every wallet's balance equals the sum of its entries;
 2. no user's balance is negative;
-3. every transfer has exactly two entries, one of `-amount` and one of `+amount`;
+3. every transfer has exactly two entries, one of `-amount` and one of `+amount`, and
+   they sit on the transfer's own wallets: the minus on the sender's (the issuer's when
+   money enters), the plus on the recipient's (the issuer's when it leaves), both in the
+   transfer's currency;
 4. per currency, what users hold equals what was issued (issues minus withdrawals, each
    corrected by its reversals), and the issuer's balance is minus that.
+
+All queries read one snapshot: on PostgreSQL they run in one REPEATABLE READ, READ ONLY
+transaction, so transfers committing while the check runs (a live system) cannot make
+one query see them and the next not, which would report differences that are not there.
+SQLite's transaction is a snapshot already. Called inside a transaction someone else
+opened, the check reads in that transaction as it is.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum, Value
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from . import currency as money
-from .models import Transfer, Wallet
+from .models import LedgerEntry, Transfer, Wallet
 
 
 @dataclass
@@ -86,6 +96,54 @@ def _check_transfers(report: IntegrityReport) -> None:
         )
 
 
+def _own_wallet(side: str) -> Q:
+    """The entry is on the wallet of the transfer's `side` ("sender" or "recipient"): that
+    user's wallet, or the issuer's when the side is empty."""
+    return Q(**{f"transfer__{side}_id__isnull": True}, wallet__kind=Wallet.Kind.ISSUER) | Q(
+        wallet__kind=Wallet.Kind.USER, wallet__user_id=F(f"transfer__{side}_id")
+    )
+
+
+def _check_entry_wallets(report: IntegrityReport) -> None:
+    on_own_wallet = Q(wallet__currency=F("transfer__currency")) & (
+        (Q(amount__lt=0) & _own_wallet("sender")) | (Q(amount__gt=0) & _own_wallet("recipient"))
+    )
+    # CASE, not exclude(): a comparison with NULL is neither true nor false, and such an
+    # entry must be reported, not skipped.
+    misplaced = (
+        LedgerEntry.objects.annotate(
+            placed=Case(
+                When(on_own_wallet, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .filter(placed=False)
+        .order_by("id")
+        .values(
+            "id",
+            "amount",
+            "transfer_id",
+            "wallet__id",
+            "wallet__kind",
+            "wallet__user_id",
+            "wallet__currency",
+        )
+    )
+    for row in misplaced:
+        wallet = {
+            "id": row["wallet__id"],
+            "kind": row["wallet__kind"],
+            "user_id": row["wallet__user_id"],
+            "currency": row["wallet__currency"],
+        }
+        side = "sender" if row["amount"] < 0 else "recipient"
+        report.problems.append(
+            f"transfer {row['transfer_id']}: entry {row['id']} of {row['amount']} is on "
+            f"{_wallet_name(wallet)}, not the {side}'s wallet in the transfer's currency"
+        )
+
+
 def _check_totals(report: IntegrityReport) -> None:
     def total(condition: Q) -> Coalesce:
         return Coalesce(Sum("amount", filter=condition), Value(0))
@@ -131,9 +189,15 @@ def _check_totals(report: IntegrityReport) -> None:
 
 
 def ledger_check() -> IntegrityReport:
-    """Recompute the books (see the module docstring); read-only."""
+    """Recompute the books from one snapshot (see the module docstring); read-only."""
     report = IntegrityReport()
-    _check_wallets(report)
-    _check_transfers(report)
-    _check_totals(report)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # the transaction's first statement
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        _check_wallets(report)
+        _check_transfers(report)
+        _check_entry_wallets(report)
+        _check_totals(report)
     return report

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -20,6 +21,9 @@ from leaving.models import Export
 from messaging import services as messaging_services
 from messaging.models import Message, Report
 from messaging.tests.factories import MessageFactory
+from payments import services as payments_services
+from payments.models import Wallet
+from payments.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +177,22 @@ def test_moderators_see_the_deletion_in_the_moderation_log(user, client, moderat
     assert b"account deleted by its owner" in log.content and b"alice" in log.content
     users = client.get("/admin/accounts/user/?deleted_at__isempty=0")
     assert users.status_code == 200 and f"deleted-{user.id}".encode() in users.content
+
+
+def test_staff_withdraw_the_money_left_in_a_deleted_account(user, admin_user, capsys):
+    """The ledger is never edited: the balance stays with the tombstone until staff take it
+    out through the issuer, found by the tombstone's name (command) or id (service)."""
+    fund(user, 12_00)
+    services.account_delete(actor=user, password=DEFAULT_PASSWORD)
+    wallet = Wallet.objects.get(user=user)
+    assert wallet.balance == 12_00
+    call_command(
+        "issue_money", f"deleted-{user.id}", "2.00", "--withdraw", reason="payout", by="admin"
+    )
+    assert f"Withdrew 2.00 EUR from deleted-{user.id}" in capsys.readouterr().out
+    payments_services.money_withdraw(actor=admin_user, user_id=user.id, amount=10_00, reason="x")
+    wallet.refresh_from_db()
+    assert wallet.balance == 0
+    assert Wallet.objects.get(kind="issuer").balance == 0
+    assert ModerationLog.objects.filter(action="withdraw_money").count() == 2
+    call_command("payments_integrity")

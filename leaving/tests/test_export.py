@@ -9,13 +9,17 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory, staff_with
+from chat_project.settings.base import tasks_config
 from conversations.tests.factories import direct_conversation, group_with
 from friends.tests.factories import block, make_friends
 from leaving import archive, services
 from leaving.models import Export
+from leaving.tasks import EXPORT_ATTEMPTS, build_export
 from messaging import services as messaging_services
 from messaging.tests.factories import AttachmentFactory, MessageFactory
 from payments.services.staff import money_issue
@@ -180,3 +184,96 @@ def test_the_archive_costs_the_same_queries_at_n_and_2n_rows(
     data = json.loads((tmp_path / "archive.json").read_text())
     assert len(data["messages"]) == 2 * n
     assert len(data["attachments"]) == n
+
+
+# --- a build that fails ------------------------------------------------------------------
+
+
+def broken_archive(monkeypatch, failures=None):
+    """archive.write fails (the first `failures` times, or always)."""
+    calls = []
+    real_write = archive.write
+
+    def write(*args, **kwargs):
+        calls.append(1)
+        if failures is None or len(calls) <= failures:
+            raise RuntimeError("the storage said no")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(archive, "write", write)
+    return calls
+
+
+def test_a_failed_build_is_marked_failed_and_its_task_result_says_why(
+    user, media_root, sent_events, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Inline (the immediate backend cannot retry): one attempt, which marks the export
+    failed, tells the owner, and raises, so the task's result is FAILED with the error."""
+    broken_archive(monkeypatch)
+    export = Export.objects.create(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = build_export.enqueue(export.pk)
+    assert result.status == "FAILED"
+    assert [error.exception_class_path for error in result.errors] == ["builtins.RuntimeError"]
+    assert "the storage said no" in result.errors[0].traceback
+    export.refresh_from_db()
+    assert (export.status, export.attempts, export.file) == ("failed", 1, "")
+    assert [e["export"]["status"] for _, e in sent_events if e["type"] == "export_ready"] == [
+        "failed"
+    ]
+    assert not Notification.objects.filter(type="export_ready").exists()
+
+
+def run_worker_batch():
+    """What `manage.py worker` does, in this process: run every task that is due."""
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
+
+
+@pytest.mark.needs_services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failures", [1, None])
+def test_a_failing_build_is_retried_with_backoff_and_shows_in_the_task_admin(
+    user, media_root, monkeypatch, settings, admin_client, failures
+):
+    """With the database backend and its worker: a failed attempt is retried after 60 s,
+    then 120 s; the export stays pending meanwhile and is marked failed after the third
+    failure. Every attempt is a task result in the admin ("retried", then "gave up")."""
+    settings.TASKS = tasks_config("database")
+    calls = broken_archive(monkeypatch, failures)
+    export, _ = services.export_request(actor=user)
+    rows = DBTaskResult.objects.filter(task_path=build_export.module_path).order_by("enqueued_at")
+    for attempt in range(1, EXPORT_ATTEMPTS + 1):
+        run_worker_batch()
+        export.refresh_from_db()
+        assert export.attempts == attempt
+        if export.status != "pending":
+            break
+        waiting = rows.get(status="READY")
+        assert waiting.args_kwargs["kwargs"] == {"_attempt": attempt + 1}
+        failed = rows.filter(status="FAILED").latest("finished_at")
+        wait = (waiting.run_after - failed.finished_at).total_seconds()
+        # Backoff: 60 s after the first failure, 120 s after the second.
+        assert 60 * 2 ** (attempt - 1) - 5 <= wait <= 60 * 2 ** (attempt - 1) + 5
+        rows.filter(status="READY").update(run_after=timezone.now())  # time passes
+    statuses = [(r.status, r.exception_class_path) for r in rows]
+    retried = ("FAILED", "chat_project.tasks.RetryScheduled")
+    if failures == 1:  # a passing hiccup: the second attempt builds it
+        assert export.status == "ready" and export.file
+        assert statuses == [retried, ("SUCCESSFUL", "")]
+        assert len(calls) == 2
+        return
+    assert (export.status, export.attempts, export.file) == ("failed", 3, "")
+    assert statuses == [retried, retried, ("FAILED", "builtins.RuntimeError")]
+    assert len(calls) == 3
+    page = admin_client.get("/admin/django_tasks_database/dbtaskresult/", {"outcome": "gave_up"})
+    assert page.status_code == 200
+    assert "build_export" in page.content.decode() and "gave up" in page.content.decode()

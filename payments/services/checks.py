@@ -69,3 +69,12 @@ def active_user(user_id: int) -> User:
     if user is None:
         raise Http404(USER_NOT_FOUND)
     return user
+
+
+def any_user(user_id: int) -> User:
+    """The user, active or not: a banned or deleted account still owns its wallet, and
+    staff must be able to take the money out of it."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404(USER_NOT_FOUND)
+    return user

@@ -20,7 +20,7 @@ from payments import ledger, selectors
 from payments.models import Transfer
 
 from .announce import announce, message_payload
-from .checks import active_user, clean_reason
+from .checks import active_user, any_user, clean_reason
 
 ISSUE_LIMIT = "One issue may be at most {limit}."
 ALREADY_REVERSED = "This transfer was already reversed."
@@ -35,7 +35,9 @@ def _staff_move(
     amount = money.clean_amount(amount)
     currency = money.clean_currency(currency)
     reason = clean_reason(reason)
-    user = active_user(user_id)
+    # Money enters only active accounts, but leaves any: a banned or deleted user's wallet
+    # keeps its balance (the ledger is never edited), and only a withdrawal empties it.
+    user = active_user(user_id) if issue else any_user(user_id)
     limit = money.limit_minor(settings.PAYMENTS_ISSUE_LIMIT, currency)
     if amount > limit:
         raise Conflict(
@@ -82,8 +84,9 @@ def money_withdraw(
     *, actor: User, user_id: int, amount: int, reason: str, currency: str | None = None
 ) -> Transfer:
     """Money leaves the ledger the way it came: from a user's wallet back to the issuer
-    (a payout made outside). As `money_issue`; more than the balance -> Conflict
-    `insufficient_funds`."""
+    (a payout made outside). As `money_issue`, but the user may be inactive (banned) or
+    deleted: their money stays in the wallet until staff withdraw it; unknown user ->
+    Http404; more than the balance -> Conflict `insufficient_funds`."""
     return _staff_move(
         actor=actor, user_id=user_id, amount=amount, currency=currency, reason=reason, issue=False
     )

@@ -6,6 +6,7 @@ payment leaves none of them and announces nothing."""
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts import services as accounts_services
 from accounts.models import Notification, User
@@ -15,6 +16,7 @@ from chat_project.exceptions import Conflict, Throttled
 from chat_project.ids import id_or_404
 from conversations import services as conversations_services
 from friends import selectors as friends_selectors
+from friends.models import Friendship
 from messaging import services as messaging_services
 from messaging.models import Message
 from payments import currency as money
@@ -33,13 +35,28 @@ TRANSFER_LIMIT = "One transfer may send at most {limit}."
 
 def _recipient(actor: User, to_user_id: int) -> User:
     """The friend to pay: yourself -> 400, unknown or disabled -> 404, a block either way
-    -> 403, not friends -> 403 (as a direct chat refuses them)."""
+    -> 403, not friends -> 403 (as a direct chat refuses them).
+
+    Called first thing inside the payment's transaction: it locks the pair's friendship
+    row (FOR NO KEY UPDATE) before checking. Every unfriend and block deletes that row
+    under its own lock (`friends.services._end_relations`), so none can commit between
+    this check and the payment's commit: a payment racing a block either commits before
+    it or waits for it and is refused (a block always ends the friendship)."""
     if to_user_id == actor.id:
         raise ValidationError({"to_user_id": [SELF]})
     recipient = active_user(to_user_id)
+    friendship = list(
+        Friendship.objects.select_for_update(no_key=True)
+        .filter(
+            Q(requester_id=actor.id, receiver_id=recipient.id)
+            | Q(requester_id=recipient.id, receiver_id=actor.id),
+            status=Friendship.Status.ACCEPTED,
+        )
+        .values_list("pk", flat=True)
+    )
     if friends_selectors.is_blocked_between(actor.id, recipient.id):
         raise PermissionDenied(BLOCKED)
-    if not friends_selectors.are_friends(actor.id, recipient.id):
+    if not friendship:
         raise PermissionDenied(NOT_FRIENDS)
     return recipient
 
@@ -101,15 +118,17 @@ def transfer_send(
     if existing is not None:
         return existing, False
     try:
-        recipient = _recipient(actor, to_id)
-        limit = money.limit_minor(settings.PAYMENTS_TRANSFER_LIMIT, currency)
-        if amount > limit:
-            raise Conflict(
-                TRANSFER_LIMIT.format(limit=money.display(limit, currency)), code="limit_exceeded"
-            )
-        window = transfer_window(actor.id)
-        ratelimit.hit(window.key, settings.THROTTLE_RATES["transfer"])
         with transaction.atomic():
+            # The friend check first, under the friendship row's lock (see `_recipient`).
+            recipient = _recipient(actor, to_id)
+            limit = money.limit_minor(settings.PAYMENTS_TRANSFER_LIMIT, currency)
+            if amount > limit:
+                raise Conflict(
+                    TRANSFER_LIMIT.format(limit=money.display(limit, currency)),
+                    code="limit_exceeded",
+                )
+            window = transfer_window(actor.id)
+            ratelimit.hit(window.key, settings.THROTTLE_RATES["transfer"])
             transfer = _pay(
                 actor=actor,
                 recipient=recipient,

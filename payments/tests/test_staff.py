@@ -7,13 +7,17 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
+from django.http import Http404
 
+from accounts import services as accounts_services
 from accounts.models import ModerationLog
 from chat_project.exceptions import Conflict
 from friends.tests.factories import make_friends
 from messaging.models import Message
 from payments import services
-from payments.models import Transfer, Wallet
+from payments.integrity import ledger_check
+from payments.models import LedgerEntry, Transfer, Wallet
 from payments.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +67,51 @@ def test_withdrawing_takes_money_back_to_the_issuer(treasurer, user):
     with pytest.raises(Conflict) as refused:
         services.money_withdraw(actor=treasurer, user_id=user.id, amount=6_01, reason="payout")
     assert refused.value.code == "insufficient_funds"
+
+
+def test_money_leaves_a_banned_wallet_but_never_enters_it(treasurer, user):
+    """A banned user's money stays in the wallet (the ledger is never edited) and staff
+    take it out through the issuer; nothing new is issued to them."""
+    fund(user, 10_00)
+    accounts_services.user_deactivate(user=user, actor=treasurer)
+    transfer = services.money_withdraw(
+        actor=treasurer, user_id=user.id, amount=10_00, reason="banned: paid out"
+    )
+    assert (transfer.kind, transfer.sender_id, transfer.recipient_id) == (
+        "withdrawal",
+        user.id,
+        None,
+    )
+    assert balance(user) == 0
+    assert Wallet.objects.get(kind="issuer").balance == 0
+    log = ModerationLog.objects.get(action="withdraw_money")
+    assert (log.target_id, log.target_repr) == (transfer.id, "10.00 EUR from alice")
+    with pytest.raises(Conflict) as refused:  # never below zero, banned or not
+        services.money_withdraw(actor=treasurer, user_id=user.id, amount=1, reason="again")
+    assert refused.value.code == "insufficient_funds"
+    with pytest.raises(Http404):
+        services.money_issue(actor=treasurer, user_id=user.id, amount=1, reason="x")
+    with pytest.raises(Http404):
+        services.money_withdraw(actor=treasurer, user_id=user.id + 999, amount=1, reason="x")
+    assert Transfer.objects.count() == 2  # the funding and the withdrawal
+    call_command("payments_integrity")
+
+
+def test_the_admin_withdraws_from_a_banned_user(treasurer_client, treasurer, user):
+    fund(user, 5_00)
+    accounts_services.user_deactivate(user=user, actor=treasurer)
+    response = treasurer_client.post(
+        "/admin/payments/wallet/issue/",
+        {
+            "direction": "withdraw",
+            "username": "alice",
+            "amount": "5.00",
+            "currency": "EUR",
+            "reason": "banned: paid out",
+        },
+    )
+    assert response.status_code == 302
+    assert balance(user) == 0
 
 
 @pytest.mark.parametrize("who", ["plain user", "staff without the permission", "inactive"])
@@ -158,6 +207,35 @@ def test_the_integrity_check_reports_a_balance_that_does_not_add_up(paid, other_
     assert "EUR: users hold 10100 but 10000 was issued" in out
 
 
+def test_the_integrity_check_finds_an_entry_on_someone_elses_wallet(paid, other_user, user_factory):
+    """The entries of alice's payment to bob are moved: the plus lands on carol's wallet,
+    with both balances "corrected" so that every sum still adds up. Only the entries'
+    wallets tell: it is not the transfer's recipient who holds the money."""
+    carol = user_factory(username="carol")
+    fund(carol, 1)
+    credit = paid.entries.get(amount__gt=0)
+    credit.wallet = Wallet.objects.get(user=carol)
+    credit.save()
+    Wallet.objects.filter(user=other_user).update(balance=F("balance") - paid.amount)
+    Wallet.objects.filter(user=carol).update(balance=F("balance") + paid.amount)
+    report = ledger_check()
+    assert report.problems == [
+        f"transfer {paid.id}: entry {credit.id} of 3000 is on wallet {credit.wallet_id} "
+        f"(EUR, user {carol.id}), not the recipient's wallet in the transfer's currency"
+    ]
+
+
+def test_the_integrity_check_finds_an_entry_in_another_currency(paid, user):
+    debit = paid.entries.get(amount__lt=0)
+    usd = fund(user, 30_00, currency="USD").entries.get(amount__gt=0).wallet
+    LedgerEntry.objects.filter(pk=debit.pk).update(wallet=usd)
+    problems = ledger_check().problems
+    assert (
+        f"transfer {paid.id}: entry {debit.id} of -3000 is on wallet {usd.id} "
+        f"(USD, user {user.id}), not the sender's wallet in the transfer's currency"
+    ) in problems
+
+
 # --- commands ------------------------------------------------------------------------------
 
 
@@ -200,6 +278,26 @@ def test_the_admin_lists_are_read_only(admin_client, paid):
     filtered = admin_client.get("/admin/payments/transfer/", {"size": "10-100", "q": "alice"})
     assert filtered.status_code == 200
     assert f"/admin/payments/transfer/{paid.id}/change/".encode() in filtered.content
+
+
+def test_the_admin_filters_wallets_by_balance(admin_client, paid, user_factory, treasurer):
+    carol = user_factory(username="carol")
+    fund(carol, 5_00)
+    services.money_withdraw(actor=treasurer, user_id=carol.id, amount=5_00, reason="payout")
+    wallets = {w.user.username if w.user else "issuer": w.id for w in Wallet.objects.all()}
+
+    def listed(balance):
+        page = admin_client.get("/admin/payments/wallet/", {"balance": balance})
+        assert page.status_code == 200
+        return {
+            name
+            for name, wallet_id in wallets.items()
+            if f"/admin/payments/wallet/{wallet_id}/change/".encode() in page.content
+        }
+
+    assert listed("zero") == {"carol"}
+    assert listed("positive") == {"alice", "bob"}  # 70.00 and 30.00; never the issuer
+    assert listed("") == {"alice", "bob", "carol", "issuer"}
 
 
 def test_the_admin_issue_page_issues_through_the_service(treasurer_client, treasurer, user):
