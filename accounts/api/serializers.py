@@ -291,6 +291,16 @@ class NotificationSerializer(serializers.ModelSerializer):
         return data
 
 
+class UserSearchQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=150,
+        help_text="Username/display-name prefix (empty: the first 20 people by username).",
+    )
+
+
 class NotificationQuerySerializer(serializers.Serializer):
     unread = serializers.BooleanField(required=False, default=False, help_text="Only unread ones.")
     limit = serializers.IntegerField(

@@ -1,7 +1,7 @@
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -10,7 +10,7 @@ from rest_framework.routers import BaseRouter
 
 from accounts import email_address, password_reset, selectors, services, two_factor_display
 from accounts.authentication import access_token_of
-from accounts.models import Notification
+from accounts.models import Notification, User
 from accounts.request_user import request_user
 from chat_project import api
 from chat_project.client_ip import client_ip
@@ -254,22 +254,20 @@ class AuthViewSet(api.ViewSet):
         return Response(services.ws_ticket_issue(user=request_user(request)))
 
 
-class UserViewSet(mixins.ListModelMixin, api.ViewSet):
+class UserViewSet(api.ViewSet):
     """Find people to befriend: prefix search over username and display name."""
 
     serializer_class = s.UserPublicSerializer
-
-    def get_queryset(self):
-        return selectors.user_search(
-            query=self.request.query_params.get("search", ""),
-            exclude_user=request_user(self.request),
-        )
+    queryset = api.schema_only(User)
 
     @extend_schema(
-        parameters=[OpenApiParameter("search", str, description="Username/display-name prefix")]
+        parameters=[s.UserSearchQuerySerializer],
+        responses={200: s.UserPublicSerializer(many=True)},
     )
-    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().list(request, *args, **kwargs)
+    def list(self, request: Request) -> Response:
+        query = api.valid_input(s.UserSearchQuerySerializer, request.query_params)
+        users = selectors.user_search(query=query["search"], exclude_user=request_user(request))
+        return Response(s.UserPublicSerializer(users, many=True).data)
 
 
 class NotificationViewSet(api.ViewSet):

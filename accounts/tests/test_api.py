@@ -480,6 +480,13 @@ def test_user_search_max_20(client_for, user):
     assert len(client_for(user).get("/api/users", {"search": "max"}).json()) == 20
 
 
+def test_user_search_reads_its_query_through_a_serializer(client_for, user):
+    """The one way every list reads its query: over-long text is a 400 naming `search`."""
+    response = client_for(user).get("/api/users", {"search": "a" * 151})
+    assert response.status_code == 400
+    assert list(response.json()) == ["search"]
+
+
 def test_user_search_needs_auth(api_client, db):
     assert api_client.get("/api/users").status_code == 401
 
