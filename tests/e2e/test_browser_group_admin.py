@@ -307,3 +307,33 @@ def test_the_member_menu_works_by_keyboard_and_stays_open_while_the_list_changes
     expect(member_row(a, bob.id).locator(".tag:not(.tag-here)")).to_have_text("admin")
     expect(menu).to_have_count(0)
     expect(details).to_be_visible()
+
+
+def test_role_tags_in_a_vietnamese_member_list(people):
+    """The member list's role tags are words of the page's language, not the API's role
+    names ("owner" and "admin" showed in English in the Vietnamese UI)."""
+    from conversations import services as conversations
+
+    alice = UserFactory(username="alice", display_name="Alice", password=PASSWORD)
+    bob = UserFactory(username="bob", display_name="Bob", password=PASSWORD)
+    carol = UserFactory(username="carol", display_name="Carol", password=PASSWORD)
+    befriend(alice, bob)
+    befriend(alice, carol)
+
+    def make() -> Any:
+        crew = conversations.conversation_group_create(
+            actor=alice, name="Nhóm", member_user_ids=[bob.id, carol.id]
+        )
+        conversations.conversation_member_role_set(
+            actor=alice, conversation_id=crew.id, user_id=bob.id, role="admin"
+        )
+        return crew
+
+    crew = off_loop(make)
+    a = people(alice, locale="vi-VN").page
+    a.goto(f"/c/{crew.id}/")
+    wait_connected(a)
+    a.locator("#details-button").click()
+    expect(role_tag(a, alice.id)).to_have_text("chủ nhóm")
+    expect(role_tag(a, bob.id)).to_have_text("quản trị viên")
+    expect(role_tag(a, carol.id)).to_have_count(0)

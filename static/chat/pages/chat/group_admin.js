@@ -40,9 +40,9 @@ function act(path, method, body, refresh, done) {
 
 const ROLE_NAMES = { owner: gettext("owner"), admin: gettext("admin") };
 
-/** The role tag of a member (owner, admin) for the member list. */
+/** The role tag of a member (owner, admin) for the member list, in the page's language. */
 export function roleTag(member) {
-  return member.role === "member" ? null : h("span", { class: `tag role-${member.role}`, text: ROLE_NAMES[member.role] || member.role });
+  return !member.role || member.role === "member" ? null : h("span", { class: `tag role-${member.role}`, text: ROLE_NAMES[member.role] || member.role });
 }
 
 /** A member's actions for me: Remove, and a small menu (roles, ownership, ban); null
