@@ -68,9 +68,14 @@ export function togglePopupMenu(trigger, items, { label, className = "" } = {}) 
 function anchorTo(trigger) {
   current.stop();
   current.trigger = trigger;
-  placeNear(current.menu, trigger, { align: "end" });
+  const { menu } = current;
+  placeNear(menu, trigger, { align: "end" });
   trigger.setAttribute("aria-expanded", "true");
-  current.stop = dismissable(current.menu, trigger, () => closePopupMenu());
+  // In a dialog (Details), scrolling it moves the menu along with its button rather than
+  // closing it: a click scrolls its target into view first, and that scroll is only
+  // announced after the menu it opened.
+  const follow = menu.parentElement.closest("dialog") ? () => placeNear(menu, trigger, { align: "end" }) : null;
+  current.stop = dismissable(menu, trigger, () => closePopupMenu(), { follow });
 }
 
 /** The button the open menu belongs to (null when no menu is open). */

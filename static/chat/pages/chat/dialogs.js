@@ -4,7 +4,7 @@
 import { api } from "../../lib/api.js";
 import { personAvatar } from "../../lib/avatar.js";
 import { $, clear, h, toast } from "../../lib/dom.js";
-import { closePopupMenu, movePopupMenu, popupMenuTrigger } from "../../lib/popup_menu.js";
+import { movePopupMenu, popupMenuTrigger } from "../../lib/popup_menu.js";
 import { presenceText } from "../../lib/shell.js";
 import { isAbort, sendFile } from "../../lib/upload.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
@@ -92,30 +92,39 @@ let detailsList = null; // {id, node, make, heading, shape, roles}: the member l
 
 const labelOf = (button) => button.getAttribute("aria-label") || button.textContent;
 
-/** The member list as it is now, if Details is open (someone came or left, a presence). */
-function refreshDetails() {
-  if (!els.detailsDialog.open || !detailsList?.node.isConnected) return;
+/**
+ * Draw part of Details again without losing the keyboard's place: the same control is
+ * focused again, and a member's open menu stays open on the new copy of its button
+ * (someone coming in, a presence, or an action's own redraw must not close it under the
+ * pointer). `scope()` is the part, before and after `redraw()`.
+ */
+function keepingPlace(scope, redraw) {
   const active = document.activeElement;
-  const focused = detailsList.node.contains(active) ? labelOf(active) : null;
+  const focused = scope().contains(active) ? labelOf(active) : null;
   const opener = popupMenuTrigger();
-  const menuOf = opener && detailsList.node.contains(opener) ? labelOf(opener) : null;
-  const fresh = detailsList.make();
-  detailsList.node.replaceWith(fresh);
-  detailsList.node = fresh;
-  // A refill must not lose the keyboard's place: focus the same control again, and a
-  // member's open menu stays open (on the new copy of its button).
-  const same = (label) => [...fresh.querySelectorAll("button")].find((b) => labelOf(b) === label);
+  const menuOf = opener && scope().contains(opener) ? labelOf(opener) : null;
+  redraw();
+  const same = (label) => [...scope().querySelectorAll("button")].find((b) => labelOf(b) === label);
   if (focused) same(focused)?.focus();
   if (menuOf) movePopupMenu(same(menuOf));
 }
 
-/** Who is in it and what Details offers me there (a change redraws all of Details). */
-function shapeOf(conversation) {
-  const ids = (conversation.members || []).map((m) => m.id).sort((x, y) => x - y);
-  return `${ids.join(",")}|${myRole(conversation)}|${Boolean(conversation.is_public)}`;
+/** The member list as it is now, if Details is open (someone came or left, a presence). */
+function refreshDetails() {
+  if (!els.detailsDialog.open || !detailsList?.node.isConnected) return;
+  keepingPlace(() => detailsList.node, () => {
+    const fresh = detailsList.make();
+    detailsList.node.replaceWith(fresh);
+    detailsList.node = fresh;
+  });
 }
 
-/** Everyone's role (a change redraws the member list). */
+/** What Details offers me there (a change redraws all of Details). */
+function shapeOf(conversation) {
+  return `${myRole(conversation)}|${Boolean(conversation.is_public)}`;
+}
+
+/** Who is in it, with their roles (a change redraws the member list). */
 function rolesOf(conversation) {
   return (conversation.members || []).map((m) => `${m.id}:${m.role}`).join(",");
 }
@@ -129,8 +138,9 @@ function membersHeading(conversation) {
 
 // Our copy of the conversation changed (an admin action of ours, or an event: a role
 // given, the owner handed over, someone came or was removed, the settings): the open
-// Details follows at once. Roles alone redraw the member list; members coming or going,
-// my own role or the visibility redraw all of it, as what I may do changed with them.
+// Details follows at once. Members and roles redraw the member list (what is being typed
+// elsewhere in Details stays, as a new webhook's URL shown once); my own role or the
+// visibility redraw all of it, as what I may do changed with them.
 onConversationChange((id) => {
   if (!els.detailsDialog.open || id === null || id !== detailsList?.id) return;
   const conversation = state.conversations.get(id);
@@ -156,16 +166,15 @@ function detailsError(error) {
 }
 
 function renderDetails(conversation) {
+  keepingPlace(() => $("#details-content"), () => drawDetails(conversation));
+}
+
+function drawDetails(conversation) {
   detailsList = null;
-  if (els.detailsDialog.contains(popupMenuTrigger())) closePopupMenu(); // its button goes
   const content = clear($("#details-content"));
   $("#details-title").textContent = conversationTitle(conversation);
   const isAdmin = manages(conversation);
-  // After an admin action: our copy again, and the listener above redraws what changed
-  // (no second, later redraw that would reset what the user does next).
-  const refresh = async () => {
-    await fetchConversation(conversation.id);
-  };
+  const refresh = async () => renderDetails((await fetchConversation(conversation.id)) || conversation);
   if (conversation.type === "direct") {
     const other = otherMember(conversation);
     content.append(

@@ -30,8 +30,8 @@ function act(path, method, body, refresh, done) {
     try {
       const answer = await api[method](path, body);
       if (answer && answer.id && answer.members) upsertConversation(answer);
-      if (done) toast(done);
       await refresh();
+      if (done) toast(done); // once Details shows it (and will not be redrawn under the next click)
     } catch (error) {
       say(error);
     }
