@@ -679,28 +679,34 @@ def test_a_conversation_never_joined_is_not_found_rather_than_left(people):
 
 def test_a_removal_updates_the_member_count_of_those_who_stay(people):
     """Issue 16, bug 7: after an admin removed a member, the header of a member who stayed
-    still counted the removed one."""
+    still counted the removed one: both for one who opens the group afterwards (bob) and
+    for one who has it open while it happens (dave: live, without a reload)."""
     from conversations import services as conversations
 
-    alice, bob, carol = (UserFactory(password=PASSWORD) for _ in range(3))
-    befriend(alice, bob)
-    befriend(alice, carol)
+    alice, bob, carol, dave = (UserFactory(password=PASSWORD) for _ in range(4))
+    for other in (bob, carol, dave):
+        befriend(alice, other)
     group = off_loop(
         lambda: conversations.conversation_group_create(
-            actor=alice, name="Trio", member_user_ids=[bob.id, carol.id]
+            actor=alice, name="Quartet", member_user_ids=[bob.id, carol.id, dave.id]
         )
     )
-    a, b = people(alice).page, people(bob).page
+    a, b, d = people(alice).page, people(bob).page, people(dave).page
     a.goto(f"/c/{group.id}/")
     b.goto("/")  # bob is elsewhere when it happens, and opens the group afterwards
-    for page in (a, b):
+    d.goto(f"/c/{group.id}/")  # dave is looking at the group when it happens
+    for page in (a, b, d):
         wait_connected(page)
-    expect(a.locator("#pane-sub")).to_have_text("Group · 3 members")
+    for page in (a, d):
+        expect(page.locator("#pane-sub")).to_have_text("Group · 4 members")
+    d.evaluate("window.__notReloaded = true")
     a.locator("#details-button").click()
     a.get_by_role("button", name=f"Remove {carol.display_name or carol.username}").click()
-    expect(a.locator("#pane-sub")).to_have_text("Group · 2 members")
-    open_conversation(b, "Trio")
-    expect(b.locator("#pane-sub")).to_have_text("Group · 2 members")
+    expect(a.locator("#pane-sub")).to_have_text("Group · 3 members")
+    expect(d.locator("#pane-sub")).to_have_text("Group · 3 members")
+    assert d.evaluate("window.__notReloaded") is True
+    open_conversation(b, "Quartet")
+    expect(b.locator("#pane-sub")).to_have_text("Group · 3 members")
 
 
 def test_presence_is_unknown_while_our_own_connection_is_down(people):

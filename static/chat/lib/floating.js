@@ -29,10 +29,11 @@ export function placeNear(el, anchor, { prefer = "below", align = "auto" } = {})
 
 /**
  * Close a floating element when the user clicks or taps outside it (and its anchor),
- * presses Escape (focus goes back to the anchor), or the page scrolls under it.
+ * presses Escape (focus goes back to the anchor), or the page scrolls under it (with
+ * `follow`, a scroll calls that instead: the element is moved along).
  * Returns the function that stops listening.
  */
-export function dismissable(el, anchor, close) {
+export function dismissable(el, anchor, close, { follow = null } = {}) {
   const onPointer = (event) => {
     if (!el.contains(event.target) && !anchor?.contains(event.target)) close();
   };
@@ -44,7 +45,9 @@ export function dismissable(el, anchor, close) {
     anchor?.focus();
   };
   const onScroll = (event) => {
-    if (!el.contains(event.target)) close();
+    if (el.contains(event.target)) return;
+    if (follow) follow();
+    else close();
   };
   document.addEventListener("pointerdown", onPointer, true);
   document.addEventListener("keydown", onKey, true);

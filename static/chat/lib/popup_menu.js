@@ -1,7 +1,9 @@
-// A small menu opened from a button (role=menu): the status picker and the conversation's
-// notification menu use it. Items are `{label, checked?, onSelect}` (checked: a
-// menuitemradio) or `{separator: true}`. The arrows, Home and End move; Escape closes it
-// and gives the focus back to the button; Tab or a click elsewhere closes it.
+// A small menu opened from a button (role=menu): the status picker, the conversation's
+// notification menu and a group member's admin menu (in Details) use it. Items are
+// `{label, ariaLabel?, checked?, onSelect}` (checked: a menuitemradio) or
+// `{separator: true}`. The arrows, Home and End move; Escape closes it and gives the focus
+// back to the button; Tab or a click elsewhere closes it. Opened from inside a modal
+// dialog, it lives in that dialog (outside it, it would be inert under the dialog).
 
 import { h } from "./dom.js";
 import { dismissable, placeNear } from "./floating.js";
@@ -36,6 +38,7 @@ export function togglePopupMenu(trigger, items, { label, className = "" } = {}) 
             tabindex: "-1",
             class: item.className || null,
             text: item.label,
+            "aria-label": item.ariaLabel || null,
             dataset: item.id ? { item: item.id } : {},
             onclick: () => {
               closePopupMenu({ focus: true });
@@ -44,11 +47,9 @@ export function togglePopupMenu(trigger, items, { label, className = "" } = {}) 
           }),
     ),
   );
-  document.body.append(menu);
-  placeNear(menu, trigger, { align: "end" });
-  trigger.setAttribute("aria-expanded", "true");
-  const stop = dismissable(menu, trigger, () => closePopupMenu());
-  current = { menu, trigger, stop };
+  (trigger.closest("dialog[open]") || document.body).append(menu);
+  current = { menu, trigger, stop: () => {} };
+  anchorTo(trigger);
   menu.addEventListener("keydown", (event) => {
     const buttons = [...menu.querySelectorAll("button")];
     const index = buttons.indexOf(document.activeElement);
@@ -62,4 +63,30 @@ export function togglePopupMenu(trigger, items, { label, className = "" } = {}) 
     }
   });
   (menu.querySelector("[aria-checked=true]") || menu.querySelector("button"))?.focus();
+}
+
+function anchorTo(trigger) {
+  current.stop();
+  current.trigger = trigger;
+  const { menu } = current;
+  placeNear(menu, trigger, { align: "end" });
+  trigger.setAttribute("aria-expanded", "true");
+  // In a dialog (Details), scrolling it moves the menu along with its button rather than
+  // closing it: a click scrolls its target into view first, and that scroll is only
+  // announced after the menu it opened.
+  const follow = menu.parentElement.closest("dialog") ? () => placeNear(menu, trigger, { align: "end" }) : null;
+  current.stop = dismissable(menu, trigger, () => closePopupMenu(), { follow });
+}
+
+/** The button the open menu belongs to (null when no menu is open). */
+export function popupMenuTrigger() {
+  return current?.trigger ?? null;
+}
+
+/** The list under an open menu was drawn again: the menu stays open, now belonging to
+ * `trigger`, the new copy of its button (none: it closes). */
+export function movePopupMenu(trigger) {
+  if (!current) return;
+  if (trigger) anchorTo(trigger);
+  else closePopupMenu();
 }

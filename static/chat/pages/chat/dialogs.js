@@ -4,15 +4,16 @@
 import { api } from "../../lib/api.js";
 import { personAvatar } from "../../lib/avatar.js";
 import { $, clear, h, toast } from "../../lib/dom.js";
+import { movePopupMenu, popupMenuTrigger } from "../../lib/popup_menu.js";
 import { presenceText } from "../../lib/shell.js";
 import { isAbort, sendFile } from "../../lib/upload.js";
 import { closeConversation, fetchConversation, openConversation, renderHeader } from "./conversation.js";
 import { adminSections, deleteButton, manages, memberMenu } from "./group_admin.js";
 import { loadBlocked, memberList } from "./members.js";
 import { showProfile } from "./sender_actions.js";
-import { conversationPicture, conversationTitle, displayName, otherMember } from "./names.js";
+import { conversationPicture, conversationTitle, displayName, myRole, otherMember } from "./names.js";
 import { els, me, presence } from "./page.js";
-import { forgetConversation, historyFor, state, upsertConversation } from "./state.js";
+import { forgetConversation, historyFor, onConversationChange, state, upsertConversation } from "./state.js";
 import { onViewersChange } from "./viewers.js";
 
 export async function loadFriends() {
@@ -87,19 +88,73 @@ export async function openDetails() {
   loadBlocked(() => els.detailsDialog.open && refreshDetails());
 }
 
-let detailsList = null; // {node, make}: the member list shown, and how to draw it again
+let detailsList = null; // {id, node, make, heading, shape, roles}: the member list shown, how to draw it again, what it showed
+
+const labelOf = (button) => button.getAttribute("aria-label") || button.textContent;
+
+/**
+ * Draw part of Details again without losing the keyboard's place: the same control is
+ * focused again, and a member's open menu stays open on the new copy of its button
+ * (someone coming in, a presence, or an action's own redraw must not close it under the
+ * pointer). `scope()` is the part, before and after `redraw()`.
+ */
+function keepingPlace(scope, redraw) {
+  const active = document.activeElement;
+  const focused = scope().contains(active) ? labelOf(active) : null;
+  const opener = popupMenuTrigger();
+  const menuOf = opener && scope().contains(opener) ? labelOf(opener) : null;
+  redraw();
+  const same = (label) => [...scope().querySelectorAll("button")].find((b) => labelOf(b) === label);
+  if (focused) same(focused)?.focus();
+  if (menuOf) movePopupMenu(same(menuOf));
+}
 
 /** The member list as it is now, if Details is open (someone came or left, a presence). */
 function refreshDetails() {
   if (!els.detailsDialog.open || !detailsList?.node.isConnected) return;
-  const active = document.activeElement;
-  const focused = detailsList.node.contains(active) ? active.getAttribute("aria-label") || active.textContent : null;
-  const fresh = detailsList.make();
-  detailsList.node.replaceWith(fresh);
-  detailsList.node = fresh;
-  // A refill must not lose the keyboard's place: focus the same control again.
-  if (focused) [...fresh.querySelectorAll("button")].find((b) => (b.getAttribute("aria-label") || b.textContent) === focused)?.focus();
+  keepingPlace(() => detailsList.node, () => {
+    const fresh = detailsList.make();
+    detailsList.node.replaceWith(fresh);
+    detailsList.node = fresh;
+  });
 }
+
+/** What Details offers me there (a change redraws all of Details). */
+function shapeOf(conversation) {
+  return `${myRole(conversation)}|${Boolean(conversation.is_public)}`;
+}
+
+/** Who is in it, with their roles (a change redraws the member list). */
+function rolesOf(conversation) {
+  return (conversation.members || []).map((m) => `${m.id}:${m.role}`).join(",");
+}
+
+function membersHeading(conversation) {
+  const count = (conversation.members || []).length;
+  return conversation.max_participants
+    ? interpolate(gettext("Members (%(count)s of %(limit)s)"), { count, limit: conversation.max_participants }, true)
+    : interpolate(gettext("Members (%(count)s)"), { count }, true);
+}
+
+// Our copy of the conversation changed (an admin action of ours, or an event: a role
+// given, the owner handed over, someone came or was removed, the settings): the open
+// Details follows at once. Members and roles redraw the member list (what is being typed
+// elsewhere in Details stays, as a new webhook's URL shown once); my own role or the
+// visibility redraw all of it, as what I may do changed with them.
+onConversationChange((id) => {
+  if (!els.detailsDialog.open || id === null || id !== detailsList?.id) return;
+  const conversation = state.conversations.get(id);
+  if (!conversation) return;
+  if (shapeOf(conversation) !== detailsList.shape) {
+    renderDetails(conversation);
+    return;
+  }
+  detailsList.heading.textContent = membersHeading(conversation);
+  const roles = rolesOf(conversation);
+  if (roles === detailsList.roles) return;
+  detailsList.roles = roles;
+  refreshDetails();
+});
 
 els.detailsButton.addEventListener("click", openDetails);
 els.viewers.addEventListener("click", openDetails);
@@ -111,6 +166,11 @@ function detailsError(error) {
 }
 
 function renderDetails(conversation) {
+  keepingPlace(() => $("#details-content"), () => drawDetails(conversation));
+}
+
+function drawDetails(conversation) {
+  detailsList = null;
   const content = clear($("#details-content"));
   $("#details-title").textContent = conversationTitle(conversation);
   const isAdmin = manages(conversation);
@@ -135,15 +195,14 @@ function renderDetails(conversation) {
   if (conversation.description) content.append(h("p", { class: "prewrap", text: conversation.description }));
   if (isAdmin) content.append(renameForm(conversation));
   const members = conversation.members || [];
-  content.append(h("h3", { text: conversation.max_participants
-        ? interpolate(gettext("Members (%(count)s of %(limit)s)"), { count: members.length, limit: conversation.max_participants }, true)
-        : interpolate(gettext("Members (%(count)s)"), { count: members.length }, true) }));
-  const makeList = () => memberList(state.conversations.get(conversation.id) || conversation, {
-    onChange: refreshDetails,
-    actions: (member) => memberMenu(conversation, member, refresh),
-  });
+  const heading = h("h3", { text: membersHeading(conversation) });
+  content.append(heading);
+  const makeList = () => {
+    const current = state.conversations.get(conversation.id) || conversation;
+    return memberList(current, { onChange: refreshDetails, actions: (member) => memberMenu(current, member, refresh) });
+  };
   const list = makeList();
-  detailsList = { node: list, make: makeList };
+  detailsList = { id: conversation.id, node: list, make: makeList, heading, shape: shapeOf(conversation), roles: rolesOf(conversation) };
   content.append(list);
   if (isAdmin) content.append(addMembersForm(conversation, members));
   content.append(...adminSections(conversation, refresh));

@@ -5,6 +5,7 @@
 
 import { api } from "../../lib/api.js";
 import { $, h, toast } from "../../lib/dom.js";
+import { togglePopupMenu } from "../../lib/popup_menu.js";
 import { renderHeader } from "./conversation.js";
 import { invitesSection } from "./invites.js";
 import { displayName, myRole } from "./names.js";
@@ -29,8 +30,8 @@ function act(path, method, body, refresh, done) {
     try {
       const answer = await api[method](path, body);
       if (answer && answer.id && answer.members) upsertConversation(answer);
-      if (done) toast(done);
       await refresh();
+      if (done) toast(done); // once Details shows it (and will not be redrawn under the next click)
     } catch (error) {
       say(error);
     }
@@ -39,9 +40,9 @@ function act(path, method, body, refresh, done) {
 
 const ROLE_NAMES = { owner: gettext("owner"), admin: gettext("admin") };
 
-/** The role tag of a member (owner, admin) for the member list. */
+/** The role tag of a member (owner, admin) for the member list, in the page's language. */
 export function roleTag(member) {
-  return member.role === "member" ? null : h("span", { class: `tag role-${member.role}`, text: ROLE_NAMES[member.role] || member.role });
+  return !member.role || member.role === "member" ? null : h("span", { class: `tag role-${member.role}`, text: ROLE_NAMES[member.role] || member.role });
 }
 
 /** A member's actions for me: Remove, and a small menu (roles, ownership, ban); null
@@ -66,16 +67,16 @@ export function memberMenu(conversation, member, refresh) {
     if (reason === null) return;
     await act(`${base}/bans`, "post", { user_id: member.id, reason }, refresh, interpolate(gettext("%(name)s is banned."), { name }, true))();
   }]);
-  const menu = h("div", { class: "role-menu", role: "menu", hidden: true });
-  const button = h("button", { type: "button", class: "small ghost", text: "⋯", "aria-haspopup": "menu", "aria-expanded": "false", "aria-label": interpolate(gettext("Manage %(name)s"), { name }, true) });
-  for (const [label, run] of items) {
-    menu.append(h("button", { type: "button", role: "menuitem", class: "small ghost", text: label, "aria-label": `${label} ${name}`, onclick: () => { menu.hidden = true; run(); } }));
-  }
-  button.addEventListener("click", () => {
-    menu.hidden = !menu.hidden;
-    button.setAttribute("aria-expanded", String(!menu.hidden));
+  const manage = interpolate(gettext("Manage %(name)s"), { name }, true);
+  const button = h("button", { type: "button", class: "small ghost", text: "⋯", "aria-haspopup": "menu", "aria-expanded": "false", "aria-label": manage });
+  const open = () => togglePopupMenu(button, items.map(([label, run]) => ({ label, ariaLabel: `${label} ${name}`, onSelect: run })), { label: manage, className: "role-menu" });
+  button.addEventListener("click", open);
+  button.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    event.preventDefault();
+    if (button.getAttribute("aria-expanded") !== "true") open(); // the arrows open it too
   });
-  return h("span", { class: "member-manage" }, remove, button, menu);
+  return h("span", { class: "member-manage" }, remove, button);
 }
 
 /** Visibility and member limit (admins), the ban list, the invite links, deleting (owner). */

@@ -9,6 +9,7 @@ import { blockPerson, unblockPerson } from "../../lib/block.js";
 import { botTag } from "../../lib/bot_tag.js";
 import { h } from "../../lib/dom.js";
 import { presenceText } from "../../lib/shell.js";
+import { roleTag } from "./group_admin.js";
 import { showProfile } from "./sender_actions.js";
 import { displayName } from "./names.js";
 import { me, presence } from "./page.js";
@@ -71,7 +72,7 @@ export function memberList(conversation, { actions = () => [], onChange = () => 
             onclick: (event) => showProfile(member.id, event.currentTarget),
           }),
           botTag(member.is_bot),
-          member.role && member.role !== "member" ? h("span", { class: "tag", text: member.role }) : null,
+          roleTag(member),
           here.has(member.id) ? h("span", { class: "tag tag-here", text: gettext("here now") }) : null,
           status ? h("span", { class: `presence ${status}`, text: presenceText(status).toLowerCase() }) : null,
           blocked.has(member.id) ? h("span", { class: "tag tag-warn", text: gettext("blocked") }) : null,
