@@ -21,11 +21,11 @@ from django.db.models import (
     Count,
     OuterRef,
     QuerySet,
-    StringAgg,
     Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -70,18 +70,14 @@ class OpenConversationForm(forms.Form):
 
 def direct_names() -> Case:
     """For a direct chat, its two members' usernames ("alice & bob"); None for a group.
-    One subquery per row of the same query, run for direct chats only."""
-    names = (
-        ConversationMember.objects.filter(conversation=OuterRef("pk"))
-        .order_by()
-        .values("conversation")
-        .annotate(
-            names=StringAgg("user__username", delimiter=Value(" & "), order_by="user__username")
-        )
-        .values("names")[:1]
-    )
+    Two subqueries of the same query (the first and the last name in order), run for
+    direct chats only: portable, where an ordered string aggregate is PostgreSQL's own
+    (SQLite, what `make run` uses, refuses it)."""
+    members = ConversationMember.objects.filter(conversation=OuterRef("pk"))
+    first = Subquery(members.order_by("user__username").values("user__username")[:1])
+    last = Subquery(members.order_by("-user__username").values("user__username")[:1])
     return Case(
-        When(type=Conversation.Type.DIRECT, then=Subquery(names)),
+        When(type=Conversation.Type.DIRECT, then=Concat(first, Value(" & "), last)),
         default=None,
         output_field=CharField(),
     )
