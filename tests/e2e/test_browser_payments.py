@@ -23,6 +23,7 @@ from tests.e2e.test_browser import (  # noqa: F401  (people and shots are fixtur
     shots,
     wait_connected,
 )
+from tests.e2e.test_browser_attachments import portrait, set_avatar
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,9 +44,11 @@ def test_send_money_in_a_direct_chat_and_see_it_arrive_live(people, shots):  # n
     alice, bob = people(alice_user), people(bob_user)
     a, b = alice.page, bob.page
     wallet = bob.context.new_page()  # bob's wallet in a second tab
-    for page, path in ((a, f"/c/{conversation_id}/"), (b, f"/c/{conversation_id}/")):
+    for page, path in ((b, f"/c/{conversation_id}/"), (a, f"/c/{conversation_id}/")):
         page.goto(path)
         wait_connected(page)
+        if page is b:
+            set_avatar(b, portrait((60, 120, 200)))  # before alice's page loads the members
     wallet.goto("/wallet/")
     wait_connected(wallet)
     expect(wallet.locator("#balances .balance-amount")).to_have_text("€0.00")
@@ -64,7 +67,8 @@ def test_send_money_in_a_direct_chat_and_see_it_arrive_live(people, shots):  # n
     dialog.get_by_label("Note").fill("Pizza on Friday")
     dialog.get_by_role("button", name="Continue").click()
     expect(dialog.locator("#money-to")).to_have_text("Bob")
-    expect(dialog.locator("#money-avatar")).to_have_text("B")
+    # The recipient's picture, as everywhere else (the letter only without one).
+    expect(dialog.locator("#money-avatar .avatar img")).to_be_visible()
     expect(dialog.locator("#money-summary")).to_have_text("€12.50 to Bob")
     shots(a, "send-money-confirm.png")
     dialog.get_by_role("button", name="Send €12.50").click()

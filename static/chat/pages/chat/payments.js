@@ -7,7 +7,8 @@
 // network error can never pay twice.
 
 import { api, ApiError } from "../../lib/api.js";
-import { $, h, initial, randomId, setupDialog, toast } from "../../lib/dom.js";
+import { personAvatar } from "../../lib/avatar.js";
+import { $, h, randomId, setupDialog, toast } from "../../lib/dom.js";
 import { AmountError, formatMoney, parseAmount } from "../../lib/money.js";
 import { displayName, otherMember } from "./names.js";
 import { els, me, socket } from "./page.js";
@@ -143,7 +144,7 @@ function confirmStep() {
   // A new key for every confirmed amount: the same key with another body is refused.
   pending.send = { amount, note, label, currency: wallet.currency, key: randomId() };
   const recipient = pending.recipient;
-  parts.avatar.textContent = initial(displayName(recipient));
+  parts.avatar.replaceChildren(personAvatar(recipient));
   parts.to.textContent = displayName(recipient);
   parts.handle.textContent = `@${recipient.username}`;
   parts.summary.textContent = interpolate(gettext("%(amount)s to %(name)s"), { amount: label, name: displayName(recipient) }, true);
