@@ -351,7 +351,12 @@ def test_uploads_can_be_cancelled_and_refused_ones_say_why_keeping_the_text(peop
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
     )
+    # Cancelled while its bytes were going out: never stored. Cancelled once they were all
+    # out (the server keeps it whatever the browser does): the page deletes it on the answer.
     a.wait_for_timeout(500)
+    deadline = time.monotonic() + 10
+    while uploads_of(alice_user) and time.monotonic() < deadline:
+        a.wait_for_timeout(100)
     assert uploads_of(alice_user) == 0
 
     # A finished upload taken off the message is deleted on the server.

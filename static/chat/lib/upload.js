@@ -8,7 +8,10 @@ import { ApiError, csrfToken } from "./api.js";
  * Send `file` as the multipart field `file` to `path` (POST /api/uploads, PUT an avatar).
  * `onProgress(fraction)` follows the bytes sent; `signal` (an AbortSignal) cancels.
  * Resolves to the parsed JSON body; rejects with ApiError (status 0 for the network) or,
- * when cancelled, with a DOMException named "AbortError".
+ * when cancelled, with a DOMException named "AbortError". A cancel that comes after the
+ * whole body has gone out cannot stop the server from keeping the file: the request is
+ * then let finish, and the AbortError carries what the server answered (`result`), so
+ * the caller can delete it.
  */
 export function sendFile(path, file, { method = "POST", onProgress = () => {}, signal } = {}) {
   return new Promise((resolve, reject) => {
@@ -21,8 +24,13 @@ export function sendFile(path, file, { method = "POST", onProgress = () => {}, s
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("X-CSRFToken", csrfToken());
     xhr.withCredentials = true;
+    let bodySent = false;
+    let cancelledLate = false;
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable && event.total) onProgress(event.loaded / event.total);
+    });
+    xhr.upload.addEventListener("load", () => {
+      bodySent = true;
     });
     xhr.addEventListener("load", () => {
       let data = null;
@@ -30,6 +38,12 @@ export function sendFile(path, file, { method = "POST", onProgress = () => {}, s
         data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
       } catch {
         data = null;
+      }
+      if (cancelledLate) {
+        const cancelled = new DOMException("Upload cancelled", "AbortError");
+        cancelled.result = xhr.status >= 200 && xhr.status < 300 ? data : null;
+        reject(cancelled);
+        return;
       }
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(1);
@@ -43,7 +57,14 @@ export function sendFile(path, file, { method = "POST", onProgress = () => {}, s
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, null)));
     xhr.addEventListener("abort", () => reject(new DOMException("Upload cancelled", "AbortError")));
-    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        if (bodySent) cancelledLate = true;
+        else xhr.abort();
+      },
+      { once: true },
+    );
     const body = new FormData();
     body.append("file", file, file.name || "file");
     xhr.send(body);

@@ -111,7 +111,11 @@ async function upload(item) {
     });
     item.status = "done";
   } catch (error) {
-    if (isAbort(error)) return; // cancelled: already gone from the tray
+    if (isAbort(error)) {
+      // Cancelled (already gone from the tray); too late to stop the server keeping it.
+      if (error.result?.id) api.del(`/api/uploads/${error.result.id}`).catch(() => {});
+      return;
+    }
     item.status = "failed";
     item.error = uploadErrorText(error);
   }
