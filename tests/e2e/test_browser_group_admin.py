@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from tests.e2e import test_browser
 from tests.e2e.test_browser import PASSWORD, befriend, off_loop, wait_connected
@@ -139,11 +140,8 @@ def role_tag(page: Page, user_id: int) -> Any:
     return member_row(page, user_id).locator(".tag:not(.tag-here)")
 
 
-def test_demote_hand_over_settings_revoke_and_delete(people):
-    """The rest of the owner's Details: "Make member" for an admin, the group's visibility
-    and member limit, revoking an invite link (which then says so), "Make owner" (the old
-    owner stays an admin; the others' lists follow live), and Delete group by the new owner,
-    which the others see go."""
+def owner_admin_and_member(name: str) -> tuple[User, User, User, Any]:
+    """Alice's group `name` with her friends: bob an admin, carol a member."""
     from conversations import services as conversations
 
     alice = UserFactory(username="alice", display_name="Alice", password=PASSWORD)
@@ -154,14 +152,22 @@ def test_demote_hand_over_settings_revoke_and_delete(people):
 
     def make() -> Any:
         crew = conversations.conversation_group_create(
-            actor=alice, name="Crew", member_user_ids=[bob.id, carol.id]
+            actor=alice, name=name, member_user_ids=[bob.id, carol.id]
         )
         conversations.conversation_member_role_set(
             actor=alice, conversation_id=crew.id, user_id=bob.id, role="admin"
         )
         return crew
 
-    crew = off_loop(make)
+    return alice, bob, carol, off_loop(make)
+
+
+def test_demote_hand_over_settings_revoke_and_delete(people):
+    """The rest of the owner's Details: "Make member" for an admin, the group's visibility
+    and member limit, revoking an invite link (which then says so), "Make owner" (the old
+    owner stays an admin; the others' lists follow live), and Delete group by the new owner,
+    which the others see go."""
+    alice, bob, carol, crew = owner_admin_and_member("Crew")
     alice_person = people(alice)
     a, b, c = alice_person.page, people(bob).page, people(carol).page
     for page in (a, b, c):
@@ -312,24 +318,7 @@ def test_the_member_menu_works_by_keyboard_and_stays_open_while_the_list_changes
 def test_role_tags_in_a_vietnamese_member_list(people):
     """The member list's role tags are words of the page's language, not the API's role
     names ("owner" and "admin" showed in English in the Vietnamese UI)."""
-    from conversations import services as conversations
-
-    alice = UserFactory(username="alice", display_name="Alice", password=PASSWORD)
-    bob = UserFactory(username="bob", display_name="Bob", password=PASSWORD)
-    carol = UserFactory(username="carol", display_name="Carol", password=PASSWORD)
-    befriend(alice, bob)
-    befriend(alice, carol)
-
-    def make() -> Any:
-        crew = conversations.conversation_group_create(
-            actor=alice, name="Nhóm", member_user_ids=[bob.id, carol.id]
-        )
-        conversations.conversation_member_role_set(
-            actor=alice, conversation_id=crew.id, user_id=bob.id, role="admin"
-        )
-        return crew
-
-    crew = off_loop(make)
+    alice, bob, carol, crew = owner_admin_and_member("Nhóm")
     a = people(alice, locale="vi-VN").page
     a.goto(f"/c/{crew.id}/")
     wait_connected(a)
